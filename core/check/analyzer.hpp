@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/check/messages.hpp"
+#include "core/check/snapshot.hpp"
+
+namespace grpcmesh::check {
+
+// What an analyzer is: a unique name (its file name under
+// core/check/analyzers/), one line saying what it checks, and the kinds it
+// reads. If any of those kinds is unreadable the analyzer is skipped.
+struct AnalyzerMeta {
+  std::string_view name;
+  std::string_view description;
+  std::vector<Kind> inputs;
+  // Kinds used when present but which files may leave out (e.g. Pods, whose
+  // namespace Services also reveal, or EnvoyFilters, whose absence is the
+  // finding). A source refusing one (403) still skips the analyzer.
+  std::vector<Kind> optional_inputs = {};
+};
+
+// The analyzer's view of the snapshot: only the kinds it declared, plus the
+// clock and the sink for its findings.
+class Context {
+ public:
+  Context(const Snapshot& snapshot, const AnalyzerMeta& meta, std::chrono::system_clock::time_point now,
+          std::vector<Message>& out);
+
+  // Objects of a declared kind; asking for an undeclared kind is a bug and
+  // throws std::logic_error.
+  std::span<const Resource> list(Kind kind) const;
+  // Objects of a declared kind that the API server would reject.
+  std::span<const Resource> rejected(Kind kind) const;
+  const Resource* find(Kind kind, const std::string& namespace_name, const std::string& name) const;
+
+  void report(const Resource& resource, Message message);
+  std::chrono::system_clock::time_point now() const { return now_; }
+  // The kinds actually read (meta-tests compare them with the declared ones).
+  const std::set<Kind>& kinds_read() const { return read_; }
+
+ private:
+  void require(Kind kind) const;
+
+  const Snapshot& snapshot_;
+  const AnalyzerMeta& meta_;
+  std::chrono::system_clock::time_point now_;
+  std::vector<Message>& out_;
+  mutable std::set<Kind> read_;
+};
+
+class Analyzer {
+ public:
+  virtual ~Analyzer() = default;
+  virtual const AnalyzerMeta& meta() const = 0;
+  virtual void analyze(Context& ctx) const = 0;
+};
+
+// Every analyzer, in a stable order (core/check/registry.cpp).
+std::vector<std::unique_ptr<Analyzer>> all_analyzers();
+
+// An analyzer that did not run, and why.
+struct Skipped {
+  std::string analyzer;
+  std::string reason;
+};
+
+struct Result {
+  std::vector<Message> findings;
+  std::vector<Skipped> skipped;
+  std::vector<std::string> analyzers_run;
+};
+
+// Runs the analyzers over the snapshot. Findings are sorted (host, code,
+// resource); ignored inputs become GM0001 infos.
+Result run(const Snapshot& snapshot, std::span<const std::unique_ptr<Analyzer>> analyzers,
+           std::chrono::system_clock::time_point now);
+
+}  // namespace grpcmesh::check

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <memory>
+
+#include "core/check/analyzer.hpp"
+
+// One factory per analyzer; each analyzer lives in the file named after it.
+namespace grpcmesh::check::analyzers {
+
+std::unique_ptr<Analyzer> make_api_version();
+std::unique_ptr<Analyzer> make_service_port_protocol();
+std::unique_ptr<Analyzer> make_backend_protocol();
+std::unique_ptr<Analyzer> make_route_section();
+std::unique_ptr<Analyzer> make_route_gateway();
+std::unique_ptr<Analyzer> make_route_destination();
+std::unique_ptr<Analyzer> make_route_grpc_path();
+std::unique_ptr<Analyzer> make_route_unreachable();
+std::unique_ptr<Analyzer> make_route_host();
+std::unique_ptr<Analyzer> make_gateway_workload();
+std::unique_ptr<Analyzer> make_gateway_server_tls();
+std::unique_ptr<Analyzer> make_gateway_passthrough();
+std::unique_ptr<Analyzer> make_gateway_conflict();
+std::unique_ptr<Analyzer> make_gateway_credential();
+std::unique_ptr<Analyzer> make_gateway_certificate();
+std::unique_ptr<Analyzer> make_endpoints_ready();
+std::unique_ptr<Analyzer> make_stream_timeouts();
+std::unique_ptr<Analyzer> make_destination_rule();
+std::unique_ptr<Analyzer> make_grpc_web_filter();
+std::unique_ptr<Analyzer> make_grpc_web_cors();
+
+}  // namespace grpcmesh::check::analyzers

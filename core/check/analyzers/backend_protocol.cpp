@@ -1,0 +1,113 @@
+// Gateways do not sniff the upstream protocol: a gRPC route to a Service port
+// Istio does not treat as HTTP/2 reaches the backend over HTTP/1.1 and fails.
+// (istio/istio pilot/pkg/networking/core/cluster_builder.go setUpstreamProtocol)
+#include "core/check/analyzers/analyzers.hpp"
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check::analyzers {
+namespace {
+
+bool upgrades(const nlohmann::json& traffic_policy, int port) {
+  auto upgrade = [](const nlohmann::json& policy) {
+    return string_field(field(field(policy, "connectionPool"), "http"), "h2UpgradePolicy") == "UPGRADE";
+  };
+  if (upgrade(traffic_policy)) {
+    return true;
+  }
+  const auto& per_port = field(traffic_policy, "portLevelSettings");
+  if (per_port.is_array()) {
+    for (const auto& p : per_port) {
+      const auto& n = field(field(p, "port"), "number");
+      if (n.is_number_integer() && n.get<int>() == port && upgrade(p)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+class BackendProtocol final : public Analyzer {
+ public:
+  const AnalyzerMeta& meta() const override { return meta_; }
+
+  void analyze(Context& ctx) const override {
+    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
+      auto gateways = mesh::bound_gateways(ctx, vs);
+      if (gateways.empty()) {
+        continue;
+      }
+      const auto& rules = field(vs.spec(), "http");
+      for (const mesh::Destination& d : mesh::destinations(vs)) {
+        if (d.section != "http") {
+          continue;
+        }
+        auto name = mesh::service_for_host(d.host, vs.namespace_name);
+        const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
+        if (svc == nullptr) {
+          continue;
+        }
+        const auto& ports = field(svc->spec(), "ports");
+        const nlohmann::json* port = d.port != 0 ? mesh::find_port(*svc, d.port)
+                                     : (ports.is_array() && ports.size() == 1) ? &ports[0]
+                                                                                : nullptr;
+        if (port == nullptr) {
+          continue;  // route_destination reports it
+        }
+        mesh::PortProtocol protocol = mesh::port_protocol(*port);
+        if (mesh::is_http2(protocol.protocol) || protocol.protocol == "HTTPS") {
+          continue;
+        }
+        int number = field(*port, "port").get<int>();
+        if (upgraded(ctx, *svc, number)) {
+          continue;
+        }
+        for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
+          if (!carries_grpc(rules[d.rule], *svc, *port, gateways, host)) {
+            continue;
+          }
+          std::string shown = protocol.recognised ? protocol.protocol : "TCP (unrecognised port name)";
+          ctx.report(vs, msg::BackendNotHttp2(svc->name, number, shown).for_host(host));
+        }
+      }
+    }
+  }
+
+ private:
+  static bool carries_grpc(const nlohmann::json& rule, const Resource& svc, const nlohmann::json& port,
+                           const std::vector<const Resource*>& gateways, const std::string& host) {
+    if (mesh::rule_looks_grpc(rule) || mesh::port_looks_grpc(svc, port)) {
+      return true;
+    }
+    for (const Resource* gw : gateways) {
+      for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
+        std::string p = mesh::upper(string_field(field(*server, "port"), "protocol"));
+        if (p == "GRPC" || p == "GRPC-WEB" || p == "HTTP2") {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  static bool upgraded(const Context& ctx, const Resource& svc, int port) {
+    for (const Resource& dr : ctx.list(Kind::DestinationRule)) {
+      auto target = mesh::service_for_host(string_field(dr.spec(), "host"), dr.namespace_name);
+      if (target && target->namespace_name == svc.namespace_name && target->name == svc.name &&
+          upgrades(field(dr.spec(), "trafficPolicy"), port)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  AnalyzerMeta meta_{"backend_protocol",
+                     "gRPC routes from a gateway to Service ports Istio does not treat as HTTP/2",
+                     {Kind::VirtualService, Kind::Gateway, Kind::Service},
+                     {Kind::DestinationRule}};
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_backend_protocol() { return std::make_unique<BackendProtocol>(); }
+
+}  // namespace grpcmesh::check::analyzers

@@ -1,0 +1,70 @@
+// A Service a gateway routes to needs at least one ready endpoint, else the
+// gateway answers 503 (gRPC UNAVAILABLE, "no healthy upstream").
+#include <fmt/format.h>
+
+#include "core/check/analyzers/analyzers.hpp"
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check::analyzers {
+namespace {
+
+bool ready(const nlohmann::json& endpoint) {
+  const auto& r = field(field(endpoint, "conditions"), "ready");
+  return !r.is_boolean() || r.get<bool>();  // unset means ready
+}
+
+class EndpointsReady final : public Analyzer {
+ public:
+  const AnalyzerMeta& meta() const override { return meta_; }
+
+  void analyze(Context& ctx) const override {
+    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
+      if (mesh::gateway_refs(vs).empty()) {
+        continue;
+      }
+      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      for (const mesh::Destination& d : mesh::destinations(vs)) {
+        auto name = mesh::service_for_host(d.host, vs.namespace_name);
+        const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
+        if (svc == nullptr || string_field(svc->spec(), "type") == "ExternalName") {
+          continue;
+        }
+        if (!has_ready_endpoint(ctx, *svc)) {
+          std::string port = d.port != 0 ? std::to_string(d.port) : mesh::port_list(*svc);
+          Message m = msg::NoReadyEndpoints(svc->name, port);
+          ctx.report(*svc, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
+        }
+      }
+    }
+  }
+
+ private:
+  static bool has_ready_endpoint(const Context& ctx, const Resource& svc) {
+    for (const Resource& slice : ctx.list(Kind::EndpointSlice)) {
+      if (slice.namespace_name != svc.namespace_name ||
+          string_field(slice.labels(), "kubernetes.io/service-name") != svc.name) {
+        continue;
+      }
+      const auto& endpoints = field(slice.object, "endpoints");
+      if (!endpoints.is_array()) {
+        continue;
+      }
+      for (const auto& e : endpoints) {
+        if (ready(e)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  AnalyzerMeta meta_{"endpoints_ready",
+                     "Services behind gateway routes with no ready endpoint",
+                     {Kind::VirtualService, Kind::Service, Kind::EndpointSlice}};
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_endpoints_ready() { return std::make_unique<EndpointsReady>(); }
+
+}  // namespace grpcmesh::check::analyzers

@@ -1,0 +1,82 @@
+// The certificate a gateway serves: valid now, not about to expire, covering
+// every host of the server, and matching its private key.
+#include <fmt/format.h>
+
+#include "core/check/analyzers/analyzers.hpp"
+#include "core/check/tls_servers.hpp"
+#include "core/check/certificate.hpp"
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check::analyzers {
+namespace {
+
+constexpr auto kSoon = std::chrono::hours(24 * 30);
+
+class GatewayCertificate final : public Analyzer {
+ public:
+  const AnalyzerMeta& meta() const override { return meta_; }
+
+  void analyze(Context& ctx) const override {
+    for (const Resource& gw : ctx.list(Kind::Gateway)) {
+      auto uses = credential_uses(gw);
+      if (uses.empty()) {
+        continue;
+      }
+      for (const std::string& ns : mesh::workload_namespaces(ctx, gw)) {
+        for (const CredentialUse& use : uses) {
+          const Resource* secret = ctx.find(Kind::Secret, ns, use.credential);
+          if (secret == nullptr) {
+            continue;  // gateway_credential reports it
+          }
+          TlsCredential credential = read_tls_secret(secret->object);
+          if (credential.certificate) {
+            check(ctx, gw, use, ns + "/" + use.credential, *credential.certificate);
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  static void check(Context& ctx, const Resource& gw, const CredentialUse& use, const std::string& secret,
+                    const Certificate& cert) {
+    std::string host = use.hosts.empty() ? std::string() : use.hosts[0];
+    auto now = ctx.now();
+    if (cert.not_after <= now) {
+      ctx.report(gw, msg::CertificateExpired(secret, format_time(cert.not_after)).for_host(host));
+    } else if (cert.not_after - now < kSoon) {
+      int days = static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(cert.not_after - now).count() / 24);
+      ctx.report(gw, msg::CertificateExpiringSoon(secret, format_time(cert.not_after), days).for_host(host));
+    }
+    if (cert.not_before > now) {
+      ctx.report(gw, msg::CertificateNotYetValid(secret, format_time(cert.not_before)).for_host(host));
+    }
+    if (!cert.key_matches) {
+      ctx.report(gw, msg::CertificateKeyMismatch(secret).for_host(host));
+    }
+    for (const std::string& h : use.hosts) {
+      if (h == "*") {
+        continue;
+      }
+      bool covered = false;
+      for (const std::string& name : cert.dns_names) {
+        covered = covered || dns_name_covers(name, h);
+      }
+      if (!covered) {
+        ctx.report(gw, msg::CertificateHostMismatch(secret, h, fmt::format("{}", fmt::join(cert.dns_names, ", ")))
+                           .for_host(h));
+      }
+    }
+  }
+
+  AnalyzerMeta meta_{"gateway_certificate",
+                     "Gateway certificates: expired, not yet valid, expiring within 30 days, not covering the host, key mismatch",
+                     {Kind::Gateway, Kind::Secret, Kind::Service},
+                     {Kind::Pod}};
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_gateway_certificate() { return std::make_unique<GatewayCertificate>(); }
+
+}  // namespace grpcmesh::check::analyzers

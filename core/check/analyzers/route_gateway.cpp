@@ -1,0 +1,34 @@
+// VirtualServices bound to Gateways that do not exist: nothing serves them.
+#include "core/check/analyzers/analyzers.hpp"
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check::analyzers {
+namespace {
+
+class RouteGateway final : public Analyzer {
+ public:
+  const AnalyzerMeta& meta() const override { return meta_; }
+
+  void analyze(Context& ctx) const override {
+    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
+      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      for (const mesh::NamespacedName& ref : mesh::gateway_refs(vs)) {
+        if (ctx.find(Kind::Gateway, ref.namespace_name, ref.name) == nullptr) {
+          Message m = msg::GatewayNotFound(ref.str());
+          ctx.report(vs, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
+        }
+      }
+    }
+  }
+
+ private:
+  AnalyzerMeta meta_{"route_gateway",
+                     "VirtualServices naming Gateways that do not exist",
+                     {Kind::VirtualService, Kind::Gateway}};
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_route_gateway() { return std::make_unique<RouteGateway>(); }
+
+}  // namespace grpcmesh::check::analyzers

@@ -1,0 +1,97 @@
+// Route timeouts: Istio rejects durations under 1ms (so `timeout: 0s` cannot
+// disable one), and any timeout on a gRPC route cuts longer streams; when the
+// field is unset Istio honours the client's grpc-timeout.
+#include <fmt/format.h>
+
+#include "core/check/analyzers/analyzers.hpp"
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check::analyzers {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Reports an invalid duration; returns the parsed value when it is valid.
+std::optional<std::chrono::nanoseconds> valid_duration(Context& ctx, const Resource& vs, const std::string& where,
+                                                       const nlohmann::json& value, const std::string& host) {
+  if (value.is_null()) {
+    return std::nullopt;
+  }
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  auto d = value.is_string() ? mesh::parse_duration(text) : std::nullopt;
+  if (!d) {
+    ctx.report(vs, msg::InvalidDuration(where, text, "not a duration").for_host(host));
+    return std::nullopt;
+  }
+  if (*d < 1ms) {
+    ctx.report(vs, msg::InvalidDuration(where, text, "Istio requires at least 1ms").for_host(host));
+    return std::nullopt;
+  }
+  return d;
+}
+
+class StreamTimeouts final : public Analyzer {
+ public:
+  const AnalyzerMeta& meta() const override { return meta_; }
+
+  void analyze(Context& ctx) const override {
+    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
+      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      std::string host = hosts.empty() ? std::string() : hosts[0];
+      const auto& rules = field(vs.spec(), "http");
+      if (!rules.is_array()) {
+        continue;
+      }
+      for (size_t i = 0; i < rules.size(); ++i) {
+        const auto& rule = rules[i];
+        valid_duration(ctx, vs, fmt::format("http[{}].retries.perTryTimeout", i),
+                       field(field(rule, "retries"), "perTryTimeout"), host);
+        auto timeout = valid_duration(ctx, vs, fmt::format("http[{}].timeout", i), field(rule, "timeout"), host);
+        if (timeout && carries_grpc(ctx, vs, rule)) {
+          ctx.report(vs, msg::RouteTimeoutCutsStreams(static_cast<int>(i), field(rule, "timeout").get<std::string>())
+                             .for_host(host));
+        }
+      }
+    }
+  }
+
+ private:
+  static bool carries_grpc(const Context& ctx, const Resource& vs, const nlohmann::json& rule) {
+    if (mesh::rule_looks_grpc(rule)) {
+      return true;
+    }
+    const auto& routes = field(rule, "route");
+    if (!routes.is_array()) {
+      return false;
+    }
+    for (const auto& route : routes) {
+      const auto& dest = field(route, "destination");
+      auto name = mesh::service_for_host(string_field(dest, "host"), vs.namespace_name);
+      const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
+      if (svc == nullptr) {
+        continue;
+      }
+      const auto& ports = field(svc->spec(), "ports");
+      const auto& number = field(field(dest, "port"), "number");
+      const nlohmann::json* port = number.is_number_integer() ? mesh::find_port(*svc, number.get<int>())
+                                   : (ports.is_array() && ports.size() == 1) ? &ports[0]
+                                                                              : nullptr;
+      if (port != nullptr &&
+          (mesh::port_looks_grpc(*svc, *port) || mesh::port_protocol(*port).protocol.starts_with("GRPC"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  AnalyzerMeta meta_{"stream_timeouts",
+                     "Route timeouts that are invalid (under 1ms, e.g. 0s) or cut gRPC streams",
+                     {Kind::VirtualService},
+                     {Kind::Service}};
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_stream_timeouts() { return std::make_unique<StreamTimeouts>(); }
+
+}  // namespace grpcmesh::check::analyzers

@@ -1,0 +1,94 @@
+#pragma once
+
+// Istio's rules, as check needs them: how a Service port's protocol is chosen,
+// how routes name gateways and destinations, how hosts match. Shared by the
+// analyzers; each rule cites where Istio implements it.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/check/analyzer.hpp"
+
+namespace grpcmesh::check::mesh {
+
+// The protocol Istio gives a Service port (pkg/config/kube/conversion.go):
+// appProtocol when set, else the port name's prefix before the first '-'.
+struct PortProtocol {
+  std::string protocol;           // upper case: GRPC, GRPC-WEB, HTTP2, HTTP, HTTPS, TCP, TLS, ...
+  bool from_app_protocol = false;
+  bool recognised = true;         // false: Istio falls back to TCP/unknown
+};
+PortProtocol port_protocol(const nlohmann::json& service_port);
+// The protocol a port name alone would give (empty when unrecognised).
+std::string protocol_from_name(std::string_view name);
+// GRPC, GRPC-WEB and HTTP2 make Envoy speak HTTP/2 upstream.
+bool is_http2(std::string_view protocol);
+
+// A namespace/name pair.
+struct NamespacedName {
+  std::string namespace_name;
+  std::string name;
+  std::string str() const { return namespace_name + "/" + name; }
+  bool operator==(const NamespacedName&) const = default;
+  auto operator<=>(const NamespacedName&) const = default;
+};
+
+// spec.gateways of a VirtualService ("name", "ns/name"), without "mesh".
+std::vector<NamespacedName> gateway_refs(const Resource& virtual_service);
+// The Service a destination host names, relative to the route's namespace
+// ("svc" or "svc.ns.svc.cluster.local"); nullopt for other (external) hosts.
+std::optional<NamespacedName> service_for_host(std::string_view host, const std::string& route_namespace);
+
+// One destination of an http/tcp/tls rule.
+struct Destination {
+  std::string section;  // "http", "tcp" or "tls"
+  int rule = 0;         // index in that section
+  std::string host;
+  int port = 0;         // 0 when not given
+};
+std::vector<Destination> destinations(const Resource& virtual_service);
+
+// Gateway server hosts may carry a namespace ("ns/host"); wildcards "*" and
+// "*.example.com" match as in Istio.
+bool host_matches(std::string_view pattern, std::string_view host);
+std::string server_host(std::string_view host);
+
+// Label selector (a map) matching labels.
+bool selects(const nlohmann::json& selector, const nlohmann::json& labels);
+std::string selector_string(const nlohmann::json& selector);
+
+// Namespaces where the gateway workload runs: namespaces of the pods the
+// selector picks, or (when Pods are not readable) of Services whose selector
+// agrees with it. Needs Pod and/or Service declared by the caller.
+std::vector<std::string> workload_namespaces(const Context& ctx, const Resource& gateway);
+
+// Durations as Istio accepts them ("30s", "1.5s", "100ms", "1h2m").
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
+
+// Port numbers of a Service, "80, 443".
+std::string port_list(const Resource& service);
+const nlohmann::json* find_port(const Resource& service, int port);
+
+}  // namespace grpcmesh::check::mesh
+
+namespace grpcmesh::check::mesh {
+
+// "/package.Service/" or "/package.Service/Method": a gRPC request path.
+bool looks_like_grpc_path(std::string_view path);
+// An http rule that shows it carries gRPC: a gRPC path match, a grpc
+// content-type match, or a corsPolicy exposing grpc-status.
+bool rule_looks_grpc(const nlohmann::json& http_rule);
+// A Service port that says it is gRPC by name or appProtocol.
+bool port_looks_grpc(const Resource& service, const nlohmann::json& port);
+
+// The Gateways a VirtualService binds to that exist in the snapshot.
+std::vector<const Resource*> bound_gateways(const Context& ctx, const Resource& virtual_service);
+// The servers of a gateway that serve `host`.
+std::vector<const nlohmann::json*> servers_for_host(const Resource& gateway, std::string_view host);
+std::vector<std::string> string_list(const nlohmann::json& value);
+std::string upper(std::string_view s);
+
+}  // namespace grpcmesh::check::mesh

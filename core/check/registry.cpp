@@ -1,0 +1,18 @@
+#include "core/check/analyzers/analyzers.hpp"
+
+namespace grpcmesh::check {
+
+std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
+  using namespace analyzers;
+  std::vector<std::unique_ptr<Analyzer>> out;
+  for (auto make : {make_api_version, make_service_port_protocol, make_backend_protocol, make_route_section,
+                    make_route_gateway, make_route_destination, make_route_grpc_path, make_route_unreachable,
+                    make_route_host, make_gateway_workload, make_gateway_server_tls, make_gateway_passthrough,
+                    make_gateway_conflict, make_gateway_credential, make_gateway_certificate, make_endpoints_ready,
+                    make_stream_timeouts, make_destination_rule, make_grpc_web_filter, make_grpc_web_cors}) {
+    out.push_back(make());
+  }
+  return out;
+}
+
+}  // namespace grpcmesh::check

@@ -1,0 +1,34 @@
+#include "core/check/tls_servers.hpp"
+
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check {
+
+std::vector<CredentialUse> credential_uses(const Resource& gateway) {
+  std::vector<CredentialUse> out;
+  const auto& servers = field(gateway.spec(), "servers");
+  if (!servers.is_array()) {
+    return out;
+  }
+  for (const auto& server : servers) {
+    const auto& tls = field(server, "tls");
+    std::string credential = string_field(tls, "credentialName");
+    std::string mode = string_field(tls, "mode");
+    if (credential.empty() || credential.find("://") != std::string::npos) {
+      continue;  // file-mounted certificates, or SDS / other providers
+    }
+    if (mode != "SIMPLE" && mode != "MUTUAL" && mode != "OPTIONAL_MUTUAL") {
+      continue;
+    }
+    CredentialUse use{&server, credential, mode, {}, 0};
+    for (const std::string& h : mesh::string_list(field(server, "hosts"))) {
+      use.hosts.push_back(mesh::server_host(h));
+    }
+    const auto& n = field(field(server, "port"), "number");
+    use.port = n.is_number_integer() ? n.get<int>() : 0;
+    out.push_back(std::move(use));
+  }
+  return out;
+}
+
+}  // namespace grpcmesh::check
