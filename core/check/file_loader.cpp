@@ -50,7 +50,7 @@ size_t add_document(Snapshot& snapshot, const nlohmann::json& doc, const std::st
     throw Error(fmt::format("{}: the object has no {}; every object needs apiVersion and kind", origin,
                             kind.empty() ? "kind" : "apiVersion"));
   }
-  if (kind.size() > 4 && kind.ends_with("List") && field(doc, "items").is_array()) {
+  if (kind.ends_with("List") && field(doc, "items").is_array()) {
     size_t n = 0;
     for (const auto& item : field(doc, "items")) {
       n += add_document(snapshot, item, origin, default_namespace);

@@ -1,0 +1,145 @@
+#include "core/check/check.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "core/check/file_loader.hpp"
+#include "core/check/mesh.hpp"
+#include "core/check/report.hpp"
+#include "core/util/error.hpp"
+#include "core/util/yaml.hpp"
+#include "core/version.hpp"
+
+namespace grpcmesh::check {
+namespace {
+
+// The objects whose findings belong to a host: the VirtualServices serving
+// it, the Gateways they bind and the Services they route to.
+std::set<ResourceRef> related_to_host(const Snapshot& snapshot, const std::string& host) {
+  std::set<ResourceRef> out;
+  for (const Resource& vs : snapshot.list(Kind::VirtualService)) {
+    bool serves = false;
+    for (const std::string& h : mesh::string_list(field(vs.spec(), "hosts"))) {
+      serves = serves || mesh::host_matches(h, host);
+    }
+    if (!serves) {
+      continue;
+    }
+    out.insert(vs.ref());
+    for (const auto& g : mesh::gateway_refs(vs)) {
+      out.insert({"Gateway", g.namespace_name, g.name});
+    }
+    for (const auto& d : mesh::destinations(vs)) {
+      if (auto s = mesh::service_for_host(d.host, vs.namespace_name)) {
+        out.insert({"Service", s->namespace_name, s->name});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void apply_scope(Result& result, std::vector<HostPath>& paths, const Snapshot& snapshot, const Options& options) {
+  if (!options.host.empty()) {
+    std::set<ResourceRef> related = related_to_host(snapshot, options.host);
+    std::erase_if(result.findings, [&](const Message& m) {
+      return m.host.empty() ? !related.count(m.resource) : !mesh::host_matches(m.host, options.host);
+    });
+    std::erase_if(paths, [&](const HostPath& p) { return !mesh::host_matches(p.host, options.host); });
+  }
+  if (!options.all_namespaces && options.live) {
+    // A namespace-scoped live check reports on that namespace's objects; the
+    // gateway workload's objects are read too but judged only through them.
+    std::set<ResourceRef> related;
+    for (const Resource& vs : snapshot.list(Kind::VirtualService)) {
+      if (vs.namespace_name == options.namespace_name) {
+        for (const std::string& h : mesh::string_list(field(vs.spec(), "hosts"))) {
+          auto more = related_to_host(snapshot, h);
+          related.insert(more.begin(), more.end());
+        }
+      }
+    }
+    std::erase_if(result.findings, [&](const Message& m) {
+      return m.resource.namespace_name != options.namespace_name && !related.count(m.resource);
+    });
+    std::set<std::string> hosts;
+    for (const Resource& vs : snapshot.list(Kind::VirtualService)) {
+      if (vs.namespace_name == options.namespace_name) {
+        for (const std::string& h : mesh::string_list(field(vs.spec(), "hosts"))) {
+          hosts.insert(h);
+        }
+      }
+    }
+    std::erase_if(paths, [&](const HostPath& p) { return !hosts.count(p.host); });
+  }
+}
+
+void parse_fail_on(const std::string& text, Options& options) {
+  if (text == "error") {
+    options.fail_on = Level::Error;
+  } else if (text == "warning") {
+    options.fail_on = Level::Warning;
+  } else if (text == "info") {
+    options.fail_on = Level::Info;
+  } else if (text == "none") {
+    options.fail_never = true;
+  } else {
+    throw UsageError(fmt::format("invalid --fail-on \"{}\": use error, warning, info or none", text));
+  }
+}
+
+OutputFormat parse_output(const std::string& text) {
+  if (text.empty()) {
+    return OutputFormat::Human;
+  }
+  if (text == "json") {
+    return OutputFormat::Json;
+  }
+  if (text == "yaml") {
+    return OutputFormat::Yaml;
+  }
+  if (text == "sarif") {
+    return OutputFormat::Sarif;
+  }
+  throw UsageError(fmt::format("unable to match a printer suitable for the output format \"{}\", allowed formats are: json,sarif,yaml", text));
+}
+
+int run_check(const Options& options, const LiveLoader& live, Streams& streams) {
+  Snapshot snapshot;
+  if (options.live) {
+    live(snapshot, options);
+  }
+  if (!options.files.empty()) {
+    load_files(snapshot, options.files, streams.in, options.namespace_name);
+  }
+  if (!options.live && options.files.empty()) {
+    throw UsageError("nothing to check: give -f FILE|DIR|- with --offline (or when no cluster is configured)");
+  }
+  auto analyzers = all_analyzers();
+  Result result = run(snapshot, analyzers, options.now);
+  std::vector<HostPath> paths = trace_paths(snapshot);
+  apply_scope(result, paths, snapshot, options);
+  switch (options.output) {
+    case OutputFormat::Json:
+      streams.out << to_json(result).dump(2) << '\n';
+      break;
+    case OutputFormat::Yaml:
+      // The YAML printer sorts keys, like kubectl's.
+      streams.out << yaml::dump(nlohmann::json::parse(to_json(result).dump()));
+      break;
+    case OutputFormat::Sarif:
+      streams.out << to_sarif(result, build_info().version).dump(2) << '\n';
+      break;
+    case OutputFormat::Human:
+      render_human(streams.out, result, paths, {options.color});
+      break;
+  }
+  if (!options.fail_never && has_findings_at(result, options.fail_on)) {
+    return kExitFindings;
+  }
+  return kExitOk;
+}
+
+}  // namespace grpcmesh::check

@@ -1,0 +1,143 @@
+#include "core/check/paths.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check {
+namespace {
+
+std::string join(const std::set<std::string>& parts, std::string_view empty) {
+  if (parts.empty()) {
+    return std::string(empty);
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+const Resource* find_gateway(const Snapshot& s, const mesh::NamespacedName& ref) {
+  return s.find(Kind::Gateway, ref.namespace_name, ref.name);
+}
+
+// Services fronting the gateway workload, with their load balancer address.
+std::string load_balancer(const Snapshot& s, const Resource& gw) {
+  std::set<std::string> out;
+  const auto& selector = field(gw.spec(), "selector");
+  for (const Resource& svc : s.list(Kind::Service)) {
+    const auto& svc_selector = field(svc.spec(), "selector");
+    if (!svc_selector.is_object() || svc_selector.empty() || !selector.is_object()) {
+      continue;
+    }
+    bool agree = true;
+    bool shared = false;
+    for (const auto& [k, v] : selector.items()) {
+      if (svc_selector.contains(k)) {
+        shared = true;
+        agree = agree && svc_selector[k] == v;
+      }
+    }
+    if (!agree || !shared) {
+      continue;
+    }
+    std::string address = "no external address";
+    const auto& ingress = field(field(field(svc.object, "status"), "loadBalancer"), "ingress");
+    if (ingress.is_array() && !ingress.empty()) {
+      address = string_field(ingress[0], "ip");
+      if (address.empty()) {
+        address = string_field(ingress[0], "hostname");
+      }
+    }
+    out.insert(fmt::format("{}/{} {} {}", svc.namespace_name, svc.name, string_field(svc.spec(), "type"), address));
+  }
+  return join(out, "no Service in front of the gateway pods");
+}
+
+std::string server_label(const Resource& gw, const nlohmann::json& server) {
+  const auto& port = field(server, "port");
+  std::string label = fmt::format("{}/{} :{} {}", gw.namespace_name, gw.name, field(port, "number").dump(),
+                                  string_field(port, "protocol"));
+  const auto& tls = field(server, "tls");
+  if (std::string mode = string_field(tls, "mode"); !mode.empty()) {
+    label += " tls " + mode;
+  }
+  if (std::string cred = string_field(tls, "credentialName"); !cred.empty()) {
+    label += " credential " + cred;
+  }
+  return label;
+}
+
+}  // namespace
+
+std::vector<HostPath> trace_paths(const Snapshot& s) {
+  struct Parts {
+    std::set<std::string> lb, server, route, backend, endpoints;
+  };
+  std::map<std::string, Parts> hosts;
+  for (const Resource& vs : s.list(Kind::VirtualService)) {
+    auto refs = mesh::gateway_refs(vs);
+    if (refs.empty()) {
+      continue;
+    }
+    for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
+      Parts& p = hosts[host];
+      p.route.insert(vs.namespace_name + "/" + vs.name);
+      for (const auto& ref : refs) {
+        const Resource* gw = find_gateway(s, ref);
+        if (gw == nullptr) {
+          p.server.insert(ref.str() + " (missing)");
+          continue;
+        }
+        p.lb.insert(load_balancer(s, *gw));
+        for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
+          p.server.insert(server_label(*gw, *server));
+        }
+      }
+      for (const mesh::Destination& d : mesh::destinations(vs)) {
+        auto name = mesh::service_for_host(d.host, vs.namespace_name);
+        const Resource* svc = name ? s.find(Kind::Service, name->namespace_name, name->name) : nullptr;
+        if (svc == nullptr) {
+          p.backend.insert(d.host + " (missing)");
+          continue;
+        }
+        const auto& ports = field(svc->spec(), "ports");
+        const nlohmann::json* port = d.port != 0 ? mesh::find_port(*svc, d.port)
+                                     : (ports.is_array() && ports.size() == 1) ? &ports[0]
+                                                                                : nullptr;
+        std::string protocol = port != nullptr ? mesh::port_protocol(*port).protocol : "?";
+        p.backend.insert(fmt::format("{}/{}:{} {}", svc->namespace_name, svc->name,
+                                     port != nullptr ? field(*port, "port").dump() : "?", protocol));
+        int ready = 0;
+        int total = 0;
+        for (const Resource& slice : s.list(Kind::EndpointSlice)) {
+          if (slice.namespace_name == svc->namespace_name &&
+              string_field(slice.labels(), "kubernetes.io/service-name") == svc->name &&
+              field(slice.object, "endpoints").is_array()) {
+            for (const auto& e : field(slice.object, "endpoints")) {
+              ++total;
+              const auto& r = field(field(e, "conditions"), "ready");
+              ready += (!r.is_boolean() || r.get<bool>()) ? 1 : 0;
+            }
+          }
+        }
+        p.endpoints.insert(s.readable(Kind::EndpointSlice)
+                               ? fmt::format("{}/{}: {} of {} ready", svc->namespace_name, svc->name, ready, total)
+                               : fmt::format("{}/{}: unknown (EndpointSlices not read)", svc->namespace_name,
+                                             svc->name));
+      }
+    }
+  }
+  std::vector<HostPath> out;
+  for (const auto& [host, p] : hosts) {
+    out.push_back({host,
+                   {{Hop::LoadBalancer, join(p.lb, "unknown")},
+                    {Hop::Server, join(p.server, "no server serves this host")},
+                    {Hop::Route, join(p.route, "")},
+                    {Hop::Backend, join(p.backend, "no destination")},
+                    {Hop::Endpoints, join(p.endpoints, "unknown")}}});
+  }
+  return out;
+}
+
+}  // namespace grpcmesh::check

@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""Regenerates the check fixture table: one directory per case, holding the
+manifests and `expected` (one "CODE Kind namespace/name" per line; empty for
+no-false-positive cases). The unit tests analyse each directory with the clock
+fixed at NOW; the certificates are dated relative to it.
+
+Usage: python3 tests/testdata/check/generate.py   (needs python3-cryptography)
+"""
+import base64
+import copy
+import datetime
+import json
+import os
+import shutil
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
+DAY = datetime.timedelta(days=1)
+
+
+def key():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def cert(k, names, start, end):
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(k.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+            .sign(k, hashes.SHA256()))
+
+
+def pem_cert(c):
+    return c.public_bytes(serialization.Encoding.PEM)
+
+
+def pem_key(k):
+    return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                           serialization.NoEncryption())
+
+
+def tls_secret(name, ns, crt, k, extra=None):
+    data = {"tls.crt": base64.b64encode(crt).decode(), "tls.key": base64.b64encode(k).decode()}
+    if extra:
+        data.update(extra)
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns},
+            "type": "kubernetes.io/tls", "data": data}
+
+
+K = key()
+GOOD = (pem_cert(cert(K, ["grpc.example.com", "*.example.com"], NOW - 150 * DAY, NOW + 215 * DAY)), pem_key(K))
+
+INGRESS_LABELS = {"app": "istio-ingressgateway", "istio": "ingressgateway"}
+INGRESS_SVC = {
+    "apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "istio-ingressgateway", "namespace": "istio-system", "labels": INGRESS_LABELS},
+    "spec": {"type": "LoadBalancer", "selector": INGRESS_LABELS,
+             "ports": [{"name": "http2", "port": 80, "targetPort": 8080},
+                       {"name": "https", "port": 443, "targetPort": 8443}]},
+    "status": {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}},
+}
+INGRESS_POD = {
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "istio-ingressgateway-7c9f8", "namespace": "istio-system", "labels": INGRESS_LABELS},
+    "spec": {"containers": [{"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.31.0"}]},
+}
+
+
+def service(name="greeter", ports=None, ns="default"):
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns},
+            "spec": {"selector": {"app": name},
+                     "ports": ports or [{"name": "grpc", "port": 50051, "targetPort": 50051}]}}
+
+
+def slice_(svc="greeter", ready=True, ns="default"):
+    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": svc + "-x7k2p", "namespace": ns, "labels": {"kubernetes.io/service-name": svc}},
+            "addressType": "IPv4", "ports": [{"name": "grpc", "port": 50051, "protocol": "TCP"}],
+            "endpoints": [{"addresses": ["10.0.0.5"], "conditions": {"ready": ready}}]}
+
+
+def gateway(name="grpc-gateway", servers=None, selector=None, ns="default"):
+    return {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": name, "namespace": ns},
+            "spec": {"selector": selector or {"istio": "ingressgateway"},
+                     "servers": servers or [https_server()]}}
+
+
+def https_server(hosts=None, credential="grpc-cert", port=443, mode="SIMPLE"):
+    tls = {"mode": mode}
+    if credential:
+        tls["credentialName"] = credential
+    return {"port": {"number": port, "name": "https", "protocol": "HTTPS"}, "hosts": hosts or ["grpc.example.com"],
+            "tls": tls}
+
+
+def rule(prefix="/helloworld.Greeter/", host="greeter", port=50051, **extra):
+    r = {}
+    if prefix is not None:
+        r["match"] = [{"uri": {"prefix": prefix}}]
+    dest = {"host": host}
+    if port:
+        dest["port"] = {"number": port}
+    r["route"] = [{"destination": dest}]
+    r.update(extra)
+    return r
+
+
+def vs(name="greeter", hosts=None, gateways=None, http=None, ns="default", **spec):
+    s = {"hosts": hosts or ["grpc.example.com"], "gateways": gateways or ["grpc-gateway"]}
+    if http is not False:
+        s["http"] = http or [rule()]
+    s.update(spec)
+    return {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+            "metadata": {"name": name, "namespace": ns}, "spec": s}
+
+
+def dr(policy, name="greeter", host="greeter"):
+    return {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"host": host, "trafficPolicy": policy}}
+
+
+def grpc_web_filter(ns="istio-system", labels=None):
+    return {"apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+            "metadata": {"name": "grpc-web", "namespace": ns},
+            "spec": {"workloadSelector": {"labels": labels or {"istio": "ingressgateway"}},
+                     "configPatches": [{"applyTo": "HTTP_FILTER",
+                                        "match": {"context": "GATEWAY", "listener": {"filterChain": {"filter": {
+                                            "name": "envoy.filters.network.http_connection_manager",
+                                            "subFilter": {"name": "envoy.filters.http.router"}}}}},
+                                        "patch": {"operation": "INSERT_BEFORE", "value": {
+                                            "name": "envoy.filters.http.grpc_web",
+                                            "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"}}}}]}}
+
+
+CORS_OK = {"allowOrigins": [{"exact": "https://app.example.com"}],
+           "allowMethods": ["POST", "GET", "OPTIONS"],
+           "allowHeaders": ["content-type", "x-grpc-web", "x-user-agent", "grpc-timeout", "authorization"],
+           "exposeHeaders": ["grpc-status", "grpc-message", "grpc-status-details-bin"],
+           "maxAge": "24h"}
+
+
+def base(**over):
+    """The correct HTTPS setup: a dict of file name -> list of objects."""
+    files = {
+        "ingress.yaml": [INGRESS_SVC, INGRESS_POD],
+        "secret.yaml": [tls_secret("grpc-cert", "istio-system", *GOOD)],
+        "backend.yaml": [service(), slice_()],
+        "gateway.yaml": [gateway()],
+        "route.yaml": [vs()],
+    }
+    for k, v in over.items():
+        files[k.replace("_", ".")] = v
+    return files
+
+
+def web_base(cors=None, **over):
+    r = rule(prefix="/helloworld.Greeter/", corsPolicy=cors or CORS_OK)
+    files = base(route_yaml=[vs(http=[r])], filter_yaml=[grpc_web_filter()])
+    for k, v in over.items():
+        files[k.replace("_", ".")] = v
+    return files
+
+
+CASES = {}
+
+
+def case(name, files, expected):
+    CASES[name] = (files, expected)
+
+
+# --- no false positives -----------------------------------------------------------
+case("ok-https", base(), [])
+case("ok-h2c", base(
+    gateway_yaml=[gateway(servers=[{"port": {"number": 80, "name": "http", "protocol": "HTTP"},
+                                    "hosts": ["grpc.example.com"]}])],
+    backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "kubernetes.io/h2c"}]), slice_()],
+    secret_yaml=[]), [])
+case("ok-multi-service", base(
+    backend_yaml=[service(), slice_(),
+                  service("echo", [{"name": "grpc-echo", "port": 9000}, {"name": "http-metrics", "port": 9090}]),
+                  slice_("echo")],
+    route_yaml=[vs(http=[rule(), rule(prefix="/echo.Echo/", host="echo", port=9000),
+                         rule(prefix=None, host="greeter", port=50051)])]), [])
+case("ok-grpc-web", web_base(), [])
+# without Pods, the gateway workload's namespace comes from the Service in front of it
+case("ok-https-without-pods", base(ingress_yaml=[INGRESS_SVC]), [])
+case("ok-grpc-web-plaintext", base(
+    gateway_yaml=[gateway(servers=[{"port": {"number": 80, "name": "grpc-web", "protocol": "GRPC-WEB"},
+                                    "hosts": ["grpc.example.com"]}])],
+    route_yaml=[vs(http=[rule(corsPolicy=CORS_OK)])], secret_yaml=[]), [])
+case("ok-appprotocol", base(
+    backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "grpc"},
+                                 {"name": "http2-alt", "port": 50052, "appProtocol": "grpc"}]), slice_()]), [])
+case("ok-h2-upgrade", base(
+    backend_yaml=[service(ports=[{"name": "web", "port": 50051}]), slice_()],
+    dr_yaml=[dr({"connectionPool": {"http": {"h2UpgradePolicy": "UPGRADE", "idleTimeout": "1h"}}})]), [])
+
+# --- one finding family per case ----------------------------------------------------
+case("gm0001-unknown-kind", base(extra_yaml=[
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "default"}, "data": {}},
+    {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "k8s-gw", "namespace": "default"},
+     "spec": {"gatewayClassName": "istio", "listeners": [{"name": "h", "port": 80, "protocol": "HTTP"}]}}]),
+    ["GM0001 ConfigMap default/settings", "GM0001 Gateway default/k8s-gw"])
+bad_group = vs()
+bad_group["apiVersion"] = "networking.io/v1"
+bad_filter = grpc_web_filter()
+bad_filter["apiVersion"] = "networking.istio.io/v1"
+case("gm0002-api-version", base(route_yaml=[bad_group], filter_yaml=[bad_filter]),
+     ["GM0002 VirtualService default/greeter", "GM0002 EnvoyFilter istio-system/grpc-web"])
+case("gm0003-protocol-invalid", base(
+    backend_yaml=[service(ports=[{"name": "grpc", "port": 50051, "protocol": "grpc"}]), slice_()]),
+    ["GM0003 Service default/greeter"])
+case("gm0004-appprotocol-unknown", base(
+    backend_yaml=[service(ports=[{"name": "grpc", "port": 50051, "appProtocol": "kubernetes.io/grpc"}]), slice_()]),
+    ["GM0004 Service default/greeter", "GM0006 VirtualService default/greeter"])
+case("gm0005-appprotocol-overrides", base(
+    backend_yaml=[service(ports=[{"name": "grpc", "port": 50051, "appProtocol": "http"}]), slice_()]),
+    ["GM0005 Service default/greeter", "GM0006 VirtualService default/greeter"])
+case("gm0006-backend-http1", base(backend_yaml=[service(ports=[{"name": "web", "port": 50051}]), slice_()]),
+     ["GM0006 VirtualService default/greeter"])
+case("gm0007-grpc-under-tcp", base(route_yaml=[vs(http=False, tcp=[{"route": [{"destination": {
+    "host": "greeter", "port": {"number": 50051}}}]}])]),
+    ["GM0007 VirtualService default/greeter"])
+case("gm0008-gateway-missing", base(route_yaml=[vs(gateways=["grpc-gateway", "missing-gateway"])]),
+     ["GM0008 VirtualService default/greeter"])
+case("gm0009-host-missing", base(route_yaml=[vs(http=[rule(host="greeter-typo")])]),
+     ["GM0009 VirtualService default/greeter"])
+case("gm0010-port-required", base(
+    backend_yaml=[service(ports=[{"name": "grpc", "port": 50051}, {"name": "http-metrics", "port": 9090}]), slice_()],
+    route_yaml=[vs(http=[rule(port=None)])]),
+    ["GM0010 VirtualService default/greeter"])
+case("gm0011-port-not-on-service", base(route_yaml=[vs(http=[rule(port=9999)])]),
+     ["GM0011 VirtualService default/greeter"])
+case("gm0012-prefix-no-slash", base(route_yaml=[vs(http=[rule(prefix="/helloworld.Greeter")])]),
+     ["GM0012 VirtualService default/greeter"])
+case("gm0013-unreachable-rule", base(route_yaml=[vs(http=[rule(prefix=None), rule(prefix=None)])]),
+     ["GM0013 VirtualService default/greeter"])
+case("gm0014-host-not-on-gateway", base(route_yaml=[vs(hosts=["api.example.org"])]),
+     ["GM0014 VirtualService default/greeter"])
+case("gm0015-host-with-port", base(route_yaml=[vs(hosts=["grpc.example.com:443"])]),
+     ["GM0015 VirtualService default/greeter", "GM0014 VirtualService default/greeter"])
+case("gm0016-selector-no-pods", base(gateway_yaml=[gateway(selector={"istio": "ingress-typo"})]),
+     ["GM0016 Gateway default/grpc-gateway"])
+case("gm0017-port-not-exposed", base(gateway_yaml=[gateway(servers=[https_server(port=9443)])]),
+     ["GM0017 Gateway default/grpc-gateway"])
+case("gm0018-tls-on-plaintext", base(gateway_yaml=[gateway(servers=[
+    {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["grpc.example.com"],
+     "tls": {"mode": "SIMPLE", "credentialName": "grpc-cert"}}])]),
+    ["GM0018 Gateway default/grpc-gateway"])
+case("gm0019-passthrough-http", base(gateway_yaml=[gateway(servers=[https_server(credential=None, mode="PASSTHROUGH")])]),
+     ["GM0019 VirtualService default/greeter"])
+case("gm0020-conflicting-gateways", base(gateway_yaml=[gateway(), gateway("grpc-gateway-2")]),
+     ["GM0020 Gateway default/grpc-gateway", "GM0020 Gateway default/grpc-gateway-2",
+      "GM0021 Gateway default/grpc-gateway", "GM0021 Gateway default/grpc-gateway-2"])
+case("gm0021-duplicate-certificate", base(gateway_yaml=[
+    gateway(), gateway("admin-gateway", servers=[https_server(hosts=["admin.example.com"])])]),
+    ["GM0021 Gateway default/grpc-gateway", "GM0021 Gateway default/admin-gateway"])
+case("gm0022-credential-missing", base(secret_yaml=[tls_secret("other-cert", "istio-system", *GOOD)]),
+     ["GM0022 Gateway default/grpc-gateway"])
+case("gm0023-credential-in-gateway-namespace", base(secret_yaml=[tls_secret("grpc-cert", "default", *GOOD)]),
+     ["GM0023 Gateway default/grpc-gateway"])
+case("gm0024-credential-unusable", base(secret_yaml=[
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "grpc-cert", "namespace": "istio-system"},
+     "type": "Opaque", "data": {"certificate.pem": base64.b64encode(GOOD[0]).decode()}}]),
+    ["GM0024 Gateway default/grpc-gateway"])
+case("gm0024-credential-mutual-no-ca", base(gateway_yaml=[gateway(servers=[https_server(mode="MUTUAL")])]),
+     ["GM0024 Gateway default/grpc-gateway"])
+k = key()
+case("gm0025-certificate-expired", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
+    cert(k, ["grpc.example.com"], NOW - 400 * DAY, NOW - 35 * DAY)), pem_key(k))]),
+    ["GM0025 Gateway default/grpc-gateway"])
+case("gm0026-certificate-not-yet-valid", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
+    cert(k, ["grpc.example.com"], NOW + 10 * DAY, NOW + 400 * DAY)), pem_key(k))]),
+    ["GM0026 Gateway default/grpc-gateway"])
+case("gm0027-certificate-expiring-soon", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
+    cert(k, ["grpc.example.com"], NOW - 300 * DAY, NOW + 12 * DAY)), pem_key(k))]),
+    ["GM0027 Gateway default/grpc-gateway"])
+case("gm0028-certificate-wrong-host", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
+    cert(k, ["api.example.net"], NOW - 10 * DAY, NOW + 300 * DAY)), pem_key(k))]),
+    ["GM0028 Gateway default/grpc-gateway"])
+case("gm0029-certificate-key-mismatch", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", GOOD[0],
+                                                                      pem_key(key()))]),
+     ["GM0029 Gateway default/grpc-gateway"])
+case("gm0030-no-ready-endpoints", base(backend_yaml=[service(), slice_(ready=False)]),
+     ["GM0030 Service default/greeter"])
+# no gRPC path in the match: the Service port's name says it is gRPC
+case("gm0031-route-timeout", base(route_yaml=[vs(http=[rule(prefix=None, timeout="30s")])]),
+     ["GM0031 VirtualService default/greeter"])
+case("gm0032-timeout-zero", base(route_yaml=[vs(http=[rule(timeout="0s")])]),
+     ["GM0032 VirtualService default/greeter"])
+case("gm0033-idle-timeout", base(dr_yaml=[dr({"connectionPool": {"http": {"idleTimeout": "30s"},
+                                                                  "tcp": {"maxConnectionDuration": "10m"}}})]),
+     ["GM0033 DestinationRule default/greeter"])
+case("gm0034-h2-upgrade-conflict", base(dr_yaml=[dr({"connectionPool": {"http": {
+    "h2UpgradePolicy": "UPGRADE", "useClientProtocol": True}}})]),
+    ["GM0034 DestinationRule default/greeter"])
+case("gm0035-grpc-web-filter-missing", web_base(filter_yaml=[]),
+     ["GM0035 VirtualService default/greeter"])
+case("gm0036-grpc-web-filter-selector", web_base(filter_yaml=[grpc_web_filter(labels={"app": "frontend"})]),
+     ["GM0036 EnvoyFilter istio-system/grpc-web", "GM0035 VirtualService default/greeter"])
+case("gm0037-grpc-web-filter-namespace", web_base(filter_yaml=[grpc_web_filter(ns="default")]),
+     ["GM0037 EnvoyFilter default/grpc-web", "GM0035 VirtualService default/greeter"])
+content_type_rule = rule(prefix=None, corsPolicy=CORS_OK)
+content_type_rule["match"] = [{"headers": {"content-type": {"prefix": "application/grpc-web"}}}]
+case("gm0038-cors-on-content-type-route", web_base(route_yaml=[vs(http=[content_type_rule])]),
+     ["GM0038 VirtualService default/greeter"])
+case("gm0039-cors-headers-incomplete", web_base(cors={"allowOrigins": [{"exact": "https://app.example.com"}],
+                                                      "allowHeaders": ["content-type"]}),
+     ["GM0039 VirtualService default/greeter", "GM0040 VirtualService default/greeter"])
+cors_old = dict(CORS_OK)
+del cors_old["allowOrigins"]
+cors_old["allowOrigin"] = ["https://app.example.com"]
+case("gm0041-cors-allow-origin", web_base(cors=cors_old), ["GM0041 VirtualService default/greeter"])
+case("gm0042-grpc-web-without-cors", base(
+    gateway_yaml=[gateway(servers=[{"port": {"number": 80, "name": "grpc-web", "protocol": "GRPC-WEB"},
+                                    "hosts": ["grpc.example.com"]}])], secret_yaml=[]),
+    ["GM0042 VirtualService default/greeter"])
+
+
+def to_yaml(objects):
+    # JSON is YAML; one document per object keeps line numbers meaningful.
+    return "".join("---\n" + json.dumps(o, indent=2) + "\n" for o in objects)
+
+
+def main():
+    for entry in os.listdir(HERE):
+        if os.path.isdir(os.path.join(HERE, entry)):
+            shutil.rmtree(os.path.join(HERE, entry))
+    for name, (files, expected) in CASES.items():
+        d = os.path.join(HERE, name)
+        os.makedirs(d)
+        for fname, objects in files.items():
+            if objects:
+                with open(os.path.join(d, fname), "w") as f:
+                    f.write(to_yaml(objects))
+        with open(os.path.join(d, "expected"), "w") as f:
+            f.write("".join(line + "\n" for line in sorted(expected)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+#include "core/check/check.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "core/util/error.hpp"
+#include "fixture_util.hpp"
+
+using namespace grpcmesh::check;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+Run check_files(const std::vector<std::string>& cases, Options options = {}) {
+  options.live = false;
+  options.now = check_test::fixture_now();
+  for (const auto& c : cases) {
+    options.files.push_back((check_test::fixture_root() / c).string());
+  }
+  std::istringstream in;
+  std::ostringstream out, err;
+  grpcmesh::Streams streams{in, out, err};
+  Run r;
+  r.code = run_check(options, [](Snapshot&, const Options&) { FAIL("offline must not contact a cluster"); }, streams);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("check: exit 0 when clean, 3 when something at or above --fail-on was found") {
+  CHECK(check_files({"ok-https"}).code == grpcmesh::kExitOk);
+  CHECK(check_files({"gm0006-backend-http1"}).code == grpcmesh::kExitFindings);
+  // GM0027 is a warning: not a failure by default, a failure with --fail-on warning
+  CHECK(check_files({"gm0027-certificate-expiring-soon"}).code == grpcmesh::kExitOk);
+  Options warn;
+  parse_fail_on("warning", warn);
+  CHECK(check_files({"gm0027-certificate-expiring-soon"}, warn).code == grpcmesh::kExitFindings);
+  Options never;
+  parse_fail_on("none", never);
+  CHECK(check_files({"gm0006-backend-http1"}, never).code == grpcmesh::kExitOk);
+}
+
+TEST_CASE("check: --host keeps only that host's path and findings") {
+  Options o;
+  o.output = OutputFormat::Json;
+  o.host = "grpc.example.com";
+  auto j = nlohmann::json::parse(check_files({"gm0014-host-not-on-gateway"}, o).out);
+  CHECK(j["findings"].empty());
+  o.host = "api.example.org";
+  j = nlohmann::json::parse(check_files({"gm0014-host-not-on-gateway"}, o).out);
+  REQUIRE(j["findings"].size() == 1);
+  CHECK(j["findings"][0]["code"] == "GM0014");
+}
+
+TEST_CASE("check: -o json keeps the documented key order") {
+  Options o;
+  o.output = OutputFormat::Json;
+  std::string json = check_files({"gm0008-gateway-missing"}, o).out;
+  auto code = json.find("\"code\"");
+  auto level = json.find("\"level\"");
+  auto message = json.find("\"message\"");
+  auto fix = json.find("\"fix\"");
+  auto resource = json.find("\"resource\"");
+  auto istio = json.find("\"istioCode\"");
+  CHECK((code < level && level < message && message < fix && fix < resource && resource < istio));
+  CHECK(istio != std::string::npos);
+}
+
+TEST_CASE("check: -o yaml renders the same document as -o json") {
+  Options o;
+  o.output = OutputFormat::Yaml;
+  std::string yaml = check_files({"gm0008-gateway-missing"}, o).out;
+  INFO(yaml);
+  CHECK(yaml.rfind("findings:\n- code: GM0008\n  fix: Create the Gateway default/missing-gateway", 0) == 0);
+  CHECK(yaml.find("\n  istioCode: IST0101\n  level: error\n") != std::string::npos);
+}
+
+TEST_CASE("check: flag values are validated with kubectl's wording") {
+  Options o;
+  CHECK_THROWS_AS(parse_fail_on("fatal", o), grpcmesh::UsageError);
+  CHECK_THROWS_WITH_AS(parse_output("table"),
+                       "unable to match a printer suitable for the output format \"table\", allowed formats are: "
+                       "json,sarif,yaml",
+                       grpcmesh::UsageError);
+  CHECK(parse_output("sarif") == OutputFormat::Sarif);
+}

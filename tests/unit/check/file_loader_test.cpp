@@ -1,0 +1,111 @@
+#include "core/check/file_loader.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/util/error.hpp"
+
+using namespace grpcmesh::check;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempTree {
+  fs::path root;
+  TempTree() {
+    root = fs::temp_directory_path() / ("grpcmesh-check-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
+    fs::create_directories(root);
+  }
+  ~TempTree() { fs::remove_all(root); }
+  fs::path write(const std::string& name, const std::string& text) const {
+    fs::path p = root / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    return p;
+  }
+};
+
+constexpr const char* kService = "apiVersion: v1\nkind: Service\nmetadata:\n  name: greeter\nspec:\n  ports:\n  - port: 50051\n";
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const grpcmesh::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("file loader: directories recurse, multi-document YAML, JSON and List kinds") {
+  TempTree t;
+  t.write("a/svc.yaml", std::string(kService) + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: x\n");
+  t.write("a/b/list.json",
+          R"({"apiVersion":"v1","kind":"List","items":[{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"gw"}}]})");
+  t.write("a/README.md", "not a manifest");
+  Snapshot s;
+  std::istringstream in;
+  CHECK(load_files(s, {t.root.string()}, in, "apps") == 3);
+  INFO("ignored: ", s.ignored().size(), " rejected: ", s.rejected(Kind::Gateway).size());
+  REQUIRE(s.find(Kind::Service, "apps", "greeter") != nullptr);
+  CHECK(s.find(Kind::Service, "apps", "greeter")->origin == (t.root / "a/svc.yaml").string() + ":1");
+  CHECK(s.find(Kind::Pod, "x", "p") != nullptr);
+  CHECK(s.find(Kind::Gateway, "apps", "gw") != nullptr);
+  CHECK(s.readable(Kind::Gateway));
+  CHECK_FALSE(s.readable(Kind::Secret));
+}
+
+TEST_CASE("file loader: stdin is read for -") {
+  Snapshot s;
+  std::istringstream in(kService);
+  CHECK(load_files(s, {"-"}, in, "default") == 1);
+  CHECK(s.find(Kind::Service, "default", "greeter")->origin == "<stdin>:1");
+}
+
+TEST_CASE("file loader: unknown kinds and other API groups are kept as ignored, wrong groups as rejected") {
+  Snapshot s;
+  std::istringstream in(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
+      "apiVersion: networking.io/v1\nkind: VirtualService\nmetadata: {name: vs}\n");
+  load_files(s, {"-"}, in, "default");
+  REQUIRE(s.ignored().size() == 1);
+  CHECK(s.ignored()[0].kind == "ConfigMap");
+  CHECK(s.list(Kind::VirtualService).empty());
+  REQUIRE(s.rejected(Kind::VirtualService).size() == 1);
+  CHECK(s.rejected(Kind::VirtualService)[0].api_version == "networking.io/v1");
+}
+
+TEST_CASE("file loader: files overlay objects already in the snapshot") {
+  Snapshot s;
+  s.add({Kind::Service, "v1", "default", "greeter", nlohmann::json{{"spec", {{"ports", nlohmann::json::array()}}}}, ""});
+  std::istringstream in(kService);
+  load_files(s, {"-"}, in, "default");
+  REQUIRE(s.list(Kind::Service).size() == 1);
+  CHECK(s.list(Kind::Service)[0].origin == "<stdin>:1");
+}
+
+TEST_CASE("file loader: bad input is one clear error naming the file and line") {
+  TempTree t;
+  fs::path bad = t.write("bad.yaml", std::string(kService) + "---\nkind: Service\nmetadata: [oops\n");
+  std::istringstream in;
+  Snapshot s;
+  std::string e = error_of([&] { load_files(s, {bad.string()}, in, "default"); });
+  CHECK(e.rfind(bad.string() + ":", 0) == 0);
+  CHECK(e.find("invalid YAML") != std::string::npos);
+
+  fs::path no_kind = t.write("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n");
+  e = error_of([&] { load_files(s, {no_kind.string()}, in, "default"); });
+  CHECK(e == no_kind.string() + ":1: the object has no kind; every object needs apiVersion and kind");
+
+  e = error_of([&] { load_files(s, {(t.root / "missing.yaml").string()}, in, "default"); });
+  CHECK(e.find("does not exist") != std::string::npos);
+
+  fs::path empty = t.write("empty/only-comments.yaml", "# nothing here\n---\n");
+  e = error_of([&] { load_files(s, {(t.root / "empty").string()}, in, "default"); });
+  CHECK(e.rfind("no Kubernetes objects found in ", 0) == 0);
+}

@@ -1,0 +1,76 @@
+#include "core/check/report.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "fixture_util.hpp"
+
+using namespace grpcmesh::check;
+using nlohmann::json;
+
+namespace {
+
+Result one_finding() {
+  Result r;
+  Message m = msg::GatewayNotFound("default/missing");
+  m.resource = {"VirtualService", "default", "greeter"};
+  m.origin = "route.yaml:3";
+  m.host = "grpc.example.com";
+  r.findings.push_back(m);
+  r.skipped.push_back({"gateway_workload", "no Pod in the input"});
+  r.analyzers_run = {"route_gateway"};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("report: -o json has exactly the documented shape") {
+  json expected = json::parse(R"J({
+    "findings": [{
+      "code": "GM0008", "level": "error",
+      "message": "Referenced gateway not found: \"default/missing\"",
+      "fix": "Create the Gateway default/missing, or fix the name in spec.gateways (use <namespace>/<name> for a Gateway in another namespace)",
+      "resource": {"kind": "VirtualService", "namespace": "default", "name": "greeter"},
+      "istioCode": "IST0101"}],
+    "skipped": [{"analyzer": "gateway_workload", "reason": "no Pod in the input"}]})J");
+  CHECK(json::parse(to_json(one_finding()).dump()) == expected);
+}
+
+TEST_CASE("report: -o sarif is SARIF 2.1.0 with the catalogue as rules and file locations") {
+  json s = to_sarif(one_finding(), "0.1.0");
+  CHECK(s["version"] == "2.1.0");
+  const json& run = s["runs"][0];
+  CHECK(run["tool"]["driver"]["rules"].size() == catalogue().size());
+  const json& r = run["results"][0];
+  CHECK(r["ruleId"] == "GM0008");
+  CHECK(run["tool"]["driver"]["rules"][r["ruleIndex"].get<size_t>()]["id"] == "GM0008");
+  CHECK(r["level"] == "error");
+  CHECK(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "route.yaml");
+  CHECK(r["locations"][0]["physicalLocation"]["region"]["startLine"] == 3);
+  CHECK(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "VirtualService/default/greeter");
+  CHECK(run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"] ==
+        "analyzer gateway_workload skipped: no Pod in the input");
+}
+
+TEST_CASE("report: the human report draws each host's path and marks the broken hop") {
+  Snapshot snapshot = check_test::load_fixture(check_test::fixture_root() / "gm0006-backend-http1");
+  Result result = run(snapshot, all_analyzers(), check_test::fixture_now());
+  std::ostringstream out;
+  render_human(out, result, trace_paths(snapshot), {false});
+  std::string text = out.str();
+  CHECK(text.find("grpc.example.com\n  client\n"
+                  "  └─ load balancer: istio-system/istio-ingressgateway LoadBalancer 127.0.0.1  OK\n"
+                  "     └─ gateway server: default/grpc-gateway :443 HTTPS tls SIMPLE credential grpc-cert  OK\n"
+                  "        └─ route: default/greeter  OK\n"
+                  "           └─ service port: default/greeter:50051 TCP  BROKEN\n"
+                  "              └─ endpoints: default/greeter: 1 of 1 ready  OK\n") != std::string::npos);
+  CHECK(text.find("error GM0006 VirtualService default/greeter") != std::string::npos);
+  CHECK(text.find("fix: Name the Service port grpc-<suffix>") != std::string::npos);
+  CHECK(text.find("1 error(s), 0 warning(s), 0 info(s); 19 analyzer(s) run, 1 skipped\n") != std::string::npos);
+  CHECK(text.find('\x1b') == std::string::npos);
+
+  std::ostringstream colored;
+  render_human(colored, result, trace_paths(snapshot), {true});
+  CHECK(colored.str().find("\x1b[31mBROKEN\x1b[0m") != std::string::npos);
+}
