@@ -160,7 +160,7 @@ std::string render_api_error(const Response& response, const Request& request, c
                        message);
   }
   if (response.status == 409 && !causes.empty() &&
-      causes.front().value("type", std::string{}) == "FieldManagerConflict") {
+      causes.front().value("reason", std::string{}) == "FieldManagerConflict") {
     return render_conflict(request, status, causes);
   }
   if (response.status == 422 || reason == "Invalid") {

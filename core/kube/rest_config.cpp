@@ -276,8 +276,9 @@ RestConfig load_rest_config(const ConnectionOptions& o, const Environment& env) 
     if (!rc.context_name.empty()) {
       auto it = kc.contexts.find(rc.context_name);
       if (it == kc.contexts.end()) {
-        throw Error(fmt::format("context \"{}\" does not exist; list them with `kubectl config get-contexts`",
-                                rc.context_name));
+        throw Error(fmt::format("context was not found for specified context: {} (no context \"{}\" exists in the "
+                                "kubeconfig; list them with `kubectl config get-contexts`)",
+                                rc.context_name, rc.context_name));
       }
       context = it->second.value;
     }
@@ -290,10 +291,9 @@ RestConfig load_rest_config(const ConnectionOptions& o, const Environment& env) 
       auto it = kc.clusters.find(rc.cluster_name);
       if (it == kc.clusters.end()) {
         if (o.server.empty()) {
-          throw Error(fmt::format("cluster \"{}\" does not exist in the kubeconfig{}; check --cluster or the "
-                                  "context's cluster",
+          throw Error(fmt::format("cluster \"{}\" was not found{}; check --cluster or the context's cluster",
                                   rc.cluster_name,
-                                  rc.context_name.empty() ? "" : fmt::format(" (context \"{}\")", rc.context_name)));
+                                  rc.context_name.empty() ? "" : fmt::format(" for context \"{}\"", rc.context_name)));
         }
       } else {
         apply_cluster(rc, it->second);
@@ -383,12 +383,14 @@ RestConfig load_rest_config(const ConnectionOptions& o, const Environment& env) 
   bool has_cert = !rc.client_certificate_file.empty() || !rc.client_certificate_data.empty();
   bool has_key = !rc.client_key_file.empty() || !rc.client_key_data.empty();
   if (has_cert != has_key) {
-    throw Error(fmt::format("{} must be specified for {} to use the clientCert authentication method",
+    throw Error(fmt::format("{} must be specified for {} to use the clientCert authentication method.",
                             has_cert ? "client-key-data or client-key" : "client-cert-data or client-cert",
-                            rc.user_name.empty() ? "the user" : "\"" + rc.user_name + "\""));
+                            rc.user_name));
   }
   if ((!rc.token.empty() || !rc.token_file.empty()) && !rc.username.empty()) {
-    throw Error(fmt::format("username/password or bearer token may be set, but not both (user \"{}\")", rc.user_name));
+    throw Error(fmt::format("more than one authentication method found for {}; found [token basicAuth], only one "
+                            "is allowed",
+                            rc.user_name));
   }
   for (const char* name : {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"}) {
     if (auto v = env.get(name)) {
