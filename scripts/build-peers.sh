@@ -183,12 +183,13 @@ pids=()
 mkdir -p "$(dirname "$env_file")"
 cat > "$env_file.tmp.$$" <<EOF
 # Written by scripts/build-peers.sh: the test peers' binaries and CRDs.
-KUBERNETES_VERSION=$k8s_version
-ETCD_VERSION=$etcd_version
-ISTIO_MODULE_VERSION=$istio_version
-ISTIO_VERSION=$istio_release
-GATEWAY_API_VERSION=$gwapi_version
-GRPCURL_VERSION=$grpcurl_version
+# (No ETCD_* names: etcd reads those from its environment as settings.)
+VERSION_KUBERNETES=$k8s_version
+VERSION_ETCD=$etcd_version
+VERSION_ISTIO=$istio_release
+VERSION_ISTIO_MODULE=$istio_version
+VERSION_GATEWAY_API=$gwapi_version
+VERSION_GRPCURL=$grpcurl_version
 KUBE_APISERVER=${dirs[kubernetes]}/kube-apiserver
 KUBECTL=${dirs[kubernetes]}/kubectl
 ETCD=${dirs[etcd]}/etcd
