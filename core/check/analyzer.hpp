@@ -36,7 +36,7 @@ class Context {
   // Objects of a declared kind; asking for an undeclared kind is a bug and
   // throws std::logic_error.
   std::span<const Resource> list(Kind kind) const;
-  // Objects of a declared kind that the API server would reject.
+  // Objects of any kind that the API server would reject (files only).
   std::span<const Resource> rejected(Kind kind) const;
   const Resource* find(Kind kind, const std::string& namespace_name, const std::string& name) const;
 

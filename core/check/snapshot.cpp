@@ -6,8 +6,7 @@ namespace grpcmesh::check {
 
 void Snapshot::add(Resource resource) {
   Key key{resource.kind, resource.namespace_name, resource.name};
-  readable_[resource.kind] = true;
-  unreadable_.erase(resource.kind);
+  mark_readable(resource.kind);
   auto& list = objects_[resource.kind];
   if (auto it = index_.find(key); it != index_.end()) {
     list[it->second] = std::move(resource);
@@ -22,15 +21,14 @@ void Snapshot::add_rejected(Resource resource) { rejected_[resource.kind].push_b
 void Snapshot::add_ignored(IgnoredObject object) { ignored_.push_back(std::move(object)); }
 
 void Snapshot::mark_readable(Kind kind) {
-  readable_[kind] = true;
-  unreadable_.erase(kind);
+  if (!unreadable_.count(kind)) {
+    readable_[kind] = true;
+  }
 }
 
 void Snapshot::mark_unreadable(Kind kind, std::string reason) {
-  if (readable(kind)) {
-    return;  // objects from another source (files over a cluster) already count
-  }
-  unreadable_[kind] = std::move(reason);
+  readable_[kind] = false;
+  unreadable_.emplace(kind, std::move(reason));
 }
 
 bool Snapshot::readable(Kind kind) const {
@@ -38,7 +36,7 @@ bool Snapshot::readable(Kind kind) const {
   return it != readable_.end() && it->second;
 }
 
-bool Snapshot::denied(Kind kind) const { return !readable(kind) && unreadable_.count(kind) > 0; }
+bool Snapshot::denied(Kind kind) const { return unreadable_.count(kind) > 0; }
 
 std::string Snapshot::unreadable_reason(Kind kind) const {
   if (readable(kind)) {

@@ -36,6 +36,9 @@ class Snapshot {
   void add_ignored(IgnoredObject object);
 
   void mark_readable(Kind kind);
+  // The source refused the kind (403) or does not serve it: it stays
+  // unreadable even if some objects of it were read (e.g. from one namespace
+  // but not another), so no analyzer judges it on partial data.
   void mark_unreadable(Kind kind, std::string reason);
 
   bool readable(Kind kind) const;
@@ -57,7 +60,7 @@ class Snapshot {
   std::map<Key, size_t> index_;
   std::map<Kind, std::vector<Resource>> rejected_;
   std::vector<IgnoredObject> ignored_;
-  std::map<Kind, std::string> unreadable_;  // kind -> reason
+  std::map<Kind, std::string> unreadable_;  // kind -> reason the source gave
   std::map<Kind, bool> readable_;
 };
 

@@ -12,8 +12,8 @@ class ApiVersion final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (Kind kind : meta_.optional_inputs) {
-      const KindInfo& ki = info(kind);
+    for (const KindInfo& ki : known_kinds()) {
+      Kind kind = ki.kind;
       std::string expected =
           ki.group.empty() ? std::string(ki.versions[0]) : fmt::format("{}/{}", ki.group, ki.versions[0]);
       for (const Resource& r : ctx.rejected(kind)) {
@@ -25,9 +25,7 @@ class ApiVersion final : public Analyzer {
  private:
   AnalyzerMeta meta_{"api_version",
                      "Objects with an apiVersion the API server does not serve for their kind",
-                     {},
-                     {Kind::Service, Kind::EndpointSlice, Kind::Pod, Kind::Secret, Kind::Gateway, Kind::VirtualService,
-                      Kind::DestinationRule, Kind::EnvoyFilter}};
+                     {}};
 };
 
 }  // namespace
