@@ -48,7 +48,8 @@ std::string first_line(const std::string& text) {
 
 void add_if_prefix(std::vector<Candidate>& out, const std::string& value, const std::string& description,
                    const std::string& prefix) {
-  if (value.starts_with(prefix)) {
+  const bool seen = std::any_of(out.begin(), out.end(), [&](const Candidate& c) { return c.value == value; });
+  if (!seen && value.starts_with(prefix)) {
     out.push_back({value, first_line(description)});
   }
 }

@@ -146,3 +146,10 @@ TEST_CASE("complete: parse_line follows subcommands and collects flags") {
   CHECK(line.flag("namespace") == "x");
   CHECK(line.positionals == Words{"a.pem", "b.pem"});
 }
+
+TEST_CASE("complete: a flag both a command and the root define is offered once") {
+  Command root = testing::fixture_tree();
+  root.subcommands[2].flags.push_back({{"help"}, {"h"}, "", "Print this help message and exit", "", "", {}, ValueKind::None});
+  FakeSource src;
+  CHECK(values_of(complete(root, {"version"}, "--h", src)) == Words{"--help"});
+}
