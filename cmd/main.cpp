@@ -23,6 +23,11 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// "error:" in red when stderr is a terminal that may be coloured.
+std::ostream& error_prefix(const grpcmesh::cmd::Context& ctx) {
+  return ctx.streams.err << ctx.err_painter().paint(grpcmesh::term::Style::Red, "error:") << ' ';
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,7 +64,7 @@ int main(int argc, char** argv) {
       return *rc;
     }
   } catch (const Error& e) {
-    ctx.streams.err << "error: " << one_line(e.what()) << '\n';
+    error_prefix(ctx) << one_line(e.what()) << '\n';
     return e.exit_code();
   }
 
@@ -70,19 +75,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e, ctx.streams.out, ctx.streams.err);
   } catch (const CLI::ParseError& e) {
-    ctx.streams.err << "error: " << one_line(e.what()) << " (see '" << ctx.program << " --help')\n";
+    error_prefix(ctx) << one_line(e.what()) << " (see '" << ctx.program << " --help')\n";
     return kExitUsage;
   } catch (const Error& e) {
-    ctx.streams.err << "error: " << one_line(e.what()) << '\n';
+    error_prefix(ctx) << one_line(e.what()) << '\n';
     return e.exit_code();
   }
   try {
     return ctx.action ? ctx.action() : kExitOk;
   } catch (const Error& e) {
-    ctx.streams.err << "error: " << one_line(e.what()) << '\n';
+    error_prefix(ctx) << one_line(e.what()) << '\n';
     return e.exit_code();
   } catch (const std::exception& e) {
-    ctx.streams.err << "error: internal: " << one_line(e.what()) << '\n';
+    error_prefix(ctx) << "internal: " << one_line(e.what()) << '\n';
     return kExitFailure;
   }
 }
