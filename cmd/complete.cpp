@@ -2,7 +2,6 @@
 // `__completeNoDesc`, and the whole binary when started as
 // kubectl_complete-grpcmesh, which kubectl runs for `kubectl grpcmesh <TAB>`)
 // and `__docs DIR`, which writes docs/commands. None of them shows in help.
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,11 +18,6 @@ namespace grpcmesh::cmd {
 
 namespace {
 
-std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::string() : std::string(value);
-}
-
 int run_completion(const CLI::App& root, const Context& ctx, std::vector<std::string> words, bool descriptions) {
   // The last word is the one being completed ("" for a new word).
   std::string to_complete;
@@ -32,7 +26,7 @@ int run_completion(const CLI::App& root, const Context& ctx, std::vector<std::st
     words.pop_back();
   }
   const cli::Command tree = describe(root, ctx.program);
-  cli::KubeValueSource source(env_or_empty("KUBECONFIG"), env_or_empty("HOME"));
+  cli::KubeValueSource source(kube::Environment::from_process());
   ctx.streams.out << cli::format_completion(cli::complete(tree, words, to_complete, source), descriptions);
   return kExitOk;
 }

@@ -63,7 +63,7 @@ bool is_hidden(const CLI::App& app) {
 
 cli::ValueKind kind_for_name(const std::string& raw) {
   const std::string name = lower(raw);
-  if (name == "namespace") {
+  if (name == "namespace" || name.ends_with("-namespace")) {
     return cli::ValueKind::Namespace;
   }
   if (name == "context") {
@@ -85,7 +85,8 @@ cli::ValueKind kind_for_name(const std::string& raw) {
     return cli::ValueKind::Host;
   }
   if (name == "kubeconfig" || name == "file" || name == "filename" || name == "certificate-authority" ||
-      ends_with_any(name, {"-file", "-cert", "-key", "-certificate", "-ca", "-proto", "-protoset"})) {
+      name == "cert" || name == "key" || name == "ca" ||
+      ends_with_any(name, {"-file", "-cert", "-key", "-certificate", "-ca", "-out", "-proto", "-protoset"})) {
     return cli::ValueKind::File;
   }
   if (name == "dir" || ends_with_any(name, {"-dir", "-directory"})) {

@@ -1,5 +1,6 @@
 #include "core/cli/command.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace grpcmesh::cli {
@@ -13,6 +14,11 @@ std::string trim(const std::string& s) {
   }
   const auto end = s.find_last_not_of(" \t\r\n");
   return s.substr(begin, end - begin + 1);
+}
+
+std::string trim_right(const std::string& s) {
+  const auto end = s.find_last_not_of(" \t\r\n");
+  return end == std::string::npos ? std::string() : s.substr(0, end + 1);
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -102,7 +108,10 @@ void parse_footer(const std::string& footer, std::vector<Example>& examples, std
         current.comment = current.comment.empty() ? comment : current.comment + ' ' + comment;
         continue;
       } else {
-        current.lines.push_back(line);
+        // Keep continuation lines' extra indent; drop the section's own two spaces.
+        std::string command = raw;
+        command.erase(0, std::min<std::size_t>(2, command.find_first_not_of(" \t")));
+        current.lines.push_back(trim_right(command));
         continue;
       }
     }

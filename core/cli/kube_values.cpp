@@ -1,30 +1,44 @@
 #include "core/cli/kube_values.hpp"
 
-#include <fstream>
 #include <set>
 #include <sstream>
 
+#include "core/kube/client.hpp"
+#include "core/kube/kubeconfig.hpp"
+#include "core/kube/reader.hpp"
+#include "core/kube/rest_config.hpp"
+#include "core/kube/views.hpp"
 #include "core/util/error.hpp"
-#include "core/util/yaml.hpp"
 
 namespace grpcmesh::cli {
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+std::string string_at(const nlohmann::json& object, const char* key) {
+  if (object.is_object() && object.contains(key) && object[key].is_string()) {
+    return object[key].get<std::string>();
+  }
+  return {};
+}
+
+std::string ports_of(const kube::ServiceView& service) {
+  std::string out;
+  for (const auto& p : service.ports) {
+    out += out.empty() ? "ports " : ", ";
+    out += (p.name.empty() ? "" : p.name + ":") + std::to_string(p.port);
+  }
+  return out;
+}
+
+template <typename View>
+std::vector<View> items(kube::Listed<View> listed) {
+  if (listed.forbidden || listed.not_installed) {
     return {};
   }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return std::move(listed.items);
 }
 
 }  // namespace
-
-KubeValueSource::KubeValueSource(std::string kubeconfig_env, std::string home)
-    : kubeconfig_env_(std::move(kubeconfig_env)), home_(std::move(home)) {}
 
 kube::ConnectionOptions KubeValueSource::options_from(const ParsedLine& line) {
   kube::ConnectionOptions o;
@@ -45,60 +59,80 @@ kube::ConnectionOptions KubeValueSource::options_from(const ParsedLine& line) {
   return o;
 }
 
-std::vector<std::string> KubeValueSource::kubeconfig_files(const kube::ConnectionOptions& options) const {
-  if (!options.kubeconfig.empty()) {
-    return {options.kubeconfig};
-  }
-  std::vector<std::string> files;
-  if (!kubeconfig_env_.empty()) {
-    std::string item;
-    std::istringstream in(kubeconfig_env_);
-    while (std::getline(in, item, ':')) {
-      if (!item.empty()) {
-        files.push_back(item);
+std::vector<Candidate> KubeValueSource::kubeconfig_names(ValueKind kind, const kube::ConnectionOptions& options) const {
+  const kube::Kubeconfig config = kube::load_kubeconfig(kube::kubeconfig_sources(options, env_));
+  const auto& entries = kind == ValueKind::Context   ? config.contexts
+                        : kind == ValueKind::Cluster ? config.clusters
+                                                     : config.users;
+  std::vector<Candidate> out;
+  for (const auto& [name, entry] : entries) {
+    std::string description;
+    if (kind == ValueKind::Context) {
+      const std::string cluster = string_at(entry.value, "cluster");
+      const std::string ns = string_at(entry.value, "namespace");
+      description = cluster.empty() ? "" : "cluster " + cluster;
+      if (!ns.empty()) {
+        description += (description.empty() ? "namespace " : ", namespace ") + ns;
       }
     }
-    return files;
+    out.push_back({name, description});
   }
-  if (!home_.empty()) {
-    files.push_back(home_ + "/.kube/config");
-  }
-  return files;
+  return out;
 }
 
-std::vector<Candidate> KubeValueSource::kubeconfig_names(ValueKind kind, const kube::ConnectionOptions& options) const {
-  const char* section = kind == ValueKind::Context ? "contexts" : kind == ValueKind::Cluster ? "clusters" : "users";
+std::vector<Candidate> KubeValueSource::cluster_values(ValueKind kind, const kube::ConnectionOptions& options) const {
+  std::ostringstream diagnostics;  // warnings must not reach the shell
+  kube::Client client(kube::load_rest_config(options, env_), diagnostics);
+  kube::Reader reader(client);
+  const std::string ns = client.config().namespace_name;
   std::vector<Candidate> out;
-  std::set<std::string> seen;
-  for (const std::string& file : kubeconfig_files(options)) {
-    const std::string text = read_file(file);
-    if (text.empty()) {
-      continue;
-    }
-    const nlohmann::json config = yaml::parse(text, file);
-    if (!config.contains(section) || !config[section].is_array()) {
-      continue;
-    }
-    for (const auto& entry : config[section]) {
-      if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string()) {
-        continue;
+  switch (kind) {
+    case ValueKind::Namespace: {
+      const kube::ListResult list = client.list(client.resolve(kube::kinds::kNamespace));
+      for (const auto& item : list.items) {
+        out.push_back({kube::ObjectMeta::from(item).name, ""});
       }
-      const std::string name = entry["name"].get<std::string>();
-      if (!seen.insert(name).second) {
-        continue;  // the first file that names it wins, as in kubectl
+      break;
+    }
+    case ValueKind::Service: {
+      kube::ListOptions in_namespace;
+      in_namespace.namespace_name = ns;
+      for (const auto& svc : items(reader.list<kube::ServiceView>(in_namespace))) {
+        out.push_back({svc.meta.name, ports_of(svc)});
       }
-      std::string description;
-      if (kind == ValueKind::Context && entry.contains("context") && entry["context"].is_object()) {
-        const auto& ctx = entry["context"];
-        if (ctx.contains("cluster") && ctx["cluster"].is_string()) {
-          description = "cluster " + ctx["cluster"].get<std::string>();
+      break;
+    }
+    case ValueKind::Gateway:
+      for (const auto& gw : items(reader.list<kube::IstioGatewayView>())) {
+        std::string hosts;
+        for (const auto& server : gw.servers) {
+          for (const auto& host : server.hosts) {
+            hosts += (hosts.empty() ? "hosts " : ", ") + host;
+          }
         }
-        if (ctx.contains("namespace") && ctx["namespace"].is_string()) {
-          description += (description.empty() ? "namespace " : ", namespace ") + ctx["namespace"].get<std::string>();
+        out.push_back({gw.meta.namespace_name + "/" + gw.meta.name, hosts});
+      }
+      break;
+    case ValueKind::Host: {
+      std::set<std::string> seen;
+      for (const auto& gw : items(reader.list<kube::IstioGatewayView>())) {
+        for (const auto& server : gw.servers) {
+          for (std::string host : server.hosts) {
+            // "ns/host" restricts the namespaces that may bind; the host is after the slash.
+            if (const auto slash = host.find('/'); slash != std::string::npos) {
+              host = host.substr(slash + 1);
+            }
+            if (host.empty() || host.find('*') != std::string::npos || !seen.insert(host).second) {
+              continue;
+            }
+            out.push_back({host, "Gateway " + gw.meta.namespace_name + "/" + gw.meta.name});
+          }
         }
       }
-      out.push_back({name, description});
+      break;
     }
+    default:
+      break;
   }
   return out;
 }
@@ -110,6 +144,11 @@ std::vector<Candidate> KubeValueSource::values(ValueKind kind, const ParsedLine&
     case ValueKind::Cluster:
     case ValueKind::User:
       return kubeconfig_names(kind, options);
+    case ValueKind::Namespace:
+    case ValueKind::Service:
+    case ValueKind::Gateway:
+    case ValueKind::Host:
+      return cluster_values(kind, options);
     default:
       return {};
   }

@@ -44,3 +44,12 @@ TEST_CASE("command: a footer without examples is all notes") {
   CHECK(examples.empty());
   CHECK(notes == "Exit status 3 means findings.");
 }
+
+TEST_CASE("command: continuation lines of an example keep their extra indent") {
+  std::vector<Example> examples;
+  std::string notes;
+  parse_footer("Examples:\n  # Print without a cluster\n  kubectl grpcmesh expose greeter \\\n      --dry-run=client\n",
+               examples, notes);
+  REQUIRE(examples.size() == 1);
+  CHECK(examples[0].lines == std::vector<std::string>{"kubectl grpcmesh expose greeter \\", "    --dry-run=client"});
+}

@@ -22,6 +22,15 @@ struct TempKubeconfigs {
   }
 };
 
+grpcmesh::kube::Environment env(const std::string& kubeconfig, const std::string& home) {
+  grpcmesh::kube::Environment e;
+  if (!kubeconfig.empty()) {
+    e.vars["KUBECONFIG"] = kubeconfig;
+  }
+  e.vars["HOME"] = home;
+  return e;
+}
+
 std::vector<std::string> names(const std::vector<Candidate>& c) {
   std::vector<std::string> out;
   for (const auto& x : c) {
@@ -36,7 +45,7 @@ TEST_CASE("kube values: contexts, clusters and users from every KUBECONFIG file,
   TempKubeconfigs t;
   const auto a = t.write("a", "contexts:\n- name: dev\n  context: {cluster: c1}\nclusters:\n- name: c1\nusers:\n- name: u1\n");
   const auto b = t.write("b", "contexts:\n- name: dev\n  context: {cluster: other}\n- name: prod\n  context: {cluster: c2}\n");
-  KubeValueSource source(a + ":" + b + ":" + (t.dir / "missing").string(), "/nonexistent");
+  KubeValueSource source(env(a + ":" + b + ":" + (t.dir / "missing").string(), "/nonexistent"));
   ParsedLine line;
   const auto contexts = source.values(ValueKind::Context, line);
   CHECK(names(contexts) == std::vector<std::string>{"dev", "prod"});
@@ -53,9 +62,9 @@ TEST_CASE("kube values: --kubeconfig on the line overrides KUBECONFIG, and HOME 
   t.write("home/.kube/config", "contexts:\n- name: from-home\n");
   ParsedLine line;
   line.flags["kubeconfig"] = {b};
-  CHECK(names(KubeValueSource(a, "/nonexistent").values(ValueKind::Context, line)) ==
+  CHECK(names(KubeValueSource(env(a, "/nonexistent")).values(ValueKind::Context, line)) ==
         std::vector<std::string>{"from-flag"});
-  CHECK(names(KubeValueSource("", (t.dir / "home").string()).values(ValueKind::Context, ParsedLine{})) ==
+  CHECK(names(KubeValueSource(env("", (t.dir / "home").string())).values(ValueKind::Context, ParsedLine{})) ==
         std::vector<std::string>{"from-home"});
 }
 
