@@ -103,6 +103,10 @@ class Client {
   // for an HTTP status; throws Error for transport failures (refused,
   // unknown host, TLS), rendered like kubectl.
   Response send(const Request& request);
+  // Sends several requests concurrently (HTTP/2 streams on the shared
+  // connection) and returns their responses in the same order; the same
+  // authentication, retries, warnings and logging as send().
+  std::vector<Response> send_all(const std::vector<Request>& requests);
   // send() + a 2xx check: a non-2xx response throws Error rendered like kubectl.
   nlohmann::json request(const Request& request);
 
