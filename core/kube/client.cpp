@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <set>
@@ -808,9 +809,16 @@ std::optional<json> Client::get(const ApiResource& resource, const std::string& 
 }
 
 ListResult Client::list(const ApiResource& resource, const ListOptions& options) {
+  std::vector<json> items;
+  ListResult result = list_each(resource, options, [&](json&& item) { items.push_back(std::move(item)); });
+  result.items = std::move(items);
+  return result;
+}
+
+ListResult Client::list_each(const ApiResource& resource, const ListOptions& options,
+                             const std::function<void(nlohmann::json&&)>& on_item) {
   ListResult result;
   std::string continue_token;
-  std::string item_kind = resource.kind;
   do {
     Request r;
     r.path = resource.path(options.namespace_name);
@@ -831,13 +839,8 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
     }
     Response resp = impl_->perform(r);
     if (resp.status == 403) {
-      result.items.clear();
       result.forbidden = true;
-      json status;
-      try {
-        status = json::parse(resp.body);
-      } catch (const json::exception&) {
-      }
+      json status = json::parse(resp.body, nullptr, false);
       result.message = status.is_object() ? status.value("message", std::string{}) : "";
       if (result.message.empty()) {
         result.message = fmt::format("cannot list resource \"{}\"", resource.qualified_resource());
@@ -845,6 +848,8 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
       return result;
     }
     json page = impl_->checked(r, resp);
+    resp.body.clear();
+    resp.body.shrink_to_fit();
     continue_token.clear();
     if (page.contains("metadata") && page["metadata"].is_object()) {
       continue_token = page["metadata"].value("continue", std::string{});
@@ -854,9 +859,9 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
       for (auto& item : page["items"]) {
         if (item.is_object()) {
           item["apiVersion"] = resource.api_version();
-          item["kind"] = item_kind;
+          item["kind"] = resource.kind;
         }
-        result.items.push_back(std::move(item));
+        on_item(std::move(item));
       }
     }
   } while (!continue_token.empty());
