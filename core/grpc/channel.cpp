@@ -30,32 +30,39 @@ std::string system_roots() {
   return "";
 }
 
+// TLS through grpc's TLS credentials: verification on (CA from -cacert or the
+// system store, hostname checked against -servername, else the authority,
+// else the address) unless -insecure. The per-call host check is off because
+// -authority may deliberately differ from the certificate's name: the
+// certificate is still checked against the TLS server name.
 std::shared_ptr<::grpc::ChannelCredentials> credentials(const Options& o) {
   if (o.plaintext) {
     return ::grpc::InsecureChannelCredentials();
   }
-  if (o.insecure) {
-    // -insecure: encrypt, but accept any certificate for any name.
-    ::grpc::experimental::TlsChannelCredentialsOptions tls;
-    tls.set_verify_server_certs(false);
-    tls.set_check_call_host(false);
-    tls.set_certificate_verifier(std::make_shared<::grpc::experimental::NoOpCertificateVerifier>());
-    if (!o.cert.empty()) {
-      std::vector<::grpc::experimental::IdentityKeyCertPair> pairs{
-          {read_file(o.key, "-key"), read_file(o.cert, "-cert")}};
-      tls.set_certificate_provider(
-          std::make_shared<::grpc::experimental::StaticDataCertificateProvider>(pairs));
-      tls.watch_identity_key_cert_pairs();
-    }
-    return ::grpc::experimental::TlsCredentials(tls);
-  }
-  ::grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = o.cacert.empty() ? system_roots() : read_file(o.cacert, "-cacert");
+  namespace x = ::grpc::experimental;
+  x::TlsChannelCredentialsOptions tls;
+  std::vector<x::IdentityKeyCertPair> pairs;
   if (!o.cert.empty()) {
-    ssl.pem_cert_chain = read_file(o.cert, "-cert");
-    ssl.pem_private_key = read_file(o.key, "-key");
+    pairs.push_back({read_file(o.key, "-key"), read_file(o.cert, "-cert")});
   }
-  return ::grpc::SslCredentials(ssl);
+  std::string roots = o.insecure ? "" : (o.cacert.empty() ? system_roots() : read_file(o.cacert, "-cacert"));
+  if (!roots.empty() || !pairs.empty()) {
+    tls.set_certificate_provider(std::make_shared<x::StaticDataCertificateProvider>(roots, pairs));
+  }
+  if (!roots.empty()) {
+    tls.watch_root_certs();
+  }
+  if (!pairs.empty()) {
+    tls.watch_identity_key_cert_pairs();
+  }
+  tls.set_check_call_host(false);
+  if (o.insecure) {
+    tls.set_verify_server_certs(false);
+    tls.set_certificate_verifier(std::make_shared<x::NoOpCertificateVerifier>());
+  } else {
+    tls.set_certificate_verifier(std::make_shared<x::HostNameCertificateVerifier>());
+  }
+  return x::TlsCredentials(tls);
 }
 
 }  // namespace

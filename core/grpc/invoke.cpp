@@ -149,6 +149,9 @@ std::unique_ptr<::grpc::ClientContext> CallSettings::context() const {
   if (deadline) {
     ctx->set_deadline(*deadline);
   }
+  if (!authority.empty()) {
+    ctx->set_authority(authority);
+  }
   return ctx;
 }
 

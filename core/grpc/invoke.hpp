@@ -19,6 +19,9 @@ namespace grpcmesh::grpc {
 struct CallSettings {
   std::vector<std::pair<std::string, std::string>> metadata;
   std::optional<std::chrono::system_clock::time_point> deadline;
+  // -authority, set on every call: gRPC replaces the channel's default
+  // authority with the TLS name override, and ours are independent.
+  std::string authority;
   std::unique_ptr<::grpc::ClientContext> context() const;
 };
 

@@ -39,6 +39,7 @@ CallSettings settings_for(const Options& o, const std::vector<std::string>& extr
     }
   }
   s.deadline = deadline;
+  s.authority = o.authority;
   return s;
 }
 
