@@ -150,8 +150,16 @@ std::string describe_symbol(const pb::DescriptorPool& pool, const std::string& s
   if (const auto* f = pool.FindFieldByName(symbol)) {
     return fmt::format("{} is a field:\n{}", symbol, print_field(*f));
   }
-  if (const auto* v = pool.FindEnumValueByName(symbol)) {
-    return fmt::format("{} is an enum value:\n{} = {};\n", symbol, v->name(), v->number());
+  // Enum values are scoped next to their enum ("pkg.Msg.CIRCLE"), but grpcurl
+  // also accepts them under the enum ("pkg.Msg.Kind.CIRCLE").
+  const pb::EnumValueDescriptor* value = pool.FindEnumValueByName(symbol);
+  if (auto dot = symbol.rfind('.'); value == nullptr && dot != std::string::npos) {
+    if (const auto* e = pool.FindEnumTypeByName(symbol.substr(0, dot))) {
+      value = e->FindValueByName(symbol.substr(dot + 1));
+    }
+  }
+  if (value != nullptr) {
+    return fmt::format("{} is an enum value:\n{} = {};\n", symbol, value->name(), value->number());
   }
   return "";
 }

@@ -84,6 +84,35 @@ std::string Schema::describe(const std::string& symbol) {
 
 namespace {
 
+// google/protobuf/*.proto from the protobuf library itself, so -proto files
+// may import the well-known types without an -import-path for them (as
+// grpcurl allows).
+class WellKnownTypes : public pb::DescriptorDatabase {
+ public:
+  bool FindFileByName(const std::string& name, pb::FileDescriptorProto* output) override {
+    if (name.rfind("google/protobuf/", 0) != 0) {
+      return false;
+    }
+    return copy(pb::DescriptorPool::generated_pool()->FindFileByName(name), output);
+  }
+  bool FindFileContainingSymbol(const std::string& symbol, pb::FileDescriptorProto* output) override {
+    if (symbol.rfind("google.protobuf.", 0) != 0) {
+      return false;
+    }
+    return copy(pb::DescriptorPool::generated_pool()->FindFileContainingSymbol(symbol), output);
+  }
+  bool FindFileContainingExtension(const std::string&, int, pb::FileDescriptorProto*) override { return false; }
+
+ private:
+  static bool copy(const pb::FileDescriptor* file, pb::FileDescriptorProto* output) {
+    if (file == nullptr) {
+      return false;
+    }
+    file->CopyTo(output);
+    return true;
+  }
+};
+
 class ReflectionSchema : public Schema {
  public:
   explicit ReflectionSchema(ReflectionClient& client) : client_(client), db_(client) { init(db_); }
@@ -126,7 +155,7 @@ class ProtoErrors : public pb::compiler::MultiFileErrorCollector {
 class ProtoFileSchema : public Schema {
  public:
   ProtoFileSchema(const std::vector<std::string>& protos, const std::vector<std::string>& import_paths)
-      : db_(&tree_), files_(protos) {
+      : db_(&tree_), merged_(&db_, &wkt_), files_(protos) {
     for (const std::string& dir : import_paths) {
       tree_.MapPath("", dir);
     }
@@ -134,7 +163,7 @@ class ProtoFileSchema : public Schema {
       tree_.MapPath("", ".");
     }
     db_.RecordErrorsTo(&errors_);
-    init(db_);
+    init(merged_);
     for (const std::string& f : protos) {
       if (pool().FindFileByName(f) == nullptr) {
         std::string why = errors_.first_.empty() ? tree_.GetLastErrorMessage() : errors_.first_;
@@ -147,13 +176,15 @@ class ProtoFileSchema : public Schema {
  private:
   pb::compiler::DiskSourceTree tree_;
   pb::compiler::SourceTreeDescriptorDatabase db_;
+  WellKnownTypes wkt_;
+  pb::MergedDescriptorDatabase merged_;
   ProtoErrors errors_;
   std::vector<std::string> files_;
 };
 
 class ProtosetSchema : public Schema {
  public:
-  explicit ProtosetSchema(const std::vector<std::string>& protosets) {
+  explicit ProtosetSchema(const std::vector<std::string>& protosets) : merged_(&db_, &wkt_) {
     for (const std::string& path : protosets) {
       std::ifstream in(path, std::ios::binary);
       if (!in) {
@@ -170,12 +201,14 @@ class ProtosetSchema : public Schema {
         db_.Add(file);  // duplicates across sets are ignored when identical
       }
     }
-    init(db_);
+    init(merged_);
   }
   std::vector<std::string> list_services() override { return services_of(pool(), names_); }
 
  private:
   pb::SimpleDescriptorDatabase db_;
+  WellKnownTypes wkt_;
+  pb::MergedDescriptorDatabase merged_;
   std::vector<std::string> names_;
 };
 
