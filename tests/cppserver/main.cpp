@@ -18,10 +18,8 @@ class EchoService final : public grpcmesh::cppserver::v1::Echo::Service {
   grpc::Status Say(grpc::ServerContext* context, const grpcmesh::cppserver::v1::SayRequest* request,
                    grpcmesh::cppserver::v1::SayReply* reply) override {
     reply->set_text(request->text());
-    auto authority = context->client_metadata().find(":authority");
-    if (authority != context->client_metadata().end()) {
-      reply->set_authority(std::string(authority->second.data(), authority->second.size()));
-    }
+    grpc::string_ref authority = context->ExperimentalGetAuthority();
+    reply->set_authority(std::string(authority.data(), authority.size()));
     reply->mutable_at()->set_seconds(1700000000);
     return grpc::Status::OK;
   }
