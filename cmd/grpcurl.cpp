@@ -14,29 +14,32 @@
 namespace grpcmesh::cmd {
 namespace {
 
-constexpr const char* kDescription =
-    "Call gRPC services with grpcurl's syntax and flags (-plaintext or --plaintext), natively or over gRPC-Web";
+constexpr const char* kDescription = R"(Call gRPC services with grpcurl's syntax and flags, natively or over gRPC-Web
 
-constexpr const char* kFooter = R"(Usage:
   kubectl grpcmesh grpcurl [flags] ADDRESS [list|describe] [SYMBOL]
   kubectl grpcmesh grpcurl [flags] ADDRESS pkg.Service/Method
 
-grpcurl flags (one or two dashes, "-flag value" or "-flag=value"):
-  -plaintext -insecure -cacert FILE -cert FILE -key FILE -servername NAME -authority NAME
-  -H 'k: v' -rpc-header 'k: v' -reflect-header 'k: v' -d DATA ('@' reads stdin)
-  -format json|text -format-error -emit-defaults -allow-unknown-fields
-  -connect-timeout SEC -keepalive-time SEC -max-time SEC -max-msg-sz BYTES
-  -proto FILE -import-path DIR -protoset FILE -use-reflection -v -vv
-Additions:
-  --repeat N [--concurrency C]  repeat a unary call; print errors by status, p50/p90/p99, calls/s
-  --health                      call grpc.health.v1.Health/Check (optional SERVICE after the address);
-                                exit 0 only when SERVING
-  --web | --web-text [--http2]  call over gRPC-Web (application/grpc-web+proto or base64 text)
-  --origin URL                  with --web: send a browser's CORS preflight first and report it
+Takes grpcurl's flags with one or two dashes (-plaintext or --plaintext,
+"-flag value" or "-flag=value"): -plaintext -insecure -cacert -cert -key
+-servername -authority -H -rpc-header -reflect-header -d ('@' reads stdin)
+-format json|text -format-error -emit-defaults -allow-unknown-fields
+-connect-timeout -keepalive-time -max-time -max-msg-sz -proto -import-path
+-protoset -use-reflection -v -vv. TLS is verified unless -insecure is given;
+-servername (TLS name) and -authority (:authority) are independent. The schema
+comes from server reflection (grpc.reflection.v1, falling back to v1alpha) or
+from -proto/-protoset files.
 
-Exit codes: 0 success, 1 failure, 2 usage, 64 + gRPC status code for a failed call.
+Additions: --repeat N [--concurrency C] repeats a unary call over one
+connection and prints errors by status, p50/p90/p99 latency and calls/s.
+--health [SERVICE after the address] calls grpc.health.v1.Health/Check and
+exits 0 only when SERVING. --web or --web-text calls over gRPC-Web (binary or
+base64 text; HTTP/1.1, or h2c with --http2, ALPN over TLS); --origin URL first
+sends the browser's CORS preflight and reports what a browser would allow.
 
-Examples:
+Exit codes as grpcurl's: 0 success, 1 failure, 2 usage, 64 + the gRPC status
+code of a failed call.)";
+
+constexpr const char* kFooter = R"(Examples:
   # List the services of a local server without TLS
   kubectl grpcmesh grpcurl -plaintext localhost:50051 list
 
@@ -52,7 +55,7 @@ Examples:
   # Measure latency over 1000 calls on one connection
   kubectl grpcmesh grpcurl -plaintext --repeat 1000 --concurrency 4 localhost:50051 helloworld.Greeter/SayHello
 
-  # Check what a browser at https://app.example.com would be allowed to do over gRPC-Web
+  # Check what a browser at https://app.example.com may do over gRPC-Web
   kubectl grpcmesh grpcurl -plaintext --web --origin https://app.example.com localhost:8080 helloworld.Greeter/SayHello)";
 
 // The module lives next to the binary (build tree) or in
