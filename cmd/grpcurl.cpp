@@ -16,8 +16,8 @@ namespace {
 
 constexpr const char* kDescription = R"(Call gRPC services with grpcurl's syntax and flags, natively or over gRPC-Web
 
-  kubectl grpcmesh grpcurl [flags] ADDRESS [list|describe] [SYMBOL]
-  kubectl grpcmesh grpcurl [flags] ADDRESS pkg.Service/Method
+Arguments as grpcurl's: [flags] ADDRESS [list|describe] [SYMBOL], or
+[flags] ADDRESS pkg.Service/Method to call a method.
 
 Takes grpcurl's flags with one or two dashes (-plaintext or --plaintext,
 "-flag value" or "-flag=value"): -plaintext -insecure -cacert -cert -key

@@ -100,6 +100,7 @@ TEST_SUITE("grpcurl") {
     CHECK(r.err == "error: the server reports NOT_SERVING: it is not ready to serve\n");
   }
 
+  // Run directly, the binary names itself kubectl-grpcmesh in hints.
   TEST_CASE("bad input: one-line errors with grpcurl's exit codes") {
     Result refused = ours({"-plaintext", "127.0.0.1:1", "list"});
     CHECK(refused.exit_code == 1);
@@ -112,10 +113,10 @@ TEST_SUITE("grpcurl") {
     Result usage = ours({"-plaintext", "-insecure", "127.0.0.1:1", "list"});
     CHECK(usage.exit_code == 2);
     CHECK(usage.err ==
-          "error: the -insecure and -plaintext flags are mutually exclusive (see 'kubectl grpcmesh grpcurl --help')\n");
+          "error: the -insecure and -plaintext flags are mutually exclusive (see 'kubectl-grpcmesh grpcurl --help')\n");
     Result bad_flag = ours({"-plantext", "127.0.0.1:1", "list"});
     CHECK(bad_flag.exit_code == 2);
-    CHECK(bad_flag.err == "error: unknown flag -plantext (see 'kubectl grpcmesh grpcurl --help')\n");
+    CHECK(bad_flag.err == "error: unknown flag -plantext (see 'kubectl-grpcmesh grpcurl --help')\n");
   }
 
   TEST_CASE("the gRPC module is loaded only by grpcurl, next to the binary or from ../lib/kubectl-grpcmesh") {
