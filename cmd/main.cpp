@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
 
   cmd::install_help(app, ctx);  // after every command is registered
   try {
-    if (const auto rc = cmd::run_hidden_entry(argc, argv, app, ctx)) {
+    if (const auto rc = cmd::run_early(argc, argv, app, ctx)) {
       return *rc;
     }
   } catch (const Error& e) {
