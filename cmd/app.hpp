@@ -32,6 +32,7 @@ struct Context {
 
 // Each command lives in its own file and registers itself here.
 void register_version(CLI::App& root, Context& ctx);
+void register_grpcurl(CLI::App& root, Context& ctx);
 void register_completion(CLI::App& root, Context& ctx);
 
 // Binds the kubectl connection flag group (--kubeconfig, --context, -n, ...).

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   cmd::bind_kube_flags(app, ctx.kube);
   cmd::bind_color_flag(app, ctx);
   cmd::register_version(app, ctx);
+  cmd::register_grpcurl(app, ctx);
   cmd::register_completion(app, ctx);
 
   cmd::install_help(app, ctx);  // after every command is registered
