@@ -1,0 +1,38 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "core/kube/apply.hpp"
+#include "core/kube/printer.hpp"
+
+namespace grpcmesh::cmd {
+
+// The printing flags kubectl shares between commands: -o yaml|json|name and
+// --show-managed-fields.
+struct PrintFlags {
+  std::string output;
+  bool show_managed_fields = false;
+
+  // Throws UsageError for an unknown -o value.
+  kube::PrintOptions to_options() const;
+};
+
+// The flags of a command that changes live resources: kubectl's
+// --dry-run=none|client|server, --field-manager, --force-conflicts, plus the
+// printing flags.
+struct ApplyFlags {
+  std::string dry_run = "none";
+  std::string field_manager = "kubectl-grpcmesh";
+  bool force_conflicts = false;
+  PrintFlags print;
+
+  // Throws UsageError for a bad --dry-run or an empty --field-manager, or
+  // --force-conflicts with --dry-run=client (nothing is sent to resolve).
+  kube::ApplyOptions to_options() const;
+};
+
+void bind_print_flags(CLI::App& app, PrintFlags& flags);
+void bind_apply_flags(CLI::App& app, ApplyFlags& flags);
+
+}  // namespace grpcmesh::cmd
