@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   cmd::bind_kube_flags(app, ctx.kube);
   cmd::register_version(app, ctx);
   cmd::register_init(app, ctx);
+  cmd::register_tls(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include "core/manifest/tls_secret.hpp"
 
 #include "core/manifest/names.hpp"
+#include "core/util/error.hpp"
 
 namespace grpcmesh::manifest {
 
@@ -47,6 +48,41 @@ nlohmann::json tls_secret(const TlsSecretOptions& o) {
       {"type", "kubernetes.io/tls"},
       {"data", data},
   };
+}
+
+}  // namespace grpcmesh::manifest
+
+namespace grpcmesh::manifest {
+
+std::string base64_decode(std::string_view text) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else if (c == '=' || c == '\n' || c == '\r') {
+      continue;
+    } else {
+      throw Error("invalid base64 in Secret data");
+    }
+    buffer = (buffer << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  return out;
 }
 
 }  // namespace grpcmesh::manifest

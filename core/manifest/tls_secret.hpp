@@ -20,3 +20,10 @@ nlohmann::json tls_secret(const TlsSecretOptions& options);
 std::string base64(std::string_view bytes);
 
 }  // namespace grpcmesh::manifest
+
+namespace grpcmesh::manifest {
+
+// Decodes base64 as Secret data carries it; throws grpcmesh::Error on bad input.
+std::string base64_decode(std::string_view text);
+
+}  // namespace grpcmesh::manifest

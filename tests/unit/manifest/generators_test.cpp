@@ -4,6 +4,7 @@
 #include "core/manifest/service_port.hpp"
 #include "core/manifest/tls_secret.hpp"
 #include "core/manifest/virtual_service.hpp"
+#include "core/util/error.hpp"
 #include "core/util/yaml.hpp"
 #include "tests/unit/support/golden.hpp"
 
@@ -80,4 +81,11 @@ TEST_CASE("manifest: virtual service with per-service prefixes, cross-namespace 
               {"/test.v1.Echo/", "echo", "other", 9000},
               {"", "fallback", "apps", 8080}};
   check_golden("manifest/virtual-service.yaml", dump(virtual_service(o)));
+}
+
+TEST_CASE("manifest: base64 decoding round-trips and rejects garbage") {
+  for (std::string s : {"", "f", "fo", "foo", "foob", "-----BEGIN CERTIFICATE-----\n\xff\x01"}) {
+    CHECK(base64_decode(base64(s)) == s);
+  }
+  CHECK_THROWS_AS(base64_decode("a*b"), grpcmesh::Error);
 }
