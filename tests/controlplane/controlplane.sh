@@ -187,7 +187,7 @@ write_kubeconfigs() {
 # ---------------------------------------------------------------- processes
 
 start_etcd() {
-  mkdir -p -m 700 "$state/etcd"
+  mkdir -p -m 700 "$state/etcd" || return 1
   "$ETCD" --name grpcmesh-test --data-dir "$state/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
@@ -219,7 +219,14 @@ start_apiserver() {
     curl -fsS --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$server/readyz"
 }
 
+# (These run in `||` and `if` contexts, where set -e is off: every step that
+# can fail says so with `|| return 1`.)
 served() { kc get --raw "$1" | grep -q "\"name\":\"$2\""; }
+all_established() {
+  local states
+  states=$(kc get crd -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Established")].status}{"\n"}{end}') || return 1
+  [ -n "$states" ] && ! grep -qv '^True$' <<<"$states"
+}
 
 install_crds() {
   # The two sets apply in parallel; each is one server-side apply.
@@ -230,8 +237,8 @@ install_crds() {
   wait $p1 || { echo "$prog: applying the Istio CRDs failed:" >&2; tail -n 5 "$state/logs/crds-istio.log" >&2; rc=1; }
   wait $p2 || { echo "$prog: applying the Gateway API CRDs failed:" >&2; tail -n 5 "$state/logs/crds-gateway-api.log" >&2; rc=1; }
   [ $rc = 0 ] || return 1
-  kc wait --for condition=Established --timeout=60s crd --all >/dev/null
-  poll 60 "networking.istio.io/v1 virtualservices" "" served /apis/networking.istio.io/v1 virtualservices
+  poll 60 "CRDs established" "" all_established || return 1
+  poll 60 "networking.istio.io/v1 virtualservices" "" served /apis/networking.istio.io/v1 virtualservices || return 1
   poll 60 "gateway.networking.k8s.io/v1 grpcroutes" "" served /apis/gateway.networking.k8s.io/v1 grpcroutes
 }
 
@@ -409,7 +416,11 @@ spec:
     - {containerPort: 15021, protocol: TCP}
 EOF
     done
-  } | kc apply --server-side -f - >"$state/logs/istio-sim.log"
+  } | kc apply --server-side -f - >"$state/logs/istio-sim.log" 2>&1 || {
+    echo "$prog: applying the simulated Istio install failed:" >&2
+    tail -n 5 "$state/logs/istio-sim.log" >&2
+    return 1
+  }
 
   local pod_ips=() ts conditions
   ts=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -423,19 +434,19 @@ EOF
         {\"type\":\"ContainersReady\",\"status\":\"True\"},{\"type\":\"Ready\",\"status\":\"True\"}],
       \"containerStatuses\":[{\"name\":\"istio-proxy\",\"ready\":true,\"started\":true,\"restartCount\":0,
         \"image\":\"docker.io/istio/proxyv2:$version\",\"imageID\":\"\",\"state\":{\"running\":{\"startedAt\":\"$ts\"}}}]}}" \
-      >>"$state/logs/istio-sim.log" &
+      >>"$state/logs/istio-sim.log" 2>&1 &
     names+=($!)
   done
   kc patch -n istio-system service istio-ingressgateway --subresource=status --type=merge \
-    -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$ip\"}]}}}" >>"$state/logs/istio-sim.log" &
+    -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$ip\"}]}}}" >>"$state/logs/istio-sim.log" 2>&1 &
   names+=($!)
   kc patch -n istio-system deployment istiod --subresource=status --type=merge \
     -p "{\"status\":{\"observedGeneration\":1,\"replicas\":1,\"readyReplicas\":1,\"availableReplicas\":1,\"updatedReplicas\":1,$conditions}}" \
-    >>"$state/logs/istio-sim.log" &
+    >>"$state/logs/istio-sim.log" 2>&1 &
   names+=($!)
   kc patch -n istio-system deployment istio-ingressgateway --subresource=status --type=merge \
     -p "{\"status\":{\"observedGeneration\":1,\"replicas\":$pods,\"readyReplicas\":$pods,\"availableReplicas\":$pods,\"updatedReplicas\":$pods,$conditions}}" \
-    >>"$state/logs/istio-sim.log" &
+    >>"$state/logs/istio-sim.log" 2>&1 &
   names+=($!)
   # No controller manager runs, so the gateway Service's EndpointSlice is ours too.
   {
@@ -461,7 +472,7 @@ EOF
   targetRef: {kind: Pod, namespace: istio-system, name: istio-ingressgateway-sim-$i}
 EOF
     done
-  } | kc apply --server-side -f - >>"$state/logs/istio-sim.log" &
+  } | kc apply --server-side -f - >>"$state/logs/istio-sim.log" 2>&1 &
   names+=($!)
   local rc=0 p
   for p in "${names[@]}"; do wait "$p" || rc=1; done
@@ -539,19 +550,31 @@ start_plane() {
   t0=$(now)
   mkdir -p "$state/logs" "$state/kube-cache"
   make_pki
+  # Free ports are picked, then bound by etcd and kube-apiserver; if another
+  # process takes one in between, start over on new ports.
+  local t_etcd t_api
   for attempt in 1 2 3; do
     read -r etcd_port etcd_peer_port api_port <<<"$(free_ports 3)"
     server="https://127.0.0.1:$api_port"
     t1=$(now)
-    if start_etcd; then break; fi
-    grep -q "address already in use" "$state/logs/etcd.log" && [ $attempt -lt 3 ] || { show_logs; return 1; }
-    stop_processes "$state"; rm -rf "$state/etcd"
+    if start_etcd; then
+      t_etcd=$(elapsed "$t1")
+      t1=$(now)
+      write_kubeconfigs
+      if start_apiserver; then
+        t_api=$(elapsed "$t1")
+        break
+      fi
+    fi
+    if [ $attempt -lt 3 ] && cat "$state"/logs/*.log | grep -q "address already in use"; then
+      echo "$prog: a port was taken meanwhile; retrying on new ports" >&2
+      stop_processes "$state"
+      rm -rf "$state/etcd" "$state"/logs/*.log
+      continue
+    fi
+    show_logs
+    return 1
   done
-  local t_etcd; t_etcd=$(elapsed "$t1")
-  t1=$(now)
-  write_kubeconfigs
-  start_apiserver || { show_logs; return 1; }
-  local t_api; t_api=$(elapsed "$t1")
   t1=$(now)
   apply_rbac &
   local rbac=$!

@@ -1,0 +1,57 @@
+#include "cmd/apply_flags.hpp"
+
+#include "core/util/error.hpp"
+
+namespace grpcmesh::cmd {
+
+kube::PrintOptions PrintFlags::to_options() const {
+  kube::PrintOptions o;
+  o.format = kube::parse_output_format(output);
+  o.show_managed_fields = show_managed_fields;
+  return o;
+}
+
+kube::ApplyOptions ApplyFlags::to_options() const {
+  kube::ApplyOptions o;
+  if (dry_run == "none" || dry_run == "false") {
+    o.dry_run = kube::DryRun::None;
+  } else if (dry_run == "client" || dry_run.empty()) {
+    o.dry_run = kube::DryRun::Client;
+  } else if (dry_run == "server") {
+    o.dry_run = kube::DryRun::Server;
+  } else {
+    throw UsageError("Invalid dry-run value (" + dry_run + "). Must be \"none\", \"server\", or \"client\".");
+  }
+  if (field_manager.empty()) {
+    throw UsageError("--field-manager must not be empty; omit it to use \"kubectl-grpcmesh\"");
+  }
+  if (force_conflicts && o.dry_run == kube::DryRun::Client) {
+    throw UsageError("--force-conflicts has no effect with --dry-run=client - did you mean --dry-run=server?");
+  }
+  o.field_manager = field_manager;
+  o.force_conflicts = force_conflicts;
+  return o;
+}
+
+void bind_print_flags(CLI::App& app, PrintFlags& flags) {
+  app.add_option("-o,--output", flags.output, "Output format. One of: (json, yaml, name)")
+      ->check(CLI::IsMember({"json", "yaml", "name"}));
+  app.add_flag("--show-managed-fields", flags.show_managed_fields,
+               "If true, keep the managedFields when printing objects in JSON or YAML format");
+}
+
+void bind_apply_flags(CLI::App& app, ApplyFlags& flags) {
+  app.add_option("--dry-run", flags.dry_run,
+                 "Must be \"none\", \"server\", or \"client\". If client strategy, only print the object that "
+                 "would be sent, without sending it. If server strategy, submit server-side request without "
+                 "persisting the resource")
+      ->expected(0, 1)
+      ->default_str("none");
+  app.add_option("--field-manager", flags.field_manager, "Name of the manager used to track field ownership")
+      ->capture_default_str();
+  app.add_flag("--force-conflicts", flags.force_conflicts,
+               "If true, server-side apply will force the changes against conflicts");
+  bind_print_flags(app, flags.print);
+}
+
+}  // namespace grpcmesh::cmd

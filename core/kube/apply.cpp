@@ -1,0 +1,230 @@
+#include "core/kube/apply.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "core/kube/api_error.hpp"
+#include "core/kube/printer.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::kube {
+namespace {
+
+using nlohmann::json;
+
+// Lower ranks are applied first: what others refer to comes before them.
+int rank(const json& object) {
+  static const std::map<std::string, int, std::less<>> kRanks = {
+      {"Namespace", 0},      {"CustomResourceDefinition", 1}, {"ServiceAccount", 2}, {"Secret", 3},
+      {"ConfigMap", 3},      {"Service", 4},                  {"Deployment", 5},     {"Gateway", 6},
+      {"VirtualService", 7}, {"DestinationRule", 7},          {"GRPCRoute", 7},      {"HTTPRoute", 7},
+      {"EnvoyFilter", 8},
+  };
+  auto it = kRanks.find(object.value("kind", std::string{}));
+  return it == kRanks.end() ? 9 : it->second;
+}
+
+const std::string& meta_string(const json& object, const char* field) {
+  static const std::string kEmpty;
+  if (!object.contains("metadata") || !object["metadata"].is_object()) {
+    return kEmpty;
+  }
+  const json& m = object["metadata"];
+  if (!m.contains(field) || !m[field].is_string()) {
+    return kEmpty;
+  }
+  return m[field].get_ref<const std::string&>();
+}
+
+// The object without the fields the server rewrites on every write.
+json comparable(json object) {
+  if (object.contains("metadata") && object["metadata"].is_object()) {
+    object["metadata"].erase("managedFields");
+    object["metadata"].erase("resourceVersion");
+  }
+  return object;
+}
+
+struct Planned {
+  json object;
+  ApiResource resource;
+  std::string namespace_name;
+};
+
+Planned plan(Client& client, json object, size_t index) {
+  if (!object.is_object()) {
+    throw Error(fmt::format("object {} is not a mapping; each document must be a Kubernetes object", index + 1));
+  }
+  std::string api_version = object.value("apiVersion", std::string{});
+  std::string kind = object.value("kind", std::string{});
+  const std::string& name = meta_string(object, "name");
+  if (api_version.empty() || kind.empty()) {
+    throw Error(fmt::format("object {} has no {}; set apiVersion and kind on every object", index + 1,
+                            api_version.empty() ? "apiVersion" : "kind"));
+  }
+  if (name.empty()) {
+    throw Error(fmt::format("{} (object {}) has no metadata.name; set a name", kind, index + 1));
+  }
+  auto [group, version] = split_api_version(api_version);
+  auto resource = client.find(GroupKind{group, kind}, version);
+  if (!resource) {
+    throw Error(fmt::format("no matches for kind \"{}\" in version \"{}\" (object \"{}\"); ensure CRDs are installed first",
+                            kind, api_version, name));
+  }
+  Planned p{std::move(object), *resource, {}};
+  if (resource->namespaced) {
+    const RestConfig& config = client.config();
+    std::string ns = meta_string(p.object, "namespace");
+    if (ns.empty()) {
+      ns = config.namespace_name;
+      p.object["metadata"]["namespace"] = ns;
+    } else if (config.namespace_explicit && ns != config.namespace_name) {
+      throw Error(fmt::format(
+          "the namespace from the provided object \"{}\" does not match the namespace \"{}\". You must pass "
+          "'--namespace={}' to perform this operation.",
+          ns, config.namespace_name, ns));
+    }
+    p.namespace_name = ns;
+  } else if (p.object["metadata"].contains("namespace")) {
+    p.object["metadata"].erase("namespace");
+  }
+  return p;
+}
+
+// The objects as they are now, fetched with one list per (resource,
+// namespace) when several objects share them, else one get each.
+std::vector<std::optional<json>> fetch_before(Client& client, const std::vector<Planned>& planned) {
+  constexpr size_t kListThreshold = 8;
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    groups[{planned[i].resource.path(planned[i].namespace_name), planned[i].namespace_name}].push_back(i);
+  }
+  std::vector<std::optional<json>> before(planned.size());
+  for (const auto& [key, indices] : groups) {
+    const ApiResource& resource = planned[indices.front()].resource;
+    if (indices.size() >= kListThreshold) {
+      ListOptions options;
+      options.namespace_name = key.second;
+      ListResult listed = client.list(resource, options);
+      if (!listed.forbidden) {
+        std::map<std::string, size_t, std::less<>> by_name;
+        for (size_t i = 0; i < listed.items.size(); ++i) {
+          by_name.emplace(meta_string(listed.items[i], "name"), i);
+        }
+        for (size_t i : indices) {
+          auto it = by_name.find(meta_string(planned[i].object, "name"));
+          if (it != by_name.end()) {
+            before[i] = std::move(listed.items[it->second]);
+          }
+        }
+        continue;
+      }
+    }
+    for (size_t i : indices) {
+      before[i] = client.get(resource, planned[i].namespace_name, meta_string(planned[i].object, "name"));
+    }
+  }
+  return before;
+}
+
+}  // namespace
+
+std::string to_string(ApplyAction action) {
+  switch (action) {
+    case ApplyAction::Created:
+      return "created";
+    case ApplyAction::Configured:
+      return "configured";
+    case ApplyAction::Unchanged:
+      return "unchanged";
+    case ApplyAction::Failed:
+      return "failed";
+    case ApplyAction::NotApplied:
+      return "not applied";
+  }
+  return "unknown";
+}
+
+bool ApplyReport::ok() const {
+  return std::none_of(results.begin(), results.end(), [](const ApplyResult& r) {
+    return r.action == ApplyAction::Failed || r.action == ApplyAction::NotApplied;
+  });
+}
+
+std::vector<json> order_for_apply(std::vector<json> objects) {
+  std::stable_sort(objects.begin(), objects.end(), [](const json& a, const json& b) { return rank(a) < rank(b); });
+  return objects;
+}
+
+ApplyAction classify_apply(long http_status, const std::optional<json>& before, const json& after) {
+  if (http_status == 201 || !before) {
+    return ApplyAction::Created;
+  }
+  return comparable(*before) == comparable(after) ? ApplyAction::Unchanged : ApplyAction::Configured;
+}
+
+ApplyReport apply(Client& client, std::vector<json> objects, const ApplyOptions& options) {
+  objects = order_for_apply(std::move(objects));
+  std::vector<Planned> planned;
+  planned.reserve(objects.size());
+  for (size_t i = 0; i < objects.size(); ++i) {
+    planned.push_back(plan(client, std::move(objects[i]), i));
+  }
+  ApplyReport report;
+  report.dry_run = options.dry_run;
+  std::vector<std::optional<json>> before = fetch_before(client, planned);
+  bool failed = false;
+  for (size_t i = 0; i < planned.size(); ++i) {
+    Planned& p = planned[i];
+    ApplyResult r;
+    r.name_ref = name_ref(p.object);
+    r.namespace_name = p.namespace_name;
+    if (failed) {
+      r.object = std::move(p.object);
+      r.action = ApplyAction::NotApplied;
+      report.results.push_back(std::move(r));
+      continue;
+    }
+    if (options.dry_run == DryRun::Client) {
+      r.action = before[i] ? ApplyAction::Configured : ApplyAction::Created;
+      r.object = std::move(p.object);
+      report.results.push_back(std::move(r));
+      continue;
+    }
+    Request req;
+    req.method = "PATCH";
+    req.path = p.resource.path(p.namespace_name, meta_string(p.object, "name"));
+    req.query.emplace_back("fieldManager", options.field_manager);
+    req.query.emplace_back("fieldValidation", "Strict");
+    if (options.force_conflicts) {
+      req.query.emplace_back("force", "true");
+    }
+    if (options.dry_run == DryRun::Server) {
+      req.query.emplace_back("dryRun", "All");
+    }
+    req.content_type = "application/apply-patch+yaml";
+    req.body = p.object.dump();
+    req.verb = "patch";
+    req.resource = p.resource.qualified_resource();
+    req.name = meta_string(p.object, "name");
+    req.namespace_name = p.namespace_name;
+    Response resp = client.send(req);
+    if (resp.status / 100 == 2) {
+      json after = resp.json();
+      r.action = classify_apply(resp.status, before[i], after);
+      r.object = std::move(after);
+    } else {
+      r.action = ApplyAction::Failed;
+      r.error = render_api_error(resp, req, client.config().user_name);
+      r.object = std::move(p.object);
+      failed = true;
+    }
+    report.results.push_back(std::move(r));
+  }
+  return report;
+}
+
+}  // namespace grpcmesh::kube

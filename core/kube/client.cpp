@@ -1,0 +1,723 @@
+#include "core/kube/client.hpp"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <ostream>
+#include <set>
+#include <thread>
+
+#include "core/kube/api_error.hpp"
+#include "core/kube/discovery.hpp"
+#include "core/kube/encoding.hpp"
+#include "core/kube/exec_credential.hpp"
+#include "core/util/error.hpp"
+#include "core/version.hpp"
+
+namespace grpcmesh::kube {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMaxAttempts = 5;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+    s.pop_back();
+  }
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) {
+    ++i;
+  }
+  return s.substr(i);
+}
+
+// Texts of `Warning: 299 - "text"` header values (several may share a header).
+std::vector<std::string> parse_warnings(const std::string& value) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = value.find('"', pos)) != std::string::npos) {
+    std::string text;
+    size_t i = pos + 1;
+    for (; i < value.size() && value[i] != '"'; ++i) {
+      if (value[i] == '\\' && i + 1 < value.size()) {
+        ++i;
+      }
+      text += value[i];
+    }
+    out.push_back(text);
+    pos = i + 1;
+    // Skip an optional warn-date ("...") that follows the text.
+    size_t comma = value.find(',', pos);
+    if (comma == std::string::npos) {
+      break;
+    }
+    pos = comma + 1;
+  }
+  return out;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" || host == "::1";
+}
+
+struct HostPort {
+  std::string scheme;
+  std::string host;  // without brackets for IPv6? kept as written
+  std::string port;
+  std::string prefix;  // path prefix of the server URL
+};
+
+HostPort split_server(const std::string& server) {
+  HostPort hp;
+  std::string rest = server;
+  auto scheme = rest.find("://");
+  hp.scheme = scheme == std::string::npos ? "https" : rest.substr(0, scheme);
+  if (scheme != std::string::npos) {
+    rest = rest.substr(scheme + 3);
+  }
+  auto slash = rest.find('/');
+  if (slash != std::string::npos) {
+    hp.prefix = rest.substr(slash);
+    rest = rest.substr(0, slash);
+  }
+  auto colon = rest.rfind(':');
+  if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
+    hp.host = rest.substr(0, colon);
+    hp.port = rest.substr(colon + 1);
+  } else {
+    hp.host = rest;
+    hp.port = hp.scheme == "https" ? "443" : "80";
+  }
+  return hp;
+}
+
+std::string pem_from(const std::string& data, const std::string& file, const std::string& what) {
+  if (!data.empty()) {
+    return data;
+  }
+  if (file.empty()) {
+    return {};
+  }
+  std::string why;
+  auto text = read_file(file, &why);
+  if (!text) {
+    throw Error(fmt::format("unable to read {} \"{}\": {}", what, file, lower(why)));
+  }
+  return *text;
+}
+
+// Refuses a client certificate that is expired or not yet valid: the server
+// would only answer "Unauthorized", which hides the cause.
+void check_client_certificate(const std::string& pem, const std::string& user) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  std::string who = user.empty() ? "the current user" : "user \"" + user + "\"";
+  if (cert == nullptr) {
+    throw Error(fmt::format("the client certificate of {} is not a PEM certificate; check client-certificate(-data) "
+                            "in the kubeconfig",
+                            who));
+  }
+  auto when = [](const ASN1_TIME* t) {
+    BIO* out = BIO_new(BIO_s_mem());
+    ASN1_TIME_print(out, t);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(out, &data);
+    std::string s(data, static_cast<size_t>(n));
+    BIO_free(out);
+    return s;
+  };
+  std::string problem;
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
+    problem = fmt::format("the client certificate of {} expired on {}; renew it or use another user/context", who,
+                          when(X509_get0_notAfter(cert)));
+  } else if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
+    problem = fmt::format("the client certificate of {} is not valid before {}; check this machine's clock", who,
+                          when(X509_get0_notBefore(cert)));
+  }
+  X509_free(cert);
+  if (!problem.empty()) {
+    throw Error(problem);
+  }
+}
+
+size_t write_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+struct HeaderSink {
+  std::vector<std::string> warnings;
+  std::string retry_after;
+  std::string content_type;
+  std::string status_text;
+};
+
+size_t write_header(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<HeaderSink*>(user);
+  std::string line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) {
+    // A new response (after a redirect or 100-continue): start over.
+    *sink = HeaderSink{};
+    auto sp = line.find(' ');
+    sink->status_text = sp == std::string::npos ? "" : trim(line.substr(sp + 1));
+    return size * count;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string::npos) {
+    return size * count;
+  }
+  std::string name = lower(line.substr(0, colon));
+  std::string value = trim(line.substr(colon + 1));
+  if (name == "warning") {
+    for (auto& w : parse_warnings(value)) {
+      sink->warnings.push_back(std::move(w));
+    }
+  } else if (name == "retry-after") {
+    sink->retry_after = value;
+  } else if (name == "content-type") {
+    sink->content_type = value;
+  }
+  return size * count;
+}
+
+std::string escape(CURL* curl, const std::string& s) {
+  char* e = curl_easy_escape(curl, s.data(), static_cast<int>(s.size()));
+  std::string out = e == nullptr ? s : e;
+  curl_free(e);
+  return out;
+}
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+}  // namespace
+
+nlohmann::json Response::json() const {
+  try {
+    return nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("the server returned a response that is not JSON (status {}); is the server a "
+                            "Kubernetes API server?",
+                            status));
+  }
+}
+
+struct Client::Impl {
+  RestConfig config;
+  std::ostream& diag;
+  CURL* curl = nullptr;
+  HostPort target;
+  std::string url_base;  // scheme://host:port/prefix as curl is asked for it
+  std::string ca_pem;
+  std::string cert_pem;
+  std::string key_pem;
+  std::string user_agent;
+  std::set<std::string> warnings_seen;
+  std::unique_ptr<ExecCredentialProvider> exec;
+  bool discovery_loaded = false;
+  std::map<std::string, DiscoveryGroup> groups;
+
+  Impl(RestConfig c, std::ostream& d) : config(std::move(c)), diag(d) {
+    static CurlGlobal global;
+    curl = curl_easy_init();
+    if (curl == nullptr) {
+      throw Error("cannot initialise libcurl");
+    }
+    target = split_server(config.server);
+    std::string url_host = config.tls_server_name.empty() ? target.host : config.tls_server_name;
+    url_base = fmt::format("{}://{}:{}{}", target.scheme, url_host, target.port, target.prefix);
+    ca_pem = pem_from(config.ca_data, config.ca_file, "certificate-authority");
+    cert_pem = pem_from(config.client_certificate_data, config.client_certificate_file, "client-certificate");
+    key_pem = pem_from(config.client_key_data, config.client_key_file, "client-key");
+    if (!cert_pem.empty()) {
+      check_client_certificate(cert_pem, config.user_name);
+    }
+    if (config.exec) {
+      exec = std::make_unique<ExecCredentialProvider>(config, diag, isatty(0) == 1);
+    }
+    user_agent = fmt::format("kubectl-grpcmesh/v{}", build_info().version);
+    configure_connection();
+  }
+
+  ~Impl() {
+    if (curl != nullptr) {
+      curl_easy_cleanup(curl);
+    }
+    curl_slist_free_all(connect_to_);
+  }
+
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  void configure_connection() {
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent.c_str());
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, config.disable_compression ? nullptr : "gzip");
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config.request_timeout.count()));
+    if (!config.tls_server_name.empty()) {
+      connect_to_ = curl_slist_append(nullptr, fmt::format("{}:{}:{}:{}", config.tls_server_name, target.port,
+                                                           target.host, target.port)
+                                                   .c_str());
+      curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to_);
+    }
+    if (config.insecure_skip_tls_verify) {
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (!ca_pem.empty()) {
+      curl_blob blob{ca_pem.data(), ca_pem.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    set_client_certificate(cert_pem, key_pem);
+    // Proxies come from the injected environment only (never curl's own
+    // reading of the process environment); loopback is never proxied, like Go.
+    std::string proxy = config.proxy_url;
+    if (proxy.empty() && !is_loopback(target.host)) {
+      auto env = [&](const char* upper, const char* lowercase) {
+        auto it = config.proxy_env.find(upper);
+        if (it == config.proxy_env.end() || it->second.empty()) {
+          it = config.proxy_env.find(lowercase);
+        }
+        return it == config.proxy_env.end() ? std::string{} : it->second;
+      };
+      proxy = target.scheme == "https" ? env("HTTPS_PROXY", "https_proxy") : env("HTTP_PROXY", "http_proxy");
+      std::string no_proxy = env("NO_PROXY", "no_proxy");
+      if (!no_proxy.empty()) {
+        no_proxy_ = no_proxy;
+        curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy_.c_str());
+      }
+    }
+    proxy_ = proxy;
+    curl_easy_setopt(curl, CURLOPT_PROXY, proxy_.c_str());
+  }
+
+  void set_client_certificate(const std::string& cert, const std::string& key) {
+    if (cert.empty()) {
+      return;
+    }
+    curl_blob cert_blob{const_cast<char*>(cert.data()), cert.size(), CURL_BLOB_COPY};
+    curl_blob key_blob{const_cast<char*>(key.data()), key.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
+    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
+    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+
+  std::string bearer_token() {
+    if (exec) {
+      const ExecCredential& cred = exec->get();
+      if (!cred.client_certificate_data.empty()) {
+        set_client_certificate(cred.client_certificate_data, cred.client_key_data);
+      }
+      return cred.token;
+    }
+    if (config.auth_provider) {
+      return config.auth_provider->config["id-token"];
+    }
+    if (!config.token_file.empty()) {
+      std::string why;
+      auto token = read_file(config.token_file, &why);
+      if (!token) {
+        throw Error(fmt::format("unable to read tokenFile \"{}\": {}", config.token_file, lower(why)));
+      }
+      return trim(*token);
+    }
+    return config.token;
+  }
+
+  std::string url_for(const Request& request) {
+    std::string url = url_base + request.path;
+    char sep = '?';
+    for (const auto& [k, v] : request.query) {
+      url += sep;
+      url += escape(curl, k) + "=" + escape(curl, v);
+      sep = '&';
+    }
+    return url;
+  }
+
+  std::string transport_error(CURLcode code, const char* detail) {
+    std::string host = config.server_host();
+    std::string why = detail != nullptr && *detail != '\0' ? detail : curl_easy_strerror(code);
+    std::string cluster = config.cluster_name.empty() ? "" : fmt::format(" of cluster \"{}\"", config.cluster_name);
+    switch (code) {
+      case CURLE_COULDNT_CONNECT:
+        return fmt::format("The connection to the server {} was refused - did you specify the right host or port?",
+                           host);
+      case CURLE_COULDNT_RESOLVE_HOST:
+        return fmt::format("Unable to connect to the server: lookup {}: no such host; check the server address{} "
+                           "in the kubeconfig",
+                           target.host, cluster);
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        return fmt::format("Unable to connect to the server: proxy {} not found; check proxy-url or HTTPS_PROXY",
+                           proxy_);
+      case CURLE_PEER_FAILED_VERIFICATION:
+        return fmt::format("Unable to connect to the server {}: tls: failed to verify certificate ({}); check the "
+                           "certificate-authority{} or --certificate-authority",
+                           host, why, cluster);
+      case CURLE_SSL_CACERT_BADFILE:
+        return fmt::format("Unable to connect to the server {}: the certificate-authority{} is not a valid PEM "
+                           "bundle ({})",
+                           host, cluster, why);
+      case CURLE_SSL_CERTPROBLEM:
+        return fmt::format("Unable to connect to the server {}: the client certificate or key is unusable ({}); "
+                           "check client-certificate and client-key in the kubeconfig",
+                           host, why);
+      case CURLE_OPERATION_TIMEDOUT:
+        return fmt::format("Unable to connect to the server {}: timed out ({}); the server is slow or unreachable, "
+                           "or raise --request-timeout",
+                           host, why);
+      default:
+        return fmt::format("Unable to connect to the server {}: {}", host, why);
+    }
+  }
+
+  Response perform(const Request& request) {
+    bool idempotent = request.idempotent && request.method != "POST";
+    bool reran_exec = false;
+    for (int attempt = 1;; ++attempt) {
+      std::string url = url_for(request);
+      curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      if (request.method == "GET") {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
+      } else if (request.method == "HEAD") {
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+      } else {
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+      }
+      curl_slist* headers = nullptr;
+      headers = curl_slist_append(headers, ("Accept: " + request.accept).c_str());
+      if (!request.content_type.empty()) {
+        headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
+      } else if (request.method != "GET") {
+        headers = curl_slist_append(headers, "Content-Type:");
+      }
+      headers = curl_slist_append(headers, "Expect:");
+      if (!config.tls_server_name.empty()) {
+        headers = curl_slist_append(headers, fmt::format("Host: {}:{}", target.host, target.port).c_str());
+      }
+      std::string token = bearer_token();
+      if (!token.empty()) {
+        headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+      } else if (!config.username.empty()) {
+        headers = curl_slist_append(
+            headers, ("Authorization: Basic " + base64_encode(config.username + ":" + config.password)).c_str());
+      }
+      const Impersonation& imp = config.impersonate;
+      if (!imp.user.empty()) {
+        headers = curl_slist_append(headers, ("Impersonate-User: " + imp.user).c_str());
+      }
+      for (const auto& g : imp.groups) {
+        headers = curl_slist_append(headers, ("Impersonate-Group: " + g).c_str());
+      }
+      if (!imp.uid.empty()) {
+        headers = curl_slist_append(headers, ("Impersonate-Uid: " + imp.uid).c_str());
+      }
+      for (const auto& [k, values] : imp.extra) {
+        for (const auto& v : values) {
+          headers = curl_slist_append(headers, fmt::format("Impersonate-Extra-{}: {}", escape(curl, k), v).c_str());
+        }
+      }
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+      Response response;
+      HeaderSink sink;
+      char error_buffer[CURL_ERROR_SIZE] = {0};
+      curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+      curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+      curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
+      curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
+      auto start = Clock::now();
+      CURLcode code = curl_easy_perform(curl);
+      curl_slist_free_all(headers);
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+      curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+      if (code != CURLE_OK) {
+        bool reset = code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING ||
+                     code == CURLE_HTTP2 || code == CURLE_HTTP2_STREAM || code == CURLE_PARTIAL_FILE;
+        if (config.verbosity >= 6) {
+          diag << fmt::format("{} {} failed in {} milliseconds: {}\n", request.method, redact_url(url), ms,
+                              error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+        }
+        if (reset && idempotent && attempt < kMaxAttempts) {
+          std::this_thread::sleep_for(backoff(attempt));
+          continue;
+        }
+        throw Error(transport_error(code, error_buffer));
+      }
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+      response.content_type = sink.content_type;
+      if (config.verbosity >= 6) {
+        diag << fmt::format("{} {} {} in {} milliseconds\n", request.method, redact_url(url),
+                            sink.status_text.empty() ? std::to_string(response.status) : sink.status_text, ms);
+      }
+      for (const auto& w : sink.warnings) {
+        if (warnings_seen.insert(w).second) {
+          diag << "Warning: " << w << '\n';
+        }
+      }
+      if (response.status == 401 && exec && !reran_exec) {
+        exec->invalidate();
+        reran_exec = true;
+        continue;
+      }
+      bool retry = response.status == 429 ||
+                   (idempotent && (response.status == 502 || response.status == 503 || response.status == 504 ||
+                                   (response.status >= 500 && !sink.retry_after.empty())));
+      if (retry && attempt < kMaxAttempts) {
+        auto delay = backoff(attempt);
+        if (!sink.retry_after.empty() && std::all_of(sink.retry_after.begin(), sink.retry_after.end(), ::isdigit)) {
+          delay = std::chrono::milliseconds(std::min(10L, std::stol(sink.retry_after)) * 1000);
+        }
+        std::this_thread::sleep_for(delay);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  static std::chrono::milliseconds backoff(int attempt) {
+    return std::chrono::milliseconds(std::min(2000, 100 << attempt));
+  }
+
+  // Logged URLs show the real server, never credentials (none are in URLs).
+  std::string redact_url(const std::string& url) const {
+    if (config.tls_server_name.empty()) {
+      return url;
+    }
+    return config.server + url.substr(url_base.size() - target.prefix.size());
+  }
+
+  // --- discovery
+
+  json checked(const Request& request, const Response& response) {
+    if (response.status / 100 != 2) {
+      throw Error(render_api_error(response, request, config.user_name));
+    }
+    return response.json();
+  }
+
+  void load_discovery() {
+    if (discovery_loaded) {
+      return;
+    }
+    for (const char* root : {"/api", "/apis"}) {
+      Request r;
+      r.path = root;
+      r.accept = kAggregatedDiscoveryAccept;
+      r.verb = "get";
+      r.resource = root;
+      json body = checked(r, perform(r));
+      if (is_aggregated_discovery(body)) {
+        for (auto& g : parse_aggregated_discovery(body)) {
+          std::string name = g.name;
+          groups.emplace(name, std::move(g));
+        }
+      } else if (std::string(root) == "/api") {
+        groups.emplace("", parse_core_versions(body));
+      } else {
+        for (auto& g : parse_group_list(body)) {
+          std::string name = g.name;
+          groups.emplace(name, std::move(g));
+        }
+      }
+    }
+    discovery_loaded = true;
+  }
+
+  const std::vector<ApiResource>* resources_of(const std::string& group, const std::string& version) {
+    load_discovery();
+    auto it = groups.find(group);
+    if (it == groups.end()) {
+      return nullptr;
+    }
+    DiscoveryGroup& g = it->second;
+    if (std::find(g.versions.begin(), g.versions.end(), version) == g.versions.end()) {
+      return nullptr;
+    }
+    auto found = g.resources.find(version);
+    if (found == g.resources.end() && !g.resources_loaded) {
+      Request r;
+      r.path = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+      r.verb = "get";
+      r.resource = r.path;
+      Response resp = perform(r);
+      if (resp.status == 404 || resp.status == 503) {
+        g.resources[version] = {};  // an unavailable aggregated API
+      } else {
+        g.resources[version] = parse_resource_list(checked(r, resp), group, version);
+      }
+      found = g.resources.find(version);
+    }
+    return found == g.resources.end() ? nullptr : &found->second;
+  }
+
+  std::optional<ApiResource> find(const GroupKind& kind, const std::string& version) {
+    load_discovery();
+    auto it = groups.find(kind.group);
+    if (it == groups.end()) {
+      return std::nullopt;
+    }
+    std::vector<std::string> versions = version.empty() ? it->second.versions : std::vector<std::string>{version};
+    for (const auto& v : versions) {
+      if (const auto* list = resources_of(kind.group, v)) {
+        for (const auto& r : *list) {
+          if (r.kind == kind.kind) {
+            return r;
+          }
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  curl_slist* connect_to_ = nullptr;
+  std::string proxy_;
+  std::string no_proxy_;
+};
+
+Client::Client(RestConfig config, std::ostream& diagnostics)
+    : impl_(std::make_unique<Impl>(std::move(config), diagnostics)) {}
+
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+const RestConfig& Client::config() const { return impl_->config; }
+
+ApiResource Client::resolve(const GroupKind& kind) {
+  auto r = impl_->find(kind, {});
+  if (!r) {
+    throw Error(fmt::format("the server doesn't have a resource type for kind \"{}\"{}; ensure CRDs are installed "
+                            "first",
+                            kind.kind, kind.group.empty() ? "" : " in group \"" + kind.group + "\""));
+  }
+  return *r;
+}
+
+std::optional<ApiResource> Client::find(const GroupKind& kind, const std::string& version) {
+  return impl_->find(kind, version);
+}
+
+bool Client::has_group(const std::string& group) {
+  impl_->load_discovery();
+  return impl_->groups.count(group) > 0;
+}
+
+std::vector<std::string> Client::group_versions(const std::string& group) {
+  impl_->load_discovery();
+  auto it = impl_->groups.find(group);
+  return it == impl_->groups.end() ? std::vector<std::string>{} : it->second.versions;
+}
+
+std::optional<std::string> Client::first_served_version(const std::string& group,
+                                                        const std::vector<std::string>& candidates) {
+  std::vector<std::string> served = group_versions(group);
+  for (const auto& c : candidates) {
+    if (std::find(served.begin(), served.end(), c) != served.end()) {
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<json> Client::get(const ApiResource& resource, const std::string& namespace_name,
+                                const std::string& name) {
+  Request r;
+  r.path = resource.path(namespace_name, name);
+  r.verb = "get";
+  r.resource = resource.qualified_resource();
+  r.name = name;
+  r.namespace_name = resource.namespaced ? namespace_name : "";
+  Response resp = impl_->perform(r);
+  if (resp.status == 404) {
+    return std::nullopt;
+  }
+  return impl_->checked(r, resp);
+}
+
+ListResult Client::list(const ApiResource& resource, const ListOptions& options) {
+  ListResult result;
+  std::string continue_token;
+  std::string item_kind = resource.kind;
+  do {
+    Request r;
+    r.path = resource.path(options.namespace_name);
+    r.verb = "list";
+    r.resource = resource.qualified_resource();
+    r.namespace_name = resource.namespaced ? options.namespace_name : "";
+    if (options.page_size > 0) {
+      r.query.emplace_back("limit", std::to_string(options.page_size));
+    }
+    if (!continue_token.empty()) {
+      r.query.emplace_back("continue", continue_token);
+    }
+    if (!options.label_selector.empty()) {
+      r.query.emplace_back("labelSelector", options.label_selector);
+    }
+    if (!options.field_selector.empty()) {
+      r.query.emplace_back("fieldSelector", options.field_selector);
+    }
+    Response resp = impl_->perform(r);
+    if (resp.status == 403) {
+      result.items.clear();
+      result.forbidden = true;
+      json status;
+      try {
+        status = json::parse(resp.body);
+      } catch (const json::exception&) {
+      }
+      result.message = status.is_object() ? status.value("message", std::string{}) : "";
+      if (result.message.empty()) {
+        result.message = fmt::format("cannot list resource \"{}\"", resource.qualified_resource());
+      }
+      return result;
+    }
+    json page = impl_->checked(r, resp);
+    continue_token.clear();
+    if (page.contains("metadata") && page["metadata"].is_object()) {
+      continue_token = page["metadata"].value("continue", std::string{});
+      result.resource_version = page["metadata"].value("resourceVersion", std::string{});
+    }
+    if (page.contains("items") && page["items"].is_array()) {
+      for (auto& item : page["items"]) {
+        if (item.is_object()) {
+          item["apiVersion"] = resource.api_version();
+          item["kind"] = item_kind;
+        }
+        result.items.push_back(std::move(item));
+      }
+    }
+  } while (!continue_token.empty());
+  return result;
+}
+
+Response Client::send(const Request& request) { return impl_->perform(request); }
+
+json Client::request(const Request& request) { return impl_->checked(request, impl_->perform(request)); }
+
+}  // namespace grpcmesh::kube

@@ -1,0 +1,256 @@
+#include "core/kube/exec_credential.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <vector>
+
+#include "core/kube/encoding.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::kube {
+namespace {
+
+using nlohmann::json;
+
+bool executable(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::optional<std::string> find_command(const std::string& command, const std::map<std::string, std::string>& env) {
+  if (command.find('/') != std::string::npos) {
+    return executable(command) ? std::optional<std::string>(command) : std::nullopt;
+  }
+  auto path = env.find("PATH");
+  std::string dirs = path == env.end() ? "/usr/local/bin:/usr/bin:/bin" : path->second;
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t colon = dirs.find(':', start);
+    std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
+    if (executable(candidate)) {
+      return candidate;
+    }
+    if (colon == std::string::npos) {
+      break;
+    }
+    start = colon + 1;
+  }
+  return std::nullopt;
+}
+
+std::string user_label(const RestConfig& config) {
+  return config.user_name.empty() ? "the current user" : "user \"" + config.user_name + "\"";
+}
+
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  int offset_sign = 0;
+  int oh = 0;
+  int om = 0;
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) {
+    return std::nullopt;
+  }
+  if (*rest == '.') {
+    ++rest;
+    while (*rest >= '0' && *rest <= '9') {
+      ++rest;
+    }
+  }
+  if (*rest == 'Z' || *rest == 'z') {
+    ++rest;
+  } else if (*rest == '+' || *rest == '-') {
+    offset_sign = *rest == '+' ? 1 : -1;
+    if (std::sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2) {
+      return std::nullopt;
+    }
+    rest += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (*rest != '\0') {
+    return std::nullopt;
+  }
+  time_t t = timegm(&tm) - offset_sign * (oh * 3600 + om * 60);
+  return std::chrono::system_clock::from_time_t(t);
+}
+
+ExecCredential parse_exec_credential(const std::string& output, const std::string& api_version,
+                                     const std::string& plugin) {
+  json doc;
+  try {
+    doc = json::parse(output);
+  } catch (const json::exception&) {
+    throw Error(fmt::format("exec plugin \"{}\" did not print an ExecCredential as JSON; check that it supports {}",
+                            plugin, api_version));
+  }
+  if (!doc.is_object() || doc.value("kind", std::string{}) != "ExecCredential") {
+    throw Error(fmt::format("exec plugin \"{}\" printed JSON that is not an ExecCredential", plugin));
+  }
+  if (doc.value("apiVersion", std::string{}) != api_version) {
+    throw Error(fmt::format("exec plugin \"{}\" is configured to use API version {}, plugin returned version {}",
+                            plugin, api_version, doc.value("apiVersion", std::string{})));
+  }
+  if (!doc.contains("status") || !doc["status"].is_object()) {
+    throw Error(fmt::format("exec plugin \"{}\" didn't return a status field", plugin));
+  }
+  const json& s = doc["status"];
+  ExecCredential cred;
+  cred.token = s.value("token", std::string{});
+  cred.client_certificate_data = s.value("clientCertificateData", std::string{});
+  cred.client_key_data = s.value("clientKeyData", std::string{});
+  if (cred.token.empty() && cred.client_certificate_data.empty()) {
+    throw Error(fmt::format("exec plugin \"{}\" didn't return a token or cert/key pair", plugin));
+  }
+  if (cred.client_certificate_data.empty() != cred.client_key_data.empty()) {
+    throw Error(fmt::format("exec plugin \"{}\" returned only one of clientCertificateData and clientKeyData", plugin));
+  }
+  if (std::string exp = s.value("expirationTimestamp", std::string{}); !exp.empty()) {
+    cred.expiration = parse_rfc3339(exp);
+    if (!cred.expiration) {
+      throw Error(fmt::format("exec plugin \"{}\" returned an invalid expirationTimestamp \"{}\"", plugin, exp));
+    }
+  }
+  return cred;
+}
+
+std::string exec_info_json(const RestConfig& config, bool interactive) {
+  json spec = {{"interactive", interactive}};
+  if (config.exec && config.exec->provide_cluster_info) {
+    json cluster = {{"server", config.server}};
+    if (!config.tls_server_name.empty()) {
+      cluster["tls-server-name"] = config.tls_server_name;
+    }
+    if (config.insecure_skip_tls_verify) {
+      cluster["insecure-skip-tls-verify"] = true;
+    }
+    std::string ca = config.ca_data;
+    if (ca.empty() && !config.ca_file.empty()) {
+      ca = read_file(config.ca_file).value_or("");
+    }
+    if (!ca.empty()) {
+      cluster["certificate-authority-data"] = base64_encode(ca);
+    }
+    if (!config.proxy_url.empty()) {
+      cluster["proxy-url"] = config.proxy_url;
+    }
+    spec["cluster"] = cluster;
+  }
+  json info = {{"apiVersion", config.exec ? config.exec->api_version : "client.authentication.k8s.io/v1"},
+               {"kind", "ExecCredential"},
+               {"spec", spec}};
+  return info.dump();
+}
+
+ExecCredentialProvider::ExecCredentialProvider(const RestConfig& config, std::ostream& diagnostics, bool stdin_is_tty,
+                                               Clock clock)
+    : config_(config), diagnostics_(diagnostics), stdin_is_tty_(stdin_is_tty), clock_(std::move(clock)) {}
+
+const ExecCredential& ExecCredentialProvider::get() {
+  if (cached_ && cached_->expiration && *cached_->expiration <= clock_()) {
+    cached_.reset();
+  }
+  if (!cached_) {
+    cached_ = run();
+  }
+  return *cached_;
+}
+
+ExecCredential ExecCredentialProvider::run() {
+  const ExecConfig& ex = *config_.exec;
+  bool interactive = ex.interactive_mode != "Never" && stdin_is_tty_;
+  if (ex.interactive_mode == "Always" && !stdin_is_tty_) {
+    throw Error(fmt::format("exec plugin \"{}\" of {} needs an interactive terminal (interactiveMode: Always) but "
+                            "standard input is not a terminal",
+                            ex.command, user_label(config_)));
+  }
+  std::map<std::string, std::string> env = config_.exec_env;
+  for (const auto& [k, v] : ex.env) {
+    env[k] = v;
+  }
+  env["KUBERNETES_EXEC_INFO"] = exec_info_json(config_, interactive);
+  auto path = find_command(ex.command, env);
+  if (!path) {
+    std::string hint = ex.install_hint.empty() ? "install it or fix users[].user.exec.command in the kubeconfig"
+                                               : ex.install_hint;
+    for (char& c : hint) {
+      if (c == '\n') {
+        c = ' ';
+      }
+    }
+    throw Error(fmt::format("exec plugin: executable \"{}\" of {} not found; {}", ex.command, user_label(config_),
+                            hint));
+  }
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) {
+    env_strings.push_back(k + "=" + v);
+  }
+  std::vector<char*> envp;
+  for (auto& s : env_strings) {
+    envp.push_back(s.data());
+  }
+  envp.push_back(nullptr);
+  std::vector<std::string> arg_strings{*path};
+  arg_strings.insert(arg_strings.end(), ex.args.begin(), ex.args.end());
+  std::vector<char*> argv;
+  for (auto& s : arg_strings) {
+    argv.push_back(s.data());
+  }
+  argv.push_back(nullptr);
+
+  int out_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    throw Error("exec plugin: cannot create a pipe");
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!interactive) {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, path->c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_pipe[1]);
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    throw Error(fmt::format("exec plugin \"{}\" of {} could not be started: {}", ex.command, user_label(config_),
+                            std::strerror(rc)));
+  }
+  ++runs_;
+  std::string output;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(out_pipe[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    output.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw Error(fmt::format("exec plugin \"{}\" of {} failed with exit code {}; run it yourself to see why",
+                            ex.command, user_label(config_), WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+  }
+  return parse_exec_credential(output, ex.api_version, ex.command);
+}
+
+}  // namespace grpcmesh::kube
