@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cmd::register_version(app, ctx);
   cmd::register_init(app, ctx);
   cmd::register_tls(app, ctx);
+  cmd::register_expose(app, ctx);
 
   try {
     app.parse(argc, argv);
