@@ -94,6 +94,26 @@ Planned plan(Client& client, json object, size_t index) {
   return p;
 }
 
+// The object as it is now; nothing when absent or when reading it is
+// forbidden (the apply itself then says what the user may not do).
+std::optional<json> get_if_allowed(Client& client, const ApiResource& resource, const std::string& ns,
+                                   const std::string& name) {
+  Request r;
+  r.path = resource.path(ns, name);
+  r.verb = "get";
+  r.resource = resource.qualified_resource();
+  r.name = name;
+  r.namespace_name = resource.namespaced ? ns : "";
+  Response resp = client.send(r);
+  if (resp.status == 404 || resp.status == 403) {
+    return std::nullopt;
+  }
+  if (resp.status / 100 != 2) {
+    throw Error(render_api_error(resp, r, client.config().user_name));
+  }
+  return resp.json();
+}
+
 // The objects as they are now, fetched with one list per (resource,
 // namespace) when several objects share them, else one get each.
 std::vector<std::optional<json>> fetch_before(Client& client, const std::vector<Planned>& planned) {
@@ -124,7 +144,7 @@ std::vector<std::optional<json>> fetch_before(Client& client, const std::vector<
       }
     }
     for (size_t i : indices) {
-      before[i] = client.get(resource, planned[i].namespace_name, meta_string(planned[i].object, "name"));
+      before[i] = get_if_allowed(client, resource, planned[i].namespace_name, meta_string(planned[i].object, "name"));
     }
   }
   return before;

@@ -163,7 +163,6 @@ struct HeaderSink {
   std::vector<std::string> warnings;
   std::string retry_after;
   std::string content_type;
-  std::string status_text;
 };
 
 size_t write_header(char* data, size_t size, size_t count, void* user) {
@@ -172,8 +171,6 @@ size_t write_header(char* data, size_t size, size_t count, void* user) {
   if (line.rfind("HTTP/", 0) == 0) {
     // A new response (after a redirect or 100-continue): start over.
     *sink = HeaderSink{};
-    auto sp = line.find(' ');
-    sink->status_text = sp == std::string::npos ? "" : trim(line.substr(sp + 1));
     return size * count;
   }
   auto colon = line.find(':');
@@ -199,6 +196,19 @@ std::string escape(CURL* curl, const std::string& s) {
   std::string out = e == nullptr ? s : e;
   curl_free(e);
   return out;
+}
+
+// HTTP/2 has no reason phrase; kubectl's -v 6 log shows one.
+std::string status_line(long status) {
+  static const std::map<long, const char*> kPhrases = {
+      {200, "OK"},           {201, "Created"},           {202, "Accepted"},        {204, "No Content"},
+      {400, "Bad Request"},  {401, "Unauthorized"},      {403, "Forbidden"},       {404, "Not Found"},
+      {405, "Method Not Allowed"}, {409, "Conflict"},    {410, "Gone"},            {415, "Unsupported Media Type"},
+      {422, "Unprocessable Entity"}, {429, "Too Many Requests"}, {500, "Internal Server Error"},
+      {502, "Bad Gateway"},  {503, "Service Unavailable"}, {504, "Gateway Timeout"},
+  };
+  auto it = kPhrases.find(status);
+  return it == kPhrases.end() ? std::to_string(status) : std::to_string(status) + " " + it->second;
 }
 
 struct CurlGlobal {
@@ -455,6 +465,15 @@ struct Client::Impl {
       curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
       curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+      if (code == CURLE_PARTIAL_FILE || code == CURLE_HTTP2_STREAM) {
+        // kube-apiserver sometimes resets the HTTP/2 stream right after an
+        // error response (seen on 401s); the status is what matters then.
+        long status = 0;
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 400) {
+          code = CURLE_OK;
+        }
+      }
       if (code != CURLE_OK) {
         bool reset = code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING ||
                      code == CURLE_HTTP2 || code == CURLE_HTTP2_STREAM || code == CURLE_PARTIAL_FILE;
@@ -472,7 +491,7 @@ struct Client::Impl {
       response.content_type = sink.content_type;
       if (config.verbosity >= 6) {
         diag << fmt::format("{} {} {} in {} milliseconds\n", request.method, redact_url(url),
-                            sink.status_text.empty() ? std::to_string(response.status) : sink.status_text, ms);
+                            status_line(response.status), ms);
       }
       for (const auto& w : sink.warnings) {
         if (warnings_seen.insert(w).second) {

@@ -1,0 +1,373 @@
+// End-to-end tests of the Kubernetes client core (core/kube) against the real
+// control plane, driven through the test-only grpcmesh-kube-probe: kubeconfig
+// and authentication (client certificates, tokens, exec plugins,
+// impersonation), server-side apply, discovery, pagination, RBAC refusals and
+// bad input.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.hpp"
+
+using e2e::cluster;
+using e2e::Result;
+using nlohmann::json;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+size_t count_of(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+e2e::fs::path probe_path() { return e2e::plugin_path().parent_path() / "grpcmesh-kube-probe"; }
+
+// The probe as the admin user (KUBECONFIG from the control plane) unless
+// `env` says otherwise.
+Result probe(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
+  std::vector<std::string> argv{probe_path().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  e2e::RunOptions options;
+  options.env = e2e::cluster_child_env();
+  for (auto& [k, v] : env) {
+    options.env[k] = v;
+  }
+  return e2e::run(argv, options);
+}
+
+std::string config_map(const std::string& ns, const std::string& name, const std::string& value) {
+  return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+         "\ndata:\n  key: \"" + value + "\"\n";
+}
+
+bool exists(const std::string& ns, const std::string& kind, const std::string& name) {
+  return e2e::kubectl({"get", "-n", ns, kind, name, "-o", "name"}).ok();
+}
+
+// One line on stderr starting "error: ", exit 1, nothing on stdout.
+void check_one_line_error(const Result& r, const std::string& expected) {
+  CAPTURE(r.describe());
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind("error: ", 0) == 0);
+  CHECK(count_of(r.err, "\n") == 1);
+  CHECK(contains(r.err, expected));
+}
+
+}  // namespace
+
+TEST_SUITE("kube client") {
+  TEST_CASE("client-certificate, token and flag-given credentials authenticate") {
+    CHECK(probe({"whoami"}).out == "grpcmesh-admin\n");
+    CHECK(probe({"whoami"}, {{"KUBECONFIG", cluster("GRPCMESH_TOKEN_KUBECONFIG")}}).out ==
+          cluster("GRPCMESH_TOKEN_USER") + "\n");
+    CHECK(probe({"whoami"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}}).out ==
+          cluster("GRPCMESH_VIEWER_USER") + "\n");
+    // No kubeconfig at all: everything from flags.
+    e2e::TempDir home;
+    auto r = probe({"whoami", "-s", cluster("GRPCMESH_SERVER"), "--certificate-authority", cluster("GRPCMESH_CA_FILE"),
+                    "--client-certificate", cluster("GRPCMESH_ADMIN_CERT"), "--client-key",
+                    cluster("GRPCMESH_ADMIN_KEY")},
+                   {{"KUBECONFIG", ""}, {"HOME", home.path().string()}});
+    CHECK_MESSAGE(r.out == "grpcmesh-admin\n", r.describe());
+    auto t = probe({"whoami", "-s", cluster("GRPCMESH_SERVER"), "--certificate-authority", cluster("GRPCMESH_CA_FILE"),
+                    "--token", cluster("GRPCMESH_TOKEN")},
+                   {{"KUBECONFIG", ""}, {"HOME", home.path().string()}});
+    CHECK_MESSAGE(t.out == cluster("GRPCMESH_TOKEN_USER") + "\n", t.describe());
+  }
+
+  TEST_CASE("a tokenFile is re-read and never logged") {
+    e2e::TempDir dir;
+    auto token_file = dir.write("token", cluster("GRPCMESH_TOKEN") + "\n");
+    auto kc = dir.write("kubeconfig",
+                        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " +
+                            cluster("GRPCMESH_SERVER") + "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") +
+                            "\nusers:\n- name: u\n  user:\n    tokenFile: token\ncontexts:\n- name: x\n  context: "
+                            "{cluster: c, user: u}\ncurrent-context: x\n");
+    auto r = probe({"whoami", "-v", "9"}, {{"KUBECONFIG", kc.string()}});
+    CHECK_MESSAGE(r.out == cluster("GRPCMESH_TOKEN_USER") + "\n", r.describe());
+    CHECK(contains(r.err, "POST " + cluster("GRPCMESH_SERVER") + "/apis/authentication.k8s.io/v1/selfsubjectreviews 201"));
+    CHECK_FALSE(contains(r.err, cluster("GRPCMESH_TOKEN")));
+    (void)token_file;
+  }
+
+  TEST_CASE("exec plugin: cached in the process, re-run after expiry and after a 401") {
+    e2e::TempDir dir;
+    // Prints the real token with an expiry of $TTL seconds; a run listed in
+    // $BAD_RUNS returns a token the server rejects. Counts its runs.
+    auto plugin = dir.write("plugin.sh",
+                            "#!/bin/sh\n"
+                            "n=$(cat \"$DIR/count\" 2>/dev/null || echo 0); n=$((n+1)); echo $n > \"$DIR/count\"\n"
+                            "token=\"$REAL_TOKEN\"\n"
+                            "case \" $BAD_RUNS \" in *\" $n \"*) token=not-a-valid-token ;; esac\n"
+                            "exp=$(date -u -d \"+$TTL seconds\" +%Y-%m-%dT%H:%M:%SZ)\n"
+                            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+                            "\"status\":{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}' \"$token\" \"$exp\"\n");
+    e2e::fs::permissions(plugin, e2e::fs::perms::owner_all);
+    auto kubeconfig = [&](const std::string& ttl, const std::string& bad_runs) {
+      std::error_code ec;
+      e2e::fs::remove(dir.path() / "count", ec);
+      return dir
+          .write("kubeconfig",
+                 "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " +
+                     cluster("GRPCMESH_SERVER") + "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") +
+                     "\nusers:\n- name: plugin-user\n  user:\n    exec:\n      apiVersion: "
+                     "client.authentication.k8s.io/v1\n      command: ./plugin.sh\n      interactiveMode: Never\n"
+                     "      env:\n      - {name: DIR, value: " +
+                     dir.path().string() + "}\n      - {name: REAL_TOKEN, value: " + cluster("GRPCMESH_TOKEN") +
+                     "}\n      - {name: TTL, value: \"" + ttl + "\"}\n      - {name: BAD_RUNS, value: \"" + bad_runs +
+                     "\"}\ncontexts:\n- name: x\n  context: {cluster: c, user: plugin-user}\ncurrent-context: x\n")
+          .string();
+    };
+    auto runs = [&] { return e2e::read_file(dir.path() / "count"); };
+    std::string user = cluster("GRPCMESH_TOKEN_USER") + "\n";
+
+    SUBCASE("cached until it expires") {
+      auto r = probe({"whoami", "--repeat", "3"}, {{"KUBECONFIG", kubeconfig("3600", "")}});
+      CHECK_MESSAGE(r.out == user + user + user, r.describe());
+      CHECK(runs() == "1\n");
+    }
+    SUBCASE("re-run after expiry") {
+      auto r = probe({"whoami", "--repeat", "2", "--sleep-ms", "2500"}, {{"KUBECONFIG", kubeconfig("1", "")}});
+      CHECK_MESSAGE(r.out == user + user, r.describe());
+      CHECK(runs() == "2\n");
+    }
+    SUBCASE("re-run once after a 401") {
+      auto r = probe({"whoami"}, {{"KUBECONFIG", kubeconfig("3600", "1")}});
+      CHECK_MESSAGE(r.out == user, r.describe());
+      CHECK(runs() == "2\n");
+    }
+    SUBCASE("a plugin whose tokens are always refused: one 401 message naming the user") {
+      auto r = probe({"whoami"}, {{"KUBECONFIG", kubeconfig("3600", "1 2 3")}});
+      check_one_line_error(r, "You must be logged in to the server (Unauthorized): the server rejected the "
+                              "credentials of user \"plugin-user\"");
+      CHECK(runs() == "2\n");  // re-run once, not in a loop
+    }
+  }
+
+  TEST_CASE("impersonation sends --as and --as-group") {
+    CHECK(probe({"whoami", "--as", "jane", "--as-group", "devs"}).out == "jane\n");
+    auto r = probe({"whoami", "--as", "jane"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}});
+    check_one_line_error(r, "is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") + "\" cannot impersonate");
+  }
+
+  TEST_CASE("apply: create, then configure, then unchanged; -o name and -o yaml") {
+    std::string ns = e2e::create_namespace("kube-apply");
+    e2e::TempDir dir;
+    auto file = dir.write("cm.yaml", config_map(ns, "settings", "one"));
+    auto created = probe({"apply", "-f", file.string()});
+    CHECK_MESSAGE(created.out == "configmap/settings created\n", created.describe());
+    auto unchanged = probe({"apply", "-f", file.string()});
+    CHECK(unchanged.out == "configmap/settings unchanged\n");
+    dir.write("cm.yaml", config_map(ns, "settings", "two"));
+    auto configured = probe({"apply", "-f", file.string()});
+    CHECK(configured.out == "configmap/settings configured\n");
+    CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "settings", "-o", "jsonpath={.data.key}"}).out == "two");
+    // The field manager is ours.
+    auto managers = e2e::kubectl({"get", "-n", ns, "configmap", "settings", "--show-managed-fields", "-o",
+                                  "jsonpath={.metadata.managedFields[*].manager}"});
+    CHECK(managers.out == "kubectl-grpcmesh");
+    CHECK(probe({"apply", "-f", file.string(), "-o", "name"}).out == "configmap/settings\n");
+    auto yaml = probe({"apply", "-f", file.string(), "-o", "yaml"});
+    CHECK(contains(yaml.out, "name: settings\n"));
+    CHECK_FALSE(contains(yaml.out, "managedFields"));
+    CHECK(contains(probe({"apply", "-f", file.string(), "-o", "yaml", "--show-managed-fields"}).out, "managedFields"));
+  }
+
+  TEST_CASE("apply: a 409 names the other field manager; --force-conflicts wins") {
+    std::string ns = e2e::create_namespace("kube-conflict");
+    e2e::TempDir dir;
+    auto file = dir.write("cm.yaml", config_map(ns, "shared", "mine"));
+    REQUIRE(probe({"apply", "-f", file.string(), "--field-manager", "team-a"}).ok());
+    dir.write("cm.yaml", config_map(ns, "shared", "theirs"));
+    auto conflict = probe({"apply", "-f", file.string()});
+    CAPTURE(conflict.describe());
+    CHECK(conflict.exit_code == 1);
+    CHECK(contains(conflict.err, "Apply failed with 1 conflict on configmaps \"shared\" in namespace \"" + ns + "\":"));
+    CHECK(contains(conflict.err, "field .data.key is managed by \"team-a\""));
+    CHECK(contains(conflict.err, "--force-conflicts"));
+    CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "shared", "-o", "jsonpath={.data.key}"}).out == "mine");
+    auto forced = probe({"apply", "-f", file.string(), "--force-conflicts"});
+    CHECK_MESSAGE(forced.out == "configmap/shared configured\n", forced.describe());
+    CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "shared", "-o", "jsonpath={.data.key}"}).out == "theirs");
+  }
+
+  TEST_CASE("apply: --dry-run=server reports without changing anything") {
+    std::string ns = e2e::create_namespace("kube-dryrun");
+    e2e::TempDir dir;
+    auto file = dir.write("cm.yaml", config_map(ns, "planned", "v1"));
+    auto create = probe({"apply", "-f", file.string(), "--dry-run=server"});
+    CHECK_MESSAGE(create.out == "configmap/planned created (server dry run)\n", create.describe());
+    CHECK_FALSE(exists(ns, "configmap", "planned"));
+    REQUIRE(probe({"apply", "-f", file.string()}).ok());
+    dir.write("cm.yaml", config_map(ns, "planned", "v2"));
+    CHECK(probe({"apply", "-f", file.string(), "--dry-run=server"}).out == "configmap/planned configured (server dry run)\n");
+    CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "planned", "-o", "jsonpath={.data.key}"}).out == "v1");
+    CHECK(probe({"apply", "-f", file.string(), "--dry-run=client"}).out == "configmap/planned configured (dry run)\n");
+    auto bad = probe({"apply", "-f", file.string(), "--dry-run=maybe"});
+    CHECK(bad.exit_code == 2);
+    CHECK(contains(bad.err, "Invalid dry-run value (maybe). Must be \"none\", \"server\", or \"client\"."));
+  }
+
+  TEST_CASE("apply: the CRD's 422 for timeout: 0s is reported with its cause; later objects are not applied") {
+    std::string ns = e2e::create_namespace("kube-invalid");
+    e2e::TempDir dir;
+    auto file = dir.write("objects.yaml",
+                          "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: later\n"
+                          "  namespace: " + ns + "\nspec: {}\n---\n"
+                          "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: greeter\n"
+                          "  namespace: " + ns + "\nspec:\n  hosts: [greeter]\n  http:\n  - timeout: 0s\n"
+                          "    route:\n    - destination: {host: greeter}\n---\n" +
+                              config_map(ns, "first", "x"));
+    auto r = probe({"apply", "-f", file.string()});
+    CAPTURE(r.describe());
+    CHECK(r.exit_code == 1);
+    CHECK(r.out == "configmap/first created\n");  // applied before the failure (dependency order)
+    CHECK(contains(r.err, "error: The VirtualService \"greeter\" is invalid: spec.http[0].timeout: Invalid value: "
+                          "\"0s\": must be a valid duration greater than 1ms\n"));
+    CHECK(contains(r.err, "not applied: envoyfilter.networking.istio.io/later\n"));
+    CHECK_FALSE(exists(ns, "virtualservices.networking.istio.io", "greeter"));
+    CHECK_FALSE(exists(ns, "envoyfilters.networking.istio.io", "later"));
+  }
+
+  TEST_CASE("apply: server warnings are printed once each on stderr") {
+    std::string ns = e2e::create_namespace("kube-warn");
+    e2e::TempDir dir;
+    std::string objects;
+    for (std::string name : {"w1", "w2"}) {
+      objects += "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+                 "\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n"
+                 "    spec:\n      nodeSelector: {beta.kubernetes.io/os: linux}\n"
+                 "      containers: [{name: c, image: example.com/w:1}]\n---\n";
+    }
+    auto r = probe({"apply", "-f", dir.write("w.yaml", objects).string(), "--dry-run=server"});
+    CAPTURE(r.describe());
+    CHECK(r.out == "deployment.apps/w1 created (server dry run)\ndeployment.apps/w2 created (server dry run)\n");
+    CHECK(r.err ==
+          "Warning: spec.template.spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use "
+          "\"kubernetes.io/os\" instead\n");
+  }
+
+  TEST_CASE("list: 1,200 objects in pages of 500 with continue tokens") {
+    std::string ns = e2e::create_namespace("kube-page");
+    e2e::TempDir dir;
+    json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", json::array()}};
+    for (int i = 0; i < 1200; ++i) {
+      list["items"].push_back({{"apiVersion", "v1"},
+                               {"kind", "ConfigMap"},
+                               {"metadata", {{"name", "page-" + std::to_string(i)}, {"namespace", ns}, {"labels", {{"bulk", ns}}}}},
+                               {"data", {{"i", std::to_string(i)}}}});
+    }
+    auto applied = probe({"apply", "-f", dir.write("bulk.json", list.dump()).string(), "-o", "name"});
+    REQUIRE_MESSAGE(applied.ok(), applied.describe());
+    auto r = probe({"list", "ConfigMap", "-n", ns, "-l", "bulk=" + ns, "--count", "-v", "6"});
+    CAPTURE(r.describe());
+    CHECK(r.out == "1200\n");
+    CHECK(count_of(r.err, "/api/v1/namespaces/" + ns + "/configmaps?limit=500") == 3);
+    CHECK(count_of(r.err, "&continue=") == 2);
+    // Across all namespaces. (Not with --field-selector metadata.namespace=: kube-apiserver
+    // 1.37 ends that paginated list after the first page, for kubectl too.)
+    auto all = probe({"list", "ConfigMap", "-A", "-l", "bulk=" + ns, "-o", "name"});
+    CHECK(count_of(all.out, "configmap/page-") == 1200);
+  }
+
+  TEST_CASE("discovery picks networking.istio.io/v1, EnvoyFilter v1alpha3, GRPCRoute v1") {
+    CHECK(probe({"resolve", "networking.istio.io/VirtualService"}).out == "networking.istio.io/v1 virtualservices namespaced\n");
+    CHECK(probe({"resolve", "networking.istio.io/Gateway"}).out == "networking.istio.io/v1 gateways namespaced\n");
+    CHECK(probe({"resolve", "networking.istio.io/EnvoyFilter"}).out == "networking.istio.io/v1alpha3 envoyfilters namespaced\n");
+    CHECK(probe({"resolve", "gateway.networking.k8s.io/GRPCRoute"}).out == "gateway.networking.k8s.io/v1 grpcroutes namespaced\n");
+    CHECK(probe({"resolve", "Namespace"}).out == "v1 namespaces cluster\n");
+    CHECK(probe({"resolve", "networking.istio.io/VirtualService", "--version", "v1beta1"}).out ==
+          "networking.istio.io/v1beta1 virtualservices namespaced\n");
+    auto missing = probe({"resolve", "example.com/Widget"});
+    check_one_line_error(missing, "the server doesn't have a resource type for kind \"Widget\" in group \"example.com\"");
+    // Two discovery requests (aggregated /api and /apis), nothing per group.
+    auto logged = probe({"resolve", "networking.istio.io/VirtualService", "-v", "6"});
+    CHECK(count_of(logged.err, "GET ") == 2);
+  }
+
+  TEST_CASE("403 for the narrow-RBAC user: a typed list result, a clear apply error, nothing applied") {
+    auto env = std::map<std::string, std::string>{{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}};
+    auto listed = probe({"list", "Secret", "-A", "--count"}, env);
+    CHECK(listed.exit_code == 1);
+    CHECK(listed.out == "forbidden: secrets is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") +
+                            "\" cannot list resource \"secrets\" in API group \"\" at the cluster scope\n");
+    std::string ns = e2e::create_namespace("kube-rbac");
+    e2e::TempDir dir;
+    auto r = probe({"apply", "-f", dir.write("cm.yaml", config_map(ns, "denied", "x")).string()}, env);
+    CAPTURE(r.describe());
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.err, "Error from server (Forbidden): configmaps \"denied\" is forbidden: User \"" +
+                              cluster("GRPCMESH_VIEWER_USER") + "\" cannot patch resource \"configmaps\""));
+    CHECK_FALSE(exists(ns, "configmap", "denied"));
+  }
+
+  TEST_CASE("bad input: one clear line, exit 1, nothing applied") {
+    std::string ns = e2e::create_namespace("kube-bad");
+    e2e::TempDir dir;
+    auto file = dir.write("cm.yaml", config_map(ns, "never", "x")).string();
+    auto malformed = dir.write("malformed.kubeconfig", "clusters:\n- name: [oops\n").string();
+    auto other_ca_key = dir.path() / "other-ca.key";
+    auto other_ca = dir.path() / "other-ca.crt";
+    REQUIRE(e2e::run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other-ca",
+                      "-keyout", other_ca_key.string(), "-out", other_ca.string()})
+                .ok());
+    auto key = dir.path() / "expired.key";
+    auto csr = dir.path() / "expired.csr";
+    auto crt = dir.path() / "expired.crt";
+    REQUIRE(e2e::run({"openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj",
+                      "/O=system:masters/CN=expired", "-keyout", key.string(), "-out", csr.string()})
+                .ok());
+    std::string ca_key = (e2e::fs::path(cluster("GRPCMESH_CA_FILE")).parent_path() / "ca.key").string();
+    REQUIRE(e2e::run({"openssl", "x509", "-req", "-in", csr.string(), "-CA", cluster("GRPCMESH_CA_FILE"), "-CAkey",
+                      ca_key, "-CAcreateserial", "-CAserial", (dir.path() / "ca.srl").string(), "-days", "0", "-out",
+                      crt.string()})
+                .ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // -days 0 expires now
+
+    struct Case {
+      std::string name;
+      std::vector<std::string> flags;
+      std::string expected;
+    };
+    std::vector<Case> cases = {
+        {"malformed kubeconfig", {"--kubeconfig", malformed}, "error loading config file \"" + malformed + "\""},
+        {"missing kubeconfig file", {"--kubeconfig", (dir.path() / "absent").string()},
+         "stat " + (dir.path() / "absent").string() + ": no such file or directory"},
+        {"unknown context", {"--context", "nope"}, "context was not found for specified context: nope"},
+        {"unreachable server", {"-s", "https://127.0.0.1:1"},
+         "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"},
+        {"unknown host", {"-s", "https://no-such-host.invalid:6443"},
+         "Unable to connect to the server: lookup no-such-host.invalid: no such host"},
+        {"wrong CA", {"--certificate-authority", other_ca.string()},
+         "Unable to connect to the server " + cluster("GRPCMESH_SERVER").substr(8) +
+             ": tls: failed to verify certificate"},
+        {"expired client certificate", {"--client-certificate", crt.string(), "--client-key", key.string()},
+         "the client certificate of user \"grpcmesh-admin\" expired on"},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      std::vector<std::string> args{"apply", "-f", file};
+      args.insert(args.end(), c.flags.begin(), c.flags.end());
+      check_one_line_error(probe(args), c.expected);
+    }
+    CHECK_FALSE(exists(ns, "configmap", "never"));
+  }
+
+  TEST_CASE("-v 6 logs each request and status, never credentials") {
+    auto r = probe({"list", "Service", "-n", "istio-system", "--count", "-v", "6"},
+                   {{"KUBECONFIG", cluster("GRPCMESH_TOKEN_KUBECONFIG")}});
+    CAPTURE(r.describe());
+    CHECK(contains(r.err, "GET " + cluster("GRPCMESH_SERVER") + "/api/v1/namespaces/istio-system/services?limit=500 200 OK in "));
+    CHECK_FALSE(contains(r.err, cluster("GRPCMESH_TOKEN")));
+    CHECK_FALSE(contains(probe({"list", "Service", "--count"}).err, "GET "));  // silent by default
+  }
+}
