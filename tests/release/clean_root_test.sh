@@ -17,9 +17,10 @@ archive=${1:?usage: clean_root_test.sh ARCHIVE}
 command -v debootstrap >/dev/null || { echo "clean-root: debootstrap not found (apt-get install debootstrap)" >&2; exit 1; }
 
 root_dir=$(cd "$(dirname "$0")/../.." && pwd)
-# The runtime packages, exactly as docs/install.md lists them.
-mapfile -t runtime < <(sed -n '/<!-- runtime-packages -->/,/<!-- \/runtime-packages -->/p' "$root_dir/docs/install.md" |
-  grep -oE '^ *[a-z0-9][a-z0-9.+-]+ *$' | tr -d ' ')
+# The runtime packages, exactly as docs/install.md lists them
+# (the core list and the one the grpcurl module needs).
+mapfile -t runtime < <(sed -n '/<!-- \(grpc-\)\{0,1\}runtime-packages -->/,/<!-- \/\(grpc-\)\{0,1\}runtime-packages -->/p' \
+  "$root_dir/docs/install.md" | grep -oE '^ *[a-z0-9][a-z0-9.+-]+ *$' | tr -d ' ')
 [ ${#runtime[@]} -gt 0 ] || { echo "clean-root: no runtime packages found in docs/install.md" >&2; exit 1; }
 include=$(IFS=,; echo "${runtime[*]}")
 
@@ -34,7 +35,9 @@ if [ ! -f "$chroot_dir/.complete" ]; then
   flock 9
   if [ ! -f "$chroot_dir/.complete" ]; then
     host=$(echo "$mirror" | sed -E 's#^[a-z]+://([^/:]+).*#\1#')
-    if ! timeout 20 bash -c "exec 3<>/dev/tcp/$host/80" 2>/dev/null; then
+    port=$(echo "$mirror" | sed -nE 's#^[a-z]+://[^/:]+:([0-9]+).*#\1#p')
+    [ -n "$port" ] || case $mirror in https:*) port=443 ;; *) port=80 ;; esac
+    if ! timeout 20 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
       echo "clean-root: the Debian mirror $mirror is unreachable; cannot build the minimal root (set GRPCMESH_DEBIAN_MIRROR)" >&2
       exit 1
     fi
@@ -74,3 +77,20 @@ if [ $status -ne 0 ]; then
   exit 1
 fi
 echo "$out"
+# kubectl's completion entry answers from the archive alone.
+comp=$(chroot "$chroot_dir" /usr/bin/env -i PATH=/usr/bin:/bin "$inner/kubectl_complete-grpcmesh" vers 2>&1) || {
+  echo "clean-root: kubectl_complete-grpcmesh failed in the minimal root: $comp" >&2
+  exit 1
+}
+case $comp in
+  version*) ;;
+  *) echo "clean-root: kubectl_complete-grpcmesh did not complete 'vers': $comp" >&2; exit 1 ;;
+esac
+# The gRPC module, when shipped, finds every library it links.
+if [ -f "$work/grpcmesh-grpc.so" ]; then
+  missing=$(chroot "$chroot_dir" /usr/bin/ldd "$inner/grpcmesh-grpc.so" 2>&1 | grep 'not found' || true)
+  if [ -n "$missing" ]; then
+    echo "clean-root: grpcmesh-grpc.so misses libraries in the minimal root: $missing" >&2
+    exit 1
+  fi
+fi
