@@ -59,11 +59,12 @@ int main(int argc, char** argv) {
   cmd::register_init(app, ctx);
   cmd::register_tls(app, ctx);
   cmd::register_expose(app, ctx);
+  cmd::register_grpcurl(app, ctx);
   cmd::register_completion(app, ctx);
 
   cmd::install_help(app, ctx);  // after every command is registered
   try {
-    if (const auto rc = cmd::run_hidden_entry(argc, argv, app, ctx)) {
+    if (const auto rc = cmd::run_early(argc, argv, app, ctx)) {
       return *rc;
     }
   } catch (const Error& e) {
