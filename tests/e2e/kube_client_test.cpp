@@ -362,6 +362,25 @@ TEST_SUITE("kube client") {
     CHECK_FALSE(exists(ns, "configmap", "never"));
   }
 
+  TEST_CASE("proxy-url tunnels through an HTTP CONNECT proxy; loopback skips HTTPS_PROXY like Go") {
+    e2e::Background proxy({"python3", (e2e::source_dir() / "tests/testdata/kube/connect_proxy.py").string()});
+    std::string proxy_url = "http://127.0.0.1:" + proxy.wait_for_line("listening on ").substr(13);
+    e2e::TempDir dir;
+    std::string server = cluster("GRPCMESH_SERVER");
+    auto kc = dir.write("kubeconfig",
+                        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + server +
+                            "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") + "\n    proxy-url: " + proxy_url +
+                            "\nusers:\n- name: u\n  user:\n    token: " + cluster("GRPCMESH_TOKEN") +
+                            "\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n");
+    auto r = probe({"whoami"}, {{"KUBECONFIG", kc.string()}});
+    CHECK_MESSAGE(r.out == cluster("GRPCMESH_TOKEN_USER") + "\n", r.describe());
+    CHECK(contains(proxy.out(), "CONNECT " + server.substr(8) + "\n"));
+    size_t tunnels = count_of(proxy.out(), "CONNECT ");
+    auto direct = probe({"whoami"}, {{"HTTPS_PROXY", proxy_url}});
+    CHECK(direct.out == "grpcmesh-admin\n");
+    CHECK(count_of(proxy.out(), "CONNECT ") == tunnels);  // 127.0.0.1 is never proxied
+  }
+
   TEST_CASE("-v 6 logs each request and status, never credentials") {
     auto r = probe({"list", "Service", "-n", "istio-system", "--count", "-v", "6"},
                    {{"KUBECONFIG", cluster("GRPCMESH_TOKEN_KUBECONFIG")}});
