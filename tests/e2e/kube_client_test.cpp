@@ -310,6 +310,25 @@ TEST_SUITE("kube client") {
     CHECK_FALSE(exists(ns, "configmap", "denied"));
   }
 
+  TEST_CASE("typed readers over the simulated ingress gateway; a 403 degrades; Secret values only when asked") {
+    std::string ns = e2e::create_namespace("kube-read");
+    REQUIRE(e2e::kubectl({"create", "secret", "generic", "-n", ns, "creds", "--from-literal=password=hunter2"}).ok());
+    auto admin = probe({"ingress", "--secret", ns + "/creds"});
+    CAPTURE(admin.describe());
+    CHECK(contains(admin.out, "service istio-system/istio-ingressgateway LoadBalancer 127.0.0.1 status-port:15021->15021 "
+                              "http2:80->8080 https:443->8443\n"));
+    CHECK(contains(admin.out, "pods ready 2/2\n"));
+    CHECK(contains(admin.out, "endpointslice istio-system/istio-ingressgateway-sim ready 2\n"));
+    CHECK(contains(admin.out, "secret key password = \n"));  // keys without values by default
+    CHECK_FALSE(contains(admin.out, "hunter2"));
+    CHECK(contains(probe({"ingress", "--secret", ns + "/creds", "--with-data"}).out, "secret key password = hunter2\n"));
+    auto viewer = probe({"ingress"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}});
+    CHECK_MESSAGE(viewer.ok(), viewer.describe());
+    CHECK(contains(viewer.out, "pods ready 2/2\n"));
+    CHECK(contains(viewer.out, "secrets forbidden: secrets is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") +
+                                   "\" cannot list resource \"secrets\""));
+  }
+
   TEST_CASE("bad input: one clear line, exit 1, nothing applied") {
     std::string ns = e2e::create_namespace("kube-bad");
     e2e::TempDir dir;
