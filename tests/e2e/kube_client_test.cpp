@@ -212,6 +212,8 @@ TEST_SUITE("kube client") {
     CHECK(probe({"apply", "-f", file.string(), "--dry-run=server"}).out == "configmap/planned configured (server dry run)\n");
     CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "planned", "-o", "jsonpath={.data.key}"}).out == "v1");
     CHECK(probe({"apply", "-f", file.string(), "--dry-run=client"}).out == "configmap/planned configured (dry run)\n");
+    CHECK(probe({"apply", "-f", file.string(), "--dry-run"}).out == "configmap/planned configured (dry run)\n");
+    CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "planned", "-o", "jsonpath={.data.key}"}).out == "v1");
     auto bad = probe({"apply", "-f", file.string(), "--dry-run=maybe"});
     CHECK(bad.exit_code == 2);
     CHECK(contains(bad.err, "Invalid dry-run value (maybe). Must be \"none\", \"server\", or \"client\"."));
