@@ -84,6 +84,12 @@ TEST_SUITE("kube client") {
     CHECK_MESSAGE(t.out == cluster("GRPCMESH_TOKEN_USER") + "\n", t.describe());
   }
 
+  TEST_CASE("--tls-server-name verifies the certificate against another name") {
+    std::string port = cluster("GRPCMESH_SERVER").substr(cluster("GRPCMESH_SERVER").rfind(':') + 1);
+    CHECK(probe({"whoami", "--tls-server-name", "kubernetes.default"}).out == "grpcmesh-admin\n");
+    CHECK(probe({"whoami", "-s", "https://localhost:" + port}).out == "grpcmesh-admin\n");
+  }
+
   TEST_CASE("a tokenFile is re-read and never logged") {
     e2e::TempDir dir;
     auto token_file = dir.write("token", cluster("GRPCMESH_TOKEN") + "\n");
@@ -371,6 +377,8 @@ TEST_SUITE("kube client") {
         {"wrong CA", {"--certificate-authority", other_ca.string()},
          "Unable to connect to the server " + cluster("GRPCMESH_SERVER").substr(8) +
              ": tls: failed to verify certificate"},
+        {"certificate not valid for the name", {"--tls-server-name", "wrong.example"},
+         "tls: the server certificate is not valid for \"wrong.example\""},
         {"expired client certificate", {"--client-certificate", crt.string(), "--client-key", key.string()},
          "the client certificate of user \"grpcmesh-admin\" expired on"},
     };
