@@ -32,6 +32,7 @@ struct Context {
 
 // Each command lives in its own file and registers itself here.
 void register_version(CLI::App& root, Context& ctx);
+void register_grpcurl(CLI::App& root, Context& ctx);
 void register_completion(CLI::App& root, Context& ctx);
 
 // Binds the kubectl connection flag group (--kubeconfig, --context, -n, ...).
@@ -40,9 +41,10 @@ void bind_kube_flags(CLI::App& app, kube::ConnectionOptions& options);
 // Binds --color on the root (cmd/terminal.cpp).
 void bind_color_flag(CLI::App& app, Context& ctx);
 
-// Answers the hidden entry points before parsing: shell completion
-// (`__complete`, `__completeNoDesc`, or started as kubectl_complete-grpcmesh)
-// and `__docs DIR`. Returns the exit code, or nothing for a normal run.
-std::optional<int> run_hidden_entry(int argc, char** argv, CLI::App& root, Context& ctx);
+// Answers what is decided before parsing (cmd/complete.cpp): shell completion
+// (`__complete`, `__completeNoDesc`, or started as kubectl_complete-grpcmesh),
+// `__docs DIR`, and an unknown command (with a suggestion). Returns the exit
+// code, or nothing for a normal run.
+std::optional<int> run_early(int argc, char** argv, CLI::App& root, Context& ctx);
 
 }  // namespace grpcmesh::cmd

@@ -1,7 +1,8 @@
-// The hidden entry points: cobra's completion protocol (`__complete`,
-// `__completeNoDesc`, and the whole binary when started as
-// kubectl_complete-grpcmesh, which kubectl runs for `kubectl grpcmesh <TAB>`)
-// and `__docs DIR`, which writes docs/commands. None of them shows in help.
+// What is decided before parsing: the hidden entry points, cobra's completion
+// protocol (`__complete`, `__completeNoDesc`, and the whole binary when
+// started as kubectl_complete-grpcmesh, which kubectl runs for
+// `kubectl grpcmesh <TAB>`) and `__docs DIR`, which writes docs/commands (none
+// shows in help); and an unknown command, answered with a suggestion.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ int run_completion(const CLI::App& root, const Context& ctx, std::vector<std::st
 
 }  // namespace
 
-std::optional<int> run_hidden_entry(int argc, char** argv, CLI::App& root, Context& ctx) {
+std::optional<int> run_early(int argc, char** argv, CLI::App& root, Context& ctx) {
   const std::string_view argv0 = argc > 0 ? argv[0] : "";
   const std::string_view base = argv0.substr(argv0.rfind('/') == std::string_view::npos ? 0 : argv0.rfind('/') + 1);
   if (base.starts_with("kubectl_complete-")) {
@@ -54,6 +55,16 @@ std::optional<int> run_hidden_entry(int argc, char** argv, CLI::App& root, Conte
     const int pages = write_docs(root, argv[2]);
     ctx.streams.err << "wrote " << pages << " pages to " << argv[2] << '\n';
     return kExitOk;
+  }
+  const cli::Command tree = describe(root, ctx.program);
+  if (!entry.starts_with("-") && tree.find_subcommand(std::string(entry)) == nullptr) {
+    // CLI11 would only say a subcommand is required; say what is wrong instead.
+    const std::string meant = cli::suggest_subcommand(tree, std::string(entry));
+    ctx.streams.err << ctx.err_painter().paint(term::Style::Red, "error:") << " unknown command \"" << entry
+                    << "\" for \"" << ctx.program << "\""
+                    << (meant.empty() ? std::string() : " - did you mean \"" + meant + "\"?") << " (see '"
+                    << ctx.program << " --help')\n";
+    return kExitUsage;
   }
   return std::nullopt;
 }

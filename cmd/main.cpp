@@ -56,11 +56,12 @@ int main(int argc, char** argv) {
   cmd::bind_kube_flags(app, ctx.kube);
   cmd::bind_color_flag(app, ctx);
   cmd::register_version(app, ctx);
+  cmd::register_grpcurl(app, ctx);
   cmd::register_completion(app, ctx);
 
   cmd::install_help(app, ctx);  // after every command is registered
   try {
-    if (const auto rc = cmd::run_hidden_entry(argc, argv, app, ctx)) {
+    if (const auto rc = cmd::run_early(argc, argv, app, ctx)) {
       return *rc;
     }
   } catch (const Error& e) {

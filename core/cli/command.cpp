@@ -52,6 +52,46 @@ const Command* Command::find_subcommand(const std::string& wanted) const {
   return nullptr;
 }
 
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string suggest_subcommand(const Command& cmd, const std::string& word) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const Command& sub : cmd.subcommands) {
+    if (sub.hidden || word.empty()) {
+      continue;
+    }
+    if (sub.name.starts_with(word)) {
+      return sub.name;
+    }
+    const std::size_t d = edit_distance(word, sub.name);
+    if (d < best_distance) {
+      best = sub.name;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
 void split_description(const std::string& text, std::string& synopsis, std::string& description) {
   const auto lines = lines_of(text);
   synopsis.clear();

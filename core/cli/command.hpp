@@ -68,6 +68,10 @@ struct Command {
   const Command* find_subcommand(const std::string& name) const;
 };
 
+// The visible subcommand of `cmd` a mistyped `word` most likely meant: a
+// name it is a prefix of, else the nearest within two edits; "" if none.
+std::string suggest_subcommand(const Command& cmd, const std::string& word);
+
 // Splits a command description into its synopsis (first line) and the
 // long description (the paragraphs after the first blank line).
 void split_description(const std::string& text, std::string& synopsis, std::string& description);

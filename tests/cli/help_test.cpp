@@ -94,3 +94,13 @@ TEST_CASE("help: usage lines name the program the way it was started") {
   CHECK(error.exit_code == 2);
   CHECK(error.err.find("(see 'kubectl grpcmesh --help')") != std::string::npos);
 }
+
+TEST_CASE("help: an unknown command is named, with the command probably meant") {
+  auto r = plugin({"vers"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "error: unknown command \"vers\" for \"kubectl grpcmesh\" - did you mean \"version\"? "
+                 "(see 'kubectl grpcmesh --help')\n");
+  auto none = plugin({"frobnicate"}, false);
+  CHECK(none.err == "error: unknown command \"frobnicate\" for \"kubectl-grpcmesh\" (see 'kubectl-grpcmesh --help')\n");
+}

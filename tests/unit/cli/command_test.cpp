@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "fixture_tree.hpp"
+
 using namespace grpcmesh::cli;
 
 TEST_CASE("command: the first paragraph is the synopsis, the rest the description") {
@@ -52,4 +54,13 @@ TEST_CASE("command: continuation lines of an example keep their extra indent") {
                examples, notes);
   REQUIRE(examples.size() == 1);
   CHECK(examples[0].lines == std::vector<std::string>{"kubectl grpcmesh expose greeter \\", "    --dry-run=client"});
+}
+
+TEST_CASE("command: a mistyped command suggests the one meant") {
+  const Command root = testing::fixture_tree();
+  CHECK(suggest_subcommand(root, "vers") == "version");
+  CHECK(suggest_subcommand(root, "exopse") == "expose");
+  CHECK(suggest_subcommand(root, "tsl") == "tls");
+  CHECK(suggest_subcommand(root, "deploy") == "");
+  CHECK(suggest_subcommand(root, "__comp") == "");  // hidden commands are never suggested
 }
