@@ -91,7 +91,8 @@ check::Options to_options(const CheckFlags& f, const Context& ctx, const kube::E
   if (!ctx.kube.namespace_name.empty()) {
     o.namespace_name = ctx.kube.namespace_name;
   }
-  o.color = ctx.streams.out_is_tty && !nonempty_env(env, "NO_COLOR") && env.get("TERM") != std::optional<std::string>("dumb");
+  // --color, NO_COLOR and TERM=dumb, decided once for every command.
+  o.color = term::use_color(ctx.color, ctx.streams.out_is_tty, ctx.color_env);
   return o;
 }
 
