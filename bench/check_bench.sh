@@ -37,13 +37,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # The snapshot, one file per namespace, plus the namespaces themselves.
-python3 - "$tmp/objects" "$root/tests/testdata/check/ok-https/secret.yaml" <<'PY'
+python3 - "$tmp/objects" "$root/tests/testdata/check/ok-https/secret.yaml" "bench$$" <<'PY'
 import json, os, sys
-out, secret_file = sys.argv[1], sys.argv[2]
+out, secret_file, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(out)
 # A valid TLS secret from the fixtures, copied under new names.
 secret = [json.loads(d) for d in open(secret_file).read().split("---\n") if d.strip()][0]
-namespaces = [f"bench-{i:02d}" for i in range(20)]
+namespaces = [f"{prefix}-{i:02d}" for i in range(20)]
 def meta(name, ns, **extra):
     m = {"name": name, "namespace": ns}
     m.update(extra)
@@ -56,7 +56,9 @@ for i in range(2000):
     ns = namespaces[i % 20]
     svc = f"svc-{i}"
     docs[ns].append({"apiVersion": "v1", "kind": "Service", "metadata": meta(svc, ns),
-                     "spec": {"selector": {"app": svc}, "ports": [{"name": "grpc", "port": 50051}]}})
+                     # headless: a test control plane's service IP range is small
+                     "spec": {"clusterIP": "None", "selector": {"app": svc},
+                              "ports": [{"name": "grpc", "port": 50051}]}})
     docs[ns].append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                      "metadata": meta(svc + "-abcde", ns, labels={"kubernetes.io/service-name": svc}),
                      "addressType": "IPv4", "ports": [{"name": "grpc", "port": 50051, "protocol": "TCP"}],
@@ -76,15 +78,15 @@ for i in range(200):
                      "spec": {"selector": {"istio": "ingressgateway"},
                               "servers": [{"port": {"number": 443, "name": "https", "protocol": "HTTPS"},
                                            "hosts": hosts,
-                                           "tls": {"mode": "SIMPLE", "credentialName": f"cert-{i % 500}"}}]}})
+                                           "tls": {"mode": "SIMPLE", "credentialName": f"{prefix}-cert-{i % 500}"}}]}})
 for i in range(1000):
     ns = namespaces[i % 20]
     docs[ns].append({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta(f"dr-{i}", ns),
                      "spec": {"host": f"svc-{i}", "trafficPolicy": {"connectionPool": {"http": {"idleTimeout": "1h"}}}}})
 for i in range(500):
     s = json.loads(json.dumps(secret))
-    s["metadata"] = {"name": f"cert-{i}", "namespace": "istio-system"}
-    docs["bench-00"].append(s)
+    s["metadata"] = {"name": f"{prefix}-cert-{i}", "namespace": "istio-system"}
+    docs[namespaces[0]].append(s)
 count = 0
 for ns, objects in docs.items():
     with open(os.path.join(out, f"{ns}.yaml"), "w") as f:
@@ -96,7 +98,7 @@ PY
 echo "check_bench: loading the snapshot into $GRPCMESH_SERVER" >&2
 "$KUBECTL" create -f "$tmp/objects/00-namespaces.yaml" >/dev/null
 "$KUBECTL" get namespace istio-system >/dev/null 2>&1 || "$KUBECTL" create namespace istio-system >/dev/null
-for f in "$tmp"/objects/bench-*.yaml; do
+for f in "$tmp"/objects/bench$$-*.yaml; do
   "$KUBECTL" create -f "$f" >/dev/null
 done
 mv "$tmp/objects/00-namespaces.yaml" "$tmp/namespaces.yaml"

@@ -75,6 +75,22 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
     std::set<std::string> lb, server, route, backend, endpoints;
   };
   std::map<std::string, Parts> hosts;
+  // Endpoint counts (ready, total) per Service, and the load balancer of each
+  // Gateway: indexed once, not per route.
+  std::map<std::pair<std::string, std::string>, std::pair<int, int>> endpoint_counts;
+  for (const Resource& slice : s.list(Kind::EndpointSlice)) {
+    const auto& endpoints = field(slice.object, "endpoints");
+    if (!endpoints.is_array()) {
+      continue;
+    }
+    auto& counts = endpoint_counts[{slice.namespace_name, string_field(slice.labels(), "kubernetes.io/service-name")}];
+    for (const auto& e : endpoints) {
+      ++counts.second;
+      const auto& r = field(field(e, "conditions"), "ready");
+      counts.first += (!r.is_boolean() || r.get<bool>()) ? 1 : 0;
+    }
+  }
+  std::map<const Resource*, std::string> balancers;
   for (const Resource& vs : s.list(Kind::VirtualService)) {
     auto refs = mesh::gateway_refs(vs);
     if (refs.empty()) {
@@ -89,7 +105,11 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
           p.server.insert(ref.str() + " (missing)");
           continue;
         }
-        p.lb.insert(load_balancer(s, *gw));
+        auto lb = balancers.find(gw);
+        if (lb == balancers.end()) {
+          lb = balancers.emplace(gw, load_balancer(s, *gw)).first;
+        }
+        p.lb.insert(lb->second);
         for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
           p.server.insert(server_label(*gw, *server));
         }
@@ -108,19 +128,9 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
         std::string protocol = port != nullptr ? mesh::port_protocol(*port).protocol : "?";
         p.backend.insert(fmt::format("{}/{}:{} {}", svc->namespace_name, svc->name,
                                      port != nullptr ? field(*port, "port").dump() : "?", protocol));
-        int ready = 0;
-        int total = 0;
-        for (const Resource& slice : s.list(Kind::EndpointSlice)) {
-          if (slice.namespace_name == svc->namespace_name &&
-              string_field(slice.labels(), "kubernetes.io/service-name") == svc->name &&
-              field(slice.object, "endpoints").is_array()) {
-            for (const auto& e : field(slice.object, "endpoints")) {
-              ++total;
-              const auto& r = field(field(e, "conditions"), "ready");
-              ready += (!r.is_boolean() || r.get<bool>()) ? 1 : 0;
-            }
-          }
-        }
+        auto counts = endpoint_counts.find({svc->namespace_name, svc->name});
+        int ready = counts == endpoint_counts.end() ? 0 : counts->second.first;
+        int total = counts == endpoint_counts.end() ? 0 : counts->second.second;
         p.endpoints.insert(s.readable(Kind::EndpointSlice)
                                ? fmt::format("{}/{}: {} of {} ready", svc->namespace_name, svc->name, ready, total)
                                : fmt::format("{}/{}: unknown (EndpointSlices not read)", svc->namespace_name,

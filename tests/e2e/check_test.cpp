@@ -57,7 +57,8 @@ std::string broken_state(const std::string& ns, const std::string& host) {
            "  - match:\n    - uri: {prefix: /helloworld.Greeter}\n"
            "    route:\n    - destination: {host: greeter, port: {number: 50051}}\n"
            "---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: greeter, namespace: " + ns + "}\n"
-           "spec:\n  host: greeter\n  trafficPolicy:\n    connectionPool:\n"
+           // (for another host: an UPGRADE policy on greeter would fix GM0006)
+           "spec:\n  host: greeter-legacy\n  trafficPolicy:\n    connectionPool:\n"
            "      http: {h2UpgradePolicy: UPGRADE, useClientProtocol: true}\n"
            "---\napiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: grpc-web, namespace: " + ns + "}\n"
            "spec:\n  workloadSelector:\n    labels: {istio: ingressgateway}\n  configPatches:\n"

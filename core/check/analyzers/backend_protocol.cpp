@@ -1,6 +1,8 @@
 // Gateways do not sniff the upstream protocol: a gRPC route to a Service port
 // Istio does not treat as HTTP/2 reaches the backend over HTTP/1.1 and fails.
 // (istio/istio pilot/pkg/networking/core/cluster_builder.go setUpstreamProtocol)
+#include <map>
+
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
 
@@ -31,6 +33,13 @@ class BackendProtocol final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
+    // DestinationRules by the Service they target, indexed once.
+    std::multimap<mesh::NamespacedName, const Resource*> rules_by_service;
+    for (const Resource& dr : ctx.list(Kind::DestinationRule)) {
+      if (auto target = mesh::service_for_host(string_field(dr.spec(), "host"), dr.namespace_name)) {
+        rules_by_service.emplace(*target, &dr);
+      }
+    }
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
       auto gateways = mesh::bound_gateways(ctx, vs);
       if (gateways.empty()) {
@@ -58,7 +67,7 @@ class BackendProtocol final : public Analyzer {
           continue;
         }
         int number = field(*port, "port").get<int>();
-        if (upgraded(ctx, *svc, number)) {
+        if (upgraded(rules_by_service, *svc, number)) {
           continue;
         }
         for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
@@ -89,11 +98,11 @@ class BackendProtocol final : public Analyzer {
     return false;
   }
 
-  static bool upgraded(const Context& ctx, const Resource& svc, int port) {
-    for (const Resource& dr : ctx.list(Kind::DestinationRule)) {
-      auto target = mesh::service_for_host(string_field(dr.spec(), "host"), dr.namespace_name);
-      if (target && target->namespace_name == svc.namespace_name && target->name == svc.name &&
-          upgrades(field(dr.spec(), "trafficPolicy"), port)) {
+  static bool upgraded(const std::multimap<mesh::NamespacedName, const Resource*>& rules, const Resource& svc,
+                       int port) {
+    auto [first, last] = rules.equal_range(mesh::NamespacedName{svc.namespace_name, svc.name});
+    for (auto it = first; it != last; ++it) {
+      if (upgrades(field(it->second->spec(), "trafficPolicy"), port)) {
         return true;
       }
     }

@@ -2,6 +2,8 @@
 // gateway answers 503 (gRPC UNAVAILABLE, "no healthy upstream").
 #include <fmt/format.h>
 
+#include <set>
+
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
 
@@ -18,6 +20,20 @@ class EndpointsReady final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
+    // Services (namespace, name) with at least one ready endpoint, indexed once.
+    std::set<std::pair<std::string, std::string>> ready_services;
+    for (const Resource& slice : ctx.list(Kind::EndpointSlice)) {
+      const auto& endpoints = field(slice.object, "endpoints");
+      if (!endpoints.is_array()) {
+        continue;
+      }
+      for (const auto& e : endpoints) {
+        if (ready(e)) {
+          ready_services.emplace(slice.namespace_name, string_field(slice.labels(), "kubernetes.io/service-name"));
+          break;
+        }
+      }
+    }
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
       if (mesh::gateway_refs(vs).empty()) {
         continue;
@@ -29,7 +45,7 @@ class EndpointsReady final : public Analyzer {
         if (svc == nullptr || string_field(svc->spec(), "type") == "ExternalName") {
           continue;
         }
-        if (!has_ready_endpoint(ctx, *svc)) {
+        if (!ready_services.count({svc->namespace_name, svc->name})) {
           std::string port = d.port != 0 ? std::to_string(d.port) : mesh::port_list(*svc);
           Message m = msg::NoReadyEndpoints(svc->name, port);
           ctx.report(*svc, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
@@ -39,25 +55,6 @@ class EndpointsReady final : public Analyzer {
   }
 
  private:
-  static bool has_ready_endpoint(const Context& ctx, const Resource& svc) {
-    for (const Resource& slice : ctx.list(Kind::EndpointSlice)) {
-      if (slice.namespace_name != svc.namespace_name ||
-          string_field(slice.labels(), "kubernetes.io/service-name") != svc.name) {
-        continue;
-      }
-      const auto& endpoints = field(slice.object, "endpoints");
-      if (!endpoints.is_array()) {
-        continue;
-      }
-      for (const auto& e : endpoints) {
-        if (ready(e)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
   AnalyzerMeta meta_{"endpoints_ready",
                      "Services behind gateway routes with no ready endpoint",
                      {Kind::VirtualService, Kind::Service, Kind::EndpointSlice}};

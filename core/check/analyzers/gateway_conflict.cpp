@@ -15,6 +15,7 @@ namespace {
 struct ServerRef {
   const Resource* gateway;
   const nlohmann::json* server;
+  std::vector<std::string> hosts;  // without namespace prefixes
 };
 
 std::string gateway_name(const Resource& gw) { return gw.namespace_name + "/" + gw.name; }
@@ -36,7 +37,11 @@ class GatewayConflict final : public Analyzer {
       for (const auto& server : servers) {
         const auto& n = field(field(server, "port"), "number");
         if (n.is_number_integer()) {
-          by_port[{selector, n.get<int>()}].push_back({&gw, &server});
+          std::vector<std::string> hosts;
+          for (const std::string& h : mesh::string_list(field(server, "hosts"))) {
+            hosts.push_back(mesh::server_host(h));
+          }
+          by_port[{selector, n.get<int>()}].push_back({&gw, &server, std::move(hosts)});
         }
         std::string credential = string_field(field(server, "tls"), "credentialName");
         if (!credential.empty()) {
@@ -71,10 +76,8 @@ class GatewayConflict final : public Analyzer {
         if (servers[i].gateway == servers[j].gateway) {
           continue;
         }
-        for (const std::string& a : mesh::string_list(field(*servers[i].server, "hosts"))) {
-          for (const std::string& b : mesh::string_list(field(*servers[j].server, "hosts"))) {
-            std::string ha = mesh::server_host(a);
-            std::string hb = mesh::server_host(b);
+        for (const std::string& ha : servers[i].hosts) {
+          for (const std::string& hb : servers[j].hosts) {
             if (mesh::host_matches(ha, hb) || mesh::host_matches(hb, ha)) {
               others.insert(gateway_name(*servers[j].gateway));
               hosts.insert(ha);
