@@ -59,12 +59,15 @@ Outcome release_one(kube::Client& client, const nlohmann::json& live, const kube
   req.name = name_of(live);
   req.namespace_name = ns_of(live);
   req.idempotent = false;
+  // Only delete the version we looked at: a concurrent change by someone
+  // else makes the server refuse (409) instead of losing their change. With a
+  // body the server reads every option from it and ignores the query, so the
+  // dry run goes in the body too.
+  nlohmann::json preconditions = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
   if (options.dry_run == kube::DryRun::Server) {
     req.query.emplace_back("dryRun", "All");
+    preconditions["dryRun"] = {"All"};
   }
-  // Only delete the version we looked at: a concurrent change by someone
-  // else makes the server refuse (409) instead of losing their change.
-  nlohmann::json preconditions = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
   const std::string rv = live.value("/metadata/resourceVersion"_json_pointer, std::string());
   if (!rv.empty()) {
     preconditions["preconditions"] = {{"resourceVersion", rv}};
