@@ -46,6 +46,7 @@ void apply_cluster(RestConfig& rc, const KubeconfigEntry& entry) {
   rc.ca_file = resolve_path(str(c, "certificate-authority"), entry.dir);
   rc.ca_data = decode(c, "certificate-authority-data", what);
   rc.proxy_url = str(c, "proxy-url");
+  rc.disable_compression = boolean(c, "disable-compression");
 }
 
 void apply_user(RestConfig& rc, const KubeconfigEntry& entry, const std::string& cluster_server) {
@@ -356,7 +357,7 @@ RestConfig load_rest_config(const ConnectionOptions& o, const Environment& env) 
     rc.namespace_explicit = true;
   }
   rc.request_timeout = parse_request_timeout(o.request_timeout);
-  rc.disable_compression = o.disable_compression;
+  rc.disable_compression = rc.disable_compression || o.disable_compression;
   rc.verbosity = o.verbosity;
 
   // Validation, with client-go's wording where it has one.

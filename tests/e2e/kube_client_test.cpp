@@ -84,6 +84,12 @@ TEST_SUITE("kube client") {
     CHECK_MESSAGE(t.out == cluster("GRPCMESH_TOKEN_USER") + "\n", t.describe());
   }
 
+  TEST_CASE("--tls-server-name verifies the certificate against another name") {
+    std::string port = cluster("GRPCMESH_SERVER").substr(cluster("GRPCMESH_SERVER").rfind(':') + 1);
+    CHECK(probe({"whoami", "--tls-server-name", "kubernetes.default"}).out == "grpcmesh-admin\n");
+    CHECK(probe({"whoami", "-s", "https://localhost:" + port}).out == "grpcmesh-admin\n");
+  }
+
   TEST_CASE("a tokenFile is re-read and never logged") {
     e2e::TempDir dir;
     auto token_file = dir.write("token", cluster("GRPCMESH_TOKEN") + "\n");
@@ -212,6 +218,8 @@ TEST_SUITE("kube client") {
     CHECK(probe({"apply", "-f", file.string(), "--dry-run=server"}).out == "configmap/planned configured (server dry run)\n");
     CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "planned", "-o", "jsonpath={.data.key}"}).out == "v1");
     CHECK(probe({"apply", "-f", file.string(), "--dry-run=client"}).out == "configmap/planned configured (dry run)\n");
+    CHECK(probe({"apply", "-f", file.string(), "--dry-run"}).out == "configmap/planned configured (dry run)\n");
+    CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "planned", "-o", "jsonpath={.data.key}"}).out == "v1");
     auto bad = probe({"apply", "-f", file.string(), "--dry-run=maybe"});
     CHECK(bad.exit_code == 2);
     CHECK(contains(bad.err, "Invalid dry-run value (maybe). Must be \"none\", \"server\", or \"client\"."));
@@ -310,6 +318,25 @@ TEST_SUITE("kube client") {
     CHECK_FALSE(exists(ns, "configmap", "denied"));
   }
 
+  TEST_CASE("typed readers over the simulated ingress gateway; a 403 degrades; Secret values only when asked") {
+    std::string ns = e2e::create_namespace("kube-read");
+    REQUIRE(e2e::kubectl({"create", "secret", "generic", "-n", ns, "creds", "--from-literal=password=hunter2"}).ok());
+    auto admin = probe({"ingress", "--secret", ns + "/creds"});
+    CAPTURE(admin.describe());
+    CHECK(contains(admin.out, "service istio-system/istio-ingressgateway LoadBalancer 127.0.0.1 status-port:15021->15021 "
+                              "http2:80->8080 https:443->8443\n"));
+    CHECK(contains(admin.out, "pods ready 2/2\n"));
+    CHECK(contains(admin.out, "endpointslice istio-system/istio-ingressgateway-sim ready 2\n"));
+    CHECK(contains(admin.out, "secret key password = \n"));  // keys without values by default
+    CHECK_FALSE(contains(admin.out, "hunter2"));
+    CHECK(contains(probe({"ingress", "--secret", ns + "/creds", "--with-data"}).out, "secret key password = hunter2\n"));
+    auto viewer = probe({"ingress"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}});
+    CHECK_MESSAGE(viewer.ok(), viewer.describe());
+    CHECK(contains(viewer.out, "pods ready 2/2\n"));
+    CHECK(contains(viewer.out, "secrets forbidden: secrets is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") +
+                                   "\" cannot list resource \"secrets\""));
+  }
+
   TEST_CASE("bad input: one clear line, exit 1, nothing applied") {
     std::string ns = e2e::create_namespace("kube-bad");
     e2e::TempDir dir;
@@ -350,6 +377,8 @@ TEST_SUITE("kube client") {
         {"wrong CA", {"--certificate-authority", other_ca.string()},
          "Unable to connect to the server " + cluster("GRPCMESH_SERVER").substr(8) +
              ": tls: failed to verify certificate"},
+        {"certificate not valid for the name", {"--tls-server-name", "wrong.example"},
+         "tls: the server certificate is not valid for \"wrong.example\""},
         {"expired client certificate", {"--client-certificate", crt.string(), "--client-key", key.string()},
          "the client certificate of user \"grpcmesh-admin\" expired on"},
     };
@@ -360,6 +389,25 @@ TEST_SUITE("kube client") {
       check_one_line_error(probe(args), c.expected);
     }
     CHECK_FALSE(exists(ns, "configmap", "never"));
+  }
+
+  TEST_CASE("proxy-url tunnels through an HTTP CONNECT proxy; loopback skips HTTPS_PROXY like Go") {
+    e2e::Background proxy({"python3", (e2e::source_dir() / "tests/testdata/kube/connect_proxy.py").string()});
+    std::string proxy_url = "http://127.0.0.1:" + proxy.wait_for_line("listening on ").substr(13);
+    e2e::TempDir dir;
+    std::string server = cluster("GRPCMESH_SERVER");
+    auto kc = dir.write("kubeconfig",
+                        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + server +
+                            "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") + "\n    proxy-url: " + proxy_url +
+                            "\nusers:\n- name: u\n  user:\n    token: " + cluster("GRPCMESH_TOKEN") +
+                            "\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n");
+    auto r = probe({"whoami"}, {{"KUBECONFIG", kc.string()}});
+    CHECK_MESSAGE(r.out == cluster("GRPCMESH_TOKEN_USER") + "\n", r.describe());
+    CHECK(contains(proxy.out(), "CONNECT " + server.substr(8) + "\n"));
+    size_t tunnels = count_of(proxy.out(), "CONNECT ");
+    auto direct = probe({"whoami"}, {{"HTTPS_PROXY", proxy_url}});
+    CHECK(direct.out == "grpcmesh-admin\n");
+    CHECK(count_of(proxy.out(), "CONNECT ") == tunnels);  // 127.0.0.1 is never proxied
   }
 
   TEST_CASE("-v 6 logs each request and status, never credentials") {
