@@ -188,6 +188,37 @@ TEST_SUITE("kube client") {
     CHECK(contains(probe({"apply", "-f", file.string(), "-o", "yaml", "--show-managed-fields"}).out, "managedFields"));
   }
 
+  TEST_CASE("apply: objects that cannot be applied are refused before anything is sent") {
+    std::string ns = e2e::create_namespace("kube-refuse");
+    e2e::TempDir dir;
+    // A Service sorts after the object under test, so "object 2" counts as written.
+    std::string first = "apiVersion: v1\nkind: Service\nmetadata: {name: would-be-first, namespace: " + ns +
+                        "}\nspec:\n  ports: [{port: 80}]\n---\n";
+    struct Case {
+      std::string name;
+      std::string yaml;
+      std::vector<std::string> flags;
+      std::string expected;
+    };
+    std::vector<Case> cases = {
+        {"no name", "apiVersion: v1\nkind: Secret\nmetadata: {namespace: " + ns + "}\n", {},
+         "Secret (object 2) has no metadata.name; set a name"},
+        {"no kind", "apiVersion: v1\nmetadata: {name: x}\n", {}, "has no kind; set apiVersion and kind on every object"},
+        {"unknown kind", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n", {},
+         "no matches for kind \"Widget\" in version \"example.com/v1\" (object \"w\"); ensure CRDs are installed first"},
+        {"namespace differs from -n", config_map("elsewhere", "x", "y"), {"-n", ns},
+         "the namespace from the provided object \"elsewhere\" does not match the namespace \"" + ns +
+             "\". You must pass '--namespace=elsewhere' to perform this operation."},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      std::vector<std::string> args{"apply", "-f", dir.write("f.yaml", first + c.yaml).string()};
+      args.insert(args.end(), c.flags.begin(), c.flags.end());
+      check_one_line_error(probe(args), c.expected);
+    }
+    CHECK_FALSE(exists(ns, "service", "would-be-first"));
+  }
+
   TEST_CASE("apply: a 409 names the other field manager - --force-conflicts wins") {
     std::string ns = e2e::create_namespace("kube-conflict");
     e2e::TempDir dir;
