@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   app.footer("Use \"kubectl grpcmesh <command> --help\" for more information about a command.");
   cmd::bind_kube_flags(app, ctx.kube);
   cmd::register_version(app, ctx);
+  cmd::register_init(app, ctx);
+  cmd::register_tls(app, ctx);
 
   try {
     app.parse(argc, argv);
