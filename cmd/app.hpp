@@ -25,6 +25,8 @@ struct Context {
 void register_version(CLI::App& root, Context& ctx);
 void register_init(CLI::App& root, Context& ctx);
 void register_tls(CLI::App& root, Context& ctx);
+void register_stream(CLI::App& root, Context& ctx);
+void register_web(CLI::App& root, Context& ctx);
 
 // Binds the kubectl connection flag group (--kubeconfig, --context, -n, ...).
 void bind_kube_flags(CLI::App& app, kube::ConnectionOptions& options);

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   cmd::register_version(app, ctx);
   cmd::register_init(app, ctx);
   cmd::register_tls(app, ctx);
+  cmd::register_stream(app, ctx);
+  cmd::register_web(app, ctx);
 
   try {
     app.parse(argc, argv);
