@@ -3,10 +3,12 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/kube/connection_options.hpp"
 #include "core/util/streams.hpp"
+#include "core/util/terminal.hpp"
 
 namespace grpcmesh::cmd {
 
@@ -16,19 +18,38 @@ namespace grpcmesh::cmd {
 // in `action`; main runs it after parsing, so a parse error never runs anything.
 struct Context {
   Streams streams;
-  kube::ConnectionOptions kube;
+  kube::ConnectionOptions kube{};
   std::string program = "kubectl grpcmesh";  // how usage lines name the tool
-  std::function<int()> action;
+  std::function<int()> action{};
+  term::ColorMode color = term::ColorMode::Auto;  // --color
+  term::ColorEnv color_env{};                     // NO_COLOR, TERM
+
+  // The one place commands ask whether to colour a stream or draw progress.
+  term::Painter out_painter() const { return term::Painter(term::use_color(color, streams.out_is_tty, color_env)); }
+  term::Painter err_painter() const { return term::Painter(term::use_color(color, streams.err_is_tty, color_env)); }
+  bool show_progress() const { return streams.err_is_tty && !color_env.dumb_terminal; }
 };
 
 // Each command lives in its own file and registers itself here.
 void register_version(CLI::App& root, Context& ctx);
 void register_init(CLI::App& root, Context& ctx);
 void register_tls(CLI::App& root, Context& ctx);
+void register_expose(CLI::App& root, Context& ctx);
 void register_stream(CLI::App& root, Context& ctx);
 void register_web(CLI::App& root, Context& ctx);
+void register_grpcurl(CLI::App& root, Context& ctx);
+void register_completion(CLI::App& root, Context& ctx);
 
 // Binds the kubectl connection flag group (--kubeconfig, --context, -n, ...).
 void bind_kube_flags(CLI::App& app, kube::ConnectionOptions& options);
+
+// Binds --color on the root (cmd/terminal.cpp).
+void bind_color_flag(CLI::App& app, Context& ctx);
+
+// Answers what is decided before parsing (cmd/complete.cpp): shell completion
+// (`__complete`, `__completeNoDesc`, or started as kubectl_complete-grpcmesh),
+// `__docs DIR`, and an unknown command (with a suggestion). Returns the exit
+// code, or nothing for a normal run.
+std::optional<int> run_early(int argc, char** argv, CLI::App& root, Context& ctx);
 
 }  // namespace grpcmesh::cmd

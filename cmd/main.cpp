@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "cmd/app.hpp"
+#include "cmd/help.hpp"
 #include "core/util/error.hpp"
+#include "core/util/terminal.hpp"
 
 namespace {
 
@@ -20,23 +23,56 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// "error:" in red when stderr is a terminal that may be coloured.
+std::ostream& error_prefix(const grpcmesh::cmd::Context& ctx) {
+  return ctx.streams.err << ctx.err_painter().paint(grpcmesh::term::Style::Red, "error:") << ' ';
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace grpcmesh;
-  cmd::Context ctx{Streams{std::cin, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1}, {}, "kubectl grpcmesh", {}};
+  cmd::Context ctx{.streams = Streams{std::cin, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
+                                      isatty(STDERR_FILENO) == 1}};
+  // "kubectl grpcmesh" when kubectl started us, else the name we were run by.
+  ctx.program = term::program_name(argc > 0 ? argv[0] : "", std::getenv("KUBECTL_PATH") != nullptr);
 
-  CLI::App app{"Configure and diagnose gRPC through an Istio ingress gateway.", "kubectl grpcmesh"};
+  CLI::App app{
+      "Configure and diagnose gRPC through an Istio ingress gateway\n\n"
+      "Generates and applies the Gateway, VirtualService and DestinationRule a gRPC\n"
+      "service needs behind an Istio ingress gateway (plaintext, TLS, long-lived\n"
+      "streams, gRPC-Web), and checks live or local configuration for the mistakes\n"
+      "that break gRPC there.",
+      ctx.program};
+  app.footer(
+      "Examples:\n"
+      "  # Find out what is wrong with gRPC routing in a namespace\n"
+      "  kubectl grpcmesh check -n shop\n\n"
+      "  # Print the version\n"
+      "  kubectl grpcmesh version");
   app.require_subcommand(1);
   app.fallthrough();  // connection flags may follow the subcommand, as in kubectl
   app.set_help_all_flag("--help-all", "Print help for every command");
-  app.footer("Use \"kubectl grpcmesh <command> --help\" for more information about a command.");
   cmd::bind_kube_flags(app, ctx.kube);
+  cmd::bind_color_flag(app, ctx);
   cmd::register_version(app, ctx);
   cmd::register_init(app, ctx);
   cmd::register_tls(app, ctx);
+  cmd::register_expose(app, ctx);
   cmd::register_stream(app, ctx);
   cmd::register_web(app, ctx);
+  cmd::register_grpcurl(app, ctx);
+  cmd::register_completion(app, ctx);
+
+  cmd::install_help(app, ctx);  // after every command is registered
+  try {
+    if (const auto rc = cmd::run_early(argc, argv, app, ctx)) {
+      return *rc;
+    }
+  } catch (const Error& e) {
+    error_prefix(ctx) << one_line(e.what()) << '\n';
+    return e.exit_code();
+  }
 
   try {
     app.parse(argc, argv);
@@ -45,19 +81,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e, ctx.streams.out, ctx.streams.err);
   } catch (const CLI::ParseError& e) {
-    ctx.streams.err << "error: " << one_line(e.what()) << " (see '" << ctx.program << " --help')\n";
+    error_prefix(ctx) << one_line(e.what()) << " (see '" << ctx.program << " --help')\n";
     return kExitUsage;
   } catch (const Error& e) {
-    ctx.streams.err << "error: " << one_line(e.what()) << '\n';
+    error_prefix(ctx) << one_line(e.what()) << '\n';
     return e.exit_code();
   }
   try {
     return ctx.action ? ctx.action() : kExitOk;
   } catch (const Error& e) {
-    ctx.streams.err << "error: " << one_line(e.what()) << '\n';
+    error_prefix(ctx) << one_line(e.what()) << '\n';
     return e.exit_code();
   } catch (const std::exception& e) {
-    ctx.streams.err << "error: internal: " << one_line(e.what()) << '\n';
+    error_prefix(ctx) << "internal: " << one_line(e.what()) << '\n';
     return kExitFailure;
   }
 }

@@ -11,7 +11,10 @@
 namespace grpcmesh::cmd {
 
 void register_version(CLI::App& root, Context& ctx) {
-  auto* sub = root.add_subcommand("version", "Print the version, git commit, build date and compiler");
+  auto* sub = root.add_subcommand("version",
+                                 "Print the version, git commit, build date and compiler\n\n"
+                                 "Prints what this binary was built from. Include it in bug reports. The\n"
+                                 "version follows semantic versioning and matches the CHANGELOG.");
   sub->footer(
       "Examples:\n"
       "  # Print the version information\n"

@@ -8,6 +8,7 @@ pkgs=(
   doctest-dev libfmt-dev
   libgrpc++-dev libprotobuf-dev libprotoc-dev protobuf-compiler protobuf-compiler-grpc
   openssl curl python3 iproute2 procps
+  debootstrap zsh fish
 )
 missing=()
 for p in "${pkgs[@]}"; do

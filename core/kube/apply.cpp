@@ -94,24 +94,26 @@ Planned plan(Client& client, json object, size_t index) {
   return p;
 }
 
-// The object as it is now; nothing when absent or when reading it is
-// forbidden (the apply itself then says what the user may not do).
-std::optional<json> get_if_allowed(Client& client, const ApiResource& resource, const std::string& ns,
-                                   const std::string& name) {
+Request get_request(const ApiResource& resource, const std::string& ns, const std::string& name) {
   Request r;
   r.path = resource.path(ns, name);
   r.verb = "get";
   r.resource = resource.qualified_resource();
   r.name = name;
   r.namespace_name = resource.namespaced ? ns : "";
-  Response resp = client.send(r);
-  if (resp.status == 404 || resp.status == 403) {
+  return r;
+}
+
+// The object as it is now; nothing when absent or when reading it is
+// forbidden (the apply itself then says what the user may not do).
+std::optional<json> existing(Client& client, const Request& request, const Response& response) {
+  if (response.status == 404 || response.status == 403) {
     return std::nullopt;
   }
-  if (resp.status / 100 != 2) {
-    throw Error(render_api_error(resp, r, client.config().user_name));
+  if (response.status / 100 != 2) {
+    throw Error(render_api_error(response, request, client.config().user_name));
   }
-  return resp.json();
+  return response.json();
 }
 
 // The objects as they are now, fetched with one list per (resource,
@@ -143,8 +145,13 @@ std::vector<std::optional<json>> fetch_before(Client& client, const std::vector<
         continue;
       }
     }
+    std::vector<Request> gets;
     for (size_t i : indices) {
-      before[i] = get_if_allowed(client, resource, planned[i].namespace_name, meta_string(planned[i].object, "name"));
+      gets.push_back(get_request(resource, planned[i].namespace_name, meta_string(planned[i].object, "name")));
+    }
+    std::vector<Response> responses = client.send_all(gets);
+    for (size_t k = 0; k < indices.size(); ++k) {
+      before[indices[k]] = existing(client, gets[k], responses[k]);
     }
   }
   return before;
@@ -186,6 +193,32 @@ ApplyAction classify_apply(long http_status, const std::optional<json>& before, 
   return comparable(*before) == comparable(after) ? ApplyAction::Unchanged : ApplyAction::Configured;
 }
 
+namespace {
+
+Request apply_request(const Planned& p, const ApplyOptions& options) {
+  Request req;
+  req.method = "PATCH";
+  req.path = p.resource.path(p.namespace_name, meta_string(p.object, "name"));
+  req.query.emplace_back("fieldManager", options.field_manager);
+  req.query.emplace_back("fieldValidation", "Strict");
+  if (options.force_conflicts) {
+    req.query.emplace_back("force", "true");
+  }
+  if (options.dry_run == DryRun::Server) {
+    req.query.emplace_back("dryRun", "All");
+  }
+  req.content_type = "application/apply-patch+yaml";
+  req.body = p.object.dump();
+  req.verb = "patch";
+  req.resource = p.resource.qualified_resource();
+  req.name = meta_string(p.object, "name");
+  req.namespace_name = p.namespace_name;
+  req.idempotent = true;  // an apply of the same object is the same request
+  return req;
+}
+
+}  // namespace
+
 ApplyReport apply(Client& client, std::vector<json> objects, const ApplyOptions& options) {
   objects = order_for_apply(std::move(objects));
   std::vector<Planned> planned;
@@ -195,54 +228,49 @@ ApplyReport apply(Client& client, std::vector<json> objects, const ApplyOptions&
   }
   ApplyReport report;
   report.dry_run = options.dry_run;
+  report.results.resize(planned.size());
   std::vector<std::optional<json>> before = fetch_before(client, planned);
   bool failed = false;
-  for (size_t i = 0; i < planned.size(); ++i) {
-    Planned& p = planned[i];
-    ApplyResult r;
-    r.name_ref = name_ref(p.object);
-    r.namespace_name = p.namespace_name;
-    if (failed) {
-      r.object = std::move(p.object);
-      r.action = ApplyAction::NotApplied;
-      report.results.push_back(std::move(r));
-      continue;
+  // Objects of one dependency tier go out together; a tier starts only when
+  // everything before it was applied.
+  for (size_t tier_start = 0; tier_start < planned.size();) {
+    size_t tier_end = tier_start;
+    while (tier_end < planned.size() && rank(planned[tier_end].object) == rank(planned[tier_start].object)) {
+      ++tier_end;
     }
-    if (options.dry_run == DryRun::Client) {
-      r.action = before[i] ? ApplyAction::Configured : ApplyAction::Created;
-      r.object = std::move(p.object);
-      report.results.push_back(std::move(r));
-      continue;
+    std::vector<Request> requests;
+    for (size_t i = tier_start; i < tier_end; ++i) {
+      ApplyResult& r = report.results[i];
+      r.name_ref = name_ref(planned[i].object);
+      r.namespace_name = planned[i].namespace_name;
+      if (failed) {
+        r.action = ApplyAction::NotApplied;
+        r.object = std::move(planned[i].object);
+      } else if (options.dry_run == DryRun::Client) {
+        r.action = before[i] ? ApplyAction::Configured : ApplyAction::Created;
+        r.object = std::move(planned[i].object);
+      } else {
+        requests.push_back(apply_request(planned[i], options));
+      }
     }
-    Request req;
-    req.method = "PATCH";
-    req.path = p.resource.path(p.namespace_name, meta_string(p.object, "name"));
-    req.query.emplace_back("fieldManager", options.field_manager);
-    req.query.emplace_back("fieldValidation", "Strict");
-    if (options.force_conflicts) {
-      req.query.emplace_back("force", "true");
+    if (!requests.empty()) {
+      std::vector<Response> responses = client.send_all(requests);
+      for (size_t k = 0; k < responses.size(); ++k) {
+        size_t i = tier_start + k;
+        ApplyResult& r = report.results[i];
+        if (responses[k].status / 100 == 2) {
+          json after = responses[k].json();
+          r.action = classify_apply(responses[k].status, before[i], after);
+          r.object = std::move(after);
+        } else {
+          r.action = ApplyAction::Failed;
+          r.error = render_api_error(responses[k], requests[k], client.config().user_name);
+          r.object = std::move(planned[i].object);
+          failed = true;
+        }
+      }
     }
-    if (options.dry_run == DryRun::Server) {
-      req.query.emplace_back("dryRun", "All");
-    }
-    req.content_type = "application/apply-patch+yaml";
-    req.body = p.object.dump();
-    req.verb = "patch";
-    req.resource = p.resource.qualified_resource();
-    req.name = meta_string(p.object, "name");
-    req.namespace_name = p.namespace_name;
-    Response resp = client.send(req);
-    if (resp.status / 100 == 2) {
-      json after = resp.json();
-      r.action = classify_apply(resp.status, before[i], after);
-      r.object = std::move(after);
-    } else {
-      r.action = ApplyAction::Failed;
-      r.error = render_api_error(resp, req, client.config().user_name);
-      r.object = std::move(p.object);
-      failed = true;
-    }
-    report.results.push_back(std::move(r));
+    tier_start = tier_end;
   }
   return report;
 }

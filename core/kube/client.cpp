@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <set>
@@ -231,6 +232,8 @@ struct Client::Impl {
   RestConfig config;
   std::ostream& diag;
   CURL* curl = nullptr;
+  CURLSH* share = nullptr;
+  CURLM* multi = nullptr;
   HostPort target;
   std::string url_base;  // scheme://host:port/prefix as curl is asked for it
   std::string ca_pem;
@@ -265,8 +268,14 @@ struct Client::Impl {
   }
 
   ~Impl() {
+    if (multi != nullptr) {
+      curl_multi_cleanup(multi);
+    }
     if (curl != nullptr) {
       curl_easy_cleanup(curl);
+    }
+    if (share != nullptr) {
+      curl_share_cleanup(share);
     }
     curl_slist_free_all(connect_to_);
   }
@@ -275,6 +284,13 @@ struct Client::Impl {
   Impl& operator=(const Impl&) = delete;
 
   void configure_connection() {
+    // One connection cache (and TLS session cache) for every handle, so
+    // concurrent requests ride the same HTTP/2 connection.
+    share = curl_share_init();
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_easy_setopt(curl, CURLOPT_SHARE, share);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -400,122 +416,235 @@ struct Client::Impl {
     }
   }
 
+  // One request on one easy handle: what it needs to be sent and what came back.
+  struct Transfer {
+    const Request* request = nullptr;
+    std::string url;
+    curl_slist* headers = nullptr;
+    Response response;
+    HeaderSink sink;
+    char error_buffer[CURL_ERROR_SIZE] = {0};
+    Clock::time_point start;
+    CURLcode code = CURLE_OK;
+    ~Transfer() { curl_slist_free_all(headers); }
+  };
+
+  void prepare(CURL* easy, Transfer& t, const std::string& token) {
+    const Request& request = *t.request;
+    t.url = url_for(request);
+    curl_easy_setopt(easy, CURLOPT_URL, t.url.c_str());
+    if (request.method == "GET") {
+      curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
+    } else {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      curl_easy_setopt(easy, CURLOPT_NOBODY, request.method == "HEAD" ? 1L : 0L);
+      if (request.method != "HEAD") {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+      }
+    }
+    t.headers = curl_slist_append(t.headers, ("Accept: " + request.accept).c_str());
+    if (!request.content_type.empty()) {
+      t.headers = curl_slist_append(t.headers, ("Content-Type: " + request.content_type).c_str());
+    } else if (request.method != "GET") {
+      t.headers = curl_slist_append(t.headers, "Content-Type:");
+    }
+    t.headers = curl_slist_append(t.headers, "Expect:");
+    if (!config.tls_server_name.empty()) {
+      t.headers = curl_slist_append(t.headers, fmt::format("Host: {}:{}", target.host, target.port).c_str());
+    }
+    if (!token.empty()) {
+      t.headers = curl_slist_append(t.headers, ("Authorization: Bearer " + token).c_str());
+    } else if (!config.username.empty()) {
+      t.headers = curl_slist_append(
+          t.headers, ("Authorization: Basic " + base64_encode(config.username + ":" + config.password)).c_str());
+    }
+    const Impersonation& imp = config.impersonate;
+    if (!imp.user.empty()) {
+      t.headers = curl_slist_append(t.headers, ("Impersonate-User: " + imp.user).c_str());
+    }
+    for (const auto& g : imp.groups) {
+      t.headers = curl_slist_append(t.headers, ("Impersonate-Group: " + g).c_str());
+    }
+    if (!imp.uid.empty()) {
+      t.headers = curl_slist_append(t.headers, ("Impersonate-Uid: " + imp.uid).c_str());
+    }
+    for (const auto& [k, values] : imp.extra) {
+      for (const auto& v : values) {
+        t.headers = curl_slist_append(t.headers, fmt::format("Impersonate-Extra-{}: {}", escape(easy, k), v).c_str());
+      }
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t.response.body);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, write_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t.sink);
+    t.start = Clock::now();
+  }
+
+  // Reads the outcome of a finished transfer: status, log line, warnings.
+  void finish(CURL* easy, Transfer& t) {
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t.start).count();
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+    if ((t.code == CURLE_PARTIAL_FILE || t.code == CURLE_HTTP2_STREAM) && t.response.status >= 400) {
+      // kube-apiserver sometimes resets the HTTP/2 stream right after an
+      // error response (seen on 401s); the status is what matters then.
+      t.code = CURLE_OK;
+    }
+    const Request& request = *t.request;
+    if (t.code != CURLE_OK) {
+      if (config.verbosity >= 6) {
+        diag << fmt::format("{} {} failed in {} milliseconds: {}\n", request.method, redact_url(t.url), ms,
+                            t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(t.code));
+      }
+      return;
+    }
+    t.response.content_type = t.sink.content_type;
+    if (config.verbosity >= 6) {
+      diag << fmt::format("{} {} {} in {} milliseconds\n", request.method, redact_url(t.url),
+                          status_line(t.response.status), ms);
+    }
+    for (const auto& w : t.sink.warnings) {
+      if (warnings_seen.insert(w).second) {
+        diag << "Warning: " << w << '\n';
+      }
+    }
+  }
+
+  static bool is_reset(CURLcode code) {
+    return code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING || code == CURLE_HTTP2 ||
+           code == CURLE_HTTP2_STREAM || code == CURLE_PARTIAL_FILE;
+  }
+
+  // Whether a response is worth sending again (429 always; 5xx only when the
+  // request is idempotent).
+  static bool retryable(const Response& response, const HeaderSink& sink, bool idempotent) {
+    long s = response.status;
+    return s == 429 || (idempotent && (s == 502 || s == 503 || s == 504 || (s >= 500 && !sink.retry_after.empty())));
+  }
+
   Response perform(const Request& request) {
     bool idempotent = request.idempotent && request.method != "POST";
     bool reran_exec = false;
     for (int attempt = 1;; ++attempt) {
-      std::string url = url_for(request);
-      curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-      if (request.method == "GET") {
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
-      } else if (request.method == "HEAD") {
-        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-      } else {
-        curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
-      }
-      curl_slist* headers = nullptr;
-      headers = curl_slist_append(headers, ("Accept: " + request.accept).c_str());
-      if (!request.content_type.empty()) {
-        headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
-      } else if (request.method != "GET") {
-        headers = curl_slist_append(headers, "Content-Type:");
-      }
-      headers = curl_slist_append(headers, "Expect:");
-      if (!config.tls_server_name.empty()) {
-        headers = curl_slist_append(headers, fmt::format("Host: {}:{}", target.host, target.port).c_str());
-      }
-      std::string token = bearer_token();
-      if (!token.empty()) {
-        headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-      } else if (!config.username.empty()) {
-        headers = curl_slist_append(
-            headers, ("Authorization: Basic " + base64_encode(config.username + ":" + config.password)).c_str());
-      }
-      const Impersonation& imp = config.impersonate;
-      if (!imp.user.empty()) {
-        headers = curl_slist_append(headers, ("Impersonate-User: " + imp.user).c_str());
-      }
-      for (const auto& g : imp.groups) {
-        headers = curl_slist_append(headers, ("Impersonate-Group: " + g).c_str());
-      }
-      if (!imp.uid.empty()) {
-        headers = curl_slist_append(headers, ("Impersonate-Uid: " + imp.uid).c_str());
-      }
-      for (const auto& [k, values] : imp.extra) {
-        for (const auto& v : values) {
-          headers = curl_slist_append(headers, fmt::format("Impersonate-Extra-{}: {}", escape(curl, k), v).c_str());
-        }
-      }
-      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-      Response response;
-      HeaderSink sink;
-      char error_buffer[CURL_ERROR_SIZE] = {0};
-      curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-      curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-      curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
-      curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
-      auto start = Clock::now();
-      CURLcode code = curl_easy_perform(curl);
-      curl_slist_free_all(headers);
-      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-      curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-      if (code == CURLE_PARTIAL_FILE || code == CURLE_HTTP2_STREAM) {
-        // kube-apiserver sometimes resets the HTTP/2 stream right after an
-        // error response (seen on 401s); the status is what matters then.
-        long status = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        if (status >= 400) {
-          code = CURLE_OK;
-        }
-      }
-      if (code != CURLE_OK) {
-        bool reset = code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING ||
-                     code == CURLE_HTTP2 || code == CURLE_HTTP2_STREAM || code == CURLE_PARTIAL_FILE;
-        if (config.verbosity >= 6) {
-          diag << fmt::format("{} {} failed in {} milliseconds: {}\n", request.method, redact_url(url), ms,
-                              error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
-        }
-        if (reset && idempotent && attempt < kMaxAttempts) {
+      Transfer t;
+      t.request = &request;
+      prepare(curl, t, bearer_token());
+      t.code = curl_easy_perform(curl);
+      finish(curl, t);
+      if (t.code != CURLE_OK) {
+        if (is_reset(t.code) && idempotent && attempt < kMaxAttempts) {
           std::this_thread::sleep_for(backoff(attempt));
           continue;
         }
-        throw Error(transport_error(code, error_buffer));
+        throw Error(transport_error(t.code, t.error_buffer));
       }
-      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-      response.content_type = sink.content_type;
-      if (config.verbosity >= 6) {
-        diag << fmt::format("{} {} {} in {} milliseconds\n", request.method, redact_url(url),
-                            status_line(response.status), ms);
-      }
-      for (const auto& w : sink.warnings) {
-        if (warnings_seen.insert(w).second) {
-          diag << "Warning: " << w << '\n';
-        }
-      }
-      if (response.status == 401 && exec && !reran_exec) {
+      if (t.response.status == 401 && exec && !reran_exec) {
         exec->invalidate();
         reran_exec = true;
         continue;
       }
-      bool retry = response.status == 429 ||
-                   (idempotent && (response.status == 502 || response.status == 503 || response.status == 504 ||
-                                   (response.status >= 500 && !sink.retry_after.empty())));
-      if (retry && attempt < kMaxAttempts) {
+      if (retryable(t.response, t.sink, idempotent) && attempt < kMaxAttempts) {
         auto delay = backoff(attempt);
-        if (!sink.retry_after.empty() && std::all_of(sink.retry_after.begin(), sink.retry_after.end(), ::isdigit)) {
-          delay = std::chrono::milliseconds(std::min(10L, std::stol(sink.retry_after)) * 1000);
+        const std::string& after = t.sink.retry_after;
+        if (!after.empty() && std::all_of(after.begin(), after.end(), ::isdigit)) {
+          delay = std::chrono::milliseconds(std::min(10L, std::stol(after)) * 1000);
         }
         std::this_thread::sleep_for(delay);
         continue;
       }
-      return response;
+      return std::move(t.response);
     }
+  }
+
+  // Sends the requests concurrently (HTTP/2 streams on the shared
+  // connection, at most kMaxInFlight at once). Anything that would need a
+  // retry, a transport error or an exec re-run is sent again through
+  // perform(), which owns that logic.
+  std::vector<Response> perform_all(const std::vector<Request>& requests) {
+    constexpr size_t kMaxInFlight = 32;
+    std::vector<Response> responses(requests.size());
+    if (requests.size() <= 1) {
+      for (size_t i = 0; i < requests.size(); ++i) {
+        responses[i] = perform(requests[i]);
+      }
+      return responses;
+    }
+    if (multi == nullptr) {
+      multi = curl_multi_init();
+      curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+      curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
+    }
+    std::string token = bearer_token();
+    std::vector<std::unique_ptr<Transfer>> transfers(requests.size());
+    std::vector<CURL*> handles(requests.size(), nullptr);
+    std::vector<size_t> redo;
+    size_t next = 0;
+    size_t running = 0;
+    auto start_next = [&] {
+      size_t i = next++;
+      CURL* easy = curl_easy_duphandle(curl);
+      handles[i] = easy;
+      transfers[i] = std::make_unique<Transfer>();
+      transfers[i]->request = &requests[i];
+      prepare(easy, *transfers[i], token);
+      curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+      curl_easy_setopt(easy, CURLOPT_PRIVATE, reinterpret_cast<char*>(i));
+      curl_multi_add_handle(multi, easy);
+      ++running;
+    };
+    while (next < requests.size() && running < kMaxInFlight) {
+      start_next();
+    }
+    while (running > 0) {
+      int still = 0;
+      curl_multi_perform(multi, &still);
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+        if (msg->msg != CURLMSG_DONE) {
+          continue;
+        }
+        char* priv = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+        size_t i = reinterpret_cast<size_t>(priv);
+        Transfer& t = *transfers[i];
+        t.code = msg->data.result;
+        curl_multi_remove_handle(multi, msg->easy_handle);
+        finish(msg->easy_handle, t);
+        curl_easy_cleanup(msg->easy_handle);
+        handles[i] = nullptr;
+        --running;
+        bool idempotent = requests[i].idempotent && requests[i].method != "POST";
+        if ((t.code != CURLE_OK && (is_reset(t.code) || t.code == CURLE_COULDNT_CONNECT)) ||
+            (t.code == CURLE_OK && ((t.response.status == 401 && exec) || retryable(t.response, t.sink, idempotent)))) {
+          redo.push_back(i);
+        } else if (t.code != CURLE_OK) {
+          for (CURL* h : handles) {
+            if (h != nullptr) {
+              curl_multi_remove_handle(multi, h);
+              curl_easy_cleanup(h);
+            }
+          }
+          throw Error(transport_error(t.code, t.error_buffer));
+        } else {
+          responses[i] = std::move(t.response);
+        }
+        if (next < requests.size()) {
+          start_next();
+        }
+      }
+      if (running > 0) {
+        curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+      }
+    }
+    for (size_t i : redo) {
+      responses[i] = perform(requests[i]);
+    }
+    return responses;
   }
 
   static std::chrono::milliseconds backoff(int attempt) {
@@ -680,9 +809,16 @@ std::optional<json> Client::get(const ApiResource& resource, const std::string& 
 }
 
 ListResult Client::list(const ApiResource& resource, const ListOptions& options) {
+  std::vector<json> items;
+  ListResult result = list_each(resource, options, [&](json&& item) { items.push_back(std::move(item)); });
+  result.items = std::move(items);
+  return result;
+}
+
+ListResult Client::list_each(const ApiResource& resource, const ListOptions& options,
+                             const std::function<void(nlohmann::json&&)>& on_item) {
   ListResult result;
   std::string continue_token;
-  std::string item_kind = resource.kind;
   do {
     Request r;
     r.path = resource.path(options.namespace_name);
@@ -703,13 +839,8 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
     }
     Response resp = impl_->perform(r);
     if (resp.status == 403) {
-      result.items.clear();
       result.forbidden = true;
-      json status;
-      try {
-        status = json::parse(resp.body);
-      } catch (const json::exception&) {
-      }
+      json status = json::parse(resp.body, nullptr, false);
       result.message = status.is_object() ? status.value("message", std::string{}) : "";
       if (result.message.empty()) {
         result.message = fmt::format("cannot list resource \"{}\"", resource.qualified_resource());
@@ -717,6 +848,8 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
       return result;
     }
     json page = impl_->checked(r, resp);
+    resp.body.clear();
+    resp.body.shrink_to_fit();
     continue_token.clear();
     if (page.contains("metadata") && page["metadata"].is_object()) {
       continue_token = page["metadata"].value("continue", std::string{});
@@ -726,9 +859,9 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
       for (auto& item : page["items"]) {
         if (item.is_object()) {
           item["apiVersion"] = resource.api_version();
-          item["kind"] = item_kind;
+          item["kind"] = resource.kind;
         }
-        result.items.push_back(std::move(item));
+        on_item(std::move(item));
       }
     }
   } while (!continue_token.empty());
@@ -736,6 +869,8 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
 }
 
 Response Client::send(const Request& request) { return impl_->perform(request); }
+
+std::vector<Response> Client::send_all(const std::vector<Request>& requests) { return impl_->perform_all(requests); }
 
 json Client::request(const Request& request) { return impl_->checked(request, impl_->perform(request)); }
 

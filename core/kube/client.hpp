@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -96,6 +97,11 @@ class Client {
                                     const std::string& name);
   // All objects, following `continue` pages. 403 -> ListResult::forbidden.
   ListResult list(const ApiResource& resource, const ListOptions& options = {});
+  // The same, handing each item to `on_item` as its page arrives instead of
+  // collecting them (result.items stays empty): one page in memory at a time.
+  // On a 403 nothing was handed over and result.forbidden is set.
+  ListResult list_each(const ApiResource& resource, const ListOptions& options,
+                       const std::function<void(nlohmann::json&&)>& on_item);
 
   // --- raw
 
@@ -103,6 +109,10 @@ class Client {
   // for an HTTP status; throws Error for transport failures (refused,
   // unknown host, TLS), rendered like kubectl.
   Response send(const Request& request);
+  // Sends several requests concurrently (HTTP/2 streams on the shared
+  // connection) and returns their responses in the same order; the same
+  // authentication, retries, warnings and logging as send().
+  std::vector<Response> send_all(const std::vector<Request>& requests);
   // send() + a 2xx check: a non-2xx response throws Error rendered like kubectl.
   nlohmann::json request(const Request& request);
 

@@ -82,28 +82,75 @@ nlohmann::json prepare_for_output(nlohmann::json object, const PrintOptions& opt
   return object;
 }
 
-void print_objects(std::ostream& out, const std::vector<nlohmann::json>& objects, const PrintOptions& options) {
-  if (options.format == OutputFormat::Name) {
-    for (const auto& o : objects) {
-      out << name_ref(o) << '\n';
-    }
+void ObjectPrinter::add(nlohmann::json object) {
+  ++count_;
+  if (options_.format == OutputFormat::Name) {
+    out_ << name_ref(object) << '\n';
     return;
   }
-  nlohmann::json doc;
-  if (objects.size() == 1) {
-    doc = prepare_for_output(objects.front(), options);
-  } else {
-    doc = {{"apiVersion", "v1"}, {"items", nlohmann::json::array()}, {"kind", "List"},
-           {"metadata", {{"resourceVersion", ""}}}};
-    for (const auto& o : objects) {
-      doc["items"].push_back(prepare_for_output(o, options));
+  if (count_ == 1) {
+    first_ = std::move(object);
+    return;
+  }
+  if (count_ == 2) {
+    out_ << (options_.format == OutputFormat::Json ? "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n"
+                                                   : "apiVersion: v1\nitems:\n");
+    write_item(first_);
+    first_ = nullptr;
+  }
+  write_item(object);
+}
+
+void ObjectPrinter::write_item(const nlohmann::json& object) {
+  nlohmann::json shown = prepare_for_output(object, options_);
+  bool json_out = options_.format == OutputFormat::Json;
+  std::string text = json_out ? shown.dump(4) : yaml::dump(shown);
+  if (json_out && written_ > 0) {
+    out_ << ",\n";
+  }
+  ++written_;
+  size_t line_start = 0;
+  bool first_line = true;
+  while (line_start < text.size()) {
+    size_t nl = text.find('\n', line_start);
+    std::string_view line(text.data() + line_start, (nl == std::string::npos ? text.size() : nl) - line_start);
+    if (json_out) {
+      out_ << (first_line ? "" : "\n") << "        " << line;
+    } else {
+      out_ << (first_line ? "- " : "  ") << line << '\n';
     }
+    first_line = false;
+    line_start = nl == std::string::npos ? text.size() : nl + 1;
   }
-  if (options.format == OutputFormat::Json) {
-    out << doc.dump(4) << '\n';
+}
+
+void ObjectPrinter::finish() {
+  if (options_.format == OutputFormat::Name) {
+    return;
+  }
+  bool json_out = options_.format == OutputFormat::Json;
+  if (count_ <= 1) {
+    nlohmann::json doc = count_ == 1 ? prepare_for_output(first_, options_)
+                                     : nlohmann::json{{"apiVersion", "v1"},
+                                                      {"items", nlohmann::json::array()},
+                                                      {"kind", "List"},
+                                                      {"metadata", {{"resourceVersion", ""}}}};
+    out_ << (json_out ? doc.dump(4) + "\n" : yaml::dump(doc));
+    return;
+  }
+  if (json_out) {
+    out_ << "\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n";
   } else {
-    out << yaml::dump(doc);
+    out_ << yaml::dump(nlohmann::json{{"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}});
   }
+}
+
+void print_objects(std::ostream& out, const std::vector<nlohmann::json>& objects, const PrintOptions& options) {
+  ObjectPrinter printer(out, options);
+  for (const auto& o : objects) {
+    printer.add(o);
+  }
+  printer.finish();
 }
 
 int print_apply_report(std::ostream& out, std::ostream& err, const ApplyReport& report, const PrintOptions& options) {

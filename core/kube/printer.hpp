@@ -32,6 +32,25 @@ nlohmann::json prepare_for_output(nlohmann::json object, const PrintOptions& opt
 // OutputFormat::Default is treated as yaml.
 void print_objects(std::ostream& out, const std::vector<nlohmann::json>& objects, const PrintOptions& options);
 
+// Prints objects one at a time, exactly as print_objects prints the whole set,
+// so a long list never has to be held in memory: only the first object is
+// held back until a second one shows a List is needed. Call finish() once.
+class ObjectPrinter {
+ public:
+  ObjectPrinter(std::ostream& out, PrintOptions options) : out_(out), options_(options) {}
+  void add(nlohmann::json object);
+  void finish();
+  size_t count() const { return count_; }
+
+ private:
+  void write_item(const nlohmann::json& object);
+  std::ostream& out_;
+  PrintOptions options_;
+  nlohmann::json first_;
+  size_t count_ = 0;
+  size_t written_ = 0;
+};
+
 // Prints an apply report like `kubectl apply`: "service/x configured",
 // "service/x created (server dry run)"; -o name prints names only; -o yaml|json
 // prints the returned objects. Failures and not-applied objects are written to

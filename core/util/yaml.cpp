@@ -38,7 +38,9 @@ bool looks_like_int(const std::string& s) {
 bool looks_like_float(const std::string& s) {
   static const std::regex re(
       R"([-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
-  return std::regex_match(s, re);
+  // A float has a digit, or is .inf/.nan: "." and "-." are plain strings (as in go-yaml).
+  const bool has_digit = s.find_first_of("0123456789") != std::string::npos;
+  return std::regex_match(s, re) && (has_digit || s.find_first_of("iInN") != std::string::npos);
 }
 
 nlohmann::json resolve_plain(const std::string& s) {

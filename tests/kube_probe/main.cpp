@@ -135,15 +135,22 @@ int main(int argc, char** argv) {
       kube::Client client = connect(conn);
       auto resource = client.resolve(parse_kind(kind_text));
       list_options.namespace_name = all_namespaces ? "" : client.config().namespace_name;
-      kube::ListResult result = client.list(resource, list_options);
+      size_t count = 0;
+      kube::ObjectPrinter printer(std::cout, po);
+      kube::ListResult result = client.list_each(resource, list_options, [&](nlohmann::json&& item) {
+        ++count;
+        if (!count_only) {
+          printer.add(std::move(item));
+        }
+      });
       if (result.forbidden) {
         std::cout << "forbidden: " << result.message << '\n';
         return 1;
       }
       if (count_only) {
-        std::cout << result.items.size() << '\n';
+        std::cout << count << '\n';
       } else {
-        kube::print_objects(std::cout, result.items, po);
+        printer.finish();
       }
       return 0;
     };

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/util/error.hpp"
+#include "core/util/yaml.hpp"
 
 using namespace grpcmesh::kube;
 using nlohmann::json;
@@ -66,4 +67,34 @@ TEST_CASE("printer: -o values") {
   CHECK(parse_output_format("yaml") == OutputFormat::Yaml);
   CHECK(parse_output_format("name") == OutputFormat::Name);
   CHECK_THROWS_AS(parse_output_format("wide"), grpcmesh::UsageError);
+}
+
+TEST_CASE("printer: streaming prints exactly what one whole List dump would") {
+  std::vector<json> objects;
+  for (int i = 0; i < 3; ++i) {
+    objects.push_back({{"apiVersion", "v1"},
+                       {"kind", "ConfigMap"},
+                       {"metadata", {{"name", "c" + std::to_string(i)}, {"labels", {{"a", "1"}}}}},
+                       {"data", {{"k", "v"}, {"list", json::array({1, 2})}}}});
+  }
+  json list = {{"apiVersion", "v1"}, {"items", objects}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}};
+  json empty = {{"apiVersion", "v1"}, {"items", json::array()}, {"kind", "List"}, {"metadata", {{"resourceVersion", ""}}}};
+  for (size_t n : {0, 1, 2, 3}) {
+    CAPTURE(n);
+    std::vector<json> some(objects.begin(), objects.begin() + static_cast<long>(n));
+    json whole = n == 1 ? objects[0] : n == 0 ? empty : json(list);
+    if (n == 2) {
+      whole["items"] = some;
+    }
+    PrintOptions json_out;
+    json_out.format = OutputFormat::Json;
+    std::ostringstream j;
+    print_objects(j, some, json_out);
+    CHECK(j.str() == whole.dump(4) + "\n");
+    PrintOptions yaml_out;
+    yaml_out.format = OutputFormat::Yaml;
+    std::ostringstream y;
+    print_objects(y, some, yaml_out);
+    CHECK(y.str() == grpcmesh::yaml::dump(whole));
+  }
 }

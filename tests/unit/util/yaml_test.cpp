@@ -76,3 +76,11 @@ TEST_CASE("yaml: dump then parse round-trips") {
                            "f": "multi\nline", "g": "-leading", "h": "- dash"})");
   CHECK(parse(dump(v)) == v);
 }
+
+TEST_CASE("yaml: a lone dot is a string, not a float") {
+  const auto doc = grpcmesh::yaml::parse("to: .\nsign: -.\nf: .5\ninf: .inf\n");
+  CHECK(doc["to"] == ".");
+  CHECK(doc["sign"] == "-.");
+  CHECK(doc["f"] == 0.5);
+  CHECK(doc["inf"] == ".inf");
+}

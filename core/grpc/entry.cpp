@@ -1,0 +1,43 @@
+// The module's exported entry point: turns the C call into run_grpcurl and
+// reports failures the way the main binary does.
+#include "core/grpc/entry.hpp"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/grpc/run.hpp"
+#include "core/util/error.hpp"
+
+namespace {
+
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\n') {
+      c = ' ';
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) int grpcmesh_grpcurl_run(const grpcmesh_grpcurl_call* call) {
+  if (call == nullptr || call->abi != kGrpcmeshGrpcAbi) {
+    return grpcmesh::kExitFailure;
+  }
+  grpcmesh::Streams& streams = *call->streams;
+  std::vector<std::string> args(call->argv, call->argv + call->argc);
+  try {
+    return grpcmesh::grpc::run_grpcurl(args, streams, *call->kube, call->help ? call->help : "");
+  } catch (const grpcmesh::UsageError& e) {
+    streams.err << "error: " << one_line(e.what()) << " (see '" << call->program << " grpcurl --help')\n";
+    return e.exit_code();
+  } catch (const grpcmesh::Error& e) {
+    streams.err << "error: " << one_line(e.what()) << '\n';
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    streams.err << "error: internal: " << one_line(e.what()) << '\n';
+    return grpcmesh::kExitFailure;
+  }
+}

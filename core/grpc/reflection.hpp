@@ -1,0 +1,75 @@
+#pragma once
+
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/descriptor_database.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/grpc/call.hpp"
+
+namespace grpcmesh::grpc {
+
+// A server reflection client of our own: one ServerReflectionInfo stream,
+// grpc.reflection.v1 first and grpc.reflection.v1alpha when the server answers
+// UNIMPLEMENTED (older C++ and Java servers serve only v1alpha).
+class ReflectionClient {
+ public:
+  // `make_context` gives each stream its context (metadata, deadline).
+  ReflectionClient(::grpc::GenericStub& stub, CallQueue& queue,
+                   std::function<std::unique_ptr<::grpc::ClientContext>()> make_context);
+  ~ReflectionClient();
+
+  std::vector<std::string> list_services();
+  // Serialized FileDescriptorProtos the server returns (the file and usually
+  // its dependencies), or an empty list when it does not know the name.
+  std::vector<std::string> file_by_filename(const std::string& name);
+  std::vector<std::string> file_containing_symbol(const std::string& symbol);
+  std::vector<std::string> file_containing_extension(const std::string& type, int number);
+
+  // "v1" or "v1alpha" once a stream is open.
+  const std::string& version() const { return version_; }
+
+ private:
+  std::string ask(const std::string& request);  // returns the serialized response
+  bool open(const std::string& version);
+
+  ::grpc::GenericStub& stub_;
+  CallQueue& queue_;
+  std::function<std::unique_ptr<::grpc::ClientContext>()> make_context_;
+  std::unique_ptr<StreamCall> stream_;
+  std::string version_;
+};
+
+// A DescriptorDatabase answered by server reflection, so a DescriptorPool built
+// on it resolves every dependency (recursively) by asking the server. Transport
+// failures cannot cross the protobuf API: they are kept in error() and the
+// caller turns them into an Error.
+class ReflectionDatabase : public google::protobuf::DescriptorDatabase {
+ public:
+  explicit ReflectionDatabase(ReflectionClient& client) : client_(client) {}
+
+  bool FindFileByName(const std::string& filename, google::protobuf::FileDescriptorProto* output) override;
+  bool FindFileContainingSymbol(const std::string& symbol_name,
+                                google::protobuf::FileDescriptorProto* output) override;
+  bool FindFileContainingExtension(const std::string& containing_type, int field_number,
+                                   google::protobuf::FileDescriptorProto* output) override;
+
+  const std::optional<std::string>& error() const { return error_; }
+
+ private:
+  // Caches every file of a response; returns the first one's name.
+  std::optional<std::string> remember(const std::vector<std::string>& files);
+  bool copy(const std::string& name, google::protobuf::FileDescriptorProto* output);
+
+  ReflectionClient& client_;
+  std::map<std::string, google::protobuf::FileDescriptorProto> files_;
+  std::map<std::string, std::string> symbol_file_;
+  std::optional<std::string> error_;
+};
+
+}  // namespace grpcmesh::grpc

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/grpc/call.hpp"
+
+namespace grpcmesh::grpc {
+
+// gRPC-Web framing (grpc/grpc doc/PROTOCOL-WEB.md): a 5-byte prefix (flags,
+// 4-byte big-endian length) per frame; flag bit 0x80 marks the trailer frame,
+// whose body is "key:value\r\n" lines.
+std::string web_frame(std::string_view message, bool trailer = false);
+
+struct WebFrame {
+  bool trailer = false;
+  std::string data;
+};
+
+// Collects frames from a response body that arrives in arbitrary pieces.
+class WebFrameParser {
+ public:
+  void feed(std::string_view bytes);
+  std::optional<WebFrame> next();
+  // Bytes of an unfinished frame left at the end of the body.
+  size_t pending() const { return buffer_.size(); }
+
+ private:
+  std::string buffer_;
+};
+
+// Decodes a grpc-web-text body chunk by chunk: base64 in groups of four
+// characters, where every chunk may end with its own padding.
+class WebTextDecoder {
+ public:
+  // Decoded bytes of the complete groups seen so far; nullopt on bad base64.
+  std::optional<std::string> feed(std::string_view text);
+
+ private:
+  std::string carry_;
+};
+
+// Parses a trailer frame body into lower-cased metadata.
+Metadata parse_trailer_block(std::string_view block);
+
+}  // namespace grpcmesh::grpc

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs the released binary in a minimal Debian root that has only the runtime
+# packages docs/install.md documents, none of the build's -dev packages.
+#
+# Usage: tests/release/clean_root_test.sh ARCHIVE
+#
+# The root (debootstrap --variant=minbase of Debian bookworm) is built once into
+# $GRPCMESH_CACHE/roots/ (default ~/.cache/kubectl-grpcmesh) and reused; its
+# name carries a hash of the package list, so changing the list builds a new
+# one. Needs root (chroot) and, on the first run, the Debian mirror
+# ($GRPCMESH_DEBIAN_MIRROR, default http://deb.debian.org/debian).
+set -euo pipefail
+
+archive=${1:?usage: clean_root_test.sh ARCHIVE}
+[ -f "$archive" ] || { echo "clean-root: archive $archive not found (run scripts/release.sh first)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "clean-root: needs root for debootstrap and chroot" >&2; exit 1; }
+command -v debootstrap >/dev/null || { echo "clean-root: debootstrap not found (apt-get install debootstrap)" >&2; exit 1; }
+
+root_dir=$(cd "$(dirname "$0")/../.." && pwd)
+# The runtime packages, exactly as docs/install.md lists them
+# (the core list and the one the grpcurl module needs).
+mapfile -t runtime < <(sed -n '/<!-- \(grpc-\)\{0,1\}runtime-packages -->/,/<!-- \/\(grpc-\)\{0,1\}runtime-packages -->/p' \
+  "$root_dir/docs/install.md" | grep -oE '^ *[a-z0-9][a-z0-9.+-]+ *$' | tr -d ' ')
+[ ${#runtime[@]} -gt 0 ] || { echo "clean-root: no runtime packages found in docs/install.md" >&2; exit 1; }
+include=$(IFS=,; echo "${runtime[*]}")
+
+cache=${GRPCMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh}
+mirror=${GRPCMESH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+key=$(printf '%s\n' bookworm minbase "$include" | sha256sum | cut -c1-12)
+chroot_dir="$cache/roots/bookworm-minbase-$key"
+
+if [ ! -f "$chroot_dir/.complete" ]; then
+  mkdir -p "$cache/roots"
+  exec 9>"$cache/roots/.lock"
+  flock 9
+  if [ ! -f "$chroot_dir/.complete" ]; then
+    host=$(echo "$mirror" | sed -E 's#^[a-z]+://([^/:]+).*#\1#')
+    port=$(echo "$mirror" | sed -nE 's#^[a-z]+://[^/:]+:([0-9]+).*#\1#p')
+    [ -n "$port" ] || case $mirror in https:*) port=443 ;; *) port=80 ;; esac
+    if ! timeout 20 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
+      echo "clean-root: the Debian mirror $mirror is unreachable; cannot build the minimal root (set GRPCMESH_DEBIAN_MIRROR)" >&2
+      exit 1
+    fi
+    rm -rf "$chroot_dir.tmp"
+    echo "clean-root: building a minimal bookworm root with: ${runtime[*]}" >&2
+    if ! debootstrap --variant=minbase --include="$include" bookworm "$chroot_dir.tmp" "$mirror" \
+         >"$cache/roots/debootstrap-$key.log" 2>&1; then
+      echo "clean-root: debootstrap failed, see $cache/roots/debootstrap-$key.log" >&2
+      tail -5 "$cache/roots/debootstrap-$key.log" >&2
+      exit 1
+    fi
+    rm -rf "$chroot_dir.tmp/var/cache/apt/archives/"*.deb
+    touch "$chroot_dir.tmp/.complete"
+    mv "$chroot_dir.tmp" "$chroot_dir"
+  fi
+  flock -u 9
+fi
+
+# The root must not have any of the build's development packages.
+dev=$(chroot "$chroot_dir" dpkg-query -W -f='${Package}\n' | grep -E -- '-dev$' || true)
+if [ -n "$dev" ]; then
+  echo "clean-root: the root has development packages: $dev" >&2
+  exit 1
+fi
+
+# A fresh directory inside the root per run, removed afterwards.
+work=$(mktemp -d "$chroot_dir/tmp/release.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+tar -xzf "$archive" -C "$work"
+inner=/tmp/$(basename "$work")
+status=0
+out=$(chroot "$chroot_dir" /usr/bin/env -i PATH="$inner:/usr/bin:/bin" "$inner/kubectl-grpcmesh" version 2>&1) || status=$?
+if [ $status -ne 0 ]; then
+  echo "clean-root: 'kubectl-grpcmesh version' failed in the minimal root (exit $status): $out" >&2
+  missing=$(chroot "$chroot_dir" /usr/bin/ldd "$inner/kubectl-grpcmesh" 2>/dev/null | grep 'not found' || true)
+  [ -z "$missing" ] || echo "clean-root: missing libraries: $missing" >&2
+  exit 1
+fi
+echo "$out"
+# kubectl's completion entry answers from the archive alone.
+comp=$(chroot "$chroot_dir" /usr/bin/env -i PATH=/usr/bin:/bin "$inner/kubectl_complete-grpcmesh" vers 2>&1) || {
+  echo "clean-root: kubectl_complete-grpcmesh failed in the minimal root: $comp" >&2
+  exit 1
+}
+case $comp in
+  version*) ;;
+  *) echo "clean-root: kubectl_complete-grpcmesh did not complete 'vers': $comp" >&2; exit 1 ;;
+esac
+# The gRPC module, when shipped, finds every library it links.
+if [ -f "$work/grpcmesh-grpc.so" ]; then
+  missing=$(chroot "$chroot_dir" /usr/bin/ldd "$inner/grpcmesh-grpc.so" 2>&1 | grep 'not found' || true)
+  if [ -n "$missing" ]; then
+    echo "clean-root: grpcmesh-grpc.so misses libraries in the minimal root: $missing" >&2
+    exit 1
+  fi
+fi
