@@ -29,7 +29,13 @@ nlohmann::json grpc_web_filter(const GrpcWebFilterOptions& o) {
        {{"name", o.name},
         {"namespace", o.namespace_name},
         {"labels", {{std::string(kManagedByLabel), std::string(kManagedByValue)}}}}},
-      {"spec", {{"workloadSelector", {{"labels", o.selector}}}, {"configPatches", {patch}}}},
+      // INSERT_BEFORE is relative: without a priority istioctl analyze warns
+      // (IST0151) that the patch may not apply; any non-zero priority settles
+      // the order.
+      {"spec",
+       {{"workloadSelector", {{"labels", o.selector}}},
+        {"priority", kGrpcWebFilterPriority},
+        {"configPatches", {patch}}}},
   };
 }
 

@@ -7,6 +7,7 @@
 namespace grpcmesh::manifest {
 
 inline constexpr const char* kGrpcWebFilterName = "envoy.filters.http.grpc_web";
+inline constexpr int kGrpcWebFilterPriority = 10;
 
 struct GrpcWebFilterOptions {
   std::string name;
@@ -16,7 +17,8 @@ struct GrpcWebFilterOptions {
 
 // The EnvoyFilter (networking.istio.io/v1alpha3, the only version it has)
 // that adds envoy.filters.http.grpc_web to the gateway's HTTP filter chain
-// before the router. Pilot adds that filter by itself only to plaintext
+// before the router, with a priority (a relative operation without one is an
+// istioctl analyze warning, IST0151). Pilot adds that filter by itself only to plaintext
 // GRPC-WEB servers; HTTPS servers need this.
 nlohmann::json grpc_web_filter(const GrpcWebFilterOptions& options);
 
