@@ -135,4 +135,36 @@ bool is_preflight_route(const nlohmann::json& route) {
          route["name"].get<std::string>().rfind(kPreflightRoutePrefix, 0) == 0;
 }
 
+nlohmann::json keep_route_settings(nlohmann::json generated, const nlohmann::json& live) {
+  const nlohmann::json old = live.value("/spec/http"_json_pointer, nlohmann::json::array());
+  nlohmann::json shared_cors;
+  for (const auto& r : old) {
+    const nlohmann::json cors = r.value("corsPolicy", nlohmann::json());
+    if (cors.is_null() || (!shared_cors.is_null() && cors != shared_cors)) {
+      shared_cors = nullptr;
+      break;
+    }
+    shared_cors = cors;
+  }
+  if (!generated.contains("/spec/http"_json_pointer)) {
+    return generated;
+  }
+  for (auto& route : generated["spec"]["http"]) {
+    const nlohmann::json match = route.value("match", nlohmann::json());
+    const auto same = std::find_if(old.begin(), old.end(), [&](const nlohmann::json& r) {
+      return r.value("match", nlohmann::json()) == match;
+    });
+    if (same != old.end()) {
+      for (const char* key : {"corsPolicy", "timeout"}) {
+        if (same->contains(key)) {
+          route[key] = (*same)[key];
+        }
+      }
+    } else if (!shared_cors.is_null()) {
+      route["corsPolicy"] = shared_cors;
+    }
+  }
+  return generated;
+}
+
 }  // namespace grpcmesh::manifest

@@ -44,4 +44,10 @@ nlohmann::json preflight_route(const nlohmann::json& route, const nlohmann::json
 // Was `route` added by preflight_route?
 bool is_preflight_route(const nlohmann::json& route);
 
+// `generated` (a VirtualService whose http list is rebuilt from its routes)
+// with the per-route settings stream and web put on the live one kept: a
+// route with the same match keeps its corsPolicy and timeout, and a new route
+// gets the corsPolicy every live route shares (the host serves gRPC-Web).
+nlohmann::json keep_route_settings(nlohmann::json generated, const nlohmann::json& live);
+
 }  // namespace grpcmesh::manifest

@@ -63,3 +63,23 @@ TEST_CASE("http routes: a preflight route keeps the uri and destination, drops c
   CHECK(with_cors(r, nullptr).contains("corsPolicy") == false);
   CHECK(with_cors(r, cors)["corsPolicy"] == cors);
 }
+
+TEST_CASE("http routes: a rebuilt list keeps the CORS policy and timeouts set on the live routes") {
+  const json live = route(R"({"spec":{"http":[
+      {"match":[{"uri":{"prefix":"/a.A/"}}],"route":[],"corsPolicy":{"maxAge":"24h"},"timeout":"1h"},
+      {"route":[],"corsPolicy":{"maxAge":"24h"}}]}})");
+  const json generated = route(R"({"spec":{"http":[
+      {"match":[{"uri":{"prefix":"/a.A/"}}],"route":[1]},
+      {"match":[{"uri":{"prefix":"/b.B/"}}],"route":[2]},
+      {"route":[3]}]}})");
+  const json kept = keep_route_settings(generated, live);
+  CHECK(kept == route(R"({"spec":{"http":[
+      {"match":[{"uri":{"prefix":"/a.A/"}}],"route":[1],"corsPolicy":{"maxAge":"24h"},"timeout":"1h"},
+      {"match":[{"uri":{"prefix":"/b.B/"}}],"route":[2],"corsPolicy":{"maxAge":"24h"}},
+      {"route":[3],"corsPolicy":{"maxAge":"24h"}}]}})"));
+  // without a policy shared by every live route, a new route gets none
+  json partial = live;
+  partial["spec"]["http"][1].erase("corsPolicy");
+  CHECK_FALSE(keep_route_settings(generated, partial)["spec"]["http"][1].contains("corsPolicy"));
+  CHECK(keep_route_settings(generated, json::object()) == generated);
+}

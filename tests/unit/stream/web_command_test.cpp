@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "core/manifest/grpc_web_filter.hpp"
+#include "core/mesh/expose_command.hpp"
 #include "core/util/yaml.hpp"
 #include "tests/unit/mesh/fixtures.hpp"
 
@@ -159,4 +160,27 @@ TEST_CASE("web: a host with no Gateway is an error") {
   WebFacts f;
   CHECK(error_of([&] { plan_web(web_options("nowhere.example.com"), f); }) ==
         "no Gateway serves nowhere.example.com; create one first: kubectl grpcmesh init --host nowhere.example.com");
+}
+
+TEST_CASE("web: a later expose of another service keeps the host's CORS policy") {
+  WebFacts f = facts_for("stream/host.yaml", "grpc.example.com");
+  const ChangeSet web = plan_web(web_options("grpc.example.com"), f);
+  grpcmesh::mesh::ExposeOptions o;
+  o.service = "echo";
+  o.namespace_name = "other";
+  o.host = "grpc.example.com";
+  o.grpc_services = {"echo.Echo"};
+  o.port = 7000;
+  grpcmesh::mesh::ExposeFacts facts;
+  facts.gateways = {"istio-system/grpc-example-com"};
+  facts.virtual_service_namespace = "istio-system";
+  facts.virtual_service = f.virtual_services[0];
+  facts.virtual_service->at("spec")["http"] = web.changes.at(1).object["spec"]["http"];
+  const ChangeSet exposed = grpcmesh::mesh::plan_expose(o, facts);
+  const auto& http = exposed.changes.back().object["spec"]["http"];
+  REQUIRE(http.size() == 3);
+  for (const auto& route : http) {
+    CHECK(route["corsPolicy"] == web.changes.at(1).object["spec"]["http"][0]["corsPolicy"]);
+  }
+  CHECK(http[0]["timeout"] == "30s");  // the chat route keeps its timeout too
 }
