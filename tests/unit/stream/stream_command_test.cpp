@@ -4,6 +4,7 @@
 
 #include "core/util/yaml.hpp"
 #include "tests/unit/mesh/fixtures.hpp"
+#include "tests/unit/stream/dry_run_output.hpp"
 
 using namespace grpcmesh::stream;
 using grpcmesh::mesh::ChangeSet;
@@ -65,9 +66,20 @@ TEST_CASE("stream: --dry-run=client prints one DestinationRule per --backend") {
   o.backends = {"apps/greeter", "other/echo"};
   o.max_connection_duration = Duration{4 * 3600 * 1000};
   const ChangeSet cs = plan_stream(o, stream_facts_from_flags(o));
-  check_golden("stream/stream-client-dry-run.yaml", dumped(cs));
-  check_golden("stream/stream-client-dry-run.txt", joined(cs.notes));
+  const auto [out, err] = grpcmesh::testing::client_dry_run_yaml(cs);
+  check_golden("stream/stream-client-dry-run.yaml", out);
+  check_golden("stream/stream-client-dry-run.txt", err);
   CHECK(cs.warnings.empty());
+  // a variant: one backend, shorter idle timeout, tighter keepalive, another cluster domain
+  StreamOptions v = host_options();
+  v.backends = {"apps/chat"};
+  v.idle_timeout = Duration{3600000};
+  v.keepalive_time = Duration{60000};
+  v.keepalive_interval = Duration{10000};
+  v.keepalive_probes = 5;
+  v.cluster_domain = "corp.internal";
+  const auto [out2, err2] = grpcmesh::testing::client_dry_run_yaml(plan_stream(v, stream_facts_from_flags(v)));
+  check_golden("stream/stream-client-dry-run-tuned.yaml", out2);
   CHECK(error_of([] { stream_facts_from_flags(host_options()); }) ==
         "--dry-run=client cannot read the host's routes; pass the backends with --backend NAMESPACE/SERVICE");
 }

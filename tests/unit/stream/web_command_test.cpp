@@ -6,6 +6,7 @@
 #include "core/mesh/expose_command.hpp"
 #include "core/util/yaml.hpp"
 #include "tests/unit/mesh/fixtures.hpp"
+#include "tests/unit/stream/dry_run_output.hpp"
 
 using namespace grpcmesh::stream;
 using grpcmesh::mesh::Change;
@@ -49,9 +50,17 @@ std::string joined(const std::vector<std::string>& lines) {
 TEST_CASE("web: --dry-run=client prints the EnvoyFilter and shows the CORS policy") {
   WebOptions o = web_options("grpc.example.com");
   o.gateway_namespace = "istio-system";
-  const ChangeSet cs = plan_web(o, web_facts_from_flags(o));
-  check_golden("stream/web-client-dry-run.yaml", dumped(cs));
-  check_golden("stream/web-client-dry-run.txt", joined(cs.notes));
+  const auto [out, err] = grpcmesh::testing::client_dry_run_yaml(plan_web(o, web_facts_from_flags(o)));
+  check_golden("stream/web-client-dry-run.yaml", out);
+  check_golden("stream/web-client-dry-run.txt", err);
+  o.cors.origins = {"*"};
+  o.cors.origin_regexes = {"https://.*\\.example\\.com"};
+  o.cors.max_age = "1h";
+  o.selector = {{"app", "edge-gateway"}};
+  o.gateway_namespace = "edge";
+  const auto [out2, err2] = grpcmesh::testing::client_dry_run_yaml(plan_web(o, web_facts_from_flags(o)));
+  check_golden("stream/web-client-dry-run-edge.yaml", out2);
+  check_golden("stream/web-client-dry-run-edge.txt", err2);
   CHECK(error_of([] { web_facts_from_flags(web_options("grpc.example.com")); }) ==
         "--dry-run=client cannot look up the gateway pods' namespace; pass --gateway-namespace (e.g. istio-system)");
 }
