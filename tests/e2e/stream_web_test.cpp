@@ -132,6 +132,24 @@ TEST_SUITE("stream") {
         CHECK(gone.exit_code != 0);
     }
 
+    TEST_CASE("stream --dry-run=server prints the objects and keeps nothing") {
+        Routed h;
+        auto r = h.run_ok({"stream", "--host", h.host, "--dry-run=server", "-o", "name"});
+        CHECK(r.out == "destinationrule.networking.istio.io/greeter-grpc-stream\n");
+        CHECK(e2e::kubectl({"get", "destinationrule", "greeter-grpc-stream", "-n", h.ns}).exit_code != 0);
+    }
+
+    TEST_CASE("stream --dry-run=client -o yaml prints the golden DestinationRules without a cluster") {
+        e2e::RunOptions offline;
+        offline.env["KUBECONFIG"] = "/nonexistent/kubeconfig";
+        auto r = e2e::plugin({"stream", "--host", "grpc.example.com", "--backend", "apps/greeter", "--backend",
+                              "other/echo", "--max-connection-duration", "4h", "--dry-run=client", "-o", "yaml"},
+                             offline);
+        REQUIRE_MESSAGE(r.ok(), r.describe());
+        CHECK(r.out == e2e::read_file(e2e::source_dir() / "tests/testdata/stream/stream-client-dry-run.yaml"));
+        CHECK(r.err == e2e::read_file(e2e::source_dir() / "tests/testdata/stream/stream-client-dry-run.txt"));
+    }
+
     TEST_CASE("stream patches an existing DestinationRule for the backend instead of adding one") {
         Routed h;
         auto mine = e2e::apply_yaml("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n"
