@@ -161,6 +161,9 @@ TEST_SUITE("kube client") {
 
   TEST_CASE("impersonation sends --as and --as-group") {
     CHECK(probe({"whoami", "--as", "jane", "--as-group", "devs"}).out == "jane\n");
+    // One group per flag: what follows is not swallowed as more groups.
+    CHECK(probe({"resolve", "--as", "jane", "--as-group", "system:masters", "--as-group", "devs", "Service"}).out ==
+          "v1 services namespaced\n");
     auto r = probe({"whoami", "--as", "jane"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}});
     check_one_line_error(r, "is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") + "\" cannot impersonate");
   }
