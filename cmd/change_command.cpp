@@ -7,8 +7,12 @@
 namespace grpcmesh::cmd {
 
 std::unique_ptr<kube::Client> make_client(Context& ctx) {
-  return std::make_unique<kube::Client>(kube::load_rest_config(ctx.kube, kube::Environment::from_process()),
-                                        ctx.streams.err);
+  kube::RestConfig config = kube::load_rest_config(ctx.kube, kube::Environment::from_process());
+  // Every object these commands apply names its namespace (the gateway's
+  // objects live with the gateway pods); -n only picks the user's Service, so
+  // it must not be enforced on the objects as `kubectl apply -n` would.
+  config.namespace_explicit = false;
+  return std::make_unique<kube::Client>(std::move(config), ctx.streams.err);
 }
 
 std::string target_namespace(Context& ctx) {

@@ -59,15 +59,17 @@ Outcome release_one(kube::Client& client, const nlohmann::json& live, const kube
   req.name = name_of(live);
   req.namespace_name = ns_of(live);
   req.idempotent = false;
-  if (options.dry_run == kube::DryRun::Server) {
-    req.query.emplace_back("dryRun", "All");
-  }
   // Only delete the version we looked at: a concurrent change by someone
   // else makes the server refuse (409) instead of losing their change.
   nlohmann::json preconditions = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
   const std::string rv = live.value("/metadata/resourceVersion"_json_pointer, std::string());
   if (!rv.empty()) {
     preconditions["preconditions"] = {{"resourceVersion", rv}};
+  }
+  if (options.dry_run == kube::DryRun::Server) {
+    // With a body the API server reads DeleteOptions from it and ignores the
+    // query, so the dry run must be in the body too or the delete is real.
+    preconditions["dryRun"] = nlohmann::json::array({"All"});
   }
   req.content_type = "application/json";
   req.body = preconditions.dump();

@@ -161,11 +161,14 @@ TEST_SUITE("kube client") {
 
   TEST_CASE("impersonation sends --as and --as-group") {
     CHECK(probe({"whoami", "--as", "jane", "--as-group", "devs"}).out == "jane\n");
+    // One group per flag: what follows is not swallowed as more groups.
+    CHECK(probe({"resolve", "--as", "jane", "--as-group", "system:masters", "--as-group", "devs", "Service"}).out ==
+          "v1 services namespaced\n");
     auto r = probe({"whoami", "--as", "jane"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}});
     check_one_line_error(r, "is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") + "\" cannot impersonate");
   }
 
-  TEST_CASE("apply: create, then configure, then unchanged; -o name and -o yaml") {
+  TEST_CASE("apply: create, then configure, then unchanged - -o name and -o yaml") {
     std::string ns = e2e::create_namespace("kube-apply");
     e2e::TempDir dir;
     auto file = dir.write("cm.yaml", config_map(ns, "settings", "one"));
@@ -188,7 +191,38 @@ TEST_SUITE("kube client") {
     CHECK(contains(probe({"apply", "-f", file.string(), "-o", "yaml", "--show-managed-fields"}).out, "managedFields"));
   }
 
-  TEST_CASE("apply: a 409 names the other field manager; --force-conflicts wins") {
+  TEST_CASE("apply: objects that cannot be applied are refused before anything is sent") {
+    std::string ns = e2e::create_namespace("kube-refuse");
+    e2e::TempDir dir;
+    // A Service sorts after the object under test, so "object 2" counts as written.
+    std::string first = "apiVersion: v1\nkind: Service\nmetadata: {name: would-be-first, namespace: " + ns +
+                        "}\nspec:\n  ports: [{port: 80}]\n---\n";
+    struct Case {
+      std::string name;
+      std::string yaml;
+      std::vector<std::string> flags;
+      std::string expected;
+    };
+    std::vector<Case> cases = {
+        {"no name", "apiVersion: v1\nkind: Secret\nmetadata: {namespace: " + ns + "}\n", {},
+         "Secret (object 2) has no metadata.name; set a name"},
+        {"no kind", "apiVersion: v1\nmetadata: {name: x}\n", {}, "has no kind; set apiVersion and kind on every object"},
+        {"unknown kind", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n", {},
+         "no matches for kind \"Widget\" in version \"example.com/v1\" (object \"w\"); ensure CRDs are installed first"},
+        {"namespace differs from -n", config_map("elsewhere", "x", "y"), {"-n", ns},
+         "the namespace from the provided object \"elsewhere\" does not match the namespace \"" + ns +
+             "\". You must pass '--namespace=elsewhere' to perform this operation."},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      std::vector<std::string> args{"apply", "-f", dir.write("f.yaml", first + c.yaml).string()};
+      args.insert(args.end(), c.flags.begin(), c.flags.end());
+      check_one_line_error(probe(args), c.expected);
+    }
+    CHECK_FALSE(exists(ns, "service", "would-be-first"));
+  }
+
+  TEST_CASE("apply: a 409 names the other field manager - --force-conflicts wins") {
     std::string ns = e2e::create_namespace("kube-conflict");
     e2e::TempDir dir;
     auto file = dir.write("cm.yaml", config_map(ns, "shared", "mine"));
@@ -225,7 +259,7 @@ TEST_SUITE("kube client") {
     CHECK(contains(bad.err, "Invalid dry-run value (maybe). Must be \"none\", \"server\", or \"client\"."));
   }
 
-  TEST_CASE("apply: the CRD's 422 for timeout: 0s is reported with its cause; later objects are not applied") {
+  TEST_CASE("apply: the CRD's 422 for timeout: 0s is reported with its cause - later objects are not applied") {
     std::string ns = e2e::create_namespace("kube-invalid");
     e2e::TempDir dir;
     auto file = dir.write("objects.yaml",
@@ -318,7 +352,7 @@ TEST_SUITE("kube client") {
     CHECK_FALSE(exists(ns, "configmap", "denied"));
   }
 
-  TEST_CASE("typed readers over the simulated ingress gateway; a 403 degrades; Secret values only when asked") {
+  TEST_CASE("typed readers over the simulated ingress gateway - a 403 degrades - Secret values only when asked") {
     std::string ns = e2e::create_namespace("kube-read");
     REQUIRE(e2e::kubectl({"create", "secret", "generic", "-n", ns, "creds", "--from-literal=password=hunter2"}).ok());
     auto admin = probe({"ingress", "--secret", ns + "/creds"});
@@ -391,7 +425,7 @@ TEST_SUITE("kube client") {
     CHECK_FALSE(exists(ns, "configmap", "never"));
   }
 
-  TEST_CASE("proxy-url tunnels through an HTTP CONNECT proxy; loopback skips HTTPS_PROXY like Go") {
+  TEST_CASE("proxy-url tunnels through an HTTP CONNECT proxy - loopback skips HTTPS_PROXY like Go") {
     e2e::Background proxy({"python3", (e2e::source_dir() / "tests/testdata/kube/connect_proxy.py").string()});
     std::string proxy_url = "http://127.0.0.1:" + proxy.wait_for_line("listening on ").substr(13);
     e2e::TempDir dir;

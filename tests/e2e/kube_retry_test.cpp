@@ -59,6 +59,21 @@ TEST_SUITE("kube client") {
     CHECK(count_of(boom.err, "error: Error from server (InternalError): boom\n") == 1);
   }
 
+  TEST_CASE("--request-timeout bounds each request") {
+    FlakyServer server;
+    auto slow = probe(server.url, {"get", "ConfigMap", "slow", "--request-timeout", "1s"});
+    CAPTURE(slow.describe());
+    CHECK(slow.exit_code == 1);
+    CHECK(count_of(slow.err, "error: Unable to connect to the server 127.0.0.1:") == 1);
+    CHECK(count_of(slow.err, ": timed out (Operation timed out after ") == 1);
+    CHECK(count_of(slow.err, "the server is slow or unreachable, or raise --request-timeout\n") == 1);
+    auto patient = probe(server.url, {"get", "ConfigMap", "slow", "--request-timeout", "10s", "-o", "name"});
+    CHECK(patient.out == "configmap/slow\n");
+    auto bad = probe(server.url, {"get", "ConfigMap", "slow", "--request-timeout", "soon"});
+    CHECK(bad.exit_code == 2);
+    CHECK(count_of(bad.err, "invalid --request-timeout \"soon\"") == 1);
+  }
+
   TEST_CASE("warnings: each text once on stderr, across requests") {
     FlakyServer server;
     e2e::TempDir dir;

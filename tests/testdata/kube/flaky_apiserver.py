@@ -7,6 +7,7 @@ client's retry tests. Prints "listening on PORT" once ready.
   GET  /api/v1                       200 (configmaps)
   GET  .../configmaps/reset          connection closed without a response (twice), then 200
   GET  .../configmaps/always-500     500 every time (not retried: no Retry-After)
+  GET  .../configmaps/slow           answers after 3 seconds
   POST anything                      503 every time (not idempotent: never retried)
   PATCH .../configmaps/warned        200 with two Warning headers (one repeated)
 """
@@ -14,6 +15,7 @@ import http.server
 import json
 import socket
 import sys
+import time
 
 seen = {}
 
@@ -65,6 +67,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.connection.close()
             return
+        if name == "slow":
+            time.sleep(3)
         if name == "always-500":
             return self.send_json(500, self.status(500, "InternalError", "boom"))
         if name == "warned":

@@ -218,7 +218,7 @@ TEST_CASE("kubeconfig: a server without a scheme gets one like client-go") {
   CHECK(load(o, env_with({})).server == "http://h:8080");
 }
 
-TEST_CASE("kubeconfig: cluster fields; data fields are base64-decoded") {
+TEST_CASE("kubeconfig: cluster fields - data fields are base64-decoded") {
   TempDir dir;
   std::string path = KubeconfigBuilder()
                          .cluster("c", "https://h:1",
