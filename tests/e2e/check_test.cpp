@@ -212,7 +212,7 @@ TEST_SUITE("check") {
             {"gm0021-duplicate-certificate", "Gateway default/admin-gateway", "IST0138"},
         };
         for (const Row& row : rows) {
-            INFO("fixture ", row.fixture, ", ", row.istio_code, " on ", row.resource);
+            INFO("fixture " + std::string(row.fixture) + ", " + row.istio_code + " on " + row.resource);
             Result istio = e2e::istioctl({"analyze", "--use-kube=false", "-o", "json", fixture(row.fixture)});
             std::set<std::string> flagged_by_istio;
             for (const auto& m : json::parse(istio.out)) {
@@ -221,6 +221,7 @@ TEST_SUITE("check") {
             CHECK(flagged_by_istio.count(std::string(row.istio_code) + " " + row.resource) == 1);
 
             Result ours = e2e::plugin({"check", "--offline", "-f", fixture(row.fixture), "-o", "json"});
+            INFO(ours.describe());
             std::set<std::string> flagged_by_us;
             for (const auto& f : json::parse(ours.out).at("findings")) {
                 const auto& res = f.at("resource");
