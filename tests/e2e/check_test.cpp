@@ -35,7 +35,8 @@ std::set<std::string> findings(const Result& r) {
 
 std::set<std::string> skipped(const Result& r) {
     std::set<std::string> out;
-    for (const auto& s : json::parse(r.out).at("skipped")) {
+    const json doc = json::parse(r.out);  // (a temporary would die before the loop)
+    for (const auto& s : doc.at("skipped")) {
         out.insert(s.at("analyzer").get<std::string>() + ": " + s.at("reason").get<std::string>());
     }
     return out;
@@ -212,7 +213,8 @@ TEST_SUITE("check") {
             {"gm0021-duplicate-certificate", "Gateway default/admin-gateway", "IST0138"},
         };
         for (const Row& row : rows) {
-            INFO("fixture " + std::string(row.fixture) + ", " + row.istio_code + " on " + row.resource);
+            const std::string label = std::string("fixture ") + row.fixture + ", " + row.istio_code + " on " + row.resource;
+            INFO(label);
             Result istio = e2e::istioctl({"analyze", "--use-kube=false", "-o", "json", fixture(row.fixture)});
             std::set<std::string> flagged_by_istio;
             for (const auto& m : json::parse(istio.out)) {
@@ -223,7 +225,8 @@ TEST_SUITE("check") {
             Result ours = e2e::plugin({"check", "--offline", "-f", fixture(row.fixture), "-o", "json"});
             INFO(ours.describe());
             std::set<std::string> flagged_by_us;
-            for (const auto& f : json::parse(ours.out).at("findings")) {
+            const json doc = json::parse(ours.out);
+            for (const auto& f : doc.at("findings")) {
                 const auto& res = f.at("resource");
                 flagged_by_us.insert(f.at("istioCode").get<std::string>() + " " + res.at("kind").get<std::string>() + " " +
                                      res.at("namespace").get<std::string>() + "/" + res.at("name").get<std::string>());
@@ -237,12 +240,14 @@ TEST_SUITE("check") {
         REQUIRE(e2e::apply_yaml(broken_state(ns, ns + ".example.com")).ok());
         Result istio = e2e::istioctl({"analyze", "-n", ns, "-o", "json"});
         std::set<std::string> flagged_by_istio;
-        for (const auto& m : json::parse(istio.out.empty() ? "[]" : istio.out)) {
+        const json istio_doc = json::parse(istio.out.empty() ? "[]" : istio.out);
+        for (const auto& m : istio_doc) {
             flagged_by_istio.insert(m.at("code").get<std::string>() + " " + m.at("origin").get<std::string>());
         }
         Result ours = e2e::plugin({"check", "-n", ns, "-o", "json"});
         std::set<std::string> flagged_by_us;
-        for (const auto& f : json::parse(ours.out).at("findings")) {
+        const json doc = json::parse(ours.out);
+        for (const auto& f : doc.at("findings")) {
             const auto& res = f.at("resource");
             flagged_by_us.insert(f.at("istioCode").get<std::string>() + " " + res.at("kind").get<std::string>() + " " +
                                  res.at("namespace").get<std::string>() + "/" + res.at("name").get<std::string>());
