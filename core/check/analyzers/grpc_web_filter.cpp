@@ -115,9 +115,6 @@ class GrpcWebFilter final : public Analyzer {
 
  private:
   static void check_filters(Context& ctx, const std::vector<const Resource*>& filters) {
-    if (filters.empty()) {
-      return;
-    }
     std::vector<Workload> workloads;
     for (const Resource& gw : ctx.list(Kind::Gateway)) {
       workloads.push_back(workload_of(ctx, gw));
