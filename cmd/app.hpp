@@ -32,6 +32,9 @@ struct Context {
 
 // Each command lives in its own file and registers itself here.
 void register_version(CLI::App& root, Context& ctx);
+void register_init(CLI::App& root, Context& ctx);
+void register_tls(CLI::App& root, Context& ctx);
+void register_expose(CLI::App& root, Context& ctx);
 void register_grpcurl(CLI::App& root, Context& ctx);
 void register_completion(CLI::App& root, Context& ctx);
 

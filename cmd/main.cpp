@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   cmd::bind_kube_flags(app, ctx.kube);
   cmd::bind_color_flag(app, ctx);
   cmd::register_version(app, ctx);
+  cmd::register_init(app, ctx);
+  cmd::register_tls(app, ctx);
+  cmd::register_expose(app, ctx);
   cmd::register_grpcurl(app, ctx);
   cmd::register_completion(app, ctx);
 

@@ -104,6 +104,10 @@ void split_description(const std::string& text, std::string& synopsis, std::stri
     }
     synopsis += trim(lines[i]);
   }
+  // A synopsis is a title, as in kubectl's Short: no closing period.
+  if (synopsis.ends_with('.') && !synopsis.ends_with("..")) {
+    synopsis.pop_back();
+  }
   std::string rest;
   for (; i < lines.size(); ++i) {
     if (rest.empty() && trim(lines[i]).empty()) {

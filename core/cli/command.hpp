@@ -72,8 +72,9 @@ struct Command {
 // name it is a prefix of, else the nearest within two edits; "" if none.
 std::string suggest_subcommand(const Command& cmd, const std::string& word);
 
-// Splits a command description into its synopsis (first line) and the
-// long description (the paragraphs after the first blank line).
+// Splits a command description into its synopsis (the first paragraph as
+// one line, without a closing period) and the long description (the
+// paragraphs after the first blank line).
 void split_description(const std::string& text, std::string& synopsis, std::string& description);
 
 // Parses footer text of the form

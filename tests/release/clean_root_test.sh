@@ -63,9 +63,23 @@ if [ -n "$dev" ]; then
   exit 1
 fi
 
+# One run at a time per root: runs share its /proc mount.
+exec 8>"$cache/roots/.run-$key.lock"
+flock 8
+
 # A fresh directory inside the root per run, removed afterwards.
 work=$(mktemp -d "$chroot_dir/tmp/release.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# /proc as on any running system (the binary finds its module through /proc/self/exe).
+proc_mounted=0
+cleanup() {
+  [ $proc_mounted = 0 ] || umount "$chroot_dir/proc" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if ! mountpoint -q "$chroot_dir/proc"; then
+  mount -t proc proc "$chroot_dir/proc" && proc_mounted=1 ||
+    { echo "clean-root: cannot mount /proc in the minimal root" >&2; exit 1; }
+fi
 tar -xzf "$archive" -C "$work"
 inner=/tmp/$(basename "$work")
 status=0
@@ -93,4 +107,11 @@ if [ -f "$work/grpcmesh-grpc.so" ]; then
     echo "clean-root: grpcmesh-grpc.so misses libraries in the minimal root: $missing" >&2
     exit 1
   fi
+  # grpcurl loads the module: a refused dial proves it ran.
+  dial=$(chroot "$chroot_dir" /usr/bin/env -i PATH=/usr/bin:/bin \
+    "$inner/kubectl-grpcmesh" grpcurl -plaintext -max-time 2 127.0.0.1:1 list 2>&1 || true)
+  case $dial in
+    *"failed to dial"*) ;;
+    *) echo "clean-root: grpcurl did not run its module in the minimal root: $dial" >&2; exit 1 ;;
+  esac
 fi

@@ -13,6 +13,8 @@ TEST_CASE("command: the first paragraph is the synopsis, the rest the descriptio
                     description);
   CHECK(synopsis == "Expose a gRPC Service through the gateway");
   CHECK(description == "Writes a Gateway.\n\nThen a route.");
+  split_description("Route a host's gRPC services.\n\nMore.", synopsis, description);
+  CHECK(synopsis == "Route a host's gRPC services");
   split_description("One line only", synopsis, description);
   CHECK(synopsis == "One line only");
   CHECK(description.empty());

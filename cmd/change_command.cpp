@@ -1,0 +1,38 @@
+#include "cmd/change_command.hpp"
+
+#include "core/kube/environment.hpp"
+#include "core/kube/rest_config.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::cmd {
+
+std::unique_ptr<kube::Client> make_client(Context& ctx) {
+  return std::make_unique<kube::Client>(kube::load_rest_config(ctx.kube, kube::Environment::from_process()),
+                                        ctx.streams.err);
+}
+
+std::string target_namespace(Context& ctx) {
+  if (!ctx.kube.namespace_name.empty()) {
+    return ctx.kube.namespace_name;
+  }
+  try {
+    return kube::load_rest_config(ctx.kube, kube::Environment::from_process()).namespace_name;
+  } catch (const Error&) {
+    return "default";
+  }
+}
+
+int run_change_command(Context& ctx, const ChangeCommand& command) {
+  std::unique_ptr<kube::Client> client;
+  if (command.apply.dry_run != kube::DryRun::Client) {
+    client = make_client(ctx);
+  }
+  const mesh::ChangeSet changes = command.plan(client.get());
+  mesh::execute(client.get(), changes, command.apply, command.print, ctx.streams);
+  if (command.after) {
+    command.after(client.get(), ctx.streams);
+  }
+  return kExitOk;
+}
+
+}  // namespace grpcmesh::cmd

@@ -1,0 +1,107 @@
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cmd/app.hpp"
+#include "cmd/apply_flags.hpp"
+#include "cmd/change_command.hpp"
+#include "core/manifest/names.hpp"
+#include "core/mesh/expose_command.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::cmd {
+namespace {
+
+constexpr const char* kShort = "Route a host's gRPC services to a Service through the gateway";
+constexpr const char* kLong =
+    "Route a host's gRPC services to a Service through the gateway.\n\n"
+    "Picks the Service's gRPC port (the only port, or --port) and makes it HTTP/2 for Istio: by default it\n"
+    "sets appProtocol: grpc with server-side apply (the port keeps its name, so references to it keep\n"
+    "working); --port-naming name renames the port to grpc-<name> instead. Then it writes the host's\n"
+    "VirtualService, bound to the host's Gateway: one http route per --grpc-service matching the prefix\n"
+    "/package.Service/, or a catch-all when none is given, to the Service's FQDN and port. Routes from\n"
+    "earlier runs for other Services are kept (specific prefixes first, the catch-all last), so Services in\n"
+    "several namespaces can share a host. A prefix already routed to another Service is an error unless\n"
+    "--force-conflicts. --remove takes the Service's routes and port setting away again.";
+constexpr const char* kExamples =
+    "Examples:\n"
+    "  # Route helloworld.Greeter on grpc.example.com to Service greeter in namespace apps\n"
+    "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --grpc-service helloworld.Greeter\n\n"
+    "  # Route everything else on the host to Service echo in namespace other (catch-all)\n"
+    "  kubectl grpcmesh expose echo -n other --host grpc.example.com --port 9000\n\n"
+    "  # Print the objects without a cluster\n"
+    "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --port 50051 \\\n"
+    "      --gateway-namespace istio-system --dry-run=client -o yaml\n\n"
+    "  # Stop routing to greeter\n"
+    "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --remove";
+
+struct ExposeFlags {
+  std::string service;
+  std::string host;
+  std::vector<std::string> grpc_services;
+  int port = 0;
+  std::string port_naming = "appProtocol";
+  std::string gateway;
+  std::string gateway_namespace;
+  std::string cluster_domain = "cluster.local";
+  bool remove = false;
+  ApplyFlags apply;
+};
+
+}  // namespace
+
+void register_expose(CLI::App& root, Context& ctx) {
+  auto flags = std::make_shared<ExposeFlags>();
+  auto* sub = root.add_subcommand("expose", kShort);
+  sub->description(kLong);
+  sub->footer(kExamples);
+  sub->add_option("SERVICE", flags->service, "The Service to route to (in the -n namespace)")->required();
+  sub->add_option("--host", flags->host, "The host name clients use")->required();
+  sub->add_option("--grpc-service", flags->grpc_services,
+                  "Fully qualified gRPC service to route (repeatable); none routes everything");
+  sub->add_option("--port", flags->port, "The Service port that serves gRPC (needed when it has several)")
+      ->check(CLI::Range(1, 65535));
+  sub->add_option("--port-naming", flags->port_naming,
+                  "How to make the port HTTP/2: appProtocol (set appProtocol: grpc) or name (rename to grpc-*)")
+      ->check(CLI::IsMember({"appProtocol", "name"}))
+      ->capture_default_str();
+  sub->add_option("--gateway", flags->gateway, "Bind to this Gateway (NAMESPACE/NAME) instead of those serving the host");
+  sub->add_option("--gateway-namespace", flags->gateway_namespace,
+                  "Namespace of the host's Gateway (needed with --dry-run=client)");
+  sub->add_option("--cluster-domain", flags->cluster_domain, "The cluster's DNS domain")->capture_default_str();
+  sub->add_flag("--remove", flags->remove, "Remove this Service's routes and port setting");
+  bind_apply_flags(*sub, flags->apply);
+  sub->callback([&ctx, flags] {
+    const ExposeFlags& f = *flags;
+    manifest::validate_host(f.host);
+    auto o = std::make_shared<mesh::ExposeOptions>();
+    o->service = f.service;
+    o->host = f.host;
+    for (const auto& s : f.grpc_services) {
+      manifest::validate_grpc_service(s);
+      o->grpc_services.push_back(s);
+    }
+    if (f.port != 0) {
+      o->port = f.port;
+    }
+    o->port_naming = f.port_naming == "name" ? mesh::PortNaming::Name : mesh::PortNaming::AppProtocol;
+    if (!f.gateway.empty() && f.gateway.find('/') == std::string::npos) {
+      throw UsageError(fmt::format("--gateway {} needs the namespace: NAMESPACE/NAME", f.gateway));
+    }
+    o->gateway = f.gateway;
+    o->gateway_namespace = f.gateway_namespace;
+    o->cluster_domain = f.cluster_domain;
+    o->remove = f.remove;
+    ChangeCommand command;
+    command.apply = f.apply.to_options();
+    command.print = f.apply.print.to_options();
+    o->force = command.apply.force_conflicts;
+    command.plan = [&ctx, o](kube::Client* client) {
+      o->namespace_name = target_namespace(ctx);
+      return mesh::plan_expose(*o, client ? mesh::read_expose_facts(*client, *o) : mesh::expose_facts_from_flags(*o));
+    };
+    ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
+  });
+}
+
+}  // namespace grpcmesh::cmd

@@ -1,0 +1,127 @@
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "cmd/app.hpp"
+#include "cmd/apply_flags.hpp"
+#include "cmd/change_command.hpp"
+#include "core/manifest/names.hpp"
+#include "core/mesh/init_command.hpp"
+#include "core/tls/certificate.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::cmd {
+namespace {
+
+constexpr const char* kShort = "Create the Istio Gateway that serves gRPC for a host";
+constexpr const char* kLong =
+    "Create the Istio Gateway that serves gRPC for a host.\n\n"
+    "Finds the ingress gateway pods from --selector, their namespace and the Service in front of them, and\n"
+    "creates (with server-side apply) a Gateway named after the host in that namespace: an HTTPS server\n"
+    "(tls SIMPLE, or MUTUAL with --client-ca) whose credentialName is a Secret in the gateway pods'\n"
+    "namespace, and/or a plaintext h2c server (protocol HTTP2) with --plaintext. The chosen ports must be\n"
+    "exposed by the gateway Service (as port or targetPort). Re-running keeps the server kind not asked for;\n"
+    "several hosts share one gateway workload, each with its own Gateway. --remove deletes what init created.";
+constexpr const char* kExamples =
+    "Examples:\n"
+    "  # Serve gRPC over TLS for grpc.example.com (then run `tls` and `expose`)\n"
+    "  kubectl grpcmesh init --host grpc.example.com\n\n"
+    "  # Add a plaintext h2c server on port 80 next to the HTTPS one\n"
+    "  kubectl grpcmesh init --host grpc.example.com --plaintext\n\n"
+    "  # Require client certificates issued by ca.crt\n"
+    "  kubectl grpcmesh init --host grpc.example.com --client-ca ca.crt\n\n"
+    "  # Print the Gateway without a cluster\n"
+    "  kubectl grpcmesh init --host grpc.example.com --gateway-namespace istio-system --dry-run=client -o yaml\n\n"
+    "  # Remove the Gateway again\n"
+    "  kubectl grpcmesh init --host grpc.example.com --remove";
+
+struct InitFlags {
+  std::string host;
+  std::string selector = "istio=ingressgateway";
+  std::string gateway_namespace;
+  bool https = false;
+  bool plaintext = false;
+  int https_port = 0;
+  int plaintext_port = 0;
+  std::string credential_name;
+  std::string client_ca;
+  bool remove = false;
+  ApplyFlags apply;
+};
+
+std::string read_file(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(fmt::format("cannot read {} {}: no such file or not readable", flag, path));
+  }
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+mesh::InitOptions to_options(const InitFlags& f) {
+  manifest::validate_host(f.host);
+  mesh::InitOptions o;
+  o.host = f.host;
+  o.selector = mesh::parse_selector(f.selector);
+  o.gateway_namespace = f.gateway_namespace;
+  o.https = f.https;
+  o.plaintext = f.plaintext;
+  if (f.https_port != 0) {
+    o.https_port = f.https_port;
+  }
+  if (f.plaintext_port != 0) {
+    o.plaintext_port = f.plaintext_port;
+  }
+  o.credential_name = f.credential_name;
+  o.remove = f.remove;
+  if (!f.client_ca.empty()) {
+    if (f.remove) {
+      throw UsageError("--client-ca cannot be combined with --remove");
+    }
+    o.client_ca_pem = read_file(f.client_ca, "--client-ca");
+    tls::inspect(o.client_ca_pem, f.client_ca);  // a clear error now rather than a gateway that cannot load it
+  }
+  return o;
+}
+
+}  // namespace
+
+void register_init(CLI::App& root, Context& ctx) {
+  auto flags = std::make_shared<InitFlags>();
+  auto* sub = root.add_subcommand("init", kShort);
+  sub->description(kLong);
+  sub->footer(kExamples);
+  sub->add_option("--host", flags->host, "The host name clients use (e.g. grpc.example.com)")->required();
+  sub->add_option("--selector", flags->selector, "Labels of the ingress gateway pods")->capture_default_str();
+  sub->add_option("--gateway-namespace", flags->gateway_namespace,
+                  "Namespace of the gateway pods (found from --selector unless --dry-run=client)");
+  sub->add_flag("--https", flags->https, "Serve HTTPS (the default unless --plaintext is given)");
+  sub->add_flag("--plaintext", flags->plaintext, "Serve plaintext h2c (protocol HTTP2)");
+  sub->add_option("--https-port", flags->https_port, "Gateway port for HTTPS (default: 443 or the Service's https port)")
+      ->check(CLI::Range(1, 65535));
+  sub->add_option("--plaintext-port", flags->plaintext_port,
+                  "Gateway port for h2c (default: 80 or the Service's http2 port)")
+      ->check(CLI::Range(1, 65535));
+  sub->add_option("--credential-name", flags->credential_name,
+                  "Secret holding the certificate (default: as bound, else HOST-with-dashes-tls)");
+  sub->add_option("--client-ca", flags->client_ca, "PEM CA for client certificates: tls mode MUTUAL");
+  sub->add_flag("--remove", flags->remove,
+                "Remove what init created (with --https or --plaintext: only that server)");
+  bind_apply_flags(*sub, flags->apply);
+  sub->callback([&ctx, flags] {
+    ChangeCommand command;
+    command.apply = flags->apply.to_options();
+    command.print = flags->apply.print.to_options();
+    auto options = std::make_shared<mesh::InitOptions>(to_options(*flags));
+    command.plan = [options](kube::Client* client) {
+      return mesh::plan_init(*options, client ? mesh::read_init_facts(*client, *options)
+                                              : mesh::init_facts_from_flags(*options));
+    };
+    ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
+  });
+}
+
+}  // namespace grpcmesh::cmd

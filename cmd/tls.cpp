@@ -1,0 +1,167 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "cmd/app.hpp"
+#include "cmd/apply_flags.hpp"
+#include "cmd/change_command.hpp"
+#include "core/manifest/names.hpp"
+#include "core/mesh/tls_command.hpp"
+#include "core/tls/self_signed.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::cmd {
+namespace {
+
+constexpr const char* kShort = "Install the TLS certificate for a host's HTTPS gateway server";
+constexpr const char* kLong =
+    "Install the TLS certificate for a host's HTTPS gateway server.\n\n"
+    "Validates the certificate before anything is written (the key matches, the chain is in order, a DNS\n"
+    "subjectAltName covers the host, it is inside its validity window, the key type is one the gateway\n"
+    "serves), then writes a kubernetes.io/tls Secret in the namespace of the gateway pods (where Istio looks\n"
+    "credentialName up) and binds it on the host's HTTPS server. --self-signed creates an ECDSA P-256 CA and\n"
+    "a certificate for the host; the CA certificate is written to --ca-out for clients, the CA key only with\n"
+    "--ca-key-out (mode 0600). Re-running with a new certificate rotates it. Key material is never printed:\n"
+    "-o yaml shows Secret data as REDACTED unless --show-secret-data is given.";
+constexpr const char* kExamples =
+    "Examples:\n"
+    "  # Use a certificate issued for grpc.example.com (leaf first, then intermediates)\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --cert tls.crt --key tls.key\n\n"
+    "  # Create a throwaway CA and certificate; clients trust ./grpc.example.com-ca.crt\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --self-signed\n\n"
+    "  # Add the CA for client certificates (tls mode MUTUAL)\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --cert tls.crt --key tls.key --ca clients-ca.crt\n\n"
+    "  # Remove the Secret again\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --remove";
+
+struct TlsFlags {
+  std::string host;
+  std::string cert;
+  std::string key;
+  std::string ca;
+  bool self_signed = false;
+  std::string ca_out;
+  std::string ca_key_out;
+  std::string secret_name;
+  std::string gateway_namespace;
+  bool show_secret_data = false;
+  bool remove = false;
+  ApplyFlags apply;
+};
+
+std::string read_file(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(fmt::format("cannot read {} {}: no such file or not readable", flag, path));
+  }
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file(const std::string& path, const std::string& content, mode_t mode, const std::string& flag) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    throw Error(fmt::format("cannot write {} {}: {}; pass another path with {}", flag, path, std::strerror(errno), flag));
+  }
+  ::fchmod(fd, mode);  // also when the file already existed with wider permissions
+  const ssize_t n = ::write(fd, content.data(), content.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(content.size())) {
+    throw Error(fmt::format("cannot write {} {}: short write", flag, path));
+  }
+}
+
+}  // namespace
+
+void register_tls(CLI::App& root, Context& ctx) {
+  auto flags = std::make_shared<TlsFlags>();
+  auto* sub = root.add_subcommand("tls", kShort);
+  sub->description(kLong);
+  sub->footer(kExamples);
+  sub->add_option("--host", flags->host, "The host name the certificate is for")->required();
+  sub->add_option("--cert", flags->cert, "PEM certificate file: the host's certificate first, then intermediates");
+  sub->add_option("--key", flags->key, "PEM private key file of the certificate (unencrypted)");
+  sub->add_option("--ca", flags->ca, "PEM CA bundle for client certificates (stored as ca.crt)");
+  sub->add_flag("--self-signed", flags->self_signed, "Create an ECDSA P-256 CA and a certificate for the host");
+  sub->add_option("--ca-out", flags->ca_out, "Where --self-signed writes the CA certificate (default ./HOST-ca.crt)");
+  sub->add_option("--ca-key-out", flags->ca_key_out, "Also write the self-signed CA's private key here (mode 0600)");
+  sub->add_option("--secret-name", flags->secret_name,
+                  "Secret name (default: the server's credentialName, else HOST-with-dashes-tls)");
+  sub->add_option("--gateway-namespace", flags->gateway_namespace,
+                  "Namespace of the gateway pods (found from the host's Gateway unless --dry-run=client)");
+  sub->add_flag("--show-secret-data", flags->show_secret_data, "Print Secret data with -o yaml|json (key material!)");
+  sub->add_flag("--remove", flags->remove, "Remove the Secret tls created");
+  bind_apply_flags(*sub, flags->apply);
+  sub->callback([&ctx, flags] {
+    const TlsFlags& f = *flags;
+    manifest::validate_host(f.host);
+    ChangeCommand command;
+    command.apply = f.apply.to_options();
+    command.print = f.apply.print.to_options();
+    command.print.show_secret_data = f.show_secret_data;
+    auto options = std::make_shared<mesh::TlsOptions>();
+    options->host = f.host;
+    options->secret_name = f.secret_name;
+    options->gateway_namespace = f.gateway_namespace;
+    options->remove = f.remove;
+    const bool given = !f.cert.empty() || !f.key.empty();
+    if (f.remove && (given || f.self_signed)) {
+      throw UsageError("--remove takes no certificate: drop --cert/--key/--self-signed");
+    }
+    if (!f.remove && f.self_signed == given) {
+      throw UsageError("pass either --cert FILE --key FILE or --self-signed");
+    }
+    if (given && (f.cert.empty() || f.key.empty())) {
+      throw UsageError("--cert and --key go together: pass both files");
+    }
+    if (!f.self_signed && (!f.ca_out.empty() || !f.ca_key_out.empty())) {
+      throw UsageError("--ca-out and --ca-key-out only apply to --self-signed");
+    }
+    std::shared_ptr<tls::SelfSigned> generated;
+    if (given) {
+      options->bundle = tls::Bundle{read_file(f.cert, "--cert"), read_file(f.key, "--key"),
+                                    f.ca.empty() ? "" : read_file(f.ca, "--ca"), f.cert, f.key, f.ca};
+    } else if (f.self_signed) {
+      generated = std::make_shared<tls::SelfSigned>(tls::make_self_signed(f.host, options->now));
+      options->bundle = tls::Bundle{generated->cert_pem, generated->key_pem,
+                                    f.ca.empty() ? "" : read_file(f.ca, "--ca"), "generated certificate",
+                                    "generated key", f.ca};
+    }
+    // Validate now: a bad certificate is reported before any cluster access.
+    if (!f.remove) {
+      tls::validate(options->bundle, f.host, options->now);
+    }
+    const std::string ca_out = f.ca_out.empty() ? "./" + f.host + "-ca.crt" : f.ca_out;
+    const std::string ca_key_out = f.ca_key_out;
+    const bool dry_run = command.apply.dry_run != kube::DryRun::None;
+    command.plan = [options, generated, ca_out, ca_key_out, dry_run](kube::Client* client) {
+      mesh::ChangeSet cs = mesh::plan_tls(*options, client ? mesh::read_tls_facts(*client, *options)
+                                                           : mesh::tls_facts_from_flags(*options));
+      if (generated && !dry_run) {
+        // Written before the Secret: a CA that cannot be saved stops the command
+        // before the cluster serves a certificate nobody can verify.
+        write_file(ca_out, generated->ca_cert_pem, 0644, "--ca-out");
+        cs.notes.push_back("Clients trust the CA in " + ca_out + " (e.g. grpcurl -cacert " + ca_out + ")");
+        if (!ca_key_out.empty()) {
+          write_file(ca_key_out, generated->ca_key_pem, 0600, "--ca-key-out");
+          cs.notes.push_back("The CA private key is in " + ca_key_out + " (mode 0600); keep it safe");
+        }
+      } else if (generated) {
+        cs.notes.push_back("Dry run: the CA certificate was not written");
+      }
+      return cs;
+    };
+    ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
+  });
+}
+
+}  // namespace grpcmesh::cmd

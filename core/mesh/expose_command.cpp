@@ -1,0 +1,199 @@
+#include "core/mesh/expose_command.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/manifest/names.hpp"
+#include "core/manifest/service_port.hpp"
+#include "core/manifest/virtual_service.hpp"
+#include "core/mesh/host_config.hpp"
+#include "core/mesh/protocol.hpp"
+#include "core/mesh/routes.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::mesh {
+namespace {
+
+bool is_ours(const nlohmann::json& object) {
+  return object.value("/metadata/labels/app.kubernetes.io~1managed-by"_json_pointer, std::string()) ==
+         manifest::kManagedByValue;
+}
+
+struct Port {
+  std::string name;
+  int port = 0;
+  std::string protocol = "TCP";
+  std::string app_protocol;
+};
+
+std::vector<Port> ports_of(const nlohmann::json& service) {
+  std::vector<Port> out;
+  for (const auto& p : service.value("/spec/ports"_json_pointer, nlohmann::json::array())) {
+    out.push_back(Port{p.value("name", ""), p.value("port", 0), p.value("protocol", "TCP"), p.value("appProtocol", "")});
+  }
+  return out;
+}
+
+std::string list_ports(const std::vector<Port>& ports) {
+  std::string out;
+  for (const auto& p : ports) {
+    out += fmt::format("{}{}{}", out.empty() ? "" : ", ", p.name.empty() ? "" : p.name + " ", p.port);
+  }
+  return out;
+}
+
+Port pick_port(const ExposeOptions& o, const ExposeFacts& f) {
+  const std::string ref = o.namespace_name + "/" + o.service;
+  if (!f.service) {
+    if (!o.port) {
+      throw UsageError("--dry-run=client cannot read the Service's ports; pass --port");
+    }
+    return Port{"", *o.port, "TCP", ""};
+  }
+  const std::vector<Port> ports = ports_of(*f.service);
+  if (o.port) {
+    for (const auto& p : ports) {
+      if (p.port == *o.port) {
+        return p;
+      }
+    }
+    throw Error(fmt::format("Service {} has no port {} (ports: {}); pass one of them with --port", ref, *o.port,
+                            list_ports(ports)));
+  }
+  if (ports.size() == 1) {
+    return ports.front();
+  }
+  if (ports.empty()) {
+    throw Error(fmt::format("Service {} has no ports; add the gRPC port to it first", ref));
+  }
+  throw Error(fmt::format("Service {} has several ports ({}); pick the gRPC one with --port", ref, list_ports(ports)));
+}
+
+// The Service change that makes the gateway speak HTTP/2 to the port, if any.
+std::optional<nlohmann::json> port_change(const ExposeOptions& o, const ExposeFacts& f, const Port& p,
+                                          ChangeSet& cs) {
+  const std::string ref = o.namespace_name + "/" + o.service;
+  if (o.port_naming == PortNaming::Name) {
+    if (!p.app_protocol.empty() && !speaks_http2("", p.app_protocol)) {
+      throw Error(fmt::format("port {} of Service {} has appProtocol \"{}\", which Istio reads before the port name, "
+                              "so renaming cannot help; use --port-naming appProtocol", p.port, ref, p.app_protocol));
+    }
+    if (f.service && speaks_http2(p.name, p.app_protocol)) {
+      cs.notes.push_back(fmt::format("Port {} of Service {} is already HTTP/2 for Istio ({})", p.port, ref,
+                                     p.app_protocol.empty() ? "name " + p.name : "appProtocol " + p.app_protocol));
+      return std::nullopt;
+    }
+    const std::string name = p.name.empty() ? "grpc" : "grpc-" + p.name;
+    if (f.service) {
+      cs.warnings.push_back(fmt::format("renaming port {} of Service {} from \"{}\" to \"{}\": update whatever refers "
+                                        "to the old name (targetPort of other Services, Ingress backends, network "
+                                        "policies, monitors)", p.port, ref, p.name, name));
+    }
+    return manifest::service_port({o.service, o.namespace_name, p.port, p.protocol, "", name});
+  }
+  if (f.service && p.app_protocol != "grpc" && speaks_http2(p.name, p.app_protocol)) {
+    cs.notes.push_back(fmt::format("Port {} of Service {} is already HTTP/2 for Istio ({})", p.port, ref,
+                                   p.app_protocol.empty() ? "name " + p.name : "appProtocol " + p.app_protocol));
+    return std::nullopt;
+  }
+  return manifest::service_port({o.service, o.namespace_name, p.port, p.protocol, "grpc", ""});
+}
+
+std::vector<std::string> wanted_prefixes(const ExposeOptions& o) {
+  std::vector<std::string> out;
+  for (const auto& s : o.grpc_services) {
+    out.push_back(manifest::grpc_service_prefix(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+ExposeFacts expose_facts_from_flags(const ExposeOptions& o) {
+  ExposeFacts f;
+  if (!o.gateway.empty()) {
+    f.gateways = {o.gateway};
+    f.virtual_service_namespace = o.gateway.substr(0, o.gateway.find('/'));
+  } else if (!o.gateway_namespace.empty()) {
+    f.gateways = {o.gateway_namespace + "/" + manifest::host_object_name(o.host)};
+    f.virtual_service_namespace = o.gateway_namespace;
+  } else {
+    throw UsageError("--dry-run=client cannot look up the host's Gateway; pass --gateway-namespace (e.g. "
+                     "istio-system) or --gateway NAMESPACE/NAME");
+  }
+  return f;
+}
+
+ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
+  ChangeSet cs;
+  const std::string vs_name = manifest::host_object_name(o.host);
+  const std::string vs_ref = f.virtual_service_namespace + "/" + vs_name;
+  if (f.virtual_service && !is_ours(*f.virtual_service)) {
+    throw Error(fmt::format("VirtualService {} already exists and was not created by kubectl-grpcmesh; rename or "
+                            "delete it, since expose owns that VirtualService's whole http list", vs_ref));
+  }
+  const std::vector<GrpcRoute> current = f.virtual_service ? routes_of(*f.virtual_service) : std::vector<GrpcRoute>{};
+  manifest::VirtualServiceOptions vs{vs_name, f.virtual_service_namespace, f.api_version, o.host, f.gateways, {},
+                                     o.cluster_domain};
+
+  if (o.remove) {
+    vs.routes = remove_routes(current, o.service, o.namespace_name);
+    if (f.service) {
+      cs.changes.push_back({Change::Kind::Release, *f.service});
+    }
+    if (f.virtual_service && vs.routes.empty()) {
+      cs.changes.push_back({Change::Kind::Release, *f.virtual_service});
+    } else if (f.virtual_service && vs.routes.size() != current.size()) {
+      cs.changes.push_back({Change::Kind::Apply, manifest::virtual_service(vs)});
+    }
+    cs.notes.push_back(fmt::format("{} no longer routes to Service {}/{}", o.host, o.namespace_name, o.service));
+  } else {
+    const Port port = pick_port(o, f);
+    if (auto change = port_change(o, f, port, cs)) {
+      cs.changes.push_back({Change::Kind::Apply, *change});
+    }
+    vs.routes = merge_routes(current, o.service, o.namespace_name, port.port, wanted_prefixes(o), o.force, o.host);
+    cs.changes.push_back({Change::Kind::Apply, manifest::virtual_service(vs)});
+
+    for (const RouteRow& row : route_table(f.other_virtual_services)) {
+      const bool overlaps = std::any_of(vs.routes.begin(), vs.routes.end(), [&](const GrpcRoute& mine) {
+        return mine.service == o.service && mine.namespace_name == o.namespace_name &&
+               (row.match == (mine.prefix.empty() ? "*" : mine.prefix) || row.match == "*");
+      });
+      {
+        if (overlaps) {
+          cs.warnings.push_back(fmt::format("VirtualService {} also routes {} for {}; Istio merges VirtualServices "
+                                            "of one host in no guaranteed order, so requests may go to {} instead",
+                                            row.virtual_service, row.match == "*" ? "everything" : row.match, o.host,
+                                            row.destination));
+        }
+      }
+    }
+    if (f.ready_endpoints && *f.ready_endpoints == 0) {
+      cs.warnings.push_back(fmt::format("Service {}/{} has no ready endpoints: calls through the gateway fail with "
+                                        "UNAVAILABLE until its pods are ready", o.namespace_name, o.service));
+    }
+    std::string what = o.grpc_services.empty() ? "every gRPC call" : "";
+    for (const auto& s : o.grpc_services) {
+      what += (what.empty() ? "" : ", ") + s;
+    }
+    cs.notes.push_back(fmt::format("{} routes {} to {}:{} through {}", o.host, what,
+                                   manifest::service_fqdn(o.service, o.namespace_name, o.cluster_domain), port.port,
+                                   fmt::join(f.gateways, ", ")));
+  }
+
+  // The host's route table as it will be.
+  std::vector<nlohmann::json> all;
+  if (!vs.routes.empty()) {
+    all.push_back(manifest::virtual_service(vs));
+  }
+  all.insert(all.end(), f.other_virtual_services.begin(), f.other_virtual_services.end());
+  cs.notes.push_back(fmt::format("Routes for {}:\n{}", o.host, format_route_table(route_table(all))));
+  if (cs.notes.back().back() == '\n') {
+    cs.notes.back().pop_back();
+  }
+  return cs;
+}
+
+}  // namespace grpcmesh::mesh

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/kube/client.hpp"
+#include "core/mesh/change_set.hpp"
+
+namespace grpcmesh::mesh {
+
+enum class PortNaming { AppProtocol, Name };
+
+// `expose`: route a host's gRPC services to a Service port over HTTP/2.
+struct ExposeOptions {
+  std::string service;
+  std::string namespace_name;
+  std::string host;
+  std::vector<std::string> grpc_services;  // validated names; empty = catch-all
+  std::optional<int> port;
+  PortNaming port_naming = PortNaming::AppProtocol;
+  std::string gateway;            // --gateway NAMESPACE/NAME; "" = the Gateways serving the host
+  std::string gateway_namespace;  // --dry-run=client: where the host's Gateway is
+  std::string cluster_domain = "cluster.local";
+  bool force = false;  // --force-conflicts: also take over prefixes routed to other Services
+  bool remove = false;
+};
+
+struct ExposeFacts {
+  std::string api_version = "networking.istio.io/v1";
+  std::optional<nlohmann::json> service;       // unknown with --dry-run=client
+  std::vector<std::string> gateways;           // "namespace/name" the VirtualService binds to
+  std::string virtual_service_namespace;
+  std::optional<nlohmann::json> virtual_service;     // ours for the host, as it is now
+  std::vector<nlohmann::json> other_virtual_services;  // others for the host (route table, overlaps)
+  std::optional<int> ready_endpoints;                // unknown when not readable
+};
+
+ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& options);
+ExposeFacts expose_facts_from_flags(const ExposeOptions& options);
+
+ChangeSet plan_expose(const ExposeOptions& options, const ExposeFacts& facts);
+
+}  // namespace grpcmesh::mesh

@@ -1,0 +1,84 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/kube/resource.hpp"
+#include "core/manifest/names.hpp"
+#include "core/mesh/cluster_read.hpp"
+#include "core/mesh/expose_command.hpp"
+#include "core/mesh/host_config.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::mesh {
+namespace {
+
+std::optional<int> ready_endpoints(kube::Client& client, const std::string& ns, const std::string& service) {
+  const kube::ApiResource resource = client.resolve(kube::kinds::kEndpointSlice);
+  kube::ListResult r = client.list(resource, kube::ListOptions{ns, "kubernetes.io/service-name=" + service, "", 500});
+  if (r.forbidden) {
+    return std::nullopt;
+  }
+  int ready = 0;
+  for (const auto& slice : r.items) {
+    for (const auto& e : slice.value("endpoints", nlohmann::json::array())) {
+      // conditions.ready unset means ready
+      if (e.value("/conditions/ready"_json_pointer, true)) {
+        ready += static_cast<int>(e.value("addresses", nlohmann::json::array()).size());
+      }
+    }
+  }
+  return ready;
+}
+
+}  // namespace
+
+ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& o) {
+  ExposeFacts f;
+  f.api_version = istio_api_version(client);
+  f.service = get_object(client, kube::kinds::kService, o.namespace_name, o.service);
+  if (!f.service) {
+    throw Error(fmt::format("Service {}/{} not found; check the name and the namespace (-n {})", o.namespace_name,
+                            o.service, o.namespace_name));
+  }
+  if (!o.gateway.empty()) {
+    const size_t slash = o.gateway.find('/');
+    const std::string ns = o.gateway.substr(0, slash);
+    const std::string name = o.gateway.substr(slash + 1);
+    if (!get_object(client, kube::kinds::kIstioGateway, ns, name)) {
+      throw Error(fmt::format("Gateway {} not found; create it with kubectl grpcmesh init --host {}", o.gateway,
+                              o.host));
+    }
+    f.gateways = {o.gateway};
+    f.virtual_service_namespace = ns;
+  } else {
+    const auto gateways = list_or_throw(client, kube::kinds::kIstioGateway, o.gateway_namespace, "",
+                                        "pass --gateway NAMESPACE/NAME");
+    std::string ours_ns;
+    for (const ServerRef& s : servers_for_host(gateways, o.host)) {
+      if (std::find(f.gateways.begin(), f.gateways.end(), s.ref()) == f.gateways.end()) {
+        f.gateways.push_back(s.ref());
+      }
+      if (s.managed_by_us && ours_ns.empty()) {
+        ours_ns = s.gateway_namespace;
+      }
+    }
+    if (f.gateways.empty()) {
+      throw Error(fmt::format("no Gateway serves {}; create one first: kubectl grpcmesh init --host {}", o.host,
+                              o.host));
+    }
+    std::sort(f.gateways.begin(), f.gateways.end());
+    f.virtual_service_namespace = ours_ns.empty() ? f.gateways.front().substr(0, f.gateways.front().find('/')) : ours_ns;
+  }
+  const std::string vs_name = manifest::host_object_name(o.host);
+  f.virtual_service = get_object(client, kube::kinds::kVirtualService, f.virtual_service_namespace, vs_name);
+  for (const auto& vs : virtual_services_for_host(list_or_empty(client, kube::kinds::kVirtualService, ""), o.host)) {
+    if (!(vs.value("/metadata/namespace"_json_pointer, std::string()) == f.virtual_service_namespace &&
+          vs.value("/metadata/name"_json_pointer, std::string()) == vs_name)) {
+      f.other_virtual_services.push_back(vs);
+    }
+  }
+  f.ready_endpoints = ready_endpoints(client, o.namespace_name, o.service);
+  return f;
+}
+
+}  // namespace grpcmesh::mesh

@@ -1,0 +1,42 @@
+#include <fmt/format.h>
+
+#include "core/kube/resource.hpp"
+#include "core/manifest/names.hpp"
+#include "core/mesh/cluster_read.hpp"
+#include "core/mesh/tls_command.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::mesh {
+
+TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& o) {
+  istio_api_version(client);  // a clear error when Istio is not installed
+  const auto gateways = list_or_throw(client, kube::kinds::kIstioGateway, o.gateway_namespace, "",
+                                      "pass --gateway-namespace to look in one namespace only");
+  TlsFacts f;
+  for (const ServerRef& s : servers_for_host(gateways, o.host)) {
+    if (s.protocol != "HTTPS") {
+      continue;
+    }
+    // our own Gateway for the host first, then the first other one
+    if (!f.server || (s.managed_by_us && !f.server->managed_by_us)) {
+      f.server = s;
+    }
+  }
+  if (!f.server) {
+    throw Error(fmt::format("no Gateway has an HTTPS server for {}; create one first: kubectl grpcmesh init --host {}",
+                            o.host, o.host));
+  }
+  for (const auto& g : gateways) {
+    if (g.value("/metadata/namespace"_json_pointer, std::string()) == f.server->gateway_namespace &&
+        g.value("/metadata/name"_json_pointer, std::string()) == f.server->gateway_name) {
+      f.gateway = g;
+    }
+  }
+  // credentialName is looked up in the namespace of the gateway pods, not of
+  // the Gateway resource.
+  f.workload_namespace = read_gateway_workload(client, f.server->selector, o.gateway_namespace).namespace_name;
+  f.secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, tls_secret_name(o, f));
+  return f;
+}
+
+}  // namespace grpcmesh::mesh

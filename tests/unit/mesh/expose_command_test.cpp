@@ -1,0 +1,177 @@
+#include "core/mesh/expose_command.hpp"
+
+#include <doctest/doctest.h>
+
+#include "core/mesh/routes.hpp"
+#include "core/util/yaml.hpp"
+#include "tests/unit/mesh/fixtures.hpp"
+
+using namespace grpcmesh::mesh;
+using grpcmesh::testing::check_golden;
+using grpcmesh::testing::error_of;
+using nlohmann::json;
+
+namespace {
+
+json service(const std::string& name, const std::string& ns, const std::string& ports_yaml) {
+  return grpcmesh::yaml::parse("apiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: " + ns +
+                               "}\nspec:\n  ports: " + ports_yaml + "\n");
+}
+
+ExposeOptions options(const std::string& svc = "greeter", const std::string& ns = "apps") {
+  ExposeOptions o;
+  o.service = svc;
+  o.namespace_name = ns;
+  o.host = "grpc.example.com";
+  return o;
+}
+
+ExposeFacts facts(json svc) {
+  ExposeFacts f;
+  f.service = std::move(svc);
+  f.gateways = {"istio-system/grpc-example-com"};
+  f.virtual_service_namespace = "istio-system";
+  f.ready_endpoints = 1;
+  return f;
+}
+
+std::string dumped(const ChangeSet& cs) { return grpcmesh::yaml::dump_all(planned_objects(cs)); }
+
+}  // namespace
+
+TEST_CASE("expose: one port, a gRPC service prefix, appProtocol grpc on the port") {
+  ExposeOptions o = options();
+  o.grpc_services = {"helloworld.Greeter"};
+  ChangeSet cs = plan_expose(o, facts(service("greeter", "apps", "[{name: api, port: 50051}]")));
+  check_golden("mesh/expose-greeter.yaml", dumped(cs));
+  CHECK(cs.notes.at(0) ==
+        "grpc.example.com routes helloworld.Greeter to greeter.apps.svc.cluster.local:50051 through "
+        "istio-system/grpc-example-com");
+  CHECK(cs.notes.at(1) ==
+        "Routes for grpc.example.com:\n"
+        "MATCH                  DESTINATION                            VIRTUALSERVICE\n"
+        "/helloworld.Greeter/   greeter.apps.svc.cluster.local:50051   istio-system/grpc-example-com");
+}
+
+TEST_CASE("expose: a second Service in another namespace keeps the first one's routes, catch-all last") {
+  ExposeOptions first = options();
+  first.grpc_services = {"helloworld.Greeter"};
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.virtual_service = plan_expose(first, f).changes.back().object;
+
+  ExposeOptions second = options("echo", "other");
+  second.port = 9000;
+  ExposeFacts f2 = facts(service("echo", "other", "[{name: metrics, port: 9090}, {name: grpc-echo, port: 9000}]"));
+  f2.virtual_service = f.virtual_service;
+  ChangeSet cs = plan_expose(second, f2);
+  check_golden("mesh/expose-second-service.yaml", dumped(cs));
+  // the port is HTTP/2 by name already: the Service is not touched
+  REQUIRE(cs.changes.size() == 1);
+  CHECK(cs.notes.at(0) == "Port 9000 of Service other/echo is already HTTP/2 for Istio (name grpc-echo)");
+}
+
+TEST_CASE("expose: port selection errors list the ports") {
+  ExposeFacts f = facts(service("echo", "other", "[{name: metrics, port: 9090}, {port: 9000}]"));
+  CHECK(error_of([&] { plan_expose(options("echo", "other"), f); }) ==
+        "Service other/echo has several ports (metrics 9090, 9000); pick the gRPC one with --port");
+  ExposeOptions o = options("echo", "other");
+  o.port = 1234;
+  CHECK(error_of([&] { plan_expose(o, f); }) ==
+        "Service other/echo has no port 1234 (ports: metrics 9090, 9000); pass one of them with --port");
+}
+
+TEST_CASE("expose: appProtocol set to a non-HTTP/2 value is overridden (the server reports a conflict)") {
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: grpc, port: 50051, appProtocol: http}]"));
+  ChangeSet cs = plan_expose(options(), f);
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(cs.changes[0].object["spec"]["ports"][0] == json{{"port", 50051}, {"protocol", "TCP"}, {"appProtocol", "grpc"}});
+  // kubernetes.io/h2c already means HTTP2: left alone
+  f = facts(service("greeter", "apps", "[{name: api, port: 50051, appProtocol: kubernetes.io/h2c}]"));
+  CHECK(plan_expose(options(), f).changes.size() == 1);
+  // kubernetes.io/grpc is not recognised by Istio: set appProtocol grpc
+  f = facts(service("greeter", "apps", "[{name: api, port: 50051, appProtocol: kubernetes.io/grpc}]"));
+  CHECK(plan_expose(options(), f).changes.size() == 2);
+}
+
+TEST_CASE("expose: --port-naming name renames the port and warns") {
+  ExposeOptions o = options();
+  o.port_naming = PortNaming::Name;
+  ChangeSet cs = plan_expose(o, facts(service("greeter", "apps", "[{name: api, port: 50051}]")));
+  CHECK(cs.changes.at(0).object["spec"]["ports"][0] == json{{"port", 50051}, {"protocol", "TCP"}, {"name", "grpc-api"}});
+  CHECK(cs.warnings.at(0).rfind("renaming port 50051 of Service apps/greeter from \"api\" to \"grpc-api\"", 0) == 0);
+  CHECK(error_of([&] { plan_expose(o, facts(service("greeter", "apps", "[{name: api, port: 1, appProtocol: http}]"))); })
+            .find("renaming cannot help") != std::string::npos);
+}
+
+TEST_CASE("expose: a prefix routed to another Service is a conflict unless --force-conflicts") {
+  ExposeOptions first = options();
+  first.grpc_services = {"helloworld.Greeter"};
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.virtual_service = plan_expose(first, f).changes.back().object;
+  ExposeOptions second = options("greeter-v2", "apps");
+  second.grpc_services = {"helloworld.Greeter"};
+  ExposeFacts f2 = facts(service("greeter-v2", "apps", "[{port: 50051}]"));
+  f2.virtual_service = f.virtual_service;
+  CHECK(error_of([&] { plan_expose(second, f2); }).rfind("prefix /helloworld.Greeter/ on grpc.example.com already "
+                                                         "routes to greeter.apps:50051",
+                                                         0) == 0);
+  second.force = true;
+  CHECK(routes_of(plan_expose(second, f2).changes.back().object) ==
+        std::vector<GrpcRoute>{{"/helloworld.Greeter/", "greeter-v2", "apps", 50051}});
+}
+
+TEST_CASE("expose: --remove keeps other Services' routes and deletes the VirtualService with the last one") {
+  ExposeOptions a = options();
+  a.grpc_services = {"helloworld.Greeter"};
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.virtual_service = plan_expose(a, f).changes.back().object;
+  ExposeOptions b = options("echo", "other");
+  ExposeFacts fb = facts(service("echo", "other", "[{name: grpc, port: 9000}]"));
+  fb.virtual_service = f.virtual_service;
+  f.virtual_service = plan_expose(b, fb).changes.back().object;
+
+  a.remove = true;
+  ChangeSet cs = plan_expose(a, f);
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(cs.changes[0].kind == Change::Kind::Release);  // the Service's appProtocol
+  CHECK(routes_of(cs.changes[1].object) == std::vector<GrpcRoute>{{"", "echo", "other", 9000}});
+
+  f.virtual_service = cs.changes[1].object;
+  b.remove = true;
+  cs = plan_expose(b, f);
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(cs.changes[1].kind == Change::Kind::Release);
+  CHECK(cs.changes[1].object["kind"] == "VirtualService");
+}
+
+TEST_CASE("expose: warnings for no ready endpoints and for other VirtualServices on the host") {
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.ready_endpoints = 0;
+  f.other_virtual_services.push_back(grpcmesh::yaml::parse(
+      "metadata: {name: legacy, namespace: web}\nspec:\n  hosts: [grpc.example.com]\n  http: [{route: [{destination: "
+      "{host: old}}]}]\n"));
+  ChangeSet cs = plan_expose(options(), f);
+  REQUIRE(cs.warnings.size() == 2);
+  CHECK(cs.warnings[0].rfind("VirtualService web/legacy also routes everything for grpc.example.com", 0) == 0);
+  CHECK(cs.warnings[1] == "Service apps/greeter has no ready endpoints: calls through the gateway fail with "
+                          "UNAVAILABLE until its pods are ready");
+}
+
+TEST_CASE("expose: a VirtualService of the same name not made by us is left alone") {
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.virtual_service = json{{"metadata", {{"name", "grpc-example-com"}, {"namespace", "istio-system"}}}};
+  CHECK(error_of([&] { plan_expose(options(), f); })
+            .rfind("VirtualService istio-system/grpc-example-com already exists and was not created", 0) == 0);
+}
+
+TEST_CASE("expose: --dry-run=client needs --port and the Gateway's namespace") {
+  ExposeOptions o = options();
+  CHECK(error_of([&] { expose_facts_from_flags(o); }).find("pass --gateway-namespace") != std::string::npos);
+  o.gateway_namespace = "istio-system";
+  CHECK(error_of([&] { plan_expose(o, expose_facts_from_flags(o)); }) ==
+        "--dry-run=client cannot read the Service's ports; pass --port");
+  o.port = 50051;
+  o.grpc_services = {"helloworld.Greeter"};
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  CHECK(dumped(plan_expose(o, expose_facts_from_flags(o))) == dumped(plan_expose(o, f)));
+}

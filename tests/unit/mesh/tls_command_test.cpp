@@ -1,0 +1,130 @@
+#include "core/mesh/tls_command.hpp"
+
+#include <doctest/doctest.h>
+
+#include "core/manifest/gateway.hpp"
+#include "core/manifest/tls_secret.hpp"
+#include "core/tls/self_signed.hpp"
+#include "core/util/yaml.hpp"
+#include "tests/unit/mesh/fixtures.hpp"
+
+using namespace grpcmesh::mesh;
+using grpcmesh::testing::check_golden;
+using grpcmesh::testing::error_of;
+
+namespace {
+
+// 2027-01-01: inside the fixtures' validity window.
+const grpcmesh::tls::Clock::time_point kNow = grpcmesh::tls::Clock::from_time_t(1'798'761'600);
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(grpcmesh::testing::testdata_path("tls/" + name));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TlsOptions options(const std::string& crt = "grpc.example.com.crt", const std::string& key = "grpc.example.com.key") {
+  TlsOptions o;
+  o.host = "grpc.example.com";
+  o.bundle = {fixture(crt), fixture(key), "", crt, key, ""};
+  o.now = kNow;
+  return o;
+}
+
+nlohmann::json our_gateway(const std::string& credential) {
+  grpcmesh::manifest::GatewayOptions g;
+  g.name = "grpc-example-com";
+  g.namespace_name = "istio-system";
+  g.host = "grpc.example.com";
+  g.selector = {{"istio", "ingressgateway"}};
+  g.https = grpcmesh::manifest::HttpsServer{443, credential, false};
+  return grpcmesh::manifest::gateway(g);
+}
+
+TlsFacts live_facts(const std::string& credential = "grpc-example-com-tls") {
+  TlsFacts f;
+  f.workload_namespace = "istio-system";
+  f.gateway = our_gateway(credential);
+  f.server = servers_for_host({*f.gateway}, "grpc.example.com").at(0);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("tls: writes a kubernetes.io/tls Secret named by the server's credentialName in the workload namespace") {
+  ChangeSet cs = plan_tls(options(), live_facts());
+  check_golden("mesh/tls-secret.yaml", grpcmesh::yaml::dump_all(planned_objects(cs)));
+  CHECK(cs.warnings.empty());
+  REQUIRE(cs.notes.size() == 1);
+  CHECK(cs.notes[0].rfind("Secret istio-system/grpc-example-com-tls holds the certificate for grpc.example.com "
+                          "(ECDSA P-256, expires 2036-11-23",
+                          0) == 0);
+}
+
+TEST_CASE("tls: bad certificates stop the plan with one line") {
+  CHECK(error_of([] { plan_tls(options("other.crt", "other.key"), live_facts()); }) ==
+        "other.crt: the certificate is for api.example.com, not grpc.example.com; issue a certificate whose "
+        "subjectAltName covers grpc.example.com");
+  CHECK(error_of([] { plan_tls(options("grpc.example.com.crt", "other.key"), live_facts()); })
+            .rfind("other.key: the private key does not match the certificate in grpc.example.com.crt", 0) == 0);
+  TlsOptions expired = options();
+  expired.now = grpcmesh::tls::Clock::from_time_t(2'200'000'000);  // 2039
+  CHECK(error_of([&] { plan_tls(expired, live_facts()); }).find("expired on 2036-11-23") != std::string::npos);
+}
+
+TEST_CASE("tls: a different --secret-name rebinds our Gateway's HTTPS server, keeping the rest of its spec") {
+  TlsOptions o = options();
+  o.secret_name = "grpc-2027";
+  ChangeSet cs = plan_tls(o, live_facts());
+  REQUIRE(cs.changes.size() == 2);
+  nlohmann::json expected = our_gateway("grpc-2027");
+  CHECK(cs.changes[1].object == expected);
+  CHECK(cs.changes[0].object["metadata"]["name"] == "grpc-2027");
+}
+
+TEST_CASE("tls: a Gateway not made by us is never rewritten") {
+  TlsFacts f = live_facts("theirs");
+  f.gateway->erase("metadata");
+  (*f.gateway)["metadata"] = {{"name", "legacy"}, {"namespace", "web"}};
+  TlsOptions o = options();
+  o.secret_name = "mine";
+  CHECK(error_of([&] { plan_tls(o, f); }) ==
+        "the HTTPS server of Gateway istio-system/grpc-example-com uses credentialName \"theirs\", and that Gateway was "
+        "not created by kubectl-grpcmesh; pass --secret-name theirs to write that Secret instead");
+}
+
+TEST_CASE("tls: rotation reports old and new expiry and fingerprints") {
+  TlsFacts f = live_facts();
+  auto old = grpcmesh::tls::make_self_signed("grpc.example.com", kNow - std::chrono::hours(24 * 300));
+  f.secret = grpcmesh::manifest::tls_secret({"grpc-example-com-tls", "istio-system", old.cert_pem, old.key_pem, ""});
+  ChangeSet cs = plan_tls(options(), f);
+  const std::string old_fp = grpcmesh::tls::inspect(old.cert_pem, "old")[0].sha256_fingerprint;
+  REQUIRE(cs.notes.size() == 1);
+  const auto fresh = grpcmesh::tls::inspect(fixture("grpc.example.com.crt"), "x")[0];
+  CHECK(cs.notes[0] == "Rotated the certificate in Secret istio-system/grpc-example-com-tls: old expires " +
+                           grpcmesh::tls::format_time(kNow + std::chrono::hours(24 * 65)) + ", SHA-256 " + old_fp +
+                           "; new expires " + grpcmesh::tls::format_time(fresh.not_after) + ", SHA-256 " +
+                           fresh.sha256_fingerprint);
+}
+
+TEST_CASE("tls: --remove releases only a Secret we created") {
+  TlsOptions o = options();
+  o.remove = true;
+  TlsFacts f = live_facts();
+  CHECK(plan_tls(o, f).changes.empty());
+  f.secret = grpcmesh::manifest::tls_secret({"grpc-example-com-tls", "istio-system", "c", "k", ""});
+  ChangeSet cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 1);
+  CHECK(cs.changes[0].kind == Change::Kind::Release);
+  f.secret->at("metadata").erase("labels");
+  CHECK(error_of([&] { plan_tls(o, f); }).rfind("Secret istio-system/grpc-example-com-tls was not created by", 0) == 0);
+}
+
+TEST_CASE("tls: --dry-run=client needs --gateway-namespace") {
+  TlsOptions o = options();
+  CHECK(error_of([&] { tls_facts_from_flags(o); }).find("pass --gateway-namespace") != std::string::npos);
+  o.gateway_namespace = "istio-system";
+  ChangeSet cs = plan_tls(o, tls_facts_from_flags(o));
+  CHECK(planned_objects(cs) == planned_objects(plan_tls(options(), live_facts())));
+}
