@@ -53,7 +53,19 @@ measure() {
   echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }') $(tail -1 "$tmp/rss")" >> "$tmp/$name"
 }
 
+echo "kube_bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores" >&2
 echo "kube_bench: $runs runs each against $GRPCMESH_SERVER ($("$KUBECTL" version --client -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["clientVersion"]["gitVersion"])'))" >&2
+
+list_ns=bench-list-$$
+"$KUBECTL" create namespace "$list_ns" >/dev/null
+config_maps "$list_ns" 5000 item > "$tmp/list.yaml"
+"$probe" apply -f "$tmp/list.yaml" -o name >/dev/null
+total=$("$probe" list ConfigMap -A --count)
+for i in $(seq 1 "$runs"); do
+  measure list-kubectl "$KUBECTL" get configmaps -A -o json
+  measure list-ours "$probe" list ConfigMap -A -o json
+done
+
 
 for i in $(seq 1 "$runs"); do
   for who in kubectl ours; do
@@ -70,16 +82,7 @@ for i in $(seq 1 "$runs"); do
   done
 done
 
-list_ns=bench-list-$$
-"$KUBECTL" create namespace "$list_ns" >/dev/null
-config_maps "$list_ns" 5000 item > "$tmp/list.yaml"
-"$probe" apply -f "$tmp/list.yaml" -o name >/dev/null
-total=$("$probe" list ConfigMap -A --count)
-for i in $(seq 1 "$runs"); do
-  measure list-kubectl "$KUBECTL" get configmaps -A -o json
-  measure list-ours "$probe" list ConfigMap -A -o json
-done
-
+echo "kube_bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 python3 - "$tmp" "$runs" "$total" <<'PY'
 import statistics, sys
 tmp, runs, total = sys.argv[1], sys.argv[2], sys.argv[3]

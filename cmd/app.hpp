@@ -35,6 +35,8 @@ void register_version(CLI::App& root, Context& ctx);
 void register_init(CLI::App& root, Context& ctx);
 void register_tls(CLI::App& root, Context& ctx);
 void register_expose(CLI::App& root, Context& ctx);
+void register_stream(CLI::App& root, Context& ctx);
+void register_web(CLI::App& root, Context& ctx);
 void register_grpcurl(CLI::App& root, Context& ctx);
 void register_completion(CLI::App& root, Context& ctx);
 

@@ -45,8 +45,7 @@ void bind_apply_flags(CLI::App& app, ApplyFlags& flags) {
                  "Must be \"none\", \"server\", or \"client\". If client strategy, only print the object that "
                  "would be sent, without sending it. If server strategy, submit server-side request without "
                  "persisting the resource")
-      ->expected(0, 1)
-      ->default_str("none");
+      ->expected(0, 1);  // a bare --dry-run means client, as in kubectl
   app.add_option("--field-manager", flags.field_manager, "Name of the manager used to track field ownership")
       ->capture_default_str();
   app.add_flag("--force-conflicts", flags.force_conflicts,

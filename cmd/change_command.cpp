@@ -7,8 +7,12 @@
 namespace grpcmesh::cmd {
 
 std::unique_ptr<kube::Client> make_client(Context& ctx) {
-  return std::make_unique<kube::Client>(kube::load_rest_config(ctx.kube, kube::Environment::from_process()),
-                                        ctx.streams.err);
+  kube::RestConfig config = kube::load_rest_config(ctx.kube, kube::Environment::from_process());
+  // The commands generate every object with its namespace (a VirtualService
+  // in the gateway's namespace for a Service in -n's): kubectl's check that a
+  // file's objects match -n does not apply to them.
+  config.namespace_explicit = false;
+  return std::make_unique<kube::Client>(std::move(config), ctx.streams.err);
 }
 
 std::string target_namespace(Context& ctx) {

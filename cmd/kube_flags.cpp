@@ -13,7 +13,9 @@ void bind_kube_flags(CLI::App& app, kube::ConnectionOptions& o) {
   app.add_option("-s,--server", o.server, "The address and port of the Kubernetes API server")->group(group);
   app.add_option("--token", o.token, "Bearer token for authentication to the API server")->group(group);
   app.add_option("--as", o.as, "Username to impersonate for the operation")->group(group);
-  app.add_option("--as-group", o.as_groups, "Group to impersonate for the operation, repeatable")->group(group);
+  app.add_option("--as-group", o.as_groups, "Group to impersonate for the operation, repeatable")
+      ->allow_extra_args(false)  // one group per flag, as in kubectl
+      ->group(group);
   app.add_option("--as-uid", o.as_uid, "UID to impersonate for the operation")->group(group);
   app.add_option("--certificate-authority", o.certificate_authority, "Path to a cert file for the certificate authority")
       ->group(group);

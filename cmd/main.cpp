@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   cmd::register_init(app, ctx);
   cmd::register_tls(app, ctx);
   cmd::register_expose(app, ctx);
+  cmd::register_stream(app, ctx);
+  cmd::register_web(app, ctx);
   cmd::register_grpcurl(app, ctx);
   cmd::register_completion(app, ctx);
 

@@ -7,6 +7,7 @@
 #     peers/istio-<v>/        istioctl, crds/crd-all.gen.yaml
 #     peers/gateway-api-<v>/  crds/standard/*.yaml
 #     peers/grpcurl-<v>/      grpcurl
+#     peers/krew-<v>/         krew (installs the release archive from its manifest)
 #     peers/testserver-<h>/   testserver (h: hash of tests/testserver sources)
 # Versions come from the wrapper modules' go.mod files (tests/peers/*), so a
 # bump builds into a new directory. A peer whose directory is complete (its
@@ -56,10 +57,11 @@ istio_version=$(modversion "$(srcdir istio)" istio.io/istio)
 istio_api_version=$(modversion "$(srcdir istio)" istio.io/api)
 gwapi_version=$(modversion "$(srcdir gateway-api)" sigs.k8s.io/gateway-api)
 grpcurl_version=$(modversion "$(srcdir grpcurl)" github.com/fullstorydev/grpcurl)
+krew_version=$(modversion "$(srcdir krew)" sigs.k8s.io/krew)
 testserver_hash=$(cd "$root/tests/testserver" &&
   find . -type f \( -name '*.go' -o -name '*.proto' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort |
   xargs sha256sum | sha256sum | cut -c1-16)
-for v in k8s_version etcd_version istio_version istio_api_version gwapi_version grpcurl_version; do
+for v in k8s_version etcd_version istio_version istio_api_version gwapi_version grpcurl_version krew_version; do
   [ -n "${!v}" ] || { echo "build-peers: cannot read ${v%_version} version from tests/peers/*/go.mod" >&2; exit 1; }
 done
 # Istio's release number (1.31.0) from the istio.io/api version it builds with.
@@ -88,6 +90,7 @@ dirs[etcd]="$peers/etcd-$etcd_version"
 dirs[istio]="$peers/istio-$istio_version"
 dirs[gateway-api]="$peers/gateway-api-$gwapi_version"
 dirs[grpcurl]="$peers/grpcurl-$grpcurl_version"
+dirs[krew]="$peers/krew-$krew_version"
 dirs[testserver]="$peers/testserver-$testserver_hash"
 
 # build_peer NAME: builds one peer into a temp dir next to its final place and
@@ -128,6 +131,8 @@ build_peer() {
         cp "$(moddir "$src" sigs.k8s.io/gateway-api)"/config/crd/standard/*.yaml "$tmp/crds/standard/" ;;
       grpcurl)
         "${gobuild[@]}" -ldflags="$grpcurl_ldflags" -o "$tmp/" github.com/fullstorydev/grpcurl/cmd/grpcurl ;;
+      krew)
+        "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/" sigs.k8s.io/krew/cmd/krew ;;
       testserver)
         "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/testserver" . ;;
     esac
@@ -144,7 +149,7 @@ build_peer() {
 }
 
 # Longest first: two build slots keep both cores busy.
-order=(kubernetes istio etcd grpcurl testserver gateway-api)
+order=(kubernetes istio etcd grpcurl krew testserver gateway-api)
 pids=()
 # kill_tree PID: stops a build job and the go processes it started.
 kill_tree() {
@@ -190,11 +195,13 @@ VERSION_ISTIO=$istio_release
 VERSION_ISTIO_MODULE=$istio_version
 VERSION_GATEWAY_API=$gwapi_version
 VERSION_GRPCURL=$grpcurl_version
+VERSION_KREW=$krew_version
 KUBE_APISERVER=${dirs[kubernetes]}/kube-apiserver
 KUBECTL=${dirs[kubernetes]}/kubectl
 ETCD=${dirs[etcd]}/etcd
 ISTIOCTL=${dirs[istio]}/istioctl
 GRPCURL=${dirs[grpcurl]}/grpcurl
+KREW=${dirs[krew]}/krew
 GRPCMESH_TESTSERVER=${dirs[testserver]}/testserver
 ISTIO_CRDS=${dirs[istio]}/crds/crd-all.gen.yaml
 GATEWAY_API_CRDS=${dirs[gateway-api]}/crds/standard

@@ -220,12 +220,15 @@ Request apply_request(const Planned& p, const ApplyOptions& options) {
 }  // namespace
 
 ApplyReport apply(Client& client, std::vector<json> objects, const ApplyOptions& options) {
-  objects = order_for_apply(std::move(objects));
+  // Validated in the order given (messages count objects as the user wrote
+  // them), then put in dependency order.
   std::vector<Planned> planned;
   planned.reserve(objects.size());
   for (size_t i = 0; i < objects.size(); ++i) {
     planned.push_back(plan(client, std::move(objects[i]), i));
   }
+  std::stable_sort(planned.begin(), planned.end(),
+                   [](const Planned& a, const Planned& b) { return rank(a.object) < rank(b.object); });
   ApplyReport report;
   report.dry_run = options.dry_run;
   report.results.resize(planned.size());

@@ -396,6 +396,12 @@ struct Client::Impl {
         return fmt::format("Unable to connect to the server: proxy {} not found; check proxy-url or HTTPS_PROXY",
                            proxy_);
       case CURLE_PEER_FAILED_VERIFICATION:
+        if (why.find("subject name") != std::string::npos || why.find("host name") != std::string::npos) {
+          return fmt::format("Unable to connect to the server {}: tls: the server certificate is not valid for \"{}\" "
+                             "({}); check the server address, or set tls-server-name (--tls-server-name) to a name "
+                             "the certificate holds",
+                             host, config.tls_server_name.empty() ? target.host : config.tls_server_name, why);
+        }
         return fmt::format("Unable to connect to the server {}: tls: failed to verify certificate ({}); check the "
                            "certificate-authority{} or --certificate-authority",
                            host, why, cluster);

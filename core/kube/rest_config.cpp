@@ -46,9 +46,10 @@ void apply_cluster(RestConfig& rc, const KubeconfigEntry& entry) {
   rc.ca_file = resolve_path(str(c, "certificate-authority"), entry.dir);
   rc.ca_data = decode(c, "certificate-authority-data", what);
   rc.proxy_url = str(c, "proxy-url");
+  rc.disable_compression = boolean(c, "disable-compression");
 }
 
-void apply_user(RestConfig& rc, const KubeconfigEntry& entry, const std::string& cluster_server) {
+void apply_user(RestConfig& rc, const KubeconfigEntry& entry) {
   const json& u = entry.value;
   std::string what = fmt::format("user \"{}\"", rc.user_name);
   rc.client_certificate_file = resolve_path(str(u, "client-certificate"), entry.dir);
@@ -154,7 +155,6 @@ void apply_user(RestConfig& rc, const KubeconfigEntry& entry, const std::string&
     }
     rc.auth_provider = std::move(ap);
   }
-  (void)cluster_server;
 }
 
 // client-go: a host without a scheme gets https when TLS is configured.
@@ -307,7 +307,7 @@ RestConfig load_rest_config(const ConnectionOptions& o, const Environment& env) 
         }
         // client-go tolerates a context naming a missing user (anonymous).
       } else {
-        apply_user(rc, it->second, rc.server);
+        apply_user(rc, it->second);
       }
     }
   }
@@ -356,7 +356,7 @@ RestConfig load_rest_config(const ConnectionOptions& o, const Environment& env) 
     rc.namespace_explicit = true;
   }
   rc.request_timeout = parse_request_timeout(o.request_timeout);
-  rc.disable_compression = o.disable_compression;
+  rc.disable_compression = rc.disable_compression || o.disable_compression;
   rc.verbosity = o.verbosity;
 
   // Validation, with client-go's wording where it has one.

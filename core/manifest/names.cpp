@@ -11,7 +11,7 @@ namespace grpcmesh::manifest {
 void validate_host(std::string_view host) {
   const std::string h(host);
   const auto fail = [&](std::string_view why) {
-    throw UsageError(fmt::format("invalid host \"{}\": {}; pass a DNS name such as grpc.example.com", h, why));
+    throw Error(fmt::format("invalid host \"{}\": {}; pass a DNS name such as grpc.example.com", h, why));
   };
   if (h.empty()) {
     fail("it is empty");
@@ -63,7 +63,7 @@ void validate_grpc_service(std::string_view name) {
   } else if (n.find('/') != std::string::npos) {
     hint = "pass the service without the method, e.g. helloworld.Greeter, not helloworld.Greeter/SayHello";
   }
-  throw UsageError(fmt::format("invalid gRPC service name \"{}\"; {}", n, hint));
+  throw Error(fmt::format("invalid gRPC service name \"{}\"; {}", n, hint));
 }
 
 std::string host_object_name(std::string_view host) {

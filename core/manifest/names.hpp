@@ -9,12 +9,12 @@ namespace grpcmesh::manifest {
 inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kManagedByValue = "kubectl-grpcmesh";
 
-// Throws grpcmesh::UsageError unless `host` is a DNS name a Gateway can serve:
+// Throws grpcmesh::Error (bad input, exit 1) unless `host` is a DNS name a Gateway can serve:
 // lower-case RFC 1123 labels, optionally a leading "*." wildcard, no scheme,
 // port or path.
 void validate_host(std::string_view host);
 
-// Throws grpcmesh::UsageError unless `name` is a fully qualified protobuf
+// Throws grpcmesh::Error unless `name` is a fully qualified protobuf
 // service name (identifiers joined by dots, e.g. helloworld.Greeter).
 void validate_grpc_service(std::string_view name);
 

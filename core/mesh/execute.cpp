@@ -69,6 +69,11 @@ Outcome release_one(kube::Client& client, const nlohmann::json& live, const kube
   if (!rv.empty()) {
     preconditions["preconditions"] = {{"resourceVersion", rv}};
   }
+  if (options.dry_run == kube::DryRun::Server) {
+    // With a body the API server reads DeleteOptions from it and ignores the
+    // query, so the dry run must be in the body too or the delete is real.
+    preconditions["dryRun"] = nlohmann::json::array({"All"});
+  }
   req.content_type = "application/json";
   req.body = preconditions.dump();
   client.request(req);

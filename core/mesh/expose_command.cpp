@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/manifest/http_routes.hpp"
 #include "core/manifest/names.hpp"
 #include "core/manifest/service_port.hpp"
 #include "core/manifest/virtual_service.hpp"
@@ -136,6 +137,10 @@ ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
   const std::vector<GrpcRoute> current = f.virtual_service ? routes_of(*f.virtual_service) : std::vector<GrpcRoute>{};
   manifest::VirtualServiceOptions vs{vs_name, f.virtual_service_namespace, f.api_version, o.host, f.gateways, {},
                                      o.cluster_domain};
+  // CORS and route timeouts set by web and stream survive the rebuilt list.
+  const auto kept = [&](nlohmann::json generated) {
+    return f.virtual_service ? manifest::keep_route_settings(std::move(generated), *f.virtual_service) : generated;
+  };
 
   if (o.remove) {
     vs.routes = remove_routes(current, o.service, o.namespace_name);
@@ -145,7 +150,7 @@ ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
     if (f.virtual_service && vs.routes.empty()) {
       cs.changes.push_back({Change::Kind::Release, *f.virtual_service});
     } else if (f.virtual_service && vs.routes.size() != current.size()) {
-      cs.changes.push_back({Change::Kind::Apply, manifest::virtual_service(vs)});
+      cs.changes.push_back({Change::Kind::Apply, kept(manifest::virtual_service(vs))});
     }
     cs.notes.push_back(fmt::format("{} no longer routes to Service {}/{}", o.host, o.namespace_name, o.service));
   } else {
@@ -154,7 +159,7 @@ ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
       cs.changes.push_back({Change::Kind::Apply, *change});
     }
     vs.routes = merge_routes(current, o.service, o.namespace_name, port.port, wanted_prefixes(o), o.force, o.host);
-    cs.changes.push_back({Change::Kind::Apply, manifest::virtual_service(vs)});
+    cs.changes.push_back({Change::Kind::Apply, kept(manifest::virtual_service(vs))});
 
     for (const RouteRow& row : route_table(f.other_virtual_services)) {
       const bool overlaps = std::any_of(vs.routes.begin(), vs.routes.end(), [&](const GrpcRoute& mine) {

@@ -84,6 +84,12 @@ TEST_SUITE("kube client") {
     CHECK_MESSAGE(t.out == cluster("GRPCMESH_TOKEN_USER") + "\n", t.describe());
   }
 
+  TEST_CASE("--tls-server-name verifies the certificate against another name") {
+    std::string port = cluster("GRPCMESH_SERVER").substr(cluster("GRPCMESH_SERVER").rfind(':') + 1);
+    CHECK(probe({"whoami", "--tls-server-name", "kubernetes.default"}).out == "grpcmesh-admin\n");
+    CHECK(probe({"whoami", "-s", "https://localhost:" + port}).out == "grpcmesh-admin\n");
+  }
+
   TEST_CASE("a tokenFile is re-read and never logged") {
     e2e::TempDir dir;
     auto token_file = dir.write("token", cluster("GRPCMESH_TOKEN") + "\n");
@@ -155,11 +161,14 @@ TEST_SUITE("kube client") {
 
   TEST_CASE("impersonation sends --as and --as-group") {
     CHECK(probe({"whoami", "--as", "jane", "--as-group", "devs"}).out == "jane\n");
+    // One group per flag: what follows is not swallowed as more groups.
+    CHECK(probe({"resolve", "--as", "jane", "--as-group", "system:masters", "--as-group", "devs", "Service"}).out ==
+          "v1 services namespaced\n");
     auto r = probe({"whoami", "--as", "jane"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}});
     check_one_line_error(r, "is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") + "\" cannot impersonate");
   }
 
-  TEST_CASE("apply: create, then configure, then unchanged; -o name and -o yaml") {
+  TEST_CASE("apply: create, then configure, then unchanged - -o name and -o yaml") {
     std::string ns = e2e::create_namespace("kube-apply");
     e2e::TempDir dir;
     auto file = dir.write("cm.yaml", config_map(ns, "settings", "one"));
@@ -182,7 +191,38 @@ TEST_SUITE("kube client") {
     CHECK(contains(probe({"apply", "-f", file.string(), "-o", "yaml", "--show-managed-fields"}).out, "managedFields"));
   }
 
-  TEST_CASE("apply: a 409 names the other field manager; --force-conflicts wins") {
+  TEST_CASE("apply: objects that cannot be applied are refused before anything is sent") {
+    std::string ns = e2e::create_namespace("kube-refuse");
+    e2e::TempDir dir;
+    // A Service sorts after the object under test, so "object 2" counts as written.
+    std::string first = "apiVersion: v1\nkind: Service\nmetadata: {name: would-be-first, namespace: " + ns +
+                        "}\nspec:\n  ports: [{port: 80}]\n---\n";
+    struct Case {
+      std::string name;
+      std::string yaml;
+      std::vector<std::string> flags;
+      std::string expected;
+    };
+    std::vector<Case> cases = {
+        {"no name", "apiVersion: v1\nkind: Secret\nmetadata: {namespace: " + ns + "}\n", {},
+         "Secret (object 2) has no metadata.name; set a name"},
+        {"no kind", "apiVersion: v1\nmetadata: {name: x}\n", {}, "has no kind; set apiVersion and kind on every object"},
+        {"unknown kind", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n", {},
+         "no matches for kind \"Widget\" in version \"example.com/v1\" (object \"w\"); ensure CRDs are installed first"},
+        {"namespace differs from -n", config_map("elsewhere", "x", "y"), {"-n", ns},
+         "the namespace from the provided object \"elsewhere\" does not match the namespace \"" + ns +
+             "\". You must pass '--namespace=elsewhere' to perform this operation."},
+    };
+    for (const auto& c : cases) {
+      CAPTURE(c.name);
+      std::vector<std::string> args{"apply", "-f", dir.write("f.yaml", first + c.yaml).string()};
+      args.insert(args.end(), c.flags.begin(), c.flags.end());
+      check_one_line_error(probe(args), c.expected);
+    }
+    CHECK_FALSE(exists(ns, "service", "would-be-first"));
+  }
+
+  TEST_CASE("apply: a 409 names the other field manager - --force-conflicts wins") {
     std::string ns = e2e::create_namespace("kube-conflict");
     e2e::TempDir dir;
     auto file = dir.write("cm.yaml", config_map(ns, "shared", "mine"));
@@ -212,12 +252,14 @@ TEST_SUITE("kube client") {
     CHECK(probe({"apply", "-f", file.string(), "--dry-run=server"}).out == "configmap/planned configured (server dry run)\n");
     CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "planned", "-o", "jsonpath={.data.key}"}).out == "v1");
     CHECK(probe({"apply", "-f", file.string(), "--dry-run=client"}).out == "configmap/planned configured (dry run)\n");
+    CHECK(probe({"apply", "-f", file.string(), "--dry-run"}).out == "configmap/planned configured (dry run)\n");
+    CHECK(e2e::kubectl({"get", "-n", ns, "configmap", "planned", "-o", "jsonpath={.data.key}"}).out == "v1");
     auto bad = probe({"apply", "-f", file.string(), "--dry-run=maybe"});
     CHECK(bad.exit_code == 2);
     CHECK(contains(bad.err, "Invalid dry-run value (maybe). Must be \"none\", \"server\", or \"client\"."));
   }
 
-  TEST_CASE("apply: the CRD's 422 for timeout: 0s is reported with its cause; later objects are not applied") {
+  TEST_CASE("apply: the CRD's 422 for timeout: 0s is reported with its cause - later objects are not applied") {
     std::string ns = e2e::create_namespace("kube-invalid");
     e2e::TempDir dir;
     auto file = dir.write("objects.yaml",
@@ -310,6 +352,25 @@ TEST_SUITE("kube client") {
     CHECK_FALSE(exists(ns, "configmap", "denied"));
   }
 
+  TEST_CASE("typed readers over the simulated ingress gateway - a 403 degrades - Secret values only when asked") {
+    std::string ns = e2e::create_namespace("kube-read");
+    REQUIRE(e2e::kubectl({"create", "secret", "generic", "-n", ns, "creds", "--from-literal=password=hunter2"}).ok());
+    auto admin = probe({"ingress", "--secret", ns + "/creds"});
+    CAPTURE(admin.describe());
+    CHECK(contains(admin.out, "service istio-system/istio-ingressgateway LoadBalancer 127.0.0.1 status-port:15021->15021 "
+                              "http2:80->8080 https:443->8443\n"));
+    CHECK(contains(admin.out, "pods ready 2/2\n"));
+    CHECK(contains(admin.out, "endpointslice istio-system/istio-ingressgateway-sim ready 2\n"));
+    CHECK(contains(admin.out, "secret key password = \n"));  // keys without values by default
+    CHECK_FALSE(contains(admin.out, "hunter2"));
+    CHECK(contains(probe({"ingress", "--secret", ns + "/creds", "--with-data"}).out, "secret key password = hunter2\n"));
+    auto viewer = probe({"ingress"}, {{"KUBECONFIG", cluster("GRPCMESH_VIEWER_KUBECONFIG")}});
+    CHECK_MESSAGE(viewer.ok(), viewer.describe());
+    CHECK(contains(viewer.out, "pods ready 2/2\n"));
+    CHECK(contains(viewer.out, "secrets forbidden: secrets is forbidden: User \"" + cluster("GRPCMESH_VIEWER_USER") +
+                                   "\" cannot list resource \"secrets\""));
+  }
+
   TEST_CASE("bad input: one clear line, exit 1, nothing applied") {
     std::string ns = e2e::create_namespace("kube-bad");
     e2e::TempDir dir;
@@ -350,6 +411,8 @@ TEST_SUITE("kube client") {
         {"wrong CA", {"--certificate-authority", other_ca.string()},
          "Unable to connect to the server " + cluster("GRPCMESH_SERVER").substr(8) +
              ": tls: failed to verify certificate"},
+        {"certificate not valid for the name", {"--tls-server-name", "wrong.example"},
+         "tls: the server certificate is not valid for \"wrong.example\""},
         {"expired client certificate", {"--client-certificate", crt.string(), "--client-key", key.string()},
          "the client certificate of user \"grpcmesh-admin\" expired on"},
     };
@@ -360,6 +423,25 @@ TEST_SUITE("kube client") {
       check_one_line_error(probe(args), c.expected);
     }
     CHECK_FALSE(exists(ns, "configmap", "never"));
+  }
+
+  TEST_CASE("proxy-url tunnels through an HTTP CONNECT proxy - loopback skips HTTPS_PROXY like Go") {
+    e2e::Background proxy({"python3", (e2e::source_dir() / "tests/testdata/kube/connect_proxy.py").string()});
+    std::string proxy_url = "http://127.0.0.1:" + proxy.wait_for_line("listening on ").substr(13);
+    e2e::TempDir dir;
+    std::string server = cluster("GRPCMESH_SERVER");
+    auto kc = dir.write("kubeconfig",
+                        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + server +
+                            "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") + "\n    proxy-url: " + proxy_url +
+                            "\nusers:\n- name: u\n  user:\n    token: " + cluster("GRPCMESH_TOKEN") +
+                            "\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n");
+    auto r = probe({"whoami"}, {{"KUBECONFIG", kc.string()}});
+    CHECK_MESSAGE(r.out == cluster("GRPCMESH_TOKEN_USER") + "\n", r.describe());
+    CHECK(contains(proxy.out(), "CONNECT " + server.substr(8) + "\n"));
+    size_t tunnels = count_of(proxy.out(), "CONNECT ");
+    auto direct = probe({"whoami"}, {{"HTTPS_PROXY", proxy_url}});
+    CHECK(direct.out == "grpcmesh-admin\n");
+    CHECK(count_of(proxy.out(), "CONNECT ") == tunnels);  // 127.0.0.1 is never proxied
   }
 
   TEST_CASE("-v 6 logs each request and status, never credentials") {

@@ -6,6 +6,7 @@
 //   grpcmesh-kube-probe resolve GROUP/KIND [--version V]
 //   grpcmesh-kube-probe get GROUP/KIND NAME [-o ...]
 //   grpcmesh-kube-probe list GROUP/KIND [-A] [-l SEL] [--field-selector SEL] [--page-size N] [--count] [-o ...]
+//   grpcmesh-kube-probe ingress [--secret NS/NAME [--with-data]]   (typed readers)
 //   grpcmesh-kube-probe apply -f FILE [--dry-run=...] [--field-manager M] [--force-conflicts] [-o ...]
 // GROUP/KIND is "Service" or "/Service" for the core group, else "networking.istio.io/VirtualService".
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "core/kube/apply.hpp"
 #include "core/kube/client.hpp"
 #include "core/kube/printer.hpp"
+#include "core/kube/reader.hpp"
 #include "core/kube/rest_config.hpp"
 #include "core/util/error.hpp"
 #include "core/util/yaml.hpp"
@@ -184,6 +186,63 @@ int main(int argc, char** argv) {
       kube::Client client = connect(conn);
       kube::ApplyReport report = kube::apply(client, std::move(objects), ao);
       return kube::print_apply_report(std::cout, std::cerr, report, po);
+    };
+  });
+
+  std::string secret_ref;
+  bool with_data = false;
+  auto* ingress = app.add_subcommand("ingress", "Summarise the ingress gateway through the typed readers");
+  ingress->add_option("--secret", secret_ref);
+  ingress->add_flag("--with-data", with_data);
+  ingress->callback([&] {
+    action = [&] {
+      kube::Client client = connect(conn);
+      kube::Reader reader(client);
+      kube::ListOptions gateway_pods;
+      gateway_pods.label_selector = "istio=ingressgateway";
+      for (const auto& svc : reader.list<kube::ServiceView>(gateway_pods).items) {
+        std::cout << "service " << svc.meta.namespace_name << '/' << svc.meta.name << ' ' << svc.type;
+        for (const auto& a : svc.ingress_addresses) {
+          std::cout << ' ' << a;
+        }
+        for (const auto& p : svc.ports) {
+          std::cout << ' ' << p.name << ':' << p.port << "->" << p.target_port;
+        }
+        std::cout << '\n';
+      }
+      auto pods = reader.list<kube::PodView>(gateway_pods);
+      size_t ready = 0;
+      for (const auto& p : pods.items) {
+        ready += p.ready ? 1 : 0;
+      }
+      std::cout << "pods ready " << ready << '/' << pods.items.size() << '\n';
+      for (const auto& es : reader.list<kube::EndpointSliceView>().items) {
+        if (es.service_name == "istio-ingressgateway") {
+          size_t n = 0;
+          for (const auto& e : es.endpoints) {
+            n += e.ready ? 1 : 0;
+          }
+          std::cout << "endpointslice " << es.meta.namespace_name << '/' << es.meta.name << " ready " << n << '\n';
+        }
+      }
+      auto secrets = reader.list<kube::SecretView>();
+      if (secrets.forbidden) {
+        std::cout << "secrets forbidden: " << secrets.message << '\n';
+      } else {
+        std::cout << "secrets " << secrets.items.size() << '\n';
+      }
+      if (!secret_ref.empty()) {
+        auto slash = secret_ref.find('/');
+        auto secret = reader.secret(secret_ref.substr(0, slash), secret_ref.substr(slash + 1), with_data);
+        if (!secret) {
+          std::cout << "secret " << secret_ref << " not found\n";
+        } else {
+          for (const auto& [k, v] : secret->data) {
+            std::cout << "secret key " << k << " = " << v << '\n';
+          }
+        }
+      }
+      return 0;
     };
   });
 

@@ -115,7 +115,7 @@ TEST_CASE("exec credentials: cached until expirationTimestamp, re-run after inva
   CHECK(info["spec"]["cluster"]["certificate-authority-data"] == base64_encode(rc.ca_data));
 }
 
-TEST_CASE("exec credentials: a missing plugin shows the installHint; a failing one its exit code") {
+TEST_CASE("exec credentials: a missing plugin shows the installHint - a failing one its exit code") {
   TempDir dir;
   RestConfig rc = exec_config(dir, "grpcmesh-no-such-plugin");
   rc.exec->install_hint = "install it with: brew install\nthe-plugin";

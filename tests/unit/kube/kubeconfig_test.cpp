@@ -218,10 +218,12 @@ TEST_CASE("kubeconfig: a server without a scheme gets one like client-go") {
   CHECK(load(o, env_with({})).server == "http://h:8080");
 }
 
-TEST_CASE("kubeconfig: data fields are base64-decoded") {
+TEST_CASE("kubeconfig: cluster fields - data fields are base64-decoded") {
   TempDir dir;
   std::string path = KubeconfigBuilder()
-                         .cluster("c", "https://h:1", {{"certificate-authority-data", "Q0EtUEVN"}})
+                         .cluster("c", "https://h:1",
+                                  {{"certificate-authority-data", "Q0EtUEVN"}, {"disable-compression", true},
+                                   {"proxy-url", "http://proxy:3128"}, {"tls-server-name", "api.internal"}})
                          .user("u", {{"client-certificate-data", "Q0VSVA=="}, {"client-key-data", "S0VZ"}})
                          .context("x", "c", "u")
                          .current("x")
@@ -230,6 +232,9 @@ TEST_CASE("kubeconfig: data fields are base64-decoded") {
   CHECK(rc.ca_data == "CA-PEM");
   CHECK(rc.client_certificate_data == "CERT");
   CHECK(rc.client_key_data == "KEY");
+  CHECK(rc.disable_compression);
+  CHECK(rc.proxy_url == "http://proxy:3128");
+  CHECK(rc.tls_server_name == "api.internal");
 }
 
 TEST_CASE("kubeconfig: bad input is one clear line with kubectl's wording") {

@@ -43,7 +43,7 @@ TEST_CASE("printer: Secret values are redacted unless asked") {
   CHECK(prepare_for_output(s, reveal)["data"]["tls.key"] == "c2VjcmV0");
 }
 
-TEST_CASE("printer: several objects are wrapped in a v1 List; one is printed as itself") {
+TEST_CASE("printer: several objects are wrapped in a v1 List - one is printed as itself") {
   json a = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "a"}}}};
   json b = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "b"}}}};
   PrintOptions json_out;

@@ -11,7 +11,7 @@ namespace {
 std::string host_error(std::string_view host) {
   try {
     validate_host(host);
-  } catch (const grpcmesh::UsageError& e) {
+  } catch (const grpcmesh::Error& e) {
     return e.what();
   }
   return "";
@@ -20,7 +20,7 @@ std::string host_error(std::string_view host) {
 std::string service_error(std::string_view name) {
   try {
     validate_grpc_service(name);
-  } catch (const grpcmesh::UsageError& e) {
+  } catch (const grpcmesh::Error& e) {
     return e.what();
   }
   return "";

@@ -1,0 +1,341 @@
+#include "core/stream/stream_command.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/manifest/destination_rule.hpp"
+#include "core/manifest/http_routes.hpp"
+#include "core/mesh/ownership.hpp"
+#include "core/stream/timeout_chain.hpp"
+#include "core/stream/virtual_service_edit.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::stream {
+namespace {
+
+std::string str_at(const nlohmann::json& o, const char* pointer) {
+  const nlohmann::json::json_pointer ptr(pointer);
+  return o.contains(ptr) && o.at(ptr).is_string() ? o.at(ptr).get<std::string>() : std::string();
+}
+
+// "svc", "svc.ns", "svc.ns.svc", "svc.ns.svc.<domain>" -> the FQDN; other
+// hosts (ServiceEntries, external names) are returned as they are.
+std::string qualify(const std::string& host, const std::string& ns, const std::string& domain) {
+  const auto dots = std::count(host.begin(), host.end(), '.');
+  if (dots == 0) {
+    return fmt::format("{}.{}.svc.{}", host, ns, domain);
+  }
+  if (dots == 1) {
+    return fmt::format("{}.svc.{}", host, domain);
+  }
+  if (host.size() > 4 && host.compare(host.size() - 4, 4, ".svc") == 0) {
+    return host + "." + domain;
+  }
+  return host;
+}
+
+bool is_service_host(const std::string& fqdn, const std::string& domain) {
+  const std::string suffix = ".svc." + domain;
+  return fqdn.size() > suffix.size() && fqdn.compare(fqdn.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+         std::count(fqdn.begin(), fqdn.end(), '.') == 3 + std::count(domain.begin(), domain.end(), '.');
+}
+
+std::string service_of(const std::string& fqdn) { return fqdn.substr(0, fqdn.find('.')); }
+
+std::string namespace_of(const std::string& fqdn) {
+  const size_t a = fqdn.find('.');
+  return fqdn.substr(a + 1, fqdn.find('.', a + 1) - a - 1);
+}
+
+manifest::StreamConnectionPool pool_of(const StreamOptions& o) {
+  manifest::StreamConnectionPool pool;
+  pool.http_idle_timeout = format_duration(o.idle_timeout);
+  pool.keepalive = manifest::TcpKeepalive{format_duration(o.keepalive_time), format_duration(o.keepalive_interval),
+                                          o.keepalive_probes};
+  if (o.max_connection_duration) {
+    pool.max_connection_duration = format_duration(*o.max_connection_duration);
+  }
+  return pool;
+}
+
+void check_destination_rule(const nlohmann::json& dr, mesh::ChangeSet& cs) {
+  const nlohmann::json::json_pointer http("/spec/trafficPolicy/connectionPool/http");
+  if (dr.contains(http) && dr.at(http).value("h2UpgradePolicy", "") == "UPGRADE" &&
+      dr.at(http).value("useClientProtocol", false)) {
+    cs.warnings.push_back(fmt::format("DestinationRule {} sets h2UpgradePolicy UPGRADE together with "
+                                      "useClientProtocol: true, which Istio rejects; drop useClientProtocol",
+                                      ref_of(dr)));
+  }
+  for (const auto& p : dr.value("/spec/trafficPolicy/portLevelSettings"_json_pointer, nlohmann::json::array())) {
+    if (p.contains("connectionPool")) {
+      cs.warnings.push_back(fmt::format("DestinationRule {} has portLevelSettings with a connectionPool for port {}, "
+                                        "which replaces the rule-wide one set here for that port; set the stream "
+                                        "settings there too", ref_of(dr), p.value("/port/number"_json_pointer, 0)));
+    }
+  }
+}
+
+}  // namespace
+
+void validate_stream_options(const StreamOptions& o) {
+  if (o.route_timeout && o.route_timeout->count() == 0) {
+    throw Error("--timeout 0s is refused: Istio rejects a route timeout of 0s (it must be at least 1ms), and "
+                     "an omitted timeout already means none; drop --timeout and stream removes the routes' timeouts");
+  }
+  if (o.idle_timeout.count() < 1) {
+    throw Error("--idle-timeout must be at least 1ms (Istio rejects 0s for connectionPool.http.idleTimeout)");
+  }
+  if (o.keepalive_time.count() < 1000 || o.keepalive_interval.count() < 1000) {
+    throw Error("--keepalive-time and --keepalive-interval must be at least 1s (TCP keepalive counts seconds)");
+  }
+  if (o.keepalive_probes < 1) {
+    throw Error("--keepalive-probes must be at least 1");
+  }
+  if (o.max_connection_duration && o.max_connection_duration->count() < 1) {
+    throw Error("--max-connection-duration must be at least 1ms; omit it for no limit");
+  }
+  if (o.gateway_idle_timeout && o.gateway_idle_timeout->count() < 1) {
+    throw Error("--gateway-idle-timeout must be at least 1ms");
+  }
+  for (const auto& b : o.backends) {
+    const size_t slash = b.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == b.size() || b.find('/', slash + 1) != std::string::npos) {
+      throw Error(fmt::format("invalid --backend \"{}\": pass NAMESPACE/SERVICE, e.g. apps/greeter", b));
+    }
+  }
+}
+
+std::vector<std::string> backend_hosts(const std::vector<nlohmann::json>& virtual_services,
+                                       const std::vector<std::string>& prefixes, const std::string& domain) {
+  std::set<std::string> out;
+  for (const auto& vs : virtual_services) {
+    const std::string ns = str_at(vs, "/metadata/namespace");
+    for (const auto& route : vs.value("/spec/http"_json_pointer, nlohmann::json::array())) {
+      if (!manifest::route_selected(route, prefixes)) {
+        continue;
+      }
+      for (const auto& d : route.value("route", nlohmann::json::array())) {
+        const std::string host = str_at(d, "/destination/host");
+        if (!host.empty()) {
+          out.insert(qualify(host, ns, domain));
+        }
+      }
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+std::optional<nlohmann::json> destination_rule_for(const std::vector<nlohmann::json>& rules, const std::string& fqdn,
+                                                   const std::string& domain) {
+  std::optional<nlohmann::json> found;
+  for (const auto& dr : rules) {
+    if (qualify(str_at(dr, "/spec/host"), str_at(dr, "/metadata/namespace"), domain) != fqdn) {
+      continue;
+    }
+    if (str_at(dr, "/metadata/namespace") == namespace_of(fqdn)) {
+      return dr;
+    }
+    if (!found) {
+      found = dr;
+    }
+  }
+  return found;
+}
+
+std::optional<nlohmann::json> gateway_deployment(const std::vector<nlohmann::json>& deployments,
+                                                 const mesh::Labels& selector) {
+  for (const auto& d : deployments) {
+    mesh::Labels labels;
+    const nlohmann::json labels_json = d.value("/spec/template/metadata/labels"_json_pointer, nlohmann::json::object());
+    for (const auto& [k, v] : labels_json.items()) {
+      if (v.is_string()) {
+        labels[k] = v.get<std::string>();
+      }
+    }
+    if (mesh::selects(selector, labels)) {
+      return d;
+    }
+  }
+  return std::nullopt;
+}
+
+StreamFacts stream_facts_from_flags(const StreamOptions& o) {
+  if (o.backends.empty()) {
+    throw UsageError("--dry-run=client cannot read the host's routes; pass the backends with --backend "
+                     "NAMESPACE/SERVICE");
+  }
+  if (o.gateway_idle_timeout) {
+    throw UsageError("--gateway-idle-timeout changes the gateway's Deployment, which --dry-run=client cannot read; "
+                     "use --dry-run=server");
+  }
+  StreamFacts f;
+  f.live = false;
+  return f;
+}
+
+mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
+  mesh::ChangeSet cs;
+  if (f.live && f.servers.empty()) {
+    throw Error(fmt::format("no Gateway serves {}; create one first: kubectl grpcmesh init --host {}", o.host, o.host));
+  }
+
+  // 1. Route timeouts: none (omitted = disabled), or the explicit --timeout.
+  std::vector<nlohmann::json> planned_vs;
+  const std::optional<std::string> wanted =
+      o.route_timeout ? std::optional<std::string>(format_duration(*o.route_timeout)) : std::nullopt;
+  for (const auto& vs : f.virtual_services) {
+    const nlohmann::json http = vs.value("/spec/http"_json_pointer, nlohmann::json::array());
+    nlohmann::json updated = nlohmann::json::array();
+    std::vector<std::string> changed;
+    for (size_t i = 0; i < http.size(); ++i) {
+      const auto& route = http[i];
+      if (o.remove || !manifest::route_selected(route, o.prefixes) || manifest::is_preflight_route(route)) {
+        updated.push_back(route);
+        continue;
+      }
+      updated.push_back(manifest::with_route_timeout(route, wanted));
+      if (updated.back() != route) {
+        changed.push_back(route.contains("timeout")
+                              ? fmt::format("http[{}] timeout {}", i, route["timeout"].get<std::string>())
+                              : fmt::format("http[{}] no timeout", i));
+      }
+    }
+    nlohmann::json planned = vs;
+    planned["spec"]["http"] = updated;
+    planned_vs.push_back(planned);
+    if (changed.empty()) {
+      continue;
+    }
+    const std::string problem = fmt::format("VirtualService {} {} ({})", ref_of(vs),
+                                            wanted ? "needs route timeout " + *wanted : "has a route timeout",
+                                            fmt::join(changed, ", "));
+    const std::string fix = fmt::format("{} it with: kubectl edit virtualservice {} -n {}",
+                                        wanted ? "set" : "remove the timeout field from",
+                                        str_at(vs, "/metadata/name"), str_at(vs, "/metadata/namespace"));
+    cs.changes.push_back(replace_http(vs, updated, o.field_manager, o.force, problem, fix));
+    cs.notes.push_back(fmt::format("VirtualService {}: {} ({})", ref_of(vs),
+                                   wanted ? "route timeout set to " + *wanted
+                                          : "route timeout removed, so the route has none (an omitted timeout is "
+                                            "disabled; Istio rejects 0s)",
+                                   fmt::join(changed, ", ")));
+  }
+  if (o.remove && !f.virtual_services.empty()) {
+    cs.notes.push_back("Route timeouts are left as they are (a removed timeout has no earlier value to restore)");
+  }
+
+  // 2. One DestinationRule per backend host: ours, or the existing one patched.
+  std::vector<std::string> backends;
+  for (const auto& b : o.backends) {
+    const size_t slash = b.find('/');
+    backends.push_back(fmt::format("{}.{}.svc.{}", b.substr(slash + 1), b.substr(0, slash), o.cluster_domain));
+  }
+  if (backends.empty()) {
+    backends = backend_hosts(f.virtual_services, o.prefixes, o.cluster_domain);
+  }
+  if (backends.empty()) {
+    cs.warnings.push_back(fmt::format("no route of {} leads to a backend yet, so no DestinationRule is set; route "
+                                      "it first: kubectl grpcmesh expose SERVICE -n NAMESPACE --host {}",
+                                      o.host, o.host));
+  }
+  std::vector<nlohmann::json> planned_dr;
+  for (const auto& backend : backends) {
+    if (!is_service_host(backend, o.cluster_domain)) {
+      cs.notes.push_back(fmt::format("{} is not a Service of this cluster; its connection settings are left alone",
+                                     backend));
+      continue;
+    }
+    const auto existing = destination_rule_for(f.destination_rules, backend, o.cluster_domain);
+    if (o.remove) {
+      const auto managers = existing ? mesh::field_managers(*existing) : std::vector<std::string>{};
+      if (std::find(managers.begin(), managers.end(), o.field_manager) != managers.end()) {
+        cs.changes.push_back({mesh::Change::Kind::Release, *existing});
+        cs.notes.push_back(fmt::format("DestinationRule {}: the stream settings for {} are removed", ref_of(*existing),
+                                       backend));
+      }
+      continue;
+    }
+    manifest::DestinationRuleOptions dr;
+    dr.api_version = f.api_version;
+    dr.pool = pool_of(o);
+    if (existing) {
+      check_destination_rule(*existing, cs);
+      dr.name = str_at(*existing, "/metadata/name");
+      dr.namespace_name = str_at(*existing, "/metadata/namespace");
+      dr.host = str_at(*existing, "/spec/host");
+      dr.ours = is_ours(*existing);
+      if (!dr.ours) {
+        cs.notes.push_back(fmt::format("DestinationRule {} already configures {}: patched (co-owning only the "
+                                       "connection pool fields) instead of adding a second rule for the host",
+                                       ref_of(*existing), backend));
+      }
+    } else {
+      dr.name = service_of(backend) + "-grpc-stream";
+      dr.namespace_name = namespace_of(backend);
+      dr.host = backend;
+    }
+    nlohmann::json object = manifest::destination_rule(dr);
+    cs.changes.push_back({mesh::Change::Kind::Apply, object});
+    nlohmann::json merged = existing ? *existing : object;
+    merged.merge_patch(object);
+    planned_dr.push_back(merged);
+    planned_dr.back()["spec"]["host"] = backend;
+  }
+
+  // 3. The gateway: report what cuts streams; change it only when asked.
+  GatewayTimeouts gateway = detect_gateway_timeouts(f.gateway);
+  if (o.gateway_idle_timeout || (o.remove && f.gateway_deployment)) {
+    if (!f.gateway_deployment) {
+      throw Error("cannot find the Deployment of the gateway pods, so --gateway-idle-timeout cannot set their "
+                  "proxy config; set connectionSettings.httpStreamIdleTimeout in their proxy.istio.io/config "
+                  "annotation yourself");
+    }
+    const nlohmann::json& d = *f.gateway_deployment;
+    const auto managers = mesh::field_managers(d);
+    if (o.remove) {
+      if (std::find(managers.begin(), managers.end(), o.field_manager) != managers.end()) {
+        cs.changes.push_back({mesh::Change::Kind::Release, d});
+        cs.warnings.push_back(fmt::format("Deployment {}: the gateway pods restart to drop the stream idle timeout "
+                                          "set earlier", ref_of(d)));
+      }
+    } else {
+      const nlohmann::json::json_pointer ptr("/spec/template/metadata/annotations/proxy.istio.io~1config");
+      const std::string current = d.contains(ptr) && d.at(ptr).is_string() ? d.at(ptr).get<std::string>() : "";
+      const std::string value = proxy_config_with_stream_idle(current, *o.gateway_idle_timeout);
+      cs.changes.push_back(
+          {mesh::Change::Kind::Apply,
+           {{"apiVersion", "apps/v1"},
+            {"kind", "Deployment"},
+            {"metadata", {{"name", str_at(d, "/metadata/name")}, {"namespace", str_at(d, "/metadata/namespace")}}},
+            {"spec", {{"template", {{"metadata", {{"annotations", {{kProxyConfigAnnotation, value}}}}}}}}}}});
+      cs.warnings.push_back(fmt::format("Deployment {}: changing the pod template restarts the gateway pods (rolling)",
+                                        ref_of(d)));
+      gateway.stream_idle = GatewayTimeout{*o.gateway_idle_timeout,
+                                           fmt::format("Deployment {} annotation {} (connectionSettings."
+                                                       "httpStreamIdleTimeout)", ref_of(d), kProxyConfigAnnotation)};
+    }
+  }
+  if (f.live && !o.remove) {
+    for (auto& finding : gateway_findings(gateway)) {
+      if (!(o.gateway_idle_timeout && finding.rfind("the gateway closes a stream", 0) == 0)) {
+        cs.warnings.push_back(finding);
+      }
+    }
+    if (!gateway.connection_settings_apply && !gateway.profile.empty()) {
+      cs.notes.push_back(fmt::format("Istio {} ignores connectionSettings (profile {}); it applies from 1.31",
+                                     f.gateway.istio_version, gateway.profile));
+    }
+  }
+
+  // 4. The effective timeout chain.
+  if (!o.remove) {
+    std::string chain = format_chain(timeout_chain(planned_vs, o.prefixes, gateway, backends, planned_dr));
+    chain.pop_back();
+    cs.notes.push_back(fmt::format("Timeouts a stream on {} meets{}:\n{}", o.host,
+                                   f.live ? "" : " (routes and gateway not read: --dry-run=client)", chain));
+  }
+  return cs;
+}
+
+}  // namespace grpcmesh::stream
