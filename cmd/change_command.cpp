@@ -8,9 +8,9 @@ namespace grpcmesh::cmd {
 
 std::unique_ptr<kube::Client> make_client(Context& ctx) {
   kube::RestConfig config = kube::load_rest_config(ctx.kube, kube::Environment::from_process());
-  // The commands generate every object with its namespace (a VirtualService
-  // in the gateway's namespace for a Service in -n's): kubectl's check that a
-  // file's objects match -n does not apply to them.
+  // Every object these commands apply names its namespace (the gateway's
+  // objects live with the gateway pods); -n only picks the user's Service, so
+  // it must not be enforced on the objects as `kubectl apply -n` would.
   config.namespace_explicit = false;
   return std::make_unique<kube::Client>(std::move(config), ctx.streams.err);
 }

@@ -34,7 +34,8 @@ env_file=${env_file:-$cache/peers.env}
 case "$cache$env_file" in
   *[[:space:]\'\"\$\\]*) echo "build-peers: cache and env file paths may not contain spaces, quotes, \$ or \\" >&2; exit 1 ;;
 esac
-command -v go >/dev/null || { echo "build-peers: go not found on PATH" >&2; exit 1; }
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || { echo "build-peers: go not found on PATH (Go 1.26 or newer is needed)" >&2; exit 1; }
 
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 gobuild=(go build -trimpath)

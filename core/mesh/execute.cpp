@@ -59,9 +59,6 @@ Outcome release_one(kube::Client& client, const nlohmann::json& live, const kube
   req.name = name_of(live);
   req.namespace_name = ns_of(live);
   req.idempotent = false;
-  if (options.dry_run == kube::DryRun::Server) {
-    req.query.emplace_back("dryRun", "All");
-  }
   // Only delete the version we looked at: a concurrent change by someone
   // else makes the server refuse (409) instead of losing their change.
   nlohmann::json preconditions = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};

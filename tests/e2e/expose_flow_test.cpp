@@ -151,6 +151,11 @@ TEST_CASE("init --plaintext: an h2c-only host routed through protocol HTTP2 with
     istioctl_validate(dir, "gateway.networking.istio.io", kGatewayNs, obj);
     istioctl_validate(dir, "virtualservice.networking.istio.io", kGatewayNs, obj);
     REQUIRE(e2e::plugin({"expose", "greeter", "-n", ns, "--host", host, "--remove"}).ok());
+    // a server dry run of --remove deletes nothing
+    auto dry = e2e::plugin({"init", "--host", host, "--remove", "--dry-run=server"});
+    REQUIRE_MESSAGE(dry.ok(), dry.describe());
+    CHECK(dry.out == "gateway.networking.istio.io/" + obj + " deleted (server dry run)\n");
+    CHECK(snapshot("gateway.networking.istio.io", kGatewayNs, obj).has_value());
     REQUIRE(e2e::plugin({"init", "--host", host, "--remove"}).ok());
     CHECK_FALSE(snapshot("gateway.networking.istio.io", kGatewayNs, obj).has_value());
 }
