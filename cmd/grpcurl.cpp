@@ -75,7 +75,7 @@ int run_module(Context& ctx, const std::vector<std::string>& args, const std::st
   void* handle = nullptr;
   std::string why = "cannot locate the running executable";
   for (const auto& path : candidates) {
-    handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);  // lazy: bind only the symbols a run uses
     if (handle != nullptr) {
       break;
     }

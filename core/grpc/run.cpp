@@ -13,6 +13,7 @@
 #include "core/grpc/call.hpp"
 #include "core/grpc/channel.hpp"
 #include "core/grpc/codec.hpp"
+#include "core/grpc/gateway.hpp"
 #include "core/grpc/invoke.hpp"
 #include "core/grpc/latency.hpp"
 #include "core/grpc/reflection.hpp"
@@ -171,12 +172,33 @@ int run_grpcurl(const std::vector<std::string>& args, Streams& streams, kube::Co
   if (o.max_time > 0) {
     deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(static_cast<long>(o.max_time * 1000));
   }
-  if (!o.host.empty()) {
-    throw UsageError("--host needs the gateway resolver, which this build does not have: pass the address instead");
-  }
   Target target = target_from(o);
-  const CallSettings call_settings = settings_for(o, o.rpc_headers, deadline);
-  const CallSettings reflect_settings = settings_for(o, o.reflect_headers, deadline);
+  std::unique_ptr<PortForward> forward;
+  if (!o.host.empty()) {
+    GatewayRoute route = resolve_gateway(o.host, read_gateway_inputs(kube, streams.err), o.plaintext, o.port_forward);
+    if (o.plaintext && !route.plaintext) {
+      throw Error(fmt::format("the Gateway serves {} over TLS: drop -plaintext", o.host));
+    }
+    if (route.address.empty()) {
+      forward = std::make_unique<PortForward>(kube, route.service_namespace, route.service_name, route.service_port,
+                                              o.connect_timeout);
+      route.address = forward->address();
+      route.notes.push_back("kubectl port-forward listening on " + route.address);
+    }
+    if (o.verbosity > 0) {
+      streams.err << "Resolved --host " << o.host << ":\n";
+      for (const std::string& note : route.notes) {
+        streams.err << "  " << note << '\n';
+      }
+    }
+    target.address = route.address;
+    target.plaintext = route.plaintext;
+    target.authority = o.authority.empty() ? route.authority : o.authority;
+    target.servername = o.servername.empty() ? route.servername : o.servername;
+  }
+  CallSettings call_settings = settings_for(o, o.rpc_headers, deadline);
+  CallSettings reflect_settings = settings_for(o, o.reflect_headers, deadline);
+  call_settings.authority = reflect_settings.authority = target.authority;
 
   // A schema from files needs no server for list/describe.
   std::unique_ptr<Schema> schema;

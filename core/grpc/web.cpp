@@ -304,7 +304,8 @@ CallOutcome invoke_web(const pb::MethodDescriptor& method, Codec& codec, const O
     if (verbose && !headers_printed) {
       Metadata md;
       for (const auto& [k, v] : x.head.headers) {
-        if (k.rfind("access-control-", 0) != 0 && k != "date" && k != "vary" && k != "content-length") {
+        if (k.rfind("access-control-", 0) != 0 && k != "date" && k != "vary" && k != "content-length" &&
+            k != "transfer-encoding" && k != "connection" && k != "keep-alive") {
           md.emplace(k, v);
         }
       }

@@ -1,0 +1,238 @@
+#include "core/grpc/gateway.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/kube/client.hpp"
+#include "core/kube/environment.hpp"
+#include "core/kube/resource.hpp"
+#include "core/kube/rest_config.hpp"
+#include "core/mesh/cluster_read.hpp"
+#include "core/mesh/host_config.hpp"
+#include "core/mesh/workload.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::grpc {
+namespace {
+
+using nlohmann::json;
+
+int rank(const mesh::ServerRef& s, bool prefer_plaintext) {
+  const bool tls = s.protocol == "HTTPS" || s.protocol == "TLS";
+  const bool h2 = s.protocol == "GRPC" || s.protocol == "HTTP2" || s.protocol == "HTTP" || s.protocol == "GRPC-WEB";
+  if (!tls && !h2) {
+    return 99;  // TCP, MONGO, ...: no gRPC here
+  }
+  int r = s.protocol == "HTTPS" ? 0 : s.protocol == "TLS" ? 1 : s.protocol == "HTTP" ? 3 : 2;
+  if (prefer_plaintext) {
+    r += tls ? 10 : 0;
+  }
+  return r;
+}
+
+const json* find_service(const std::vector<json>& services, const std::string& ns, const std::string& name) {
+  for (const json& s : services) {
+    const json& md = s.value("metadata", json::object());
+    if (md.value("namespace", "") == ns && md.value("name", "") == name) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<std::string> node_address(const std::vector<json>& nodes) {
+  for (const char* wanted : {"ExternalIP", "InternalIP"}) {
+    for (const json& n : nodes) {
+      for (const json& a : n.value("status", json::object()).value("addresses", json::array())) {
+        if (a.value("type", "") == wanted && !a.value("address", "").empty()) {
+          return a.value("address", "");
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string join_host_port(const std::string& host, int port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+}
+
+}  // namespace
+
+GatewayRoute resolve_gateway(const std::string& host, const GatewayInputs& in, bool prefer_plaintext,
+                             bool port_forward) {
+  std::vector<mesh::ServerRef> servers = mesh::servers_for_host(in.gateways, host);
+  std::stable_sort(servers.begin(), servers.end(), [&](const auto& a, const auto& b) {
+    return rank(a, prefer_plaintext) < rank(b, prefer_plaintext);
+  });
+  if (servers.empty() || rank(servers.front(), prefer_plaintext) == 99) {
+    throw Error(fmt::format(
+        "no Istio Gateway serves host \"{}\" over HTTPS, HTTP2, GRPC or HTTP: create one with 'kubectl grpcmesh init "
+        "--host {}', or pass the address instead of --host",
+        host, host));
+  }
+  const mesh::ServerRef& server = servers.front();
+  GatewayRoute route;
+  route.authority = host;
+  route.plaintext = server.protocol != "HTTPS" && server.protocol != "TLS";
+  route.servername = route.plaintext ? "" : host;
+  route.notes.push_back(fmt::format("host {}: Gateway {} server {} ({} port {}{})", host, server.ref(), server.index,
+                                    server.protocol, server.port,
+                                    server.tls_mode.empty() ? "" : ", TLS " + server.tls_mode));
+
+  mesh::GatewayWorkload workload = mesh::find_gateway_workload(server.selector, in.pods, in.services);
+  if (workload.service.empty()) {
+    throw Error(fmt::format("no Service selects the gateway pods ({}) of Gateway {}: the gateway has no address",
+                            mesh::format_selector(server.selector), server.ref()));
+  }
+  route.notes.push_back(fmt::format("gateway workload: {} pod(s) ({} ready) in {}, Service {}/{} ({})",
+                                    workload.pods.size(), workload.ready_pods, workload.namespace_name,
+                                    workload.namespace_name, workload.service, workload.service_type));
+  const json* service = find_service(in.services, workload.namespace_name, workload.service);
+  const json ports = service ? service->value("spec", json::object()).value("ports", json::array()) : json::array();
+  const json* port = nullptr;
+  for (const json& p : ports) {
+    const json target = p.value("targetPort", json());
+    const bool target_matches = (target.is_number() && target.get<int>() == server.port) ||
+                                (target.is_string() && target.get<std::string>() == std::to_string(server.port));
+    if (p.value("port", 0) == server.port || target_matches) {
+      port = &p;
+      break;
+    }
+  }
+  if (port == nullptr) {
+    throw Error(fmt::format("Service {}/{} does not expose the Gateway server port {} (as port or targetPort): "
+                            "add the port to the Service",
+                            workload.namespace_name, workload.service, server.port));
+  }
+  route.service_namespace = workload.namespace_name;
+  route.service_name = workload.service;
+  route.service_port = port->value("port", 0);
+
+  const json ingress =
+      service->value("status", json::object()).value("loadBalancer", json::object()).value("ingress", json::array());
+  for (const json& i : ingress) {
+    for (const char* field : {"ip", "hostname"}) {
+      if (!i.value(field, "").empty()) {
+        route.address = join_host_port(i.value(field, ""), route.service_port);
+        route.notes.push_back(fmt::format("address {} from status.loadBalancer.ingress[].{}", route.address, field));
+        break;
+      }
+    }
+    if (!route.address.empty()) {
+      break;
+    }
+  }
+  if (route.address.empty() && port->value("nodePort", 0) > 0) {
+    if (auto node = node_address(in.nodes)) {
+      route.address = join_host_port(*node, port->value("nodePort", 0));
+      route.notes.push_back(fmt::format("address {}: no load-balancer address, so NodePort {} on a node", route.address,
+                                        port->value("nodePort", 0)));
+    }
+  }
+  if (route.address.empty()) {
+    if (!port_forward) {
+      throw Error(fmt::format("the gateway Service {}/{} has no external address (no load-balancer ingress, no "
+                              "reachable NodePort): add --port-forward to tunnel through kubectl port-forward",
+                              workload.namespace_name, workload.service));
+    }
+    route.notes.push_back(fmt::format("no external address: port-forwarding to Service {}/{} port {}",
+                                      route.service_namespace, route.service_name, route.service_port));
+  }
+  route.notes.push_back(route.plaintext ? fmt::format("h2c (plaintext) with :authority {}", host)
+                                        : fmt::format("TLS with SNI and :authority {}", host));
+  return route;
+}
+
+GatewayInputs read_gateway_inputs(const kube::ConnectionOptions& connection, std::ostream& diagnostics) {
+  kube::Client client(kube::load_rest_config(connection, kube::Environment::from_process()), diagnostics);
+  GatewayInputs in;
+  const std::string hint = "grpcurl --host needs to list Gateways, Pods, Services (and Nodes for NodePorts)";
+  in.gateways = mesh::list_or_throw(client, kube::kinds::kIstioGateway, "", "", hint);
+  in.pods = mesh::list_or_throw(client, kube::kinds::kPod, "", "", hint);
+  in.services = mesh::list_or_throw(client, kube::kinds::kService, "", "", hint);
+  in.nodes = mesh::list_or_empty(client, kube::GroupKind{"", "Node"}, "");
+  return in;
+}
+
+PortForward::PortForward(const kube::ConnectionOptions& c, const std::string& ns, const std::string& service, int port,
+                         double timeout_seconds) {
+  std::vector<std::string> args = {"kubectl", "port-forward", "--address", "127.0.0.1", "-n", ns,
+                                   "svc/" + service, fmt::format(":{}", port)};
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--kubeconfig", c.kubeconfig}, {"--context", c.context}, {"--cluster", c.cluster}, {"--user", c.user},
+           {"--server", c.server}, {"--token", c.token}}) {
+    if (!value.empty()) {
+      args.push_back(flag + "=" + value);
+    }
+  }
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    throw Error("could not start kubectl port-forward: no pipe");
+  }
+  pid_ = fork();
+  if (pid_ == 0) {
+    setpgid(0, 0);
+    dup2(out[1], STDOUT_FILENO);
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, STDIN_FILENO);
+    dup2(devnull, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    execvp("kubectl", argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+  while (address_.empty()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{out[0], POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) != 1) {
+      break;
+    }
+    char buf[256];
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) {
+      break;
+    }
+    seen.append(buf, static_cast<size_t>(n));
+    // "Forwarding from 127.0.0.1:41234 -> 8443"
+    if (auto at = seen.find("Forwarding from 127.0.0.1:"); at != std::string::npos) {
+      auto start = at + std::string("Forwarding from ").size();
+      auto end = seen.find(' ', start);
+      if (end != std::string::npos) {
+        address_ = seen.substr(start, end - start);
+      }
+    }
+  }
+  close(out[0]);
+  if (address_.empty()) {
+    stop();
+    throw Error(fmt::format("kubectl port-forward to Service {}/{} port {} did not start within {}s: check that "
+                            "kubectl is on PATH and the gateway pods are running",
+                            ns, service, port, timeout_seconds));
+  }
+}
+
+PortForward::~PortForward() { stop(); }
+
+void PortForward::stop() {
+  if (pid_ > 0) {
+    kill(-pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+}
+
+}  // namespace grpcmesh::grpc

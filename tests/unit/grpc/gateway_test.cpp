@@ -1,0 +1,112 @@
+#include "core/grpc/gateway.hpp"
+
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include "core/util/error.hpp"
+
+namespace grpcmesh::grpc {
+namespace {
+
+using nlohmann::json;
+
+json gateway(const json& servers) {
+  return {{"metadata", {{"namespace", "istio-system"}, {"name", "grpc-gateway"}}},
+          {"spec", {{"selector", {{"istio", "ingressgateway"}}}, {"servers", servers}}}};
+}
+
+json server(const std::string& protocol, int port, const std::string& host) {
+  json s = {{"port", {{"number", port}, {"name", "p" + std::to_string(port)}, {"protocol", protocol}}},
+            {"hosts", {host}}};
+  if (protocol == "HTTPS") {
+    s["tls"] = {{"mode", "SIMPLE"}, {"credentialName", "grpc-cert"}};
+  }
+  return s;
+}
+
+json pod() {
+  return {{"metadata", {{"namespace", "istio-system"}, {"name", "gw-1"}, {"labels", {{"istio", "ingressgateway"}}}}},
+          {"status", {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}};
+}
+
+json service(const json& status, const std::string& type = "LoadBalancer") {
+  return {{"metadata", {{"namespace", "istio-system"}, {"name", "istio-ingressgateway"}}},
+          {"spec",
+           {{"type", type},
+            {"selector", {{"istio", "ingressgateway"}}},
+            {"ports",
+             {{{"name", "http2"}, {"port", 80}, {"targetPort", 8080}, {"nodePort", 30080}},
+              {{"name", "https"}, {"port", 443}, {"targetPort", 8443}, {"nodePort", 30443}}}}}},
+          {"status", status}};
+}
+
+const json kLoadBalancerIp = {{"loadBalancer", {{"ingress", {{{"ip", "203.0.113.7"}}}}}}};
+
+GatewayInputs inputs(const json& servers, const json& status, std::vector<json> nodes = {}) {
+  return GatewayInputs{{gateway(servers)}, {pod()}, {service(status)}, std::move(nodes)};
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("--host: an HTTPS server on the load-balancer IP means TLS with SNI and :authority = HOST") {
+  json servers = {server("HTTP2", 8080, "grpc.example.com"), server("HTTPS", 8443, "grpc.example.com")};
+  GatewayRoute r = resolve_gateway("grpc.example.com", inputs(servers, kLoadBalancerIp), false, false);
+  CHECK(r.address == "203.0.113.7:443");  // the Service port whose targetPort is the server port
+  CHECK_FALSE(r.plaintext);
+  CHECK(r.servername == "grpc.example.com");
+  CHECK(r.authority == "grpc.example.com");
+  CHECK(r.notes.front() == "host grpc.example.com: Gateway istio-system/grpc-gateway server 1 (HTTPS port 8443, TLS SIMPLE)");
+  CHECK(r.notes.at(2) == "address 203.0.113.7:443 from status.loadBalancer.ingress[].ip");
+}
+
+TEST_CASE("--host with -plaintext prefers an HTTP2 server: h2c with :authority = HOST") {
+  json servers = {server("HTTPS", 443, "*.example.com"), server("HTTP2", 80, "grpc.example.com")};
+  GatewayRoute r = resolve_gateway("grpc.example.com", inputs(servers, kLoadBalancerIp), true, false);
+  CHECK(r.address == "203.0.113.7:80");
+  CHECK(r.plaintext);
+  CHECK(r.servername.empty());
+  CHECK(r.authority == "grpc.example.com");
+}
+
+TEST_CASE("--host: a load-balancer hostname, else a NodePort on a node address") {
+  json servers = {server("HTTPS", 443, "grpc.example.com")};
+  json by_name = {{"loadBalancer", {{"ingress", {{{"hostname", "lb.example.net"}}}}}}};
+  CHECK(resolve_gateway("grpc.example.com", inputs(servers, by_name), false, false).address == "lb.example.net:443");
+  json node = {{"status", {{"addresses", {{{"type", "InternalIP"}, {"address", "10.0.0.5"}}}}}}};
+  GatewayRoute r = resolve_gateway("grpc.example.com", inputs(servers, json::object(), {node}), false, false);
+  CHECK(r.address == "10.0.0.5:30443");
+}
+
+TEST_CASE("--host without an external address needs --port-forward, and names the Service to tunnel to") {
+  json servers = {server("HTTPS", 443, "grpc.example.com")};
+  CHECK(error_of([&] { resolve_gateway("grpc.example.com", inputs(servers, json::object()), false, false); }) ==
+        "the gateway Service istio-system/istio-ingressgateway has no external address (no load-balancer ingress, no "
+        "reachable NodePort): add --port-forward to tunnel through kubectl port-forward");
+  GatewayRoute r = resolve_gateway("grpc.example.com", inputs(servers, json::object()), false, true);
+  CHECK(r.address.empty());
+  CHECK(r.service_namespace == "istio-system");
+  CHECK(r.service_name == "istio-ingressgateway");
+  CHECK(r.service_port == 443);
+}
+
+TEST_CASE("--host: no Gateway for the host, or a server port the Service does not expose, is a clear error") {
+  json servers = {server("HTTPS", 443, "other.example.com")};
+  CHECK(error_of([&] { resolve_gateway("grpc.example.com", inputs(servers, kLoadBalancerIp), false, false); })
+            .find("no Istio Gateway serves host \"grpc.example.com\"") == 0);
+  json odd = {server("HTTPS", 9443, "grpc.example.com")};
+  CHECK(error_of([&] { resolve_gateway("grpc.example.com", inputs(odd, kLoadBalancerIp), false, false); }) ==
+        "Service istio-system/istio-ingressgateway does not expose the Gateway server port 9443 (as port or "
+        "targetPort): add the port to the Service");
+}
+
+}  // namespace grpcmesh::grpc
