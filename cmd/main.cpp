@@ -82,7 +82,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e, ctx.streams.out, ctx.streams.err);
   } catch (const CLI::ParseError& e) {
-    error_prefix(ctx) << one_line(e.what()) << " (see '" << ctx.program << " --help')\n";
+    // "--bogus" alone leaves no subcommand, and CLI11 then reports the missing
+    // subcommand; the unknown flag is the real mistake, so name it.
+    const auto extras = app.remaining();
+    const bool unknown_root_flag = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !extras.empty() &&
+                                   extras.front().starts_with('-');
+    error_prefix(ctx) << (unknown_root_flag ? "unknown flag: " + extras.front() : one_line(e.what())) << " (see '"
+                      << ctx.program << " --help')\n";
     return kExitUsage;
   } catch (const Error& e) {
     error_prefix(ctx) << one_line(e.what()) << '\n';

@@ -25,16 +25,16 @@ using namespace std::chrono_literals;
 struct RunOptions {
     // Extra environment ("KEY=VALUE" or {KEY, VALUE}); set after the defaults,
     // so they override them. An empty value still sets the variable.
-    std::map<std::string, std::string> env;
+    std::map<std::string, std::string> env{};
     // Variables removed from the child's environment.
-    std::vector<std::string> unset;
+    std::vector<std::string> unset{};
     // Start from an empty environment (plus `env`) instead of the test's.
     bool clear_env = false;
     // Written to the child's stdin, which is then closed. Without it the
     // child reads /dev/null.
     std::optional<std::string> stdin_data;
     // Working directory; empty keeps the test's.
-    fs::path cwd;
+    fs::path cwd{};
     // The child (and its process group) is killed after this long.
     std::chrono::milliseconds timeout = 120s;
 };

@@ -135,6 +135,7 @@ TEST_SUITE("plugin through kubectl") {
         auto root = path.kubectl({"grpcmesh", "--no-such-flag"});
         CHECK_MESSAGE(root.exit_code == 2, root.describe());
         CHECK_MESSAGE(line_count(root.err) == 1, root.describe());
+        CHECK_MESSAGE(contains(root.err, "unknown flag: --no-such-flag"), root.describe());
     }
 }
 
