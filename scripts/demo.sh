@@ -15,7 +15,9 @@ case $build in /*) ;; *) build="$root/$build" ;; esac
 step() {
   local what=$1
   shift
-  if [ -t 1 ]; then
+  if [ -z "$what" ]; then
+    printf '$ %s\n' "$*"
+  elif [ -t 1 ]; then
     printf '\n\033[1m# %s\033[0m\n$ %s\n' "$what" "$*"
   else
     printf '\n# %s\n$ %s\n' "$what" "$*"
@@ -24,14 +26,28 @@ step() {
 }
 
 walkthrough() {
+  local host=grpc.example.com
   step "The plugin, found by kubectl on PATH" \
     kubectl grpcmesh version
-  step "The control plane serves Istio's and Gateway API's APIs" \
-    kubectl api-resources --api-group=networking.istio.io
   step "A simulated Istio install: the ingress gateway Service and its pods" \
     kubectl get service,pods -n istio-system -l istio=ingressgateway -o wide
-  step "istiod, whose image tag carries the Istio version" \
-    kubectl get deployment -n istio-system istiod -o wide
+  step "A gRPC backend: Service greeter in namespace apps, its port not named for HTTP/2" \
+    kubectl create namespace apps
+  step "" kubectl create service clusterip greeter --tcp=50051:50051 -n apps
+  step "1. The Gateway for the host, in the ingress gateway pods' namespace" \
+    kubectl grpcmesh init --host "$host"
+  step "2. A self-signed certificate for the host, in the gateway workload's namespace" \
+    kubectl grpcmesh tls --host "$host" --self-signed --ca-out "$bin/$host-ca.crt"
+  step "3. Route helloworld.Greeter to greeter, and make its port HTTP/2-aware (appProtocol: grpc)" \
+    kubectl grpcmesh expose greeter -n apps --host "$host" --grpc-service helloworld.Greeter
+  step "4. Long-lived streams: no route timeout, upstream idle timeout and keepalives" \
+    kubectl grpcmesh stream --host "$host"
+  step "5. gRPC-Web for a browser app: the gateway filter and a CORS policy the preflight reaches" \
+    kubectl grpcmesh web --host "$host" --allow-origin https://app.example.com
+  step "6. The whole path checked (the simulated install has no running backend pods)" \
+    kubectl grpcmesh check --host "$host" --fail-on none
+  step "Running it again changes nothing" \
+    kubectl grpcmesh expose greeter -n apps --host "$host" --grpc-service helloworld.Greeter
 }
 
 if [ "${1:-}" = "--walkthrough" ]; then
