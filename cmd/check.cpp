@@ -80,7 +80,10 @@ bool cluster_configured(const kube::ConnectionOptions& o, const kube::Environmen
 check::Options to_options(const CheckFlags& f, const Context& ctx, const kube::Environment& env) {
   check::Options o;
   o.files = f.filenames;
-  o.all_namespaces = f.all_namespaces;
+  // A host's Gateway, routes and backends usually live in different
+  // namespaces (init and expose put the first two beside the gateway pods),
+  // so --host without -n follows the host into every namespace.
+  o.all_namespaces = f.all_namespaces || (!f.host.empty() && ctx.kube.namespace_name.empty());
   o.host = f.host;
   o.output = check::parse_output(f.output);
   check::parse_fail_on(f.fail_on, o);

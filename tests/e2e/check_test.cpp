@@ -98,6 +98,29 @@ TEST_SUITE("check") {
         CHECK(human.out.find('\x1b') == std::string::npos);  // not a terminal: no colour
     }
 
+    TEST_CASE("--host without -n follows the host into every namespace, as init and expose lay it out") {
+        std::string ns = e2e::create_namespace("checkhost");
+        std::string host = ns + ".example.com";
+        Result svc = e2e::kubectl({"create", "service", "clusterip", "greeter", "--tcp=50051:50051", "-n", ns});
+        REQUIRE_MESSAGE(svc.ok(), svc.describe());
+        Result init = e2e::plugin({"init", "--host", host});
+        REQUIRE_MESSAGE(init.ok(), init.describe());
+        Result expose = e2e::plugin({"expose", "greeter", "-n", ns, "--host", host});
+        REQUIRE_MESSAGE(expose.ok(), expose.describe());
+
+        // The Gateway and VirtualService are in istio-system, the Service in ns,
+        // and the current namespace is neither: the Service's missing endpoints
+        // are still found.
+        Result r = e2e::plugin({"check", "--host", host, "-o", "json"});
+        CHECK_MESSAGE(r.exit_code == 3, r.describe());
+        CHECK(findings(r).count("GM0030 Service " + ns + "/greeter") == 1);
+
+        Result unexpose = e2e::plugin({"expose", "greeter", "-n", ns, "--host", host, "--remove"});
+        CHECK_MESSAGE(unexpose.ok(), unexpose.describe());
+        Result uninit = e2e::plugin({"init", "--host", host, "--remove"});
+        CHECK_MESSAGE(uninit.ok(), uninit.describe());
+    }
+
     TEST_CASE("the narrow-RBAC user gets skipped analyzers, not false passes") {
         std::string ns = e2e::create_namespace("check-rbac");
         REQUIRE(e2e::apply_yaml(broken_state(ns, ns + ".example.com")).ok());
