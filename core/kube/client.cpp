@@ -533,6 +533,45 @@ struct Client::Impl {
     return s == 429 || (idempotent && (s == 502 || s == 503 || s == 504 || (s >= 500 && !sink.retry_after.empty())));
   }
 
+  // Every request goes through one multi handle, so they all share its
+  // connection pool: a multi handle keeps its own pool, apart from the share
+  // object's, and requests sent alone with curl_easy_perform would otherwise
+  // leave the concurrent ones to open (and wait for) a second connection.
+  void ensure_multi() {
+    if (multi == nullptr) {
+      multi = curl_multi_init();
+      curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+      curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
+    }
+  }
+
+  // Runs one transfer to completion on the shared multi handle.
+  CURLcode perform_one(CURL* easy) {
+    ensure_multi();
+    curl_multi_add_handle(multi, easy);
+    CURLcode result = CURLE_OK;
+    for (bool done = false; !done;) {
+      int still = 0;
+      CURLMcode mc = curl_multi_perform(multi, &still);
+      if (mc != CURLM_OK) {
+        result = CURLE_FAILED_INIT;
+        break;
+      }
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
+          result = msg->data.result;
+          done = true;
+        }
+      }
+      if (!done) {
+        curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+      }
+    }
+    curl_multi_remove_handle(multi, easy);
+    return result;
+  }
+
   Response perform(const Request& request) {
     bool idempotent = request.idempotent && request.method != "POST";
     bool reran_exec = false;
@@ -540,7 +579,7 @@ struct Client::Impl {
       Transfer t;
       t.request = &request;
       prepare(curl, t, bearer_token());
-      t.code = curl_easy_perform(curl);
+      t.code = perform_one(curl);
       finish(curl, t);
       if (t.code != CURLE_OK) {
         if (is_reset(t.code) && idempotent && attempt < kMaxAttempts) {
@@ -580,11 +619,7 @@ struct Client::Impl {
       }
       return responses;
     }
-    if (multi == nullptr) {
-      multi = curl_multi_init();
-      curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-      curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
-    }
+    ensure_multi();
     std::string token = bearer_token();
     std::vector<std::unique_ptr<Transfer>> transfers(requests.size());
     std::vector<CURL*> handles(requests.size(), nullptr);
@@ -594,6 +629,12 @@ struct Client::Impl {
     auto start_next = [&] {
       size_t i = next++;
       CURL* easy = curl_easy_duphandle(curl);
+      curl_easy_setopt(easy, CURLOPT_SHARE, share);  // duphandle never copies the share
+      // Up to kMaxInFlight handles live at once: libcurl's default buffers
+      // (64 KiB for the request body, 16 KiB for the response) would cost
+      // 2.5 MiB; single objects fit the smallest ones.
+      curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+      curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 8192L);
       handles[i] = easy;
       transfers[i] = std::make_unique<Transfer>();
       transfers[i]->request = &requests[i];
