@@ -1,13 +1,8 @@
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cmd/app.hpp"
@@ -17,6 +12,7 @@
 #include "core/mesh/tls_command.hpp"
 #include "core/tls/self_signed.hpp"
 #include "core/util/error.hpp"
+#include "core/util/staged_file.hpp"
 
 namespace grpcmesh::cmd {
 namespace {
@@ -67,18 +63,23 @@ std::string read_file(const std::string& path, const std::string& flag) {
   return s.str();
 }
 
-void write_file(const std::string& path, const std::string& content, mode_t mode, const std::string& flag) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
-    throw Error(fmt::format("cannot write {} {}: {}; pass another path with {}", flag, path, std::strerror(errno), flag));
+// The files --self-signed writes: staged when the change is planned (an
+// unwritable path stops the command before the cluster is touched), moved
+// into place only once every change was made, and removed otherwise, so a
+// failed run leaves no CA behind that matches no Secret.
+struct CaFiles {
+  std::optional<util::StagedFile> cert;
+  std::optional<util::StagedFile> key;
+
+  void commit() {
+    if (cert) cert->commit();
+    if (key) key->commit();
   }
-  ::fchmod(fd, mode);  // also when the file already existed with wider permissions
-  const ssize_t n = ::write(fd, content.data(), content.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(content.size())) {
-    throw Error(fmt::format("cannot write {} {}: short write", flag, path));
+  void discard() noexcept {
+    if (cert) cert->discard();
+    if (key) key->discard();
   }
-}
+};
 
 }  // namespace
 
@@ -143,16 +144,15 @@ void register_tls(CLI::App& root, Context& ctx) {
     const std::string ca_out = f.ca_out.empty() ? "./" + f.host + "-ca.crt" : f.ca_out;
     const std::string ca_key_out = f.ca_key_out;
     const bool dry_run = command.apply.dry_run != kube::DryRun::None;
-    command.plan = [options, generated, ca_out, ca_key_out, dry_run](kube::Client* client) {
+    auto files = std::make_shared<CaFiles>();
+    command.plan = [options, generated, ca_out, ca_key_out, dry_run, files](kube::Client* client) {
       mesh::ChangeSet cs = mesh::plan_tls(*options, client ? mesh::read_tls_facts(*client, *options)
                                                            : mesh::tls_facts_from_flags(*options));
       if (generated && !dry_run) {
-        // Written before the Secret: a CA that cannot be saved stops the command
-        // before the cluster serves a certificate nobody can verify.
-        write_file(ca_out, generated->ca_cert_pem, 0644, "--ca-out");
+        files->cert.emplace(ca_out, generated->ca_cert_pem, 0644, "--ca-out");
         cs.notes.push_back("Clients trust the CA in " + ca_out + " (e.g. grpcurl -cacert " + ca_out + ")");
         if (!ca_key_out.empty()) {
-          write_file(ca_key_out, generated->ca_key_pem, 0600, "--ca-key-out");
+          files->key.emplace(ca_key_out, generated->ca_key_pem, 0600, "--ca-key-out");
           cs.notes.push_back("The CA private key is in " + ca_key_out + " (mode 0600); keep it safe");
         }
       } else if (generated) {
@@ -160,7 +160,15 @@ void register_tls(CLI::App& root, Context& ctx) {
       }
       return cs;
     };
-    ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
+    command.after = [files](kube::Client*, Streams&) { files->commit(); };
+    ctx.action = [&ctx, command, files] {
+      try {
+        return run_change_command(ctx, command);
+      } catch (...) {
+        files->discard();
+        throw;
+      }
+    };
   });
 }
 
