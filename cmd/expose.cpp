@@ -96,6 +96,7 @@ void register_expose(CLI::App& root, Context& ctx) {
     command.apply = f.apply.to_options();
     command.print = f.apply.print.to_options();
     o->force = command.apply.force_conflicts;
+    o->field_manager = command.apply.field_manager;
     command.plan = [&ctx, o](kube::Client* client) {
       o->namespace_name = target_namespace(ctx);
       return mesh::plan_expose(*o, client ? mesh::read_expose_facts(*client, *o) : mesh::expose_facts_from_flags(*o));

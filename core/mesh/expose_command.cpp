@@ -101,6 +101,48 @@ std::optional<nlohmann::json> port_change(const ExposeOptions& o, const ExposeFa
   return manifest::service_port({o.service, o.namespace_name, p.port, p.protocol, "grpc", ""});
 }
 
+// What --remove gives back on the Service. Releasing our fields drops them;
+// that undoes appProtocol, but a port name we took over with --port-naming
+// name (and --force-conflicts) would be left with no name at all, so such a
+// port gets its old name back instead ("grpc-api" -> "api"; "grpc" was an
+// unnamed port, which releasing restores). Returns the apply configuration
+// that does that, or nothing when releasing is right.
+std::optional<nlohmann::json> port_names_back(const ExposeOptions& o, const nlohmann::json& service, ChangeSet& cs) {
+  nlohmann::json ports = nlohmann::json::array();
+  for (const auto& entry : service.value("/metadata/managedFields"_json_pointer, nlohmann::json::array())) {
+    if (entry.value("manager", "") != o.field_manager || entry.value("operation", "") != "Apply") {
+      continue;
+    }
+    const nlohmann::json owned = entry.value("/fieldsV1/f:spec/f:ports"_json_pointer, nlohmann::json::object());
+    for (const auto& [key, fields] : owned.items()) {
+      if (key.rfind("k:", 0) != 0 || !fields.contains("f:name")) {
+        continue;
+      }
+      const nlohmann::json id = nlohmann::json::parse(key.substr(2), nullptr, false);
+      for (const auto& p : ports_of(service)) {
+        if (!id.is_object() || id.value("port", 0) != p.port || id.value("protocol", "TCP") != p.protocol ||
+            p.name == "grpc") {
+          continue;
+        }
+        std::string name = p.name;
+        if (name.rfind("grpc-", 0) == 0) {
+          name = name.substr(5);
+          cs.notes.push_back(fmt::format("Port {} of Service {}/{} is named \"{}\" again", p.port, o.namespace_name,
+                                         o.service, name));
+        }
+        ports.push_back({{"port", p.port}, {"protocol", p.protocol}, {"name", name}});
+      }
+    }
+  }
+  if (ports.empty()) {
+    return std::nullopt;
+  }
+  return nlohmann::json{{"apiVersion", "v1"},
+                        {"kind", "Service"},
+                        {"metadata", {{"name", o.service}, {"namespace", o.namespace_name}}},
+                        {"spec", {{"ports", ports}}}};
+}
+
 std::vector<std::string> wanted_prefixes(const ExposeOptions& o) {
   std::vector<std::string> out;
   for (const auto& s : o.grpc_services) {
@@ -145,7 +187,11 @@ ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
   if (o.remove) {
     vs.routes = remove_routes(current, o.service, o.namespace_name);
     if (f.service) {
-      cs.changes.push_back({Change::Kind::Release, *f.service});
+      if (auto renamed = port_names_back(o, *f.service, cs)) {
+        cs.changes.push_back({Change::Kind::Apply, *renamed});
+      } else {
+        cs.changes.push_back({Change::Kind::Release, *f.service});
+      }
     }
     if (f.virtual_service && vs.routes.empty()) {
       cs.changes.push_back({Change::Kind::Release, *f.virtual_service});

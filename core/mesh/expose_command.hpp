@@ -24,6 +24,7 @@ struct ExposeOptions {
   std::string gateway_namespace;  // --dry-run=client: where the host's Gateway is
   std::string cluster_domain = "cluster.local";
   bool force = false;  // --force-conflicts: also take over prefixes routed to other Services
+  std::string field_manager = "kubectl-grpcmesh";  // whose port fields --remove gives back
   bool remove = false;
 };
 

@@ -103,6 +103,45 @@ TEST_CASE("expose: --port-naming name renames the port and warns") {
             .find("renaming cannot help") != std::string::npos);
 }
 
+TEST_CASE("expose: --remove names a port we renamed as it was before; appProtocol is released") {
+  const auto owned_by_us = [](json svc, const std::string& fields) {
+    svc["metadata"]["managedFields"] = json::array(
+        {{{"manager", "kubectl"}, {"operation", "Apply"},
+          {"fieldsV1", json::parse(R"({"f:spec":{"f:ports":{"k:{\"port\":50051,\"protocol\":\"TCP\"}":{".":{},"f:port":{},"f:protocol":{}}}}})")}},
+         {{"manager", "kubectl-grpcmesh"}, {"operation", "Apply"},
+          {"fieldsV1", json::parse(R"({"f:spec":{"f:ports":{"k:{\"port\":50051,\"protocol\":\"TCP\"}":)" + fields + "}}}")}}});
+    return svc;
+  };
+  ExposeOptions o = options();
+  o.remove = true;
+
+  // Renamed by --port-naming name: the old name comes back, nothing else is set.
+  ChangeSet cs = plan_expose(o, facts(owned_by_us(service("greeter", "apps", "[{name: grpc-api, port: 50051, protocol: TCP}]"),
+                                                  R"({".":{},"f:name":{}})")));
+  REQUIRE(cs.changes.at(0).kind == Change::Kind::Apply);
+  CHECK(cs.changes.at(0).object["spec"]["ports"] == json::parse(R"([{"port":50051,"protocol":"TCP","name":"api"}])"));
+  CHECK(cs.notes.at(0) == "Port 50051 of Service apps/greeter is named \"api\" again");
+
+  // Once given back, a second --remove applies the same name again: unchanged, never unnamed.
+  cs = plan_expose(o, facts(owned_by_us(service("greeter", "apps", "[{name: api, port: 50051, protocol: TCP}]"),
+                                        R"({".":{},"f:name":{}})")));
+  CHECK(cs.changes.at(0).object["spec"]["ports"] == json::parse(R"([{"port":50051,"protocol":"TCP","name":"api"}])"));
+
+  // A port that had no name ("grpc") is unnamed again by releasing it, as is appProtocol.
+  cs = plan_expose(o, facts(owned_by_us(service("greeter", "apps", "[{name: grpc, port: 50051, protocol: TCP}]"),
+                                        R"({".":{},"f:name":{}})")));
+  CHECK(cs.changes.at(0).kind == Change::Kind::Release);
+  cs = plan_expose(o, facts(owned_by_us(service("greeter", "apps", "[{name: api, port: 50051, protocol: TCP, appProtocol: grpc}]"),
+                                        R"({".":{},"f:appProtocol":{}})")));
+  CHECK(cs.changes.at(0).kind == Change::Kind::Release);
+
+  // Another field manager's rename is not ours to undo.
+  o.field_manager = "platform";
+  cs = plan_expose(o, facts(owned_by_us(service("greeter", "apps", "[{name: grpc-api, port: 50051, protocol: TCP}]"),
+                                        R"({".":{},"f:name":{}})")));
+  CHECK(cs.changes.at(0).kind == Change::Kind::Release);
+}
+
 TEST_CASE("expose: a prefix routed to another Service is a conflict unless --force-conflicts") {
   ExposeOptions first = options();
   first.grpc_services = {"helloworld.Greeter"};
