@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/manifest/destination_rule.hpp"
@@ -75,6 +76,63 @@ void check_destination_rule(const nlohmann::json& dr, mesh::ChangeSet& cs) {
                                         "settings there too", ref_of(dr), p.value("/port/number"_json_pointer, 0)));
     }
   }
+}
+
+// Which host asked for which gateway stream idle timeout, as recorded on the
+// gateway Deployment (empty when nothing is recorded or it is unreadable).
+std::map<std::string, Duration> gateway_idle_timeouts(const nlohmann::json& deployment) {
+  std::map<std::string, Duration> out;
+  const std::string text = str_at(deployment, "/metadata/annotations/kubectl-grpcmesh~1gateway-idle-timeouts");
+  const nlohmann::json record = nlohmann::json::parse(text, nullptr, false);
+  if (!record.is_object()) {
+    return out;
+  }
+  for (const auto& [host, value] : record.items()) {
+    if (value.is_string()) {
+      if (auto d = try_parse_duration(value.get<std::string>())) {
+        out[host] = *d;
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<Duration> longest(const std::map<std::string, Duration>& record) {
+  std::optional<Duration> out;
+  for (const auto& [host, d] : record) {
+    out = out ? std::max(*out, d) : d;
+  }
+  return out;
+}
+
+std::string hosts_of(const std::map<std::string, Duration>& record) {
+  std::vector<std::string> out;
+  for (const auto& [host, d] : record) {
+    out.push_back(fmt::format("{} {}", host, format_duration(d)));
+  }
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+
+// Our apply configuration of the gateway Deployment: the record in its
+// metadata (no restart) and the stream idle timeout in the pod template.
+nlohmann::json gateway_idle_config(const nlohmann::json& d, const std::map<std::string, Duration>& record,
+                                   Duration effective) {
+  nlohmann::json recorded = nlohmann::json::object();
+  for (const auto& [host, duration] : record) {
+    recorded[host] = format_duration(duration);
+  }
+  const nlohmann::json::json_pointer ptr("/spec/template/metadata/annotations/proxy.istio.io~1config");
+  const std::string current = d.contains(ptr) && d.at(ptr).is_string() ? d.at(ptr).get<std::string>() : "";
+  return {{"apiVersion", "apps/v1"},
+          {"kind", "Deployment"},
+          {"metadata",
+           {{"name", str_at(d, "/metadata/name")},
+            {"namespace", str_at(d, "/metadata/namespace")},
+            {"annotations", {{kGatewayIdleTimeoutsAnnotation, recorded.dump()}}}}},
+          {"spec",
+           {{"template",
+             {{"metadata",
+               {{"annotations", {{kProxyConfigAnnotation, proxy_config_with_stream_idle(current, effective)}}}}}}}}}};
 }
 
 }  // namespace
@@ -285,35 +343,55 @@ mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
 
   // 3. The gateway: report what cuts streams; change it only when asked.
   GatewayTimeouts gateway = detect_gateway_timeouts(f.gateway);
-  if (o.gateway_idle_timeout || (o.remove && f.gateway_deployment)) {
-    if (!f.gateway_deployment) {
-      throw Error("cannot find the Deployment of the gateway pods, so --gateway-idle-timeout cannot set their "
-                  "proxy config; set connectionSettings.httpStreamIdleTimeout in their proxy.istio.io/config "
-                  "annotation yourself");
-    }
+  if (o.gateway_idle_timeout && !o.remove && !f.gateway_deployment) {
+    throw Error("cannot find the Deployment of the gateway pods, so --gateway-idle-timeout cannot set their "
+                "proxy config; set connectionSettings.httpStreamIdleTimeout in their proxy.istio.io/config "
+                "annotation yourself");
+  }
+  if (f.gateway_deployment && (o.gateway_idle_timeout || o.remove)) {
+    // The gateway pods are shared by every host they serve: the Deployment
+    // records which host asked for which timeout, the longest one is set, and
+    // a host's --remove only drops its own entry.
     const nlohmann::json& d = *f.gateway_deployment;
-    const auto managers = mesh::field_managers(d);
+    std::map<std::string, Duration> record = gateway_idle_timeouts(d);
+    const std::optional<Duration> before = longest(record);
+    const std::string source = fmt::format("Deployment {} annotation {} (connectionSettings.httpStreamIdleTimeout)",
+                                           ref_of(d), kProxyConfigAnnotation);
     if (o.remove) {
-      if (std::find(managers.begin(), managers.end(), o.field_manager) != managers.end()) {
-        cs.changes.push_back({mesh::Change::Kind::Release, d});
-        cs.warnings.push_back(fmt::format("Deployment {}: the gateway pods restart to drop the stream idle timeout "
-                                          "set earlier", ref_of(d)));
+      if (record.erase(o.host) == 1) {
+        const std::optional<Duration> after = longest(record);
+        if (!after) {
+          const auto managers = mesh::field_managers(d);
+          if (std::find(managers.begin(), managers.end(), o.field_manager) != managers.end()) {
+            cs.changes.push_back({mesh::Change::Kind::Release, d});
+            cs.warnings.push_back(fmt::format("Deployment {}: the gateway pods restart to drop the stream idle "
+                                              "timeout set earlier", ref_of(d)));
+          }
+        } else {
+          cs.changes.push_back({mesh::Change::Kind::Apply, gateway_idle_config(d, record, *after)});
+          cs.notes.push_back(fmt::format("Deployment {} keeps a gateway stream idle timeout of {}: {} still {} it",
+                                         ref_of(d), format_duration(*after), hosts_of(record),
+                                         record.size() == 1 ? "asks for" : "ask for"));
+          if (after != before) {
+            cs.warnings.push_back(fmt::format("Deployment {}: changing the pod template restarts the gateway pods "
+                                              "(rolling)", ref_of(d)));
+          }
+        }
       }
     } else {
-      const nlohmann::json::json_pointer ptr("/spec/template/metadata/annotations/proxy.istio.io~1config");
-      const std::string current = d.contains(ptr) && d.at(ptr).is_string() ? d.at(ptr).get<std::string>() : "";
-      const std::string value = proxy_config_with_stream_idle(current, *o.gateway_idle_timeout);
-      cs.changes.push_back(
-          {mesh::Change::Kind::Apply,
-           {{"apiVersion", "apps/v1"},
-            {"kind", "Deployment"},
-            {"metadata", {{"name", str_at(d, "/metadata/name")}, {"namespace", str_at(d, "/metadata/namespace")}}},
-            {"spec", {{"template", {{"metadata", {{"annotations", {{kProxyConfigAnnotation, value}}}}}}}}}}});
+      record[o.host] = *o.gateway_idle_timeout;
+      const Duration effective = *longest(record);
+      cs.changes.push_back({mesh::Change::Kind::Apply, gateway_idle_config(d, record, effective)});
       cs.warnings.push_back(fmt::format("Deployment {}: changing the pod template restarts the gateway pods (rolling)",
                                         ref_of(d)));
-      gateway.stream_idle = GatewayTimeout{*o.gateway_idle_timeout,
-                                           fmt::format("Deployment {} annotation {} (connectionSettings."
-                                                       "httpStreamIdleTimeout)", ref_of(d), kProxyConfigAnnotation)};
+      if (effective != *o.gateway_idle_timeout) {
+        std::map<std::string, Duration> others = record;
+        others.erase(o.host);
+        cs.notes.push_back(fmt::format("Deployment {} keeps a gateway stream idle timeout of {}, the longest any host "
+                                       "on these gateway pods asks for ({})", ref_of(d), format_duration(effective),
+                                       hosts_of(others)));
+      }
+      gateway.stream_idle = GatewayTimeout{effective, source};
     }
   }
   if (f.live && !o.remove) {

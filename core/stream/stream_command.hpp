@@ -13,6 +13,12 @@
 
 namespace grpcmesh::stream {
 
+// On the gateway Deployment (metadata, so changing it restarts nothing):
+// which host asked --gateway-idle-timeout for which timeout, as a JSON object
+// {"grpc.example.com":"1h"}. The pods get the longest; a host's --remove
+// drops only its entry, and the last one takes the setting away.
+inline constexpr const char* kGatewayIdleTimeoutsAnnotation = "kubectl-grpcmesh/gateway-idle-timeouts";
+
 // `stream`: make a host's routes and upstream connections safe for
 // long-lived gRPC streams.
 struct StreamOptions {

@@ -167,6 +167,75 @@ TEST_CASE("stream: the EDGE profile is reported; --gateway-idle-timeout patches 
   CHECK(error_of([&] { plan_stream(o, f); }).rfind("cannot find the Deployment of the gateway pods", 0) == 0);
 }
 
+TEST_CASE("stream: hosts sharing the gateway pods share its idle timeout; --remove keeps what others asked for") {
+  StreamFacts f = live_facts();
+  f.gateway_deployment = load_objects("stream/gateway-edge.yaml", "Deployment").at(0);
+  const auto record_of = [](const nlohmann::json& deployment) {
+    return nlohmann::json::parse(deployment["metadata"]["annotations"][kGatewayIdleTimeoutsAnnotation].get<std::string>());
+  };
+  const auto proxy_config_of = [](const nlohmann::json& deployment) {
+    return nlohmann::json::parse(
+        deployment["spec"]["template"]["metadata"]["annotations"]["proxy.istio.io/config"].get<std::string>());
+  };
+
+  // The first host records itself next to the timeout it set.
+  StreamOptions a = host_options();
+  a.gateway_idle_timeout = Duration{3600000};
+  ChangeSet cs = plan_stream(a, f);
+  nlohmann::json applied = cs.changes.back().object;
+  CHECK(record_of(applied) == nlohmann::json{{"grpc.example.com", "1h"}});
+
+  // A second host asking for less keeps the longer timeout and says why.
+  nlohmann::json live = *f.gateway_deployment;
+  live.merge_patch(applied);
+  live["metadata"]["managedFields"].push_back(nlohmann::json::parse(
+      R"({"manager":"kubectl-grpcmesh","operation":"Apply","fieldsV1":{"f:metadata":{"f:annotations":{}}}})"));
+  f.gateway_deployment = live;
+  StreamOptions b = host_options();
+  b.host = "api.example.com";
+  b.gateway_idle_timeout = Duration{600000};
+  cs = plan_stream(b, f);
+  applied = cs.changes.back().object;
+  CHECK(record_of(applied) == nlohmann::json{{"api.example.com", "10m"}, {"grpc.example.com", "1h"}});
+  CHECK(proxy_config_of(applied)["connectionSettings"]["httpStreamIdleTimeout"] == "1h");
+  CHECK(proxy_config_of(applied)["connectionSettings"]["profile"] == "EDGE");
+  CHECK(joined(cs.notes).find("keeps a gateway stream idle timeout of 1h, the longest any host on these gateway pods "
+                              "asks for (grpc.example.com 1h)") != std::string::npos);
+  live.merge_patch(applied);
+  f.gateway_deployment = live;
+
+  // Removing the host with the longest timeout lowers it to what the other asked for.
+  StreamOptions remove_a = host_options();
+  remove_a.remove = true;
+  cs = plan_stream(remove_a, f);
+  REQUIRE(cs.changes.back().kind == grpcmesh::mesh::Change::Kind::Apply);
+  applied = cs.changes.back().object;
+  CHECK(applied["kind"] == "Deployment");
+  CHECK(record_of(applied) == nlohmann::json{{"api.example.com", "10m"}});
+  CHECK(proxy_config_of(applied)["connectionSettings"]["httpStreamIdleTimeout"] == "10m");
+  CHECK(joined(cs.notes).find("keeps a gateway stream idle timeout of 10m: api.example.com 10m still asks for it") !=
+        std::string::npos);
+
+  // A host that never set it leaves the Deployment alone.
+  StreamOptions remove_other = host_options();
+  remove_other.host = "other.example.com";
+  remove_other.remove = true;
+  for (const auto& c : plan_stream(remove_other, f).changes) {
+    CHECK(c.object["kind"] != "Deployment");
+  }
+
+  // The last host takes the setting away.
+  live.merge_patch(applied);
+  f.gateway_deployment = live;
+  StreamOptions remove_b = b;
+  remove_b.gateway_idle_timeout.reset();
+  remove_b.remove = true;
+  cs = plan_stream(remove_b, f);
+  REQUIRE_FALSE(cs.changes.empty());
+  CHECK(cs.changes.back().kind == grpcmesh::mesh::Change::Kind::Release);
+  CHECK(cs.changes.back().object["kind"] == "Deployment");
+}
+
 TEST_CASE("stream: --remove releases the rules it set and leaves others alone") {
   StreamFacts f = live_facts();
   const ChangeSet first = plan_stream(host_options(), f);
