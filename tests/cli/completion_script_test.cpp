@@ -1,6 +1,8 @@
 // The completion scripts: committed copies match what the binary prints, and
-// the bash script completes in a real non-interactive bash (sourced, driven
-// through COMP_WORDS/COMP_CWORD, answered through COMPREPLY).
+// each completes in its real shell: bash (sourced, driven through
+// COMP_WORDS/COMP_CWORD, answered through COMPREPLY), zsh (sourced, driven
+// through words/CURRENT, answered through shims of compadd and _describe)
+// and fish (complete -C).
 #include <doctest/doctest.h>
 
 #include "cli_util.hpp"
@@ -124,4 +126,105 @@ TEST_CASE("completion: fish completes through the script with descriptions") {
                     options);
   REQUIRE_MESSAGE(r.ok(), r.describe());
   CHECK(r.out == "version\tPrint the version, git commit, build date and compiler\njson\nyaml\n");
+
+  auto ex = e2e::run({"fish", "--no-config", "-c", "source " + script.string() + "; complete -C 'kubectl-grpcmesh ex'"},
+                     options);
+  REQUIRE_MESSAGE(ex.ok(), ex.describe());
+  CHECK(ex.out == "expose\tRoute a host's gRPC services to a Service through the gateway\n");
+
+  auto flags = e2e::run(
+      {"fish", "--no-config", "-c", "source " + script.string() + "; complete -C 'kubectl-grpcmesh expose --'"}, options);
+  REQUIRE_MESSAGE(flags.ok(), flags.describe());
+  std::stringstream lines(flags.out);
+  std::string line;
+  std::set<std::string> seen;
+  while (std::getline(lines, line)) {
+    CHECK_MESSAGE(line.rfind("--", 0) == 0, line);
+    seen.insert(line);
+  }
+  CHECK(seen.count("--host\tThe host name clients use") == 1);
+  CHECK(seen.count("--remove\tRemove this Service's routes and port setting") == 1);
+  CHECK(seen.count("--port-naming\tHow to make the port HTTP/2: appProtocol (set appProtocol: grpc) or name "
+                   "(rename to grpc-*)") == 1);
+}
+
+namespace {
+
+// Sources the zsh script in a non-interactive `zsh -f`, with compdef,
+// compadd, _describe, _files and _path_files replaced by shims that print
+// what they were given, sets `words`/CURRENT as the completion system would
+// for `words` (the last one being completed) and calls the completion
+// function. Returns the shims' lines: one "value:description" per candidate
+// that reached _describe, "compdef ARGS", "_describe ARGS", "_files ARGS".
+std::vector<std::string> zsh_complete(const std::vector<std::string>& words) {
+  e2e::TempDir dir("grpcmesh-cli");
+  const auto script = dir.write("_kubectl-grpcmesh", plugin({"completion", "zsh"}).out);
+  const std::string driver =
+      "compdef() { print -r -- \"compdef $*\" }\n"
+      "compadd() { print -r -- \"compadd $*\" }\n"
+      "_files() { print -r -- \"_files $*\" }\n"
+      "_path_files() { print -r -- \"_path_files $*\" }\n"
+      "_describe() {\n"
+      "  print -r -- \"_describe $*\"\n"
+      "  while [[ $1 == -* ]]; do shift; done\n"
+      "  local name=$2 item\n"
+      "  for item in \"${(@P)name}\"; do print -r -- \"$item\"; done\n"
+      "}\n"
+      "source \"$1\"\n"
+      "shift\n"
+      "words=(\"$@\")\n"
+      "CURRENT=${#words}\n"
+      "_kubectl_grpcmesh\n";
+  e2e::RunOptions options;
+  options.clear_env = true;
+  options.env = {{"PATH", e2e::plugin_path().parent_path().string() + ":/usr/bin:/bin"}, {"HOME", dir.path().string()}};
+  std::vector<std::string> argv{"zsh", "-f", "-c", driver, "zsh", script.string()};
+  argv.insert(argv.end(), words.begin(), words.end());
+  auto r = e2e::run(argv, options);
+  REQUIRE_MESSAGE(r.ok(), r.describe());
+  CHECK_MESSAGE(r.err.empty(), r.describe());
+  std::vector<std::string> lines;
+  std::stringstream ss(r.out);
+  std::string line;
+  while (std::getline(ss, line)) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+bool has_line(const std::vector<std::string>& lines, const std::string& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+}  // namespace
+
+TEST_CASE("completion: zsh completes commands and flags through the sourced script") {
+  if (!e2e::run({"sh", "-c", "command -v zsh"}).ok()) {
+    FAIL("zsh is not installed (scripts/install-deps.sh installs it)");
+  }
+  // Sourcing registers the function for the command.
+  const auto registered = zsh_complete({"kubectl-grpcmesh", ""});
+  REQUIRE_FALSE(registered.empty());
+  CHECK(registered.front() == "compdef _kubectl_grpcmesh kubectl-grpcmesh");
+
+  const auto commands = zsh_complete({"kubectl-grpcmesh", "ex"});
+  CHECK(commands == std::vector<std::string>{
+                        "compdef _kubectl_grpcmesh kubectl-grpcmesh", "_describe -V values cands",
+                        "expose:Route a host's gRPC services to a Service through the gateway"});
+
+  const auto flags = zsh_complete({"kubectl-grpcmesh", "expose", "--"});
+  REQUIRE(flags.size() > 3);
+  CHECK(flags[1] == "_describe -V values cands");
+  for (size_t i = 2; i < flags.size(); ++i) {
+    CHECK_MESSAGE(flags[i].rfind("--", 0) == 0, flags[i]);
+  }
+  CHECK(has_line(flags, "--host:The host name clients use"));
+  CHECK(has_line(flags, "--grpc-service:Fully qualified gRPC service to route (repeatable); none routes everything"));
+  CHECK(has_line(flags, "--remove:Remove this Service's routes and port setting"));
+  CHECK_FALSE(has_line(flags, "--allow-origin"));  // web's, not expose's
+
+  // A flag's values.
+  const auto naming = zsh_complete({"kubectl-grpcmesh", "expose", "--port-naming", ""});
+  CHECK(has_line(naming, "appProtocol"));
+  CHECK(has_line(naming, "name"));
 }
