@@ -50,15 +50,115 @@ std::string namespace_of(const std::string& fqdn) {
   return fqdn.substr(a + 1, fqdn.find('.', a + 1) - a - 1);
 }
 
-manifest::StreamConnectionPool pool_of(const StreamOptions& o) {
+// The backend connection settings one host asks stream for.
+struct HostSettings {
+  Duration idle_timeout{0};
+  Duration keepalive_time{0};
+  Duration keepalive_interval{0};
+  int keepalive_probes = 0;
+  std::optional<Duration> max_connection_duration;  // none: no limit
+  bool operator==(const HostSettings&) const = default;
+};
+
+// Which host asked for which settings on one DestinationRule.
+using StreamRecord = std::map<std::string, HostSettings>;
+
+HostSettings settings_of(const StreamOptions& o) {
+  return {o.idle_timeout, o.keepalive_time, o.keepalive_interval, o.keepalive_probes, o.max_connection_duration};
+}
+
+manifest::StreamConnectionPool pool_of(const HostSettings& s) {
   manifest::StreamConnectionPool pool;
-  pool.http_idle_timeout = format_duration(o.idle_timeout);
-  pool.keepalive = manifest::TcpKeepalive{format_duration(o.keepalive_time), format_duration(o.keepalive_interval),
-                                          o.keepalive_probes};
-  if (o.max_connection_duration) {
-    pool.max_connection_duration = format_duration(*o.max_connection_duration);
+  pool.http_idle_timeout = format_duration(s.idle_timeout);
+  pool.keepalive = manifest::TcpKeepalive{format_duration(s.keepalive_time), format_duration(s.keepalive_interval),
+                                          s.keepalive_probes};
+  if (s.max_connection_duration) {
+    pool.max_connection_duration = format_duration(*s.max_connection_duration);
   }
   return pool;
+}
+
+// One host's entry in the record: the same field names as the rule's connectionPool.
+nlohmann::json record_entry(const HostSettings& s) {
+  const manifest::StreamConnectionPool pool = pool_of(s);
+  nlohmann::json out = {{"idleTimeout", pool.http_idle_timeout},
+                        {"tcpKeepalive",
+                         {{"time", pool.keepalive->time},
+                          {"interval", pool.keepalive->interval},
+                          {"probes", pool.keepalive->probes}}}};
+  if (!pool.max_connection_duration.empty()) {
+    out["maxConnectionDuration"] = pool.max_connection_duration;
+  }
+  return out;
+}
+
+std::optional<HostSettings> parse_record_entry(const nlohmann::json& entry) {
+  const auto duration = [&](const char* pointer) { return try_parse_duration(str_at(entry, pointer)); };
+  const nlohmann::json::json_pointer probes("/tcpKeepalive/probes");
+  const auto idle = duration("/idleTimeout");
+  const auto time = duration("/tcpKeepalive/time");
+  const auto interval = duration("/tcpKeepalive/interval");
+  if (!idle || !time || !interval || !entry.contains(probes) || !entry.at(probes).is_number_integer()) {
+    return std::nullopt;
+  }
+  HostSettings s{*idle, *time, *interval, entry.at(probes).get<int>(), std::nullopt};
+  if (entry.contains("maxConnectionDuration")) {
+    s.max_connection_duration = duration("/maxConnectionDuration");
+    if (!s.max_connection_duration) {
+      return std::nullopt;
+    }
+  }
+  return s;
+}
+
+// The record kept on a DestinationRule (entries that cannot be read are left out).
+StreamRecord stream_record(const nlohmann::json& dr) {
+  StreamRecord out;
+  const nlohmann::json record =
+      nlohmann::json::parse(str_at(dr, "/metadata/annotations/kubectl-grpcmesh~1stream-settings"), nullptr, false);
+  if (!record.is_object()) {
+    return out;
+  }
+  for (const auto& [host, entry] : record.items()) {
+    if (auto s = parse_record_entry(entry)) {
+      out[host] = *s;
+    }
+  }
+  return out;
+}
+
+// What serves every host of a (non-empty) record: no host's streams are cut
+// sooner, nor its connections probed later, than it asked for.
+HostSettings shared_settings(const StreamRecord& record) {
+  HostSettings out = record.begin()->second;
+  for (const auto& [host, s] : record) {
+    out.idle_timeout = std::max(out.idle_timeout, s.idle_timeout);
+    out.keepalive_time = std::min(out.keepalive_time, s.keepalive_time);
+    out.keepalive_interval = std::min(out.keepalive_interval, s.keepalive_interval);
+    out.keepalive_probes = std::max(out.keepalive_probes, s.keepalive_probes);
+    if (out.max_connection_duration && s.max_connection_duration) {
+      out.max_connection_duration = std::max(*out.max_connection_duration, *s.max_connection_duration);
+    } else {
+      out.max_connection_duration.reset();
+    }
+  }
+  return out;
+}
+
+std::string describe(const HostSettings& s) {
+  return fmt::format("idle timeout {}, keepalive time {} interval {} probes {}, {}", format_duration(s.idle_timeout),
+                     format_duration(s.keepalive_time), format_duration(s.keepalive_interval), s.keepalive_probes,
+                     s.max_connection_duration
+                         ? "max connection duration " + format_duration(*s.max_connection_duration)
+                         : std::string("no max connection duration"));
+}
+
+std::string hosts_in(const StreamRecord& record) {
+  std::vector<std::string> out;
+  for (const auto& [host, s] : record) {
+    out.push_back(host);
+  }
+  return fmt::format("{}", fmt::join(out, ", "));
 }
 
 void check_destination_rule(const nlohmann::json& dr, mesh::ChangeSet& cs) {
@@ -297,6 +397,16 @@ mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
                                       "it first: kubectl grpcmesh expose SERVICE -n NAMESPACE --host {}",
                                       o.host, o.host));
   }
+  if (o.remove) {
+    // A rule where this host is recorded but that its routes no longer lead
+    // to (the route was removed first) still drops the host's entry.
+    for (const auto& dr : f.destination_rules) {
+      const std::string fqdn = qualify(str_at(dr, "/spec/host"), str_at(dr, "/metadata/namespace"), o.cluster_domain);
+      if (stream_record(dr).count(o.host) == 1 && std::find(backends.begin(), backends.end(), fqdn) == backends.end()) {
+        backends.push_back(fqdn);
+      }
+    }
+  }
   std::vector<nlohmann::json> planned_dr;
   for (const auto& backend : backends) {
     if (!is_service_host(backend, o.cluster_domain)) {
@@ -305,25 +415,39 @@ mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
       continue;
     }
     const auto existing = destination_rule_for(f.destination_rules, backend, o.cluster_domain);
+    // Every host routed to this backend shares its rule: the rule records
+    // which host asked for what and gets what serves all of them.
+    StreamRecord record = existing ? stream_record(*existing) : StreamRecord{};
     if (o.remove) {
       const auto managers = existing ? mesh::field_managers(*existing) : std::vector<std::string>{};
-      if (std::find(managers.begin(), managers.end(), o.field_manager) != managers.end()) {
+      if (std::find(managers.begin(), managers.end(), o.field_manager) == managers.end()) {
+        continue;
+      }
+      if (!record.empty() && record.erase(o.host) == 0) {
+        cs.notes.push_back(fmt::format("DestinationRule {}: {} set no stream settings for {}; the ones {} asked for "
+                                       "stay", ref_of(*existing), o.host, backend, hosts_in(record)));
+        continue;
+      }
+      if (record.empty()) {  // the last host (or a rule from before hosts were recorded)
         cs.changes.push_back({mesh::Change::Kind::Release, *existing});
         cs.notes.push_back(fmt::format("DestinationRule {}: the stream settings for {} are removed", ref_of(*existing),
                                        backend));
+        continue;
       }
-      continue;
+    } else {
+      record[o.host] = settings_of(o);
     }
+    const HostSettings shared = shared_settings(record);
     manifest::DestinationRuleOptions dr;
     dr.api_version = f.api_version;
-    dr.pool = pool_of(o);
+    dr.pool = pool_of(shared);
     if (existing) {
       check_destination_rule(*existing, cs);
       dr.name = str_at(*existing, "/metadata/name");
       dr.namespace_name = str_at(*existing, "/metadata/namespace");
       dr.host = str_at(*existing, "/spec/host");
       dr.ours = is_ours(*existing);
-      if (!dr.ours) {
+      if (!dr.ours && !o.remove) {
         cs.notes.push_back(fmt::format("DestinationRule {} already configures {}: patched (co-owning only the "
                                        "connection pool fields) instead of adding a second rule for the host",
                                        ref_of(*existing), backend));
@@ -333,8 +457,25 @@ mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
       dr.namespace_name = namespace_of(backend);
       dr.host = backend;
     }
+    nlohmann::json recorded = nlohmann::json::object();
+    for (const auto& [host, s] : record) {
+      recorded[host] = record_entry(s);
+    }
     nlohmann::json object = manifest::destination_rule(dr);
+    object["metadata"]["annotations"] = {{kStreamSettingsAnnotation, recorded.dump()}};
     cs.changes.push_back({mesh::Change::Kind::Apply, object});
+    if (o.remove) {
+      cs.notes.push_back(fmt::format("DestinationRule {} keeps the stream settings for {} that {} still {} ({})",
+                                     ref_of(*existing), backend, hosts_in(record),
+                                     record.size() == 1 ? "asks for" : "ask for", describe(shared)));
+      continue;
+    }
+    if (record.size() > 1) {
+      StreamRecord others = record;
+      others.erase(o.host);
+      cs.notes.push_back(fmt::format("DestinationRule {} is shared with {} (routed to {} too): it gets what serves "
+                                     "every host ({})", ref_of(object), hosts_in(others), backend, describe(shared)));
+    }
     nlohmann::json merged = existing ? *existing : object;
     merged.merge_patch(object);
     planned_dr.push_back(merged);

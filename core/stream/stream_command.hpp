@@ -19,6 +19,17 @@ namespace grpcmesh::stream {
 // drops only its entry, and the last one takes the setting away.
 inline constexpr const char* kGatewayIdleTimeoutsAnnotation = "kubectl-grpcmesh/gateway-idle-timeouts";
 
+// On a DestinationRule stream sets (metadata, next to the settings): which
+// host asked for which backend connection settings, as a JSON object
+// {"grpc.example.com":{"idleTimeout":"24h","maxConnectionDuration":"4h",
+// "tcpKeepalive":{"interval":"30s","probes":3,"time":"5m"}}}. Several hosts
+// routed to one backend share its rule, so the rule gets what serves all of
+// them: the longest idle timeout and maximum connection duration (none when
+// any host asks for none), the shortest keepalive time and interval, the most
+// probes. A host's --remove drops only its entry; the last one takes the
+// settings away.
+inline constexpr const char* kStreamSettingsAnnotation = "kubectl-grpcmesh/stream-settings";
+
 // `stream`: make a host's routes and upstream connections safe for
 // long-lived gRPC streams.
 struct StreamOptions {

@@ -132,6 +132,57 @@ TEST_SUITE("stream") {
         CHECK(gone.exit_code != 0);
     }
 
+    TEST_CASE("two hosts on one backend share its DestinationRule; --remove of one keeps what the other asked for") {
+        Routed h;
+        const std::string b = e2e::unique_name("sw-b") + ".example.com";
+        h.run_ok({"init", "--host", b});
+        h.run_ok({"tls", "--host", b, "--self-signed", "--ca-out", (h.dir.path() / "b-ca.crt").string()});
+        h.run_ok({"expose", "greeter", "-n", h.ns, "--host", b});
+        const auto rule = [&] {
+            return get_json({"get", "destinationrule", "greeter-grpc-stream", "-n", h.ns, "-o", "json",
+                             "--show-managed-fields"});
+        };
+        const auto record = [](const json& dr) {
+            return json::parse(dr["metadata"]["annotations"]["kubectl-grpcmesh/stream-settings"].get<std::string>());
+        };
+
+        h.run_ok({"stream", "--host", h.host, "--idle-timeout", "2h", "--max-connection-duration", "4h"});
+        const json pool_a = rule()["spec"]["trafficPolicy"]["connectionPool"];
+        CHECK(pool_a["http"]["idleTimeout"] == "2h");
+        CHECK(pool_a["tcp"]["maxConnectionDuration"] == "4h");
+
+        // b asks for the defaults: the longer idle timeout and no connection limit serve both.
+        auto rb = h.run_ok({"stream", "--host", b});
+        CHECK(contains(rb.out, "destinationrule.networking.istio.io/greeter-grpc-stream configured"));
+        CHECK(contains(rb.err, "DestinationRule " + h.ns + "/greeter-grpc-stream is shared with " + h.host));
+        json dr = rule();
+        CHECK(dr["spec"]["trafficPolicy"]["connectionPool"]["http"]["idleTimeout"] == "24h");
+        CHECK_FALSE(dr["spec"]["trafficPolicy"]["connectionPool"]["tcp"].contains("maxConnectionDuration"));
+        CHECK(record(dr).size() == 2);
+        check_istio_accepts({"destinationrule", "greeter-grpc-stream"}, h.ns, h.dir);
+
+        auto again = h.run_ok({"stream", "--host", b});
+        CHECK_MESSAGE(all_unchanged(again.out), again.out);
+
+        // b's --remove gives a back exactly what it asked for; the rule stays.
+        auto removed = h.run_ok({"stream", "--host", b, "--remove"});
+        CHECK(contains(removed.err, "keeps the stream settings for greeter." + h.ns + ".svc.cluster.local that " +
+                                        h.host + " still asks for"));
+        dr = rule();
+        CHECK(dr["spec"]["trafficPolicy"]["connectionPool"] == pool_a);
+        CHECK(record(dr).size() == 1);
+        CHECK(record(dr).contains(h.host));
+        for (const auto& entry : dr["metadata"]["managedFields"]) {
+            CHECK(entry["manager"] == "kubectl-grpcmesh");
+        }
+        auto rerun = h.run_ok({"stream", "--host", h.host, "--idle-timeout", "2h", "--max-connection-duration", "4h"});
+        CHECK_MESSAGE(all_unchanged(rerun.out), rerun.out);
+
+        // The last host takes the rule away.
+        h.run_ok({"stream", "--host", h.host, "--remove"});
+        CHECK(e2e::kubectl({"get", "destinationrule", "greeter-grpc-stream", "-n", h.ns}).exit_code != 0);
+    }
+
     TEST_CASE("stream --dry-run=server prints the objects and keeps nothing") {
         Routed h;
         auto r = h.run_ok({"stream", "--host", h.host, "--dry-run=server", "-o", "name"});

@@ -91,7 +91,9 @@ TEST_CASE("stream: removes our route timeout, creates one rule and patches the e
   REQUIRE(cs.changes.size() == 3);
   CHECK_FALSE(cs.changes[0].object.contains("/spec/http/0/timeout"_json_pointer));
   // the existing DestinationRule for greeter is patched under its own name, not duplicated
-  CHECK(cs.changes[2].object["metadata"] == nlohmann::json::parse(R"({"name":"greeter","namespace":"apps"})"));
+  CHECK(cs.changes[2].object["metadata"]["name"] == "greeter");
+  CHECK(cs.changes[2].object["metadata"]["namespace"] == "apps");
+  CHECK_FALSE(cs.changes[2].object["metadata"].contains("labels"));
   CHECK(cs.changes[2].object["spec"]["host"] == "greeter");
   CHECK(cs.warnings.empty());
 }
@@ -257,6 +259,101 @@ TEST_CASE("stream: --remove releases the rules it set and leaves others alone") 
   // nothing of ours on a rule: nothing to release
   f.destination_rules = load_objects("stream/host.yaml", "DestinationRule");
   CHECK(plan_stream(o, f).changes.empty());
+}
+
+TEST_CASE("stream: hosts routed to one backend share its rule; --remove keeps what the others asked for") {
+  StreamFacts f = live_facts();
+  f.virtual_services.clear();  // only the rules: the backends are given
+  f.destination_rules.clear();
+  const auto record_of = [](const nlohmann::json& dr) {
+    return nlohmann::json::parse(dr["metadata"]["annotations"][kStreamSettingsAnnotation].get<std::string>());
+  };
+  const auto pool_of = [](const nlohmann::json& dr) { return dr["spec"]["trafficPolicy"]["connectionPool"]; };
+  // What the server holds after our apply: the applied object, owned by our manager.
+  const auto live = [](const nlohmann::json& applied) {
+    nlohmann::json out = applied;
+    out["metadata"]["managedFields"] = nlohmann::json::parse(
+        R"([{"manager":"kubectl-grpcmesh","operation":"Apply","fieldsV1":{"f:spec":{"f:trafficPolicy":{}}}}])");
+    return out;
+  };
+
+  // Host a: 2h idle, keepalive 1m/10s x 5, connections live at most 4h.
+  StreamOptions a = host_options();
+  a.backends = {"apps/greeter"};
+  a.idle_timeout = Duration{2 * 3600000};
+  a.keepalive_time = Duration{60000};
+  a.keepalive_interval = Duration{10000};
+  a.keepalive_probes = 5;
+  a.max_connection_duration = Duration{4 * 3600000};
+  ChangeSet cs = plan_stream(a, f);
+  REQUIRE(cs.changes.size() == 1);
+  nlohmann::json applied = cs.changes[0].object;
+  CHECK(record_of(applied) == nlohmann::json::parse(R"({"grpc.example.com":{"idleTimeout":"2h",
+      "maxConnectionDuration":"4h","tcpKeepalive":{"interval":"10s","probes":5,"time":"1m"}}})"));
+  f.destination_rules = {live(applied)};
+
+  // Host b on the same backend: the defaults (24h idle, 5m/30s x 3, no max
+  // connection duration). The rule gets what serves both, and says so.
+  StreamOptions b = host_options();
+  b.host = "api.example.com";
+  b.backends = {"apps/greeter"};
+  cs = plan_stream(b, f);
+  REQUIRE(cs.changes.size() == 1);
+  applied = cs.changes[0].object;
+  CHECK(applied["metadata"]["name"] == "greeter-grpc-stream");
+  CHECK(record_of(applied).size() == 2);
+  CHECK(record_of(applied)["grpc.example.com"]["idleTimeout"] == "2h");
+  CHECK(record_of(applied)["api.example.com"]["idleTimeout"] == "24h");
+  CHECK(pool_of(applied) == nlohmann::json::parse(R"({"http":{"idleTimeout":"24h"},
+      "tcp":{"tcpKeepalive":{"interval":"10s","probes":5,"time":"1m"}}})"));
+  CHECK(joined(cs.notes).find("DestinationRule apps/greeter-grpc-stream is shared with grpc.example.com (routed to "
+                              "greeter.apps.svc.cluster.local too): it gets what serves every host (idle timeout 24h, "
+                              "keepalive time 1m interval 10s probes 5, no max connection duration)") !=
+        std::string::npos);
+  f.destination_rules = {live(applied)};
+
+  // A re-run of b applies the same object: nothing changes.
+  CHECK(plan_stream(b, f).changes[0].object == applied);
+
+  // A host that never set stream settings there leaves them alone.
+  StreamOptions other = host_options();
+  other.host = "other.example.com";
+  other.backends = {"apps/greeter"};
+  other.remove = true;
+  cs = plan_stream(other, f);
+  CHECK(cs.changes.empty());
+  CHECK(joined(cs.notes).find("other.example.com set no stream settings") != std::string::npos);
+
+  // b's --remove gives the rule back exactly what a asked for.
+  StreamOptions remove_b = b;
+  remove_b.remove = true;
+  cs = plan_stream(remove_b, f);
+  REQUIRE(cs.changes.size() == 1);
+  REQUIRE(cs.changes[0].kind == grpcmesh::mesh::Change::Kind::Apply);
+  applied = cs.changes[0].object;
+  CHECK(record_of(applied) == nlohmann::json{{"grpc.example.com", record_of(f.destination_rules[0])["grpc.example.com"]}});
+  CHECK(pool_of(applied) == nlohmann::json::parse(R"({"http":{"idleTimeout":"2h"},
+      "tcp":{"maxConnectionDuration":"4h","tcpKeepalive":{"interval":"10s","probes":5,"time":"1m"}}})"));
+  CHECK(joined(cs.notes).find("keeps the stream settings for greeter.apps.svc.cluster.local that grpc.example.com "
+                              "still asks for") != std::string::npos);
+  f.destination_rules = {live(applied)};
+
+  // The last host releases the rule.
+  StreamOptions remove_a = a;
+  remove_a.remove = true;
+  cs = plan_stream(remove_a, f);
+  REQUIRE(cs.changes.size() == 1);
+  CHECK(cs.changes[0].kind == grpcmesh::mesh::Change::Kind::Release);
+
+  // A host recorded on a rule its routes no longer lead to still drops its entry there.
+  StreamOptions gone = b;
+  gone.backends.clear();
+  gone.remove = true;
+  f.destination_rules = {live(plan_stream(b, StreamFacts{f}).changes[0].object)};
+  cs = plan_stream(gone, f);
+  REQUIRE(cs.changes.size() == 1);
+  CHECK(cs.changes[0].kind == grpcmesh::mesh::Change::Kind::Apply);
+  CHECK(record_of(cs.changes[0].object).count("api.example.com") == 0);
 }
 
 TEST_CASE("stream: warnings for settings in an existing rule that defeat or break the change") {
