@@ -25,8 +25,9 @@ constexpr const char* kLong =
     "serves), then writes a kubernetes.io/tls Secret in the namespace of the gateway pods (where Istio looks\n"
     "credentialName up) and binds it on the host's HTTPS server. --self-signed creates an ECDSA P-256 CA and\n"
     "a certificate for the host; the CA certificate is written to --ca-out for clients, the CA key only with\n"
-    "--ca-key-out (mode 0600). Re-running with a new certificate rotates it. Key material is never printed:\n"
-    "-o yaml shows Secret data as REDACTED unless --show-secret-data is given.";
+    "--ca-key-out (mode 0600). Re-running with a new certificate rotates it. A MUTUAL server moved to another\n"
+    "Secret with --secret-name keeps a client CA (--ca, else its current one copied to NAME-cacert). Key\n"
+    "material is never printed: -o yaml shows Secret data as REDACTED unless --show-secret-data is given.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Use a certificate issued for grpc.example.com (leaf first, then intermediates)\n"

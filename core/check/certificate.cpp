@@ -102,6 +102,18 @@ std::vector<std::string> dns_names(X509* cert) {
 
 }  // namespace
 
+bool has_client_ca(const nlohmann::json& secret) {
+  for (const char* key : {"cacert", "ca.crt"}) {
+    for (const char* section : {"data", "stringData"}) {
+      const auto& value = field(field(secret, section), key);
+      if (value.is_string() && !value.get<std::string>().empty()) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 TlsCredential read_tls_secret(const nlohmann::json& secret) {
   // Failed parses leave entries on OpenSSL's error queue; never leak them to
   // the next TLS connection.
@@ -116,8 +128,6 @@ TlsCredential read_tls_secret(const nlohmann::json& secret) {
     cert_pem = secret_value(secret, "cert", bad_base64);
     key_pem = secret_value(secret, "key", bad_base64);
   }
-  out.has_ca = field(field(secret, "data"), "ca.crt").is_string() || field(field(secret, "data"), "cacert").is_string() ||
-               field(field(secret, "stringData"), "ca.crt").is_string();
   if (bad_base64) {
     out.problem = "a data value is not valid base64";
     return out;

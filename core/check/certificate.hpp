@@ -22,10 +22,13 @@ struct Certificate {
 struct TlsCredential {
   std::optional<Certificate> certificate;  // set when usable
   std::string problem;                     // why it is not usable; empty when it is
-  bool has_ca = false;                     // ca.crt or cacert present
 };
 
 TlsCredential read_tls_secret(const nlohmann::json& secret);
+
+// Whether a Secret holds a client CA where Istio reads one: a non-empty
+// cacert or ca.crt entry (pilot/pkg/credentials/kube/secrets.go ExtractRoot).
+bool has_client_ca(const nlohmann::json& secret);
 
 // Whether a certificate DNS name covers a host ("*.example.com" covers one label).
 bool dns_name_covers(const std::string& name, const std::string& host);

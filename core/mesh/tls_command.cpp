@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/manifest/ca_secret.hpp"
 #include "core/manifest/names.hpp"
 #include "core/manifest/tls_secret.hpp"
 #include "core/util/error.hpp"
@@ -29,6 +30,79 @@ nlohmann::json rebind(const nlohmann::json& gateway, size_t server, const std::s
   };
   config["spec"]["servers"][server]["tls"]["credentialName"] = credential;
   return config;
+}
+
+bool is_mutual(const std::string& mode) { return mode == "MUTUAL" || mode == "OPTIONAL_MUTUAL"; }
+
+// The client CA Istio reads from a Secret (ca.crt, else cacert; "" when none).
+std::string ca_of(const std::optional<nlohmann::json>& secret) {
+  if (!secret) {
+    return "";
+  }
+  for (const char* key : {"ca.crt", "cacert"}) {
+    const nlohmann::json data = secret->value("data", nlohmann::json::object());
+    if (data.contains(key) && data[key].is_string() && !data[key].get<std::string>().empty()) {
+      return manifest::base64_decode(data[key].get<std::string>());
+    }
+  }
+  return "";
+}
+
+std::string ref_of(const nlohmann::json& object) {
+  return object.value("/metadata/namespace"_json_pointer, std::string()) + "/" +
+         object.value("/metadata/name"_json_pointer, std::string());
+}
+
+// A MUTUAL server moving from Secret `from` to `to`: Istio reads the client CA
+// from "<credentialName>-cacert" first, then from ca.crt/cacert in the Secret
+// itself, so the CA must be where the new name leads.
+void carry_client_ca(const TlsOptions& o, const TlsFacts& f, const std::string& from, const std::string& to,
+                     ChangeSet& cs) {
+  const std::string ns = f.workload_namespace;
+  const std::string new_ca_name = to + "-cacert";
+  if (f.new_ca_secret && !is_ours(*f.new_ca_secret)) {
+    if (ca_of(f.new_ca_secret).empty()) {
+      throw Error(fmt::format("Secret {}/{} exists but holds no client CA (no ca.crt or cacert), and Istio would read "
+                              "the client CA of the {} server of Gateway {} from it; put the CA in it under ca.crt, "
+                              "or delete it and re-run", ns, new_ca_name, f.server->tls_mode, f.server->ref()));
+    }
+    cs.notes.push_back(fmt::format("Gateway {} now checks client certificates against the CA in Secret {}/{}, which "
+                                   "was already there", f.server->ref(), ns, new_ca_name));
+  } else if (!o.bundle.ca_pem.empty() && !f.new_ca_secret) {
+    cs.notes.push_back(fmt::format("Secret {}/{} holds the client CA from --ca (ca.crt) for the {} server of Gateway "
+                                   "{}", ns, to, f.server->tls_mode, f.server->ref()));
+  } else {
+    std::string ca = o.bundle.ca_pem;
+    std::string source = "--ca";
+    if (ca.empty()) {
+      ca = ca_of(f.old_ca_secret);
+      source = fmt::format("Secret {}/{}-cacert", ns, from);
+    }
+    if (ca.empty()) {
+      ca = ca_of(f.old_secret);
+      source = fmt::format("Secret {}/{}", ns, from);
+    }
+    if (ca.empty()) {
+      throw Error(fmt::format("the {} server of Gateway {} has no client CA to keep (neither Secret {}/{}-cacert nor "
+                              "ca.crt in Secret {}/{}); pass --ca FILE with the CA that issues the client "
+                              "certificates", f.server->tls_mode, f.server->ref(), ns, from, ns, from));
+    }
+    cs.changes.push_back({Change::Kind::Apply, manifest::ca_secret(to, ns, ca)});
+    cs.notes.push_back(fmt::format("Secret {}/{} holds the client CA (from {}) for the {} server of Gateway {}", ns,
+                                   new_ca_name, source, f.server->tls_mode, f.server->ref()));
+  }
+  if (!f.old_ca_secret) {
+    return;
+  }
+  if (!is_ours(*f.old_ca_secret)) {
+    cs.notes.push_back(fmt::format("Secret {} stays: it was not created by kubectl-grpcmesh", ref_of(*f.old_ca_secret)));
+  } else if (!f.old_ca_readers.empty()) {
+    cs.notes.push_back(fmt::format("Secret {} stays: Gateway {} still {} it", ref_of(*f.old_ca_secret),
+                                   fmt::join(f.old_ca_readers, ", "), f.old_ca_readers.size() == 1 ? "reads" : "read"));
+  } else {
+    cs.changes.push_back({Change::Kind::Release, *f.old_ca_secret});
+    cs.notes.push_back(fmt::format("Secret {} removed: no server reads it any more", ref_of(*f.old_ca_secret)));
+  }
 }
 
 std::string describe(const tls::CertificateInfo& c) {
@@ -86,8 +160,27 @@ ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
                               "created by kubectl-grpcmesh; pass --secret-name {} to write that Secret instead",
                               f.server->ref(), f.server->credential_name, f.server->credential_name));
     }
-    cs.changes.push_back({Change::Kind::Apply, rebind(*f.gateway, f.server->index, name)});
     cs.notes.push_back(fmt::format("Gateway {} now reads its certificate from Secret {}/{}", f.server->ref(), ns, name));
+    if (is_mutual(f.server->tls_mode)) {
+      // The CA first, so the gateway never reads the new name without one;
+      // the old CA Secret goes last, after the Gateway no longer names it.
+      ChangeSet ca;
+      carry_client_ca(o, f, f.server->credential_name, name, ca);
+      for (auto& c : ca.changes) {
+        if (c.kind == Change::Kind::Apply) {
+          cs.changes.push_back(c);
+        }
+      }
+      cs.changes.push_back({Change::Kind::Apply, rebind(*f.gateway, f.server->index, name)});
+      for (auto& c : ca.changes) {
+        if (c.kind == Change::Kind::Release) {
+          cs.changes.push_back(c);
+        }
+      }
+      cs.notes.insert(cs.notes.end(), ca.notes.begin(), ca.notes.end());
+    } else {
+      cs.changes.push_back({Change::Kind::Apply, rebind(*f.gateway, f.server->index, name)});
+    }
   }
 
   const tls::CertificateInfo& leaf = v.chain.front();

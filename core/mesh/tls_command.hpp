@@ -26,6 +26,12 @@ struct TlsFacts {
   std::optional<ServerRef> server;       // the host's HTTPS server (unknown with --dry-run=client)
   std::optional<nlohmann::json> gateway;  // the Gateway holding it, as it is now
   std::optional<nlohmann::json> secret;  // the Secret as it is now (with data, for rotation)
+  // When a MUTUAL server is re-pointed to another Secret, its client CA goes
+  // along: where the CA is now and who else reads it.
+  std::optional<nlohmann::json> old_ca_secret;  // "<current credentialName>-cacert"
+  std::optional<nlohmann::json> old_secret;     // the current credentialName Secret (its ca.crt/cacert)
+  std::optional<nlohmann::json> new_ca_secret;  // "<new name>-cacert" as it is now
+  std::vector<std::string> old_ca_readers;      // other MUTUAL servers on the current credentialName ("ns/gateway")
 };
 
 TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& options);
@@ -34,6 +40,12 @@ TlsFacts tls_facts_from_flags(const TlsOptions& options);
 // The Secret name: --secret-name, else the server's credentialName, else derived.
 std::string tls_secret_name(const TlsOptions& options, const TlsFacts& facts);
 
+// Re-pointing a MUTUAL (or OPTIONAL_MUTUAL) server to another Secret keeps
+// its client CA: the CA (--ca, else the one Istio reads now from
+// "<old>-cacert" or the old Secret's ca.crt/cacert) is written to
+// "<new>-cacert" unless a Secret of that name not created by us is there,
+// and the old "<old>-cacert" is removed when we created it and no other
+// MUTUAL server reads it. With no CA to carry it refuses, naming --ca.
 ChangeSet plan_tls(const TlsOptions& options, const TlsFacts& facts);
 
 }  // namespace grpcmesh::mesh

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/kube/resource.hpp"
 #include "core/manifest/names.hpp"
 #include "core/mesh/cluster_read.hpp"
@@ -35,7 +37,28 @@ TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& o) {
   // credentialName is looked up in the namespace of the gateway pods, not of
   // the Gateway resource.
   f.workload_namespace = read_gateway_workload(client, f.server->selector, o.gateway_namespace).namespace_name;
-  f.secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, tls_secret_name(o, f));
+  const std::string name = tls_secret_name(o, f);
+  f.secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name);
+  const std::string& current = f.server->credential_name;
+  if (!o.remove && current != name && !current.empty() &&
+      (f.server->tls_mode == "MUTUAL" || f.server->tls_mode == "OPTIONAL_MUTUAL")) {
+    f.old_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, current + "-cacert");
+    f.old_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, current);
+    f.new_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name + "-cacert");
+    for (const auto& g : gateways) {
+      const nlohmann::json servers = g.value("/spec/servers"_json_pointer, nlohmann::json::array());
+      for (size_t i = 0; i < servers.size(); ++i) {
+        const std::string ref = g.value("/metadata/namespace"_json_pointer, std::string()) + "/" +
+                                g.value("/metadata/name"_json_pointer, std::string());
+        const std::string mode = servers[i].value("/tls/mode"_json_pointer, std::string());
+        if (servers[i].value("/tls/credentialName"_json_pointer, std::string()) == current &&
+            (mode == "MUTUAL" || mode == "OPTIONAL_MUTUAL") && !(ref == f.server->ref() && i == f.server->index) &&
+            std::find(f.old_ca_readers.begin(), f.old_ca_readers.end(), ref) == f.old_ca_readers.end()) {
+          f.old_ca_readers.push_back(ref);
+        }
+      }
+    }
+  }
   return f;
 }
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "harness.hpp"
 #include "mesh_support.hpp"
@@ -57,15 +58,29 @@ void analyze_says_nothing_about(const std::string& needle) {
     CHECK_MESSAGE(!contains(r.out + r.err, needle), r.describe());
 }
 
+// A new host with a certificate and the CA that issued it (ca.crt next to them).
+struct MutualHost {
+    std::string host;
+    std::string obj;
+    e2e::TempDir dir;
+    std::string cert;
+    std::string key;
+    std::string ca_file;
+    std::string ca_pem;
+
+    explicit MutualHost(const std::string& prefix)
+        : host(e2e::unique_name(prefix) + ".example.com"), obj(host_object(host)) {
+        std::tie(cert, key) = make_certificate(dir, host);
+        ca_file = (dir.path() / "ca.crt").string();
+        ca_pem = e2e::read_file(ca_file);
+    }
+};
+
 }  // namespace
 
 TEST_CASE("init --client-ca: the HTTPS server is MUTUAL and the CA is in <credentialName>-cacert as ca.crt") {
-    const std::string host = e2e::unique_name("mutual") + ".example.com";
-    const std::string obj = host_object(host);
-    e2e::TempDir dir;
-    const auto [cert, key] = make_certificate(dir, host);
-    const std::string ca_file = (dir.path() / "ca.crt").string();
-    const std::string ca_pem = e2e::read_file(ca_file);
+    const MutualHost m("mutual");
+    const auto& [host, obj, dir, cert, key, ca_file, ca_pem] = m;
 
     auto init = e2e::plugin({"init", "--host", host, "--client-ca", ca_file});
     REQUIRE_MESSAGE(init.ok(), init.describe());
@@ -109,6 +124,68 @@ TEST_CASE("init --client-ca: the HTTPS server is MUTUAL and the CA is in <creden
     REQUIRE_MESSAGE(removed.ok(), removed.describe());
     CHECK_FALSE(snapshot("gateway.networking.istio.io", kGatewayNs, obj).has_value());
     CHECK_FALSE(snapshot("secret", kGatewayNs, obj + "-tls-cacert").has_value());
+}
+
+namespace {
+
+// The codes check -o json reports for the host.
+std::vector<std::string> check_codes(const std::string& host) {
+    auto r = e2e::plugin({"check", "--host", host, "-o", "json"});
+    CHECK_MESSAGE((r.exit_code == 0 || r.exit_code == 3), r.describe());
+    std::vector<std::string> out;
+    const json doc = json::parse(r.out);
+    for (const auto& f : doc.at("findings")) {
+        out.push_back(f.at("code").get<std::string>());
+    }
+    return out;
+}
+
+bool has(const std::vector<std::string>& codes, const std::string& code) {
+    return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+}  // namespace
+
+TEST_CASE("tls --secret-name on a MUTUAL server moves the client CA along; check finds a CA left behind") {
+    const MutualHost m("mutual-move");
+    const auto& [host, obj, dir, cert, key, ca_file, ca_pem] = m;
+    REQUIRE(e2e::plugin({"init", "--host", host, "--client-ca", ca_file}).ok());
+    REQUIRE(e2e::plugin({"tls", "--host", host, "--cert", cert, "--key", key}).ok());
+    CHECK_FALSE(has(check_codes(host), "GM0043"));
+
+    // Re-pointed to another Secret: the CA goes to <new>-cacert, the old CA Secret (ours, read by nothing else) goes.
+    auto moved = e2e::plugin({"tls", "--host", host, "--cert", cert, "--key", key, "--secret-name", obj + "-next"});
+    REQUIRE_MESSAGE(moved.ok(), moved.describe());
+    CHECK(contains(moved.out, "secret/" + obj + "-next-cacert created"));
+    CHECK(contains(moved.out, "gateway.networking.istio.io/" + obj + " configured"));
+    CHECK(contains(moved.out, "secret/" + obj + "-tls-cacert deleted"));
+    CHECK(contains(moved.err, "Secret " + kGatewayNs + "/" + obj + "-next-cacert holds the client CA (from Secret " +
+                                  kGatewayNs + "/" + obj + "-tls-cacert) for the MUTUAL server"));
+    CHECK_FALSE(contains(moved.out + moved.err, "PRIVATE KEY"));
+    CHECK(get("gateway.networking.istio.io", kGatewayNs, obj)["spec"]["servers"][0]["tls"] ==
+          json{{"mode", "MUTUAL"}, {"credentialName", obj + "-next"}});
+    const json ca_secret = get("secret", kGatewayNs, obj + "-next-cacert");
+    CHECK(base64_decode(ca_secret["data"]["ca.crt"].get<std::string>()) == ca_pem);
+    CHECK_FALSE(snapshot("secret", kGatewayNs, obj + "-tls-cacert").has_value());
+    CHECK_FALSE(has(check_codes(host), "GM0043"));
+
+    // A re-run changes nothing.
+    auto again = e2e::plugin({"tls", "--host", host, "--cert", cert, "--key", key, "--secret-name", obj + "-next"});
+    REQUIRE_MESSAGE(again.ok(), again.describe());
+    CHECK(contains(again.out, "secret/" + obj + "-next unchanged"));
+
+    // credentialName changed by hand back to the old Secret, whose CA is gone: check says so.
+    auto patched = e2e::kubectl({"patch", "gateway.networking.istio.io", obj, "-n", kGatewayNs, "--type", "json", "-p",
+                                 R"([{"op":"replace","path":"/spec/servers/0/tls/credentialName","value":")" + obj +
+                                     R"(-tls"}])"});
+    REQUIRE_MESSAGE(patched.ok(), patched.describe());
+    CHECK(has(check_codes(host), "GM0043"));
+
+    // Cleanup: the hand-patched Gateway is not only ours any more.
+    for (const std::string& name : {obj + "-tls", obj + "-next", obj + "-next-cacert"}) {
+        e2e::kubectl({"delete", "secret", name, "-n", kGatewayNs, "--ignore-not-found"});
+    }
+    e2e::kubectl({"delete", "gateway.networking.istio.io", obj, "-n", kGatewayNs, "--ignore-not-found"});
 }
 
 TEST_CASE("init --client-ca: a file that is not a certificate is one line, exit 1, nothing created") {

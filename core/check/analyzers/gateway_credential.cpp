@@ -45,12 +45,29 @@ class GatewayCredential final : public Analyzer {
       ctx.report(gw, msg::CredentialUnusable(ns + "/" + use.credential, credential.problem).for_host(host));
       return;
     }
-    if (use.mode == "MUTUAL" && !credential.has_ca &&
-        ctx.find(Kind::Secret, ns, use.credential + "-cacert") == nullptr) {
-      ctx.report(gw, msg::CredentialUnusable(ns + "/" + use.credential,
-                                             "MUTUAL needs a CA: add ca.crt to it or create the secret " +
-                                                 use.credential + "-cacert")
-                         .for_host(host));
+    if (use.mode == "MUTUAL" || use.mode == "OPTIONAL_MUTUAL") {
+      check_client_ca(ctx, gw, use, ns, host, secret->object);
+    }
+  }
+
+  // Istio reads the client CA from the Secret "<credentialName>-cacert" when
+  // it exists (and then only from it), else from ca.crt/cacert in the
+  // credential Secret itself (istio pilot/pkg/credentials/kube/secrets.go
+  // GetCaCert, ExtractRoot).
+  static void check_client_ca(Context& ctx, const Resource& gw, const CredentialUse& use, const std::string& ns,
+                              const std::string& host, const nlohmann::json& credential) {
+    const std::string ca_name = use.credential + "-cacert";
+    std::string problem;
+    if (const Resource* ca = ctx.find(Kind::Secret, ns, ca_name)) {
+      if (!has_client_ca(ca->object)) {
+        problem = "Secret " + ns + "/" + ca_name + " has no ca.crt or cacert entry, and Istio reads the CA only from it";
+      }
+    } else if (!has_client_ca(credential)) {
+      problem = "there is no Secret " + ns + "/" + ca_name + " and no ca.crt or cacert entry in Secret " + ns + "/" +
+                use.credential;
+    }
+    if (!problem.empty()) {
+      ctx.report(gw, msg::MutualClientCaMissing(use.mode, use.credential, problem, ns).for_host(host));
     }
   }
 

@@ -4,7 +4,8 @@ manifests and `expected` (one "CODE Kind namespace/name" per line; empty for
 no-false-positive cases). The unit tests analyse each directory with the clock
 fixed at NOW; the certificates are dated relative to it.
 
-Usage: python3 tests/testdata/check/generate.py   (needs python3-cryptography)
+Usage: python3 tests/testdata/check/generate.py [CASE...]   (needs python3-cryptography)
+With case names, only those directories are rewritten.
 """
 import base64
 import copy
@@ -12,6 +13,7 @@ import datetime
 import json
 import os
 import shutil
+import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -198,6 +200,19 @@ case("ok-grpc-web-plaintext", base(
 case("ok-appprotocol", base(
     backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "grpc"},
                                  {"name": "http2-alt", "port": 50052, "appProtocol": "grpc"}]), slice_()]), [])
+CA_PEM = pem_cert(cert(key(), ["clients-ca.example.com"], NOW - 10 * DAY, NOW + 700 * DAY))
+
+
+def ca_secret(name, entries):
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "istio-system"},
+            "type": "Opaque", "data": {k: base64.b64encode(v).decode() for k, v in entries.items()}}
+
+
+MUTUAL = [gateway(servers=[https_server(mode="MUTUAL")])]
+case("ok-mutual", base(gateway_yaml=MUTUAL, secret_yaml=[tls_secret("grpc-cert", "istio-system", *GOOD),
+                                                          ca_secret("grpc-cert-cacert", {"ca.crt": CA_PEM})]), [])
+case("ok-mutual-ca-in-credential", base(gateway_yaml=MUTUAL, secret_yaml=[
+    tls_secret("grpc-cert", "istio-system", *GOOD, extra={"cacert": base64.b64encode(CA_PEM).decode()})]), [])
 case("ok-h2-upgrade", base(
     backend_yaml=[service(ports=[{"name": "web", "port": 50051}]), slice_()],
     dr_yaml=[dr({"connectionPool": {"http": {"h2UpgradePolicy": "UPGRADE", "idleTimeout": "1h"}}})]), [])
@@ -270,8 +285,6 @@ case("gm0024-credential-unusable", base(secret_yaml=[
     {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "grpc-cert", "namespace": "istio-system"},
      "type": "Opaque", "data": {"certificate.pem": base64.b64encode(GOOD[0]).decode()}}]),
     ["GM0024 Gateway default/grpc-gateway"])
-case("gm0024-credential-mutual-no-ca", base(gateway_yaml=[gateway(servers=[https_server(mode="MUTUAL")])]),
-     ["GM0024 Gateway default/grpc-gateway"])
 k = key()
 case("gm0025-certificate-expired", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
     cert(k, ["grpc.example.com"], NOW - 400 * DAY, NOW - 35 * DAY)), pem_key(k))]),
@@ -318,6 +331,11 @@ cors_old = dict(CORS_OK)
 del cors_old["allowOrigins"]
 cors_old["allowOrigin"] = ["https://app.example.com"]
 case("gm0041-cors-allow-origin", web_base(cors=cors_old), ["GM0041 VirtualService default/greeter"])
+case("gm0043-mutual-ca-missing", base(gateway_yaml=MUTUAL), ["GM0043 Gateway default/grpc-gateway"])
+# the -cacert Secret wins over ca.crt in the credential Secret, even when it holds no CA
+case("gm0043-mutual-cacert-without-ca", base(gateway_yaml=MUTUAL, secret_yaml=[
+    tls_secret("grpc-cert", "istio-system", *GOOD, extra={"ca.crt": base64.b64encode(CA_PEM).decode()}),
+    ca_secret("grpc-cert-cacert", {"ca.pem": CA_PEM})]), ["GM0043 Gateway default/grpc-gateway"])
 case("gm0042-grpc-web-without-cors", base(
     gateway_yaml=[gateway(servers=[{"port": {"number": 80, "name": "grpc-web", "protocol": "GRPC-WEB"},
                                     "hosts": ["grpc.example.com"]}])], secret_yaml=[]),
@@ -329,11 +347,17 @@ def to_yaml(objects):
     return "".join("---\n" + json.dumps(o, indent=2) + "\n" for o in objects)
 
 
-def main():
+def main(names):
+    """Rewrites every case, or only the cases named (keeping the others' certificates as they are)."""
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        sys.exit("unknown case: " + ", ".join(unknown))
     for entry in os.listdir(HERE):
-        if os.path.isdir(os.path.join(HERE, entry)):
+        if os.path.isdir(os.path.join(HERE, entry)) and (not names or entry in names):
             shutil.rmtree(os.path.join(HERE, entry))
     for name, (files, expected) in CASES.items():
+        if names and name not in names:
+            continue
         d = os.path.join(HERE, name)
         os.makedirs(d)
         for fname, objects in files.items():
@@ -345,4 +369,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "core/manifest/ca_secret.hpp"
 #include "core/manifest/gateway.hpp"
 #include "core/manifest/tls_secret.hpp"
 #include "core/tls/self_signed.hpp"
@@ -32,20 +33,20 @@ TlsOptions options(const std::string& crt = "grpc.example.com.crt", const std::s
   return o;
 }
 
-nlohmann::json our_gateway(const std::string& credential) {
+nlohmann::json our_gateway(const std::string& credential, bool mutual = false) {
   grpcmesh::manifest::GatewayOptions g;
   g.name = "grpc-example-com";
   g.namespace_name = "istio-system";
   g.host = "grpc.example.com";
   g.selector = {{"istio", "ingressgateway"}};
-  g.https = grpcmesh::manifest::HttpsServer{443, credential, false};
+  g.https = grpcmesh::manifest::HttpsServer{443, credential, mutual};
   return grpcmesh::manifest::gateway(g);
 }
 
-TlsFacts live_facts(const std::string& credential = "grpc-example-com-tls") {
+TlsFacts live_facts(const std::string& credential = "grpc-example-com-tls", bool mutual = false) {
   TlsFacts f;
   f.workload_namespace = "istio-system";
-  f.gateway = our_gateway(credential);
+  f.gateway = our_gateway(credential, mutual);
   f.server = servers_for_host({*f.gateway}, "grpc.example.com").at(0);
   return f;
 }
@@ -81,6 +82,70 @@ TEST_CASE("tls: a different --secret-name rebinds our Gateway's HTTPS server, ke
   nlohmann::json expected = our_gateway("grpc-2027");
   CHECK(cs.changes[1].object == expected);
   CHECK(cs.changes[0].object["metadata"]["name"] == "grpc-2027");
+}
+
+TEST_CASE("tls: re-pointing a MUTUAL server to another Secret takes its client CA along") {
+  const std::string ca_pem = fixture("grpc.example.com.crt");  // any PEM certificate stands in for the CA
+  const auto ca_in = [](const nlohmann::json& secret) {
+    return grpcmesh::manifest::base64_decode(secret["data"]["ca.crt"].get<std::string>());
+  };
+  TlsOptions o = options();
+  o.secret_name = "grpc-2027";
+  TlsFacts f = live_facts("grpc-old", true);
+  f.old_ca_secret = grpcmesh::manifest::ca_secret("grpc-old", "istio-system", ca_pem);
+
+  // The CA goes to grpc-2027-cacert before the Gateway names grpc-2027; the
+  // old CA Secret, ours and read by no other server, goes after.
+  ChangeSet cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 4);
+  CHECK(cs.changes[0].object["metadata"]["name"] == "grpc-2027");
+  CHECK(cs.changes[1].kind == Change::Kind::Apply);
+  CHECK(cs.changes[1].object["metadata"]["name"] == "grpc-2027-cacert");
+  CHECK(ca_in(cs.changes[1].object) == ca_pem);
+  CHECK(cs.changes[2].object == our_gateway("grpc-2027", true));
+  CHECK(cs.changes[3].kind == Change::Kind::Release);
+  CHECK(cs.changes[3].object["metadata"]["name"] == "grpc-old-cacert");
+  CHECK(cs.notes[1] == "Secret istio-system/grpc-2027-cacert holds the client CA (from Secret "
+                       "istio-system/grpc-old-cacert) for the MUTUAL server of Gateway istio-system/grpc-example-com");
+  CHECK(cs.notes[2] == "Secret istio-system/grpc-old-cacert removed: no server reads it any more");
+
+  // Another MUTUAL server still reads the old CA Secret: it stays.
+  f.old_ca_readers = {"apps/legacy"};
+  cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 3);
+  CHECK(cs.changes[2].kind == Change::Kind::Apply);
+  CHECK(cs.notes[2] == "Secret istio-system/grpc-old-cacert stays: Gateway apps/legacy still reads it");
+  f.old_ca_readers.clear();
+
+  // The CA was in the old Secret itself (ca.crt): it is copied from there.
+  f.old_ca_secret.reset();
+  f.old_secret = grpcmesh::manifest::tls_secret({"grpc-old", "istio-system", "c", "k", ca_pem});
+  cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 3);
+  CHECK(ca_in(cs.changes[1].object) == ca_pem);
+
+  // A CA Secret of that name that is not ours is used as it is.
+  f.new_ca_secret = grpcmesh::manifest::ca_secret("grpc-2027", "istio-system", ca_pem);
+  f.new_ca_secret->at("metadata").erase("labels");
+  cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(cs.notes[1] == "Gateway istio-system/grpc-example-com now checks client certificates against the CA in "
+                       "Secret istio-system/grpc-2027-cacert, which was already there");
+  f.new_ca_secret.reset();
+
+  // --ca puts the CA in the new Secret itself.
+  TlsOptions with_ca = o;
+  with_ca.bundle.ca_pem = ca_pem;
+  cs = plan_tls(with_ca, f);
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(ca_in(cs.changes[0].object) == ca_pem);
+
+  // No CA anywhere: refused before anything changes, naming --ca.
+  f.old_secret.reset();
+  CHECK(error_of([&] { plan_tls(o, f); }) ==
+        "the MUTUAL server of Gateway istio-system/grpc-example-com has no client CA to keep (neither Secret "
+        "istio-system/grpc-old-cacert nor ca.crt in Secret istio-system/grpc-old); pass --ca FILE with the CA that "
+        "issues the client certificates");
 }
 
 TEST_CASE("tls: a Gateway not made by us is never rewritten") {
