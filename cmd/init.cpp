@@ -1,8 +1,6 @@
 #include <fmt/format.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "cmd/app.hpp"
 #include "cmd/apply_flags.hpp"
@@ -11,6 +9,7 @@
 #include "core/mesh/init_command.hpp"
 #include "core/tls/certificate.hpp"
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 
 namespace grpcmesh::cmd {
 namespace {
@@ -51,16 +50,6 @@ struct InitFlags {
   ApplyFlags apply;
 };
 
-std::string read_file(const std::string& path, const std::string& flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(fmt::format("cannot read {} {}: no such file or not readable", flag, path));
-  }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 mesh::InitOptions to_options(const InitFlags& f) {
   manifest::validate_host(f.host);
   mesh::InitOptions o;
@@ -81,7 +70,7 @@ mesh::InitOptions to_options(const InitFlags& f) {
     if (f.remove) {
       throw UsageError("--client-ca cannot be combined with --remove");
     }
-    o.client_ca_pem = read_file(f.client_ca, "--client-ca");
+    o.client_ca_pem = util::read_option_file(f.client_ca, "--client-ca");
     tls::inspect(o.client_ca_pem, f.client_ca);  // a clear error now rather than a gateway that cannot load it
   }
   return o;

@@ -1,9 +1,7 @@
 #include <fmt/format.h>
 
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include "cmd/app.hpp"
 #include "cmd/apply_flags.hpp"
@@ -12,6 +10,7 @@
 #include "core/mesh/tls_command.hpp"
 #include "core/tls/self_signed.hpp"
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 #include "core/util/staged_file.hpp"
 
 namespace grpcmesh::cmd {
@@ -53,16 +52,6 @@ struct TlsFlags {
   bool remove = false;
   ApplyFlags apply;
 };
-
-std::string read_file(const std::string& path, const std::string& flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(fmt::format("cannot read {} {}: no such file or not readable", flag, path));
-  }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The files --self-signed writes: staged when the change is planned (an
 // unwritable path stops the command before the cluster is touched), moved
@@ -130,12 +119,13 @@ void register_tls(CLI::App& root, Context& ctx) {
     }
     std::shared_ptr<tls::SelfSigned> generated;
     if (given) {
-      options->bundle = tls::Bundle{read_file(f.cert, "--cert"), read_file(f.key, "--key"),
-                                    f.ca.empty() ? "" : read_file(f.ca, "--ca"), f.cert, f.key, f.ca};
+      options->bundle = tls::Bundle{util::read_option_file(f.cert, "--cert"),
+                                    util::read_option_file(f.key, "--key"),
+                                    f.ca.empty() ? "" : util::read_option_file(f.ca, "--ca"), f.cert, f.key, f.ca};
     } else if (f.self_signed) {
       generated = std::make_shared<tls::SelfSigned>(tls::make_self_signed(f.host, options->now));
       options->bundle = tls::Bundle{generated->cert_pem, generated->key_pem,
-                                    f.ca.empty() ? "" : read_file(f.ca, "--ca"), "generated certificate",
+                                    f.ca.empty() ? "" : util::read_option_file(f.ca, "--ca"), "generated certificate",
                                     "generated key", f.ca};
     }
     // Validate now: a bad certificate is reported before any cluster access.

@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <istream>
 #include <iterator>
-#include <sstream>
 
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 #include "core/util/yaml.hpp"
 
 namespace grpcmesh::check {
@@ -20,14 +19,6 @@ namespace fs = std::filesystem;
 bool is_manifest(const fs::path& p) {
   std::string ext = p.extension().string();
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) {
-    throw Error(fmt::format("cannot read {}: check the path and its permissions", p.string()));
-  }
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
 std::pair<std::string, std::string> split_api_version(const std::string& api_version) {
@@ -124,11 +115,11 @@ size_t load_files(Snapshot& snapshot, const std::vector<std::string>& paths, std
       }
       std::sort(files.begin(), files.end());
       for (const fs::path& f : files) {
-        load_text(snapshot, read_file(f), f.string(), default_namespace, objects);
+        load_text(snapshot, util::read_option_file(f.string(), "-f"), f.string(), default_namespace, objects);
       }
       continue;
     }
-    load_text(snapshot, read_file(path), path, default_namespace, objects);
+    load_text(snapshot, util::read_option_file(path, "-f"), path, default_namespace, objects);
   }
   if (objects == 0) {
     throw Error(fmt::format("no Kubernetes objects found in {}: give -f files or directories with YAML or JSON manifests",

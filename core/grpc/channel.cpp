@@ -6,11 +6,10 @@
 #include <openssl/x509.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "core/grpc/probe.hpp"
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 #include "core/version.hpp"
 
 namespace grpcmesh::grpc {
@@ -20,11 +19,8 @@ namespace {
 // not shipped by every distribution).
 std::string system_roots() {
   for (const char* path : {X509_get_default_cert_file(), "/etc/ssl/certs/ca-certificates.crt"}) {
-    std::ifstream in(path);
-    if (in) {
-      std::stringstream s;
-      s << in.rdbuf();
-      return s.str();
+    if (auto roots = util::read_file(path)) {
+      return *roots;
     }
   }
   return "";
@@ -43,9 +39,10 @@ std::shared_ptr<::grpc::ChannelCredentials> credentials(const Options& o) {
   x::TlsChannelCredentialsOptions tls;
   std::vector<x::IdentityKeyCertPair> pairs;
   if (!o.cert.empty()) {
-    pairs.push_back({read_file(o.key, "-key"), read_file(o.cert, "-cert")});
+    pairs.push_back({util::read_option_file(o.key, "-key"), util::read_option_file(o.cert, "-cert")});
   }
-  std::string roots = o.insecure ? "" : (o.cacert.empty() ? system_roots() : read_file(o.cacert, "-cacert"));
+  std::string roots =
+      o.insecure ? "" : (o.cacert.empty() ? system_roots() : util::read_option_file(o.cacert, "-cacert"));
   if (!roots.empty() || !pairs.empty()) {
     tls.set_certificate_provider(std::make_shared<x::StaticDataCertificateProvider>(roots, pairs));
   }
@@ -66,16 +63,6 @@ std::shared_ptr<::grpc::ChannelCredentials> credentials(const Options& o) {
 }
 
 }  // namespace
-
-std::string read_file(const std::string& path, const std::string& flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(fmt::format("cannot read {} file \"{}\": no such file or not readable", flag, path));
-  }
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Target target_from(const Options& o) {
   return Target{o.address, o.plaintext, o.authority, o.servername};

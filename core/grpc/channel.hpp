@@ -20,9 +20,6 @@ struct Target {
 
 Target target_from(const Options& options);
 
-// Reads a whole file; throws Error naming the flag when it cannot.
-std::string read_file(const std::string& path, const std::string& flag);
-
 // A channel with grpcurl's settings: TLS verified unless -insecure, -cacert,
 // -cert/-key, SNI, :authority, keepalive, max message size, our user agent.
 std::shared_ptr<::grpc::Channel> make_channel(const Options& options, const Target& target);

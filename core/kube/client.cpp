@@ -17,6 +17,7 @@
 #include "core/kube/api_error.hpp"
 #include "core/kube/discovery.hpp"
 #include "core/kube/encoding.hpp"
+#include "core/util/files.hpp"
 #include "core/kube/exec_credential.hpp"
 #include "core/util/error.hpp"
 #include "core/version.hpp"
@@ -113,7 +114,7 @@ std::string pem_from(const std::string& data, const std::string& file, const std
     return {};
   }
   std::string why;
-  auto text = read_file(file, &why);
+  auto text = util::read_file(file, &why);
   if (!text) {
     throw Error(fmt::format("unable to read {} \"{}\": {}", what, file, lower(why)));
   }
@@ -360,7 +361,7 @@ struct Client::Impl {
     }
     if (!config.token_file.empty()) {
       std::string why;
-      auto token = read_file(config.token_file, &why);
+      auto token = util::read_file(config.token_file, &why);
       if (!token) {
         throw Error(fmt::format("unable to read tokenFile \"{}\": {}", config.token_file, lower(why)));
       }

@@ -1,10 +1,6 @@
 #include "core/kube/encoding.hpp"
 
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace grpcmesh::kube {
 namespace {
@@ -70,19 +66,6 @@ std::string base64_encode(std::string_view bytes) {
     out += '=';
   }
   return out;
-}
-
-std::optional<std::string> read_file(const std::string& path, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (error != nullptr) {
-      *error = std::strerror(errno);
-    }
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string dir_name(const std::string& path) {

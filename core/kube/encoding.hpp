@@ -10,9 +10,6 @@ namespace grpcmesh::kube {
 std::optional<std::string> base64_decode(std::string_view text);
 std::string base64_encode(std::string_view bytes);
 
-// The whole file, or nothing when it cannot be read (`error` says why).
-std::optional<std::string> read_file(const std::string& path, std::string* error = nullptr);
-
 // The directory part of a path ("." for a bare file name).
 std::string dir_name(const std::string& path);
 

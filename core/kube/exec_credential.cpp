@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/kube/encoding.hpp"
+#include "core/util/files.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::kube {
@@ -138,7 +139,7 @@ std::string exec_info_json(const RestConfig& config, bool interactive) {
     }
     std::string ca = config.ca_data;
     if (ca.empty() && !config.ca_file.empty()) {
-      ca = read_file(config.ca_file).value_or("");
+      ca = util::read_file(config.ca_file).value_or("");
     }
     if (!ca.empty()) {
       cluster["certificate-authority-data"] = base64_encode(ca);

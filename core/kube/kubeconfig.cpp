@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/kube/encoding.hpp"
+#include "core/util/files.hpp"
 #include "core/util/error.hpp"
 #include "core/util/yaml.hpp"
 
@@ -86,7 +87,7 @@ Kubeconfig load_kubeconfig(const KubeconfigSources& sources) {
       continue;
     }
     std::string why;
-    auto text = read_file(file, &why);
+    auto text = util::read_file(file, &why);
     if (!text) {
       throw Error(fmt::format("error loading config file \"{}\": {}", file, why));
     }

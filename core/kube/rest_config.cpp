@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/kube/encoding.hpp"
+#include "core/util/files.hpp"
 #include "core/kube/kubeconfig.hpp"
 #include "core/util/error.hpp"
 
@@ -185,7 +186,7 @@ std::optional<RestConfig> in_cluster(const Environment& env) {
   rc.server = "https://" + h + ":" + *port;
   rc.token_file = token_file;
   rc.ca_file = env.service_account_dir + "/ca.crt";
-  if (auto ns = read_file(env.service_account_dir + "/namespace")) {
+  if (auto ns = util::read_file(env.service_account_dir + "/namespace")) {
     std::string n = *ns;
     while (!n.empty() && std::isspace(static_cast<unsigned char>(n.back()))) {
       n.pop_back();

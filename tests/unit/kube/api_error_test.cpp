@@ -3,8 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "core/kube/encoding.hpp"
+#include "core/util/files.hpp"
 
-using grpcmesh::kube::read_file;
+using grpcmesh::util::read_file;
 using grpcmesh::kube::render_api_error;
 using grpcmesh::kube::Request;
 using grpcmesh::kube::Response;

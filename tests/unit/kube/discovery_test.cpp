@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "core/kube/encoding.hpp"
+#include "core/util/files.hpp"
 
 using namespace grpcmesh::kube;
 using nlohmann::json;
@@ -10,7 +11,7 @@ using nlohmann::json;
 namespace {
 
 json fixture(const std::string& name) {
-  auto body = read_file(std::string(GRPCMESH_TESTDATA_DIR) + "/kube/" + name);
+  auto body = grpcmesh::util::read_file(std::string(GRPCMESH_TESTDATA_DIR) + "/kube/" + name);
   REQUIRE(body);
   return json::parse(*body);
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/kube/encoding.hpp"
+#include "core/util/files.hpp"
 #include "core/util/error.hpp"
 #include "tests/unit/kube/fixtures.hpp"
 
@@ -107,7 +108,7 @@ TEST_CASE("exec credentials: cached until expirationTimestamp, re-run after inva
   CHECK(provider.runs() == 3);
 
   // provideClusterInfo: the plugin sees the cluster in KUBERNETES_EXEC_INFO.
-  json info = json::parse(*read_file(dir.file("info")));
+  json info = json::parse(*grpcmesh::util::read_file(dir.file("info")));
   CHECK(info["apiVersion"] == kV1);
   CHECK(info["kind"] == "ExecCredential");
   CHECK(info["spec"]["interactive"] == false);
