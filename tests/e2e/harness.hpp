@@ -155,8 +155,9 @@ std::string create_namespace(const std::string& prefix = "e2e");
 // ---------------------------------------------------------------- test gRPC server
 
 // tests/testserver, started on a free loopback port; stopped on destruction.
-// Extra flags: --tls-cert/--tls-key, --grpc-web, --cors-origin, --reflection,
-// --health. Its stderr has one JSON line per call (authority, sni, ...).
+// Extra flags: --tls-cert/--tls-key, --client-ca (mutual TLS), --grpc-web,
+// --cors-origin, --reflection, --health. Its stderr has one JSON line per
+// call (authority, sni, client_cn, ...).
 class TestServer {
 public:
     explicit TestServer(const std::vector<std::string>& flags = {});

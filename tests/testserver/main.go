@@ -11,6 +11,10 @@
 // With --grpc-web the server speaks HTTP/1.1 and HTTP/2 (h2c without TLS) and
 // translates gRPC-Web requests, answering CORS preflights for the origins
 // given by --cors-origin. Native gRPC keeps working on the same port.
+//
+// With --client-ca (and --tls-cert/--tls-key) the server requires a client
+// certificate signed by that CA (mutual TLS) and logs its subject's common
+// name as "client_cn".
 package main
 
 //go:generate ./gen.sh
@@ -18,6 +22,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -55,6 +60,7 @@ type options struct {
 	port        int
 	tlsCert     string
 	tlsKey      string
+	clientCA    string
 	grpcWeb     bool
 	corsOrigins string
 	reflection  string
@@ -67,6 +73,7 @@ func main() {
 	flag.IntVar(&o.port, "port", 0, "port to listen on (0 picks a free one)")
 	flag.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate chain; enables TLS together with --tls-key")
 	flag.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for --tls-cert")
+	flag.StringVar(&o.clientCA, "client-ca", "", "PEM CA certificates; with --tls-cert, require a client certificate they signed (mutual TLS)")
 	flag.BoolVar(&o.grpcWeb, "grpc-web", false, "also accept gRPC-Web (HTTP/1.1 and HTTP/2) on the same port")
 	flag.StringVar(&o.corsOrigins, "cors-origin", "*", "comma-separated origins allowed by CORS in --grpc-web mode (* allows any)")
 	flag.StringVar(&o.reflection, "reflection", "both", "reflection services to serve: both, v1, v1alpha or none")
@@ -107,6 +114,21 @@ func run(o options) error {
 			return fmt.Errorf("loading TLS key pair: %w", err)
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if o.clientCA != "" {
+		if tlsConfig == nil {
+			return errors.New("--client-ca needs --tls-cert and --tls-key")
+		}
+		pem, err := os.ReadFile(o.clientCA)
+		if err != nil {
+			return fmt.Errorf("reading --client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--client-ca %q holds no PEM certificate", o.clientCA)
+		}
+		tlsConfig.ClientCAs = pool
+		tlsConfig.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 
 	var serverOpts []grpc.ServerOption
@@ -290,7 +312,17 @@ func callHeader(info *testpb.CallInfo) metadata.MD {
 	return metadata.Pairs("x-grpcmesh-authority", info.Authority, "x-grpcmesh-sni", info.Sni)
 }
 
-func logCall(info *testpb.CallInfo, err error, started time.Time) {
+// clientCN is the common name of the verified client certificate, if any.
+func clientCN(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok {
+		if t, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(t.State.PeerCertificates) > 0 {
+			return t.State.PeerCertificates[0].Subject.CommonName
+		}
+	}
+	return ""
+}
+
+func logCall(ctx context.Context, info *testpb.CallInfo, err error, started time.Time) {
 	keys := make([]string, 0, len(info.Metadata))
 	for k := range info.Metadata {
 		keys = append(keys, k)
@@ -298,7 +330,7 @@ func logCall(info *testpb.CallInfo, err error, started time.Time) {
 	sort.Strings(keys)
 	logEvent(map[string]any{"event": "call", "method": info.Method, "authority": info.Authority,
 		"sni": info.Sni, "tls": info.Tls, "alpn": info.Alpn, "transport": info.Transport,
-		"code": status.Code(err).String(), "metadata_keys": keys,
+		"code": status.Code(err).String(), "metadata_keys": keys, "client_cn": clientCN(ctx),
 		"duration_ms": time.Since(started).Milliseconds()})
 }
 
@@ -307,7 +339,7 @@ func unaryInterceptor(ctx context.Context, req any, si *grpc.UnaryServerInfo, ha
 	info := describeCall(ctx, si.FullMethod)
 	_ = grpc.SetHeader(ctx, callHeader(info))
 	resp, err := handler(context.WithValue(ctx, callKey{}, info), req)
-	logCall(info, err, started)
+	logCall(ctx, info, err, started)
 	return resp, err
 }
 
@@ -323,7 +355,7 @@ func streamInterceptor(srv any, ss grpc.ServerStream, si *grpc.StreamServerInfo,
 	info := describeCall(ss.Context(), si.FullMethod)
 	_ = ss.SetHeader(callHeader(info))
 	err := handler(srv, stream{ss, context.WithValue(ss.Context(), callKey{}, info)})
-	logCall(info, err, started)
+	logCall(ss.Context(), info, err, started)
 	return err
 }
 
