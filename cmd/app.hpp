@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/kube/connection_options.hpp"
 #include "core/util/streams.hpp"
@@ -40,6 +41,16 @@ void register_web(CLI::App& root, Context& ctx);
 void register_check(CLI::App& root, Context& ctx);
 void register_grpcurl(CLI::App& root, Context& ctx);
 void register_completion(CLI::App& root, Context& ctx);
+
+// Runs `grpcurl` with its arguments (after "grpcurl") through the gRPC
+// module, without the command tree; and whether they ask for help (-h,
+// --help), which needs the tree for its text.
+int run_grpcurl(Context& ctx, const std::vector<std::string>& args);
+bool asks_for_help(int argc, char** argv);
+
+// Completes `grpcurl` arguments (the words after "grpcurl", the last being
+// the one completed) through the gRPC module; prints cobra's protocol.
+int complete_grpcurl(Context& ctx, const std::vector<std::string>& words, bool descriptions);
 
 // Binds the kubectl connection flag group (--kubeconfig, --context, -n, ...).
 void bind_kube_flags(CLI::App& app, kube::ConnectionOptions& options);

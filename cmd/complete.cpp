@@ -19,14 +19,24 @@ namespace grpcmesh::cmd {
 
 namespace {
 
-int run_completion(const CLI::App& root, const Context& ctx, std::vector<std::string> words, bool descriptions) {
+int run_completion(const CLI::App& root, Context& ctx, std::vector<std::string> words, bool descriptions) {
+  const cli::Command tree = describe(root, ctx.program);
+  // grpcurl's arguments follow grpcurl's grammar: its module completes them.
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] == "grpcurl") {
+      const cli::ParsedLine line = cli::parse_line(tree, {words.begin(), words.begin() + static_cast<long>(i) + 1});
+      if (line.path.back()->name == "grpcurl") {
+        return complete_grpcurl(ctx, {words.begin() + static_cast<long>(i) + 1, words.end()}, descriptions);
+      }
+      break;
+    }
+  }
   // The last word is the one being completed ("" for a new word).
   std::string to_complete;
   if (!words.empty()) {
     to_complete = words.back();
     words.pop_back();
   }
-  const cli::Command tree = describe(root, ctx.program);
   cli::KubeValueSource source(kube::Environment::from_process());
   ctx.streams.out << cli::format_completion(cli::complete(tree, words, to_complete, source), descriptions);
   return kExitOk;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cmd/app.hpp"
@@ -24,10 +25,12 @@ Takes grpcurl's flags with one or two dashes (-plaintext or --plaintext,
 -servername -authority -H -rpc-header -reflect-header -d ('@' reads stdin)
 -format json|text -format-error -emit-defaults -allow-unknown-fields
 -connect-timeout -keepalive-time -max-time -max-msg-sz -proto -import-path
--protoset -use-reflection -v -vv. TLS is verified unless -insecure is given;
+-protoset -use-reflection -v -vv (-vv adds the HTTP/2 transport's log, with
+credential headers redacted). TLS is verified unless -insecure is given;
 -servername (TLS name) and -authority (:authority) are independent. The schema
 comes from server reflection (grpc.reflection.v1, falling back to v1alpha) or
-from -proto/-protoset files.
+from -proto/-protoset files; with an address typed, shell completion offers
+the server's services and methods.
 
 Additions: --repeat N [--concurrency C] repeats a unary call over one
 connection and prints errors by status, p50/p90/p99 latency and calls/s.
@@ -70,17 +73,31 @@ std::vector<std::filesystem::path> module_candidates() {
   return {dir / "grpcmesh-grpc.so", dir.parent_path() / "lib" / "kubectl-grpcmesh" / "grpcmesh-grpc.so"};
 }
 
-int run_module(Context& ctx, const std::vector<std::string>& args, const std::string& help) {
-  std::vector<std::filesystem::path> candidates = module_candidates();
-  void* handle = nullptr;
-  std::string why = "cannot locate the running executable";
-  for (const auto& path : candidates) {
-    handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);  // lazy: bind only the symbols a run uses
+// The module's handle, or nullptr with the reason in `why`.
+void* open_module(std::string& why) {
+  why = "cannot locate the running executable";
+  for (const auto& path : module_candidates()) {
+    void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);  // lazy: bind only the symbols a run uses
     if (handle != nullptr) {
-      break;
+      return handle;
     }
     why = dlerror();
   }
+  return nullptr;
+}
+
+grpcmesh_grpcurl_call call_for(Context& ctx, std::vector<const char*>& argv, const std::vector<std::string>& args,
+                               const std::string& help, bool descriptions) {
+  for (const std::string& a : args) {
+    argv.push_back(a.c_str());
+  }
+  return grpcmesh_grpcurl_call{kGrpcmeshGrpcAbi, static_cast<int>(argv.size()), argv.data(), &ctx.streams,
+                               &ctx.kube,        ctx.program.c_str(),           help.c_str(), descriptions ? 1 : 0};
+}
+
+int run_module(Context& ctx, const std::vector<std::string>& args, const std::string& help) {
+  std::string why;
+  void* handle = open_module(why);
   if (handle == nullptr) {
     throw Error(fmt::format("grpcurl needs its gRPC module grpcmesh-grpc.so next to the binary or in "
                             "../lib/kubectl-grpcmesh/ ({}): reinstall kubectl-grpcmesh",
@@ -91,12 +108,8 @@ int run_module(Context& ctx, const std::vector<std::string>& args, const std::st
     throw Error("the gRPC module grpcmesh-grpc.so has no grpcurl entry point: reinstall kubectl-grpcmesh");
   }
   std::vector<const char*> argv;
-  for (const std::string& a : args) {
-    argv.push_back(a.c_str());
-  }
-  grpcmesh_grpcurl_call call{kGrpcmeshGrpcAbi,  static_cast<int>(argv.size()), argv.data(), &ctx.streams,
-                             &ctx.kube,         ctx.program.c_str(),           help.c_str()};
-  // The module is not unloaded: gRPC keeps threads that outlive the call.
+  const grpcmesh_grpcurl_call call = call_for(ctx, argv, args, help, false);
+  // The module stays loaded until the process exits.
   return run(&call);
 }
 
@@ -114,6 +127,41 @@ void register_grpcurl(CLI::App& root, Context& ctx) {
     std::string help = sub->help();
     ctx.action = [&ctx, args, help] { return run_module(ctx, args, help); };
   });
+}
+
+}  // namespace grpcmesh::cmd
+
+namespace grpcmesh::cmd {
+
+int run_grpcurl(Context& ctx, const std::vector<std::string>& args) { return run_module(ctx, args, ""); }
+
+bool asks_for_help(int argc, char** argv) {
+  for (int i = 0; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") {
+      break;
+    }
+    a = a.substr(0, a.find('='));
+    if (a == "-h" || a == "--h" || a == "-help" || a == "--help") {
+      return true;
+    }
+  }
+  return false;
+}
+
+int complete_grpcurl(Context& ctx, const std::vector<std::string>& words, bool descriptions) {
+  std::string why;
+  void* handle = open_module(why);
+  auto complete = handle == nullptr ? nullptr
+                                    : reinterpret_cast<grpcmesh_grpcurl_complete_fn>(
+                                          dlsym(handle, GRPCMESH_GRPCURL_COMPLETE_ENTRY));
+  if (complete == nullptr) {
+    ctx.streams.out << ":4\n";  // no module: nothing to offer, and no noise in the shell
+    return kExitOk;
+  }
+  std::vector<const char*> argv;
+  const grpcmesh_grpcurl_call call = call_for(ctx, argv, words, "", descriptions);
+  return complete(&call);
 }
 
 }  // namespace grpcmesh::cmd

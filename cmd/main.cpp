@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <string_view>
 
 #include "cmd/app.hpp"
 #include "cmd/help.hpp"
@@ -36,6 +37,21 @@ int main(int argc, char** argv) {
                                       isatty(STDERR_FILENO) == 1}};
   // "kubectl grpcmesh" when kubectl started us, else the name we were run by.
   ctx.program = term::program_name(argc > 0 ? argv[0] : "", std::getenv("KUBECTL_PATH") != nullptr);
+
+  // `grpcurl ARGS...` goes straight to its module: its arguments follow
+  // grpcurl's grammar, which the module parses, so building the command tree
+  // would only cost start-up time (help still goes the long way, for its text).
+  const std::string_view argv0 = argc > 0 ? argv[0] : "";
+  const bool completing = argv0.substr(argv0.rfind('/') + 1).starts_with("kubectl_complete-");
+  if (argc >= 2 && !completing && std::string_view(argv[1]) == "grpcurl" &&
+      !cmd::asks_for_help(argc - 2, argv + 2)) {
+    try {
+      return cmd::run_grpcurl(ctx, {argv + 2, argv + argc});
+    } catch (const Error& e) {
+      error_prefix(ctx) << one_line(e.what()) << '\n';
+      return e.exit_code();
+    }
+  }
 
   CLI::App app{
       "Configure and diagnose gRPC through an Istio ingress gateway\n\n"

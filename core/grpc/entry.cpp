@@ -2,10 +2,13 @@
 // reports failures the way the main binary does.
 #include "core/grpc/entry.hpp"
 
+#include <csignal>
+
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "core/grpc/complete.hpp"
 #include "core/grpc/run.hpp"
 #include "core/util/error.hpp"
 
@@ -26,6 +29,8 @@ extern "C" __attribute__((visibility("default"))) int grpcmesh_grpcurl_run(const
   if (call == nullptr || call->abi != kGrpcmeshGrpcAbi) {
     return grpcmesh::kExitFailure;
   }
+  // A peer that closes the connection is an error to report, not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
   grpcmesh::Streams& streams = *call->streams;
   std::vector<std::string> args(call->argv, call->argv + call->argc);
   try {
@@ -40,4 +45,26 @@ extern "C" __attribute__((visibility("default"))) int grpcmesh_grpcurl_run(const
     streams.err << "error: internal: " << one_line(e.what()) << '\n';
     return grpcmesh::kExitFailure;
   }
+}
+
+extern "C" __attribute__((visibility("default"))) int grpcmesh_grpcurl_complete(const grpcmesh_grpcurl_call* call) {
+  if (call == nullptr || call->abi != kGrpcmeshGrpcAbi) {
+    return grpcmesh::kExitFailure;
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> words(call->argv, call->argv + call->argc);
+  std::string to_complete;
+  if (!words.empty()) {
+    to_complete = words.back();
+    words.pop_back();
+  }
+  grpcmesh::cli::Completion completion;
+  completion.directive = grpcmesh::cli::kDirectiveNoFileComp;
+  try {
+    completion = grpcmesh::grpc::complete_grpcurl(words, to_complete);
+  } catch (const std::exception&) {
+    // completion stays silent
+  }
+  call->streams->out << grpcmesh::cli::format_completion(completion, call->descriptions != 0);
+  return grpcmesh::kExitOk;
 }

@@ -1,9 +1,10 @@
 #pragma once
 
-// The one entry point of the separately loaded gRPC module (grpcmesh-grpc.so).
-// The main binary does not link gRPC, so `kubectl grpcmesh version` and every
-// other command start in milliseconds; `grpcurl` dlopens the module and calls
-// grpcmesh_grpcurl_run with the raw argument list.
+// The entry points of the separately loaded gRPC module (grpcmesh-grpc.so).
+// The main binary does not link protobuf, so `kubectl grpcmesh version` and
+// every other command start without it; `grpcurl` dlopens the module and
+// calls grpcmesh_grpcurl_run with the raw argument list, and shell completion
+// of `grpcurl` arguments calls grpcmesh_grpcurl_complete.
 
 #include "core/kube/connection_options.hpp"
 #include "core/util/streams.hpp"
@@ -11,7 +12,7 @@
 extern "C" {
 
 // Bumped whenever this struct or the meaning of a field changes.
-inline constexpr int kGrpcmeshGrpcAbi = 1;
+inline constexpr int kGrpcmeshGrpcAbi = 2;
 
 struct grpcmesh_grpcurl_call {
   int abi;                              // kGrpcmeshGrpcAbi of the caller
@@ -21,11 +22,19 @@ struct grpcmesh_grpcurl_call {
   grpcmesh::kube::ConnectionOptions* kube;  // never null; flags after "grpcurl" may add to it
   const char* program;                  // e.g. "kubectl grpcmesh", for messages
   const char* help;                     // the command's --help text
+  int descriptions;                     // completion: candidates with descriptions
 };
 
 // Runs `grpcurl`; returns the process exit code (grpcurl's: 0, 1, 2, 64+status).
 typedef int (*grpcmesh_grpcurl_run_fn)(const grpcmesh_grpcurl_call* call);
 int grpcmesh_grpcurl_run(const grpcmesh_grpcurl_call* call);
+
+// Completes the last of argv (the word being completed; "" for a new word)
+// after the others, writing cobra's completion protocol to streams->out.
+// Never fails: on any error it offers nothing. Returns 0.
+typedef int (*grpcmesh_grpcurl_complete_fn)(const grpcmesh_grpcurl_call* call);
+int grpcmesh_grpcurl_complete(const grpcmesh_grpcurl_call* call);
 }
 
 #define GRPCMESH_GRPCURL_ENTRY "grpcmesh_grpcurl_run"
+#define GRPCMESH_GRPCURL_COMPLETE_ENTRY "grpcmesh_grpcurl_complete"

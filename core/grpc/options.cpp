@@ -152,6 +152,59 @@ std::pair<std::string, std::string> parse_header(const std::string& header) {
   return {name, value};
 }
 
+ArgScan scan_args(const std::vector<std::string>& args, Options& o, kube::ConnectionOptions& kube) {
+  const std::vector<Flag> table = flag_table(o, kube);
+  ArgScan scan;
+  bool flags_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (flags_done || arg.size() < 2 || arg[0] != '-') {
+      scan.positionals.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      flags_done = true;
+      continue;
+    }
+    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
+    std::optional<std::string> inline_value;
+    if (auto eq = body.find('='); eq != std::string::npos) {
+      inline_value = body.substr(eq + 1);
+      body.resize(eq);
+    }
+    const Flag* flag = find_flag(table, body);
+    if (flag == nullptr) {
+      continue;
+    }
+    std::optional<std::string> value = inline_value;
+    if (flag->takes_value && !value) {
+      if (i + 1 == args.size()) {
+        scan.pending_flag = body;
+        break;
+      }
+      value = args[++i];
+    }
+    try {
+      flag->apply(body, value.value_or("true"));
+    } catch (const Error&) {
+      // a bad value: completion goes on with what it has
+    }
+  }
+  return scan;
+}
+
+std::vector<std::string> flag_names() {
+  Options o;
+  kube::ConnectionOptions k;
+  std::vector<std::string> names;
+  for (const Flag& f : flag_table(o, k)) {
+    for (std::string_view n : f.names) {
+      names.emplace_back(n);
+    }
+  }
+  return names;
+}
+
 Options parse_args(const std::vector<std::string>& args, kube::ConnectionOptions& kube) {
   Options o;
   const std::vector<Flag> table = flag_table(o, kube);

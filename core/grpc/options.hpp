@@ -73,6 +73,18 @@ struct Options {
 // stored in `kube`. Throws UsageError (exit 2) on a bad command line.
 Options parse_args(const std::vector<std::string>& args, kube::ConnectionOptions& kube);
 
+// A lenient look at a partial command line, for shell completion: applies
+// the flags it knows (ignoring bad values), collects the positional
+// arguments, and names a last flag still waiting for its value.
+struct ArgScan {
+  std::vector<std::string> positionals;
+  std::string pending_flag;  // without dashes; empty when none
+};
+ArgScan scan_args(const std::vector<std::string>& args, Options& options, kube::ConnectionOptions& kube);
+
+// Every flag name of the grammar, without dashes ("plaintext", "H", ...).
+std::vector<std::string> flag_names();
+
 // Parses "name: value" (grpcurl's -H syntax) into a lower-cased key and the
 // value with leading spaces removed. Throws UsageError when there is no colon.
 std::pair<std::string, std::string> parse_header(const std::string& header);

@@ -128,7 +128,17 @@ struct TlsResult {
   long verify = X509_V_OK;
   std::string error;
   std::string alpn;
+  bool client_cert_requested = false;  // the server sent a CertificateRequest
 };
+
+// Called by OpenSSL when the server asks for a client certificate: note it,
+// offer none.
+int note_certificate_request(SSL* ssl, X509**, EVP_PKEY**) {
+  if (auto* result = static_cast<TlsResult*>(SSL_get_app_data(ssl))) {
+    result->client_cert_requested = true;
+  }
+  return 0;
+}
 
 TlsResult try_tls(const ProbeRequest& r, int timeout_ms, bool verify) {
   TlsResult result;
@@ -148,7 +158,9 @@ TlsResult try_tls(const ProbeRequest& r, int timeout_ms, bool verify) {
   }
   static constexpr unsigned char kAlpn[] = {2, 'h', '2'};
   SSL_CTX_set_alpn_protos(ctx.get(), kAlpn, sizeof kAlpn);
+  SSL_CTX_set_client_cert_cb(ctx.get(), note_certificate_request);
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
+  SSL_set_app_data(ssl.get(), &result);
   auto [host, port] = split_address(r.address);
   std::string name = r.servername.empty() ? host : r.servername;
   in6_addr ip{};
@@ -180,6 +192,17 @@ TlsResult try_tls(const ProbeRequest& r, int timeout_ms, bool verify) {
 }
 
 }  // namespace
+
+int connect_tcp(const std::string& address, int timeout_ms, std::string& error) {
+  Fd fd;
+  error = dial(address, timeout_ms, fd);
+  if (!error.empty()) {
+    return -1;
+  }
+  const int out = fd.fd;
+  fd.fd = -1;
+  return out;
+}
 
 std::string diagnose_connection(const ProbeRequest& r) {
   const int timeout_ms = static_cast<int>(std::max(0.5, r.timeout_seconds) * 1000);
@@ -216,6 +239,9 @@ std::string diagnose_connection(const ProbeRequest& r) {
       return fmt::format("{} speaks plaintext HTTP/2 (h2c), not TLS: add -plaintext", r.address);
     }
     return fmt::format("the TLS handshake with {} failed: {}", r.address, tls.error);
+  }
+  if (tls.client_cert_requested && !r.client_certificate) {
+    return "the server requires a client certificate (mutual TLS): pass -cert FILE -key FILE";
   }
   if (tls.alpn != "h2") {
     return fmt::format("{} completed TLS but did not agree to HTTP/2 (ALPN h2): it is not a gRPC endpoint",

@@ -19,51 +19,45 @@ std::string method_for(const std::string& version) {
 
 }  // namespace
 
-ReflectionClient::ReflectionClient(::grpc::GenericStub& stub, CallQueue& queue,
-                                   std::function<std::unique_ptr<::grpc::ClientContext>()> make_context)
-    : stub_(stub), queue_(queue), make_context_(std::move(make_context)) {}
-
-ReflectionClient::~ReflectionClient() {
-  if (stream_) {
-    stream_->writes_done();
-    stream_->context().TryCancel();
-  }
-}
-
-bool ReflectionClient::open(const std::string& version) {
-  stream_ = std::make_unique<StreamCall>(stub_, queue_, method_for(version), make_context_());
-  version_ = version;
-  return true;
-}
+ReflectionClient::ReflectionClient(Connection& connection, CallSettings settings)
+    : connection_(connection), settings_(std::move(settings)) {}
 
 std::string ReflectionClient::ask(const std::string& request) {
-  for (const char* version : {"v1", "v1alpha"}) {
-    if (!stream_) {
-      open(version);
-    } else if (version_ != version) {
-      continue;
-    }
-    std::string response;
-    if (stream_->write(request) && stream_->read(response)) {
-      return response;
-    }
-    ::grpc::Status status = stream_->finish();
-    stream_.reset();
-    if (status.error_code() == ::grpc::StatusCode::UNIMPLEMENTED && version_ == "v1") {
-      continue;  // an older server: try v1alpha on a new stream
-    }
-    if (status.ok()) {
-      throw Error("the server closed the reflection stream without answering");
-    }
-    if (status.error_code() == ::grpc::StatusCode::UNIMPLEMENTED) {
-      throw Error(
-          "the server does not support the reflection API (neither grpc.reflection.v1 nor v1alpha): "
-          "pass the schema with -proto FILE or -protoset FILE");
-    }
-    throw Error(fmt::format("server reflection failed: {}: {}", code_name(status.error_code()), status.error_message()),
-                64 + status.error_code());
+  if (failed_) {
+    throw *failed_;
   }
-  throw Error("server reflection failed");
+  try {
+    for (const char* version : {"v1", "v1alpha"}) {
+      if (!version_.empty() && version_ != version) {
+        continue;
+      }
+      auto call = connection_.start(method_for(version), settings_, &request);
+      std::string response;
+      const bool answered = call->read(response);
+      const CallOutcome status = call->finish();
+      if (answered) {
+        version_ = version;
+        return response;
+      }
+      if (status.code == 12 && version_.empty() && std::string(version) == "v1") {
+        continue;  // UNIMPLEMENTED: an older server, try v1alpha
+      }
+      if (status.code == 0) {
+        throw Error("the server closed the reflection stream without answering");
+      }
+      if (status.code == 12) {
+        throw Error(
+            "the server does not support the reflection API (neither grpc.reflection.v1 nor v1alpha): "
+            "pass the schema with -proto FILE or -protoset FILE");
+      }
+      throw Error(fmt::format("server reflection failed: {}: {}", code_name(status.code), status.message),
+                  64 + status.code);
+    }
+    throw Error("server reflection failed");
+  } catch (const Error& e) {
+    failed_ = e;
+    throw;
+  }
 }
 
 std::vector<std::string> ReflectionClient::list_services() {

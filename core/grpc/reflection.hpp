@@ -3,26 +3,27 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/descriptor_database.h>
 
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "core/grpc/call.hpp"
+#include "core/grpc/transport.hpp"
+#include "core/util/error.hpp"
 
 namespace grpcmesh::grpc {
 
-// A server reflection client of our own: one ServerReflectionInfo stream,
-// grpc.reflection.v1 first and grpc.reflection.v1alpha when the server answers
-// UNIMPLEMENTED (older C++ and Java servers serve only v1alpha).
+// A server reflection client of our own: each request is one
+// ServerReflectionInfo stream carrying one request and one response (the
+// protocol allows many per stream; one per stream needs no ordering across
+// DescriptorDatabase lookups and costs one HTTP/2 stream on the shared
+// connection). grpc.reflection.v1 first, grpc.reflection.v1alpha when the
+// server answers UNIMPLEMENTED (older C++ and Java servers serve only that).
 class ReflectionClient {
  public:
-  // `make_context` gives each stream its context (metadata, deadline).
-  ReflectionClient(::grpc::GenericStub& stub, CallQueue& queue,
-                   std::function<std::unique_ptr<::grpc::ClientContext>()> make_context);
-  ~ReflectionClient();
+  // `settings`: metadata (-H, -reflect-header) and deadline of every request.
+  ReflectionClient(Connection& connection, CallSettings settings);
 
   std::vector<std::string> list_services();
   // Serialized FileDescriptorProtos the server returns (the file and usually
@@ -31,18 +32,16 @@ class ReflectionClient {
   std::vector<std::string> file_containing_symbol(const std::string& symbol);
   std::vector<std::string> file_containing_extension(const std::string& type, int number);
 
-  // "v1" or "v1alpha" once a stream is open.
+  // "v1" or "v1alpha" once the server has answered.
   const std::string& version() const { return version_; }
 
  private:
   std::string ask(const std::string& request);  // returns the serialized response
-  bool open(const std::string& version);
 
-  ::grpc::GenericStub& stub_;
-  CallQueue& queue_;
-  std::function<std::unique_ptr<::grpc::ClientContext>()> make_context_;
-  std::unique_ptr<StreamCall> stream_;
+  Connection& connection_;
+  CallSettings settings_;
   std::string version_;
+  std::optional<Error> failed_;  // once the server failed, every lookup fails the same way
 };
 
 // A DescriptorDatabase answered by server reflection, so a DescriptorPool built

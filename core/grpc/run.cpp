@@ -3,15 +3,11 @@
 #include <fmt/format.h>
 #include <google/protobuf/stubs/logging.h>
 #include <google/protobuf/util/json_util.h>
-#include <grpc/support/log.h>
-#include <grpcpp/generic/generic_stub.h>
 
-#include <atomic>
+#include <algorithm>
+#include <fstream>
 #include <ostream>
-#include <thread>
 
-#include "core/grpc/call.hpp"
-#include "core/grpc/channel.hpp"
 #include "core/grpc/codec.hpp"
 #include "core/grpc/gateway.hpp"
 #include "core/grpc/invoke.hpp"
@@ -19,6 +15,7 @@
 #include "core/grpc/reflection.hpp"
 #include "core/grpc/schema.hpp"
 #include "core/grpc/status.hpp"
+#include "core/grpc/transport.hpp"
 #include "core/grpc/web.hpp"
 #include "core/util/error.hpp"
 #include "grpcmesh/grpc/health.pb.h"
@@ -28,7 +25,6 @@ namespace {
 
 namespace pb = google::protobuf;
 
-void quiet_log(gpr_log_func_args*) {}
 void quiet_protobuf(pb::LogLevel, const char*, int, const std::string&) {}
 
 CallSettings settings_for(const Options& o, const std::vector<std::string>& extra,
@@ -40,8 +36,14 @@ CallSettings settings_for(const Options& o, const std::vector<std::string>& extr
     }
   }
   s.deadline = deadline;
-  s.authority = o.authority;
   return s;
+}
+
+// TLS files are read by libcurl, whose errors do not name the flag.
+void check_readable(const std::string& path, const char* flag) {
+  if (!path.empty() && !std::ifstream(path)) {
+    throw Error(fmt::format("cannot read {} file \"{}\": no such file or not readable", flag, path));
+  }
 }
 
 int list_or_describe(Schema& schema, const Options& o, Streams& streams) {
@@ -82,19 +84,21 @@ int list_or_describe(Schema& schema, const Options& o, Streams& streams) {
   return kExitOk;
 }
 
-int health_check(::grpc::GenericStub& stub, const Options& o, const CallSettings& settings, Streams& streams) {
+int health_check(Connection& connection, const Options& o, const CallSettings& settings, Streams& streams) {
   ::grpc::health::v1::HealthCheckRequest request;
   request.set_service(o.health_service);
-  auto context = settings.context();
-  std::string bytes;
-  ::grpc::Status status =
-      unary_call(stub, *context, "/grpc.health.v1.Health/Check", request.SerializeAsString(), bytes);
-  if (!status.ok()) {
-    print_status_error(CallOutcome{status.error_code(), status.error_message(), ""}, o, streams);
-    return exit_code_for(status.error_code());
+  const std::string bytes = request.SerializeAsString();
+  auto call = connection.start("/grpc.health.v1.Health/Check", settings, &bytes);
+  std::string answer;
+  const bool answered = call->read(answer);
+  const CallOutcome status = call->finish();
+  if (status.code != 0 || !answered) {
+    print_status_error(status.code != 0 ? status : CallOutcome{13, "the health check returned no response", ""}, o,
+                       streams);
+    return exit_code_for(status.code != 0 ? status.code : 13);
   }
   ::grpc::health::v1::HealthCheckResponse response;
-  response.ParseFromString(bytes);
+  response.ParseFromString(answer);
   std::string json;
   pb::util::JsonPrintOptions print;
   print.always_print_primitive_fields = true;
@@ -108,39 +112,58 @@ int health_check(::grpc::GenericStub& stub, const Options& o, const CallSettings
   return kExitOk;
 }
 
-int repeat_calls(::grpc::GenericStub& stub, const pb::MethodDescriptor& method, Codec& codec, const Options& o,
+// --repeat N: N unary calls as streams of one connection, up to
+// --concurrency of them in flight, all driven by this thread.
+int repeat_calls(Connection& connection, const pb::MethodDescriptor& method, Codec& codec, const Options& o,
                  const CallSettings& settings, Streams& streams) {
   if (method.client_streaming() || method.server_streaming()) {
     throw UsageError("--repeat measures unary calls; this method streams");
   }
   auto request = codec.next_request(*method.input_type());
   const std::string bytes = request ? request->SerializeAsString() : std::string();
-  const std::string path = fmt::format("/{}/{}", method.service()->full_name(), method.name());
-  std::vector<Sample> samples(static_cast<size_t>(o.repeat));
-  std::atomic<int> next{0};
+  const std::string path = method_path(method);
   using clock = std::chrono::steady_clock;
-  const auto started = clock::now();
-  auto worker = [&] {
-    for (int i = next++; i < o.repeat; i = next++) {
-      auto context = settings.context();
-      if (o.max_time > 0) {
-        context->set_deadline(std::chrono::system_clock::now() +
-                              std::chrono::milliseconds(static_cast<long>(o.max_time * 1000)));
-      }
-      std::string response;
-      const auto t0 = clock::now();
-      ::grpc::Status status = unary_call(stub, *context, path, bytes, response);
-      samples[static_cast<size_t>(i)] = {std::chrono::duration<double>(clock::now() - t0).count(),
-                                         static_cast<int>(status.error_code())};
-    }
+  struct Slot {
+    std::unique_ptr<Call> call;
+    clock::time_point started;
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < o.concurrency; ++t) {
-    threads.emplace_back(worker);
+  std::vector<Slot> slots(static_cast<size_t>(std::min(o.concurrency, o.repeat)));
+  std::vector<Sample> samples;
+  samples.reserve(static_cast<size_t>(o.repeat));
+  int launched = 0;
+  auto launch = [&](Slot& slot) {
+    CallSettings each = settings;
+    if (o.max_time > 0) {
+      each.deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(static_cast<long>(o.max_time * 1000));
+    }
+    slot.started = clock::now();
+    slot.call = connection.start(path, each, &bytes);
+    ++launched;
+  };
+  const auto started = clock::now();
+  // The first call opens the connection; the others then share it.
+  launch(slots.front());
+  connection.drive([&] { return connection.connected() || slots.front().call->done(); });
+  for (Slot& slot : slots) {
+    if (!slot.call) {
+      launch(slot);
+    }
   }
-  worker();
-  for (auto& t : threads) {
-    t.join();
+  while (samples.size() < static_cast<size_t>(o.repeat)) {
+    connection.drive([&] {
+      return std::any_of(slots.begin(), slots.end(), [](const Slot& s) { return s.call && s.call->done(); });
+    });
+    for (Slot& slot : slots) {
+      if (!slot.call || !slot.call->done()) {
+        continue;
+      }
+      const CallOutcome outcome = slot.call->finish();
+      samples.push_back({std::chrono::duration<double>(clock::now() - slot.started).count(), outcome.code});
+      slot.call.reset();
+      if (launched < o.repeat) {
+        launch(slot);
+      }
+    }
   }
   const double wall = std::chrono::duration<double>(clock::now() - started).count();
   LatencySummary summary = summarize(samples, wall);
@@ -163,10 +186,7 @@ int run_grpcurl(const std::vector<std::string>& args, Streams& streams, kube::Co
     return kExitOk;
   }
   if (o.verbosity < 2) {
-    gpr_set_log_function(quiet_log);
     pb::SetLogHandler(quiet_protobuf);
-  } else {
-    gpr_set_log_verbosity(GPR_LOG_SEVERITY_DEBUG);
   }
   std::optional<std::chrono::system_clock::time_point> deadline;
   if (o.max_time > 0) {
@@ -196,9 +216,8 @@ int run_grpcurl(const std::vector<std::string>& args, Streams& streams, kube::Co
     target.authority = o.authority.empty() ? route.authority : o.authority;
     target.servername = o.servername.empty() ? route.servername : o.servername;
   }
-  CallSettings call_settings = settings_for(o, o.rpc_headers, deadline);
-  CallSettings reflect_settings = settings_for(o, o.reflect_headers, deadline);
-  call_settings.authority = reflect_settings.authority = target.authority;
+  const CallSettings call_settings = settings_for(o, o.rpc_headers, deadline);
+  const CallSettings reflect_settings = settings_for(o, o.reflect_headers, deadline);
 
   // A schema from files needs no server for list/describe.
   std::unique_ptr<Schema> schema;
@@ -210,39 +229,55 @@ int run_grpcurl(const std::vector<std::string>& args, Streams& streams, kube::Co
   if (schema && o.verb != Verb::kInvoke) {
     return list_or_describe(*schema, o, streams);
   }
+  check_readable(o.cacert, "-cacert");
+  check_readable(o.cert, "-cert");
+  check_readable(o.key, "-key");
 
-  if (o.web != WebMode::kNone && !o.reflection_enabled() && schema) {
-    Codec codec(o, streams.in);
-    const pb::MethodDescriptor* method = schema->find_method(o.symbol);
-    CallOutcome outcome = invoke_web(*method, codec, o, target, call_settings, streams);
-    if (outcome.code != 0) {
-      print_status_error(outcome, o, streams);
+  // -vv: the transport's own log (libcurl's, secrets redacted) on stderr.
+  std::ostream* log = o.verbosity >= 2 ? &streams.err : nullptr;
+  // Native gRPC for reflection and health checks (and the call, unless --web).
+  std::unique_ptr<Connection> native;
+  auto grpc_connection = [&]() -> Connection& {
+    if (!native) {
+      native = std::make_unique<Connection>(o, target, Wire::kGrpc, log);
     }
-    return exit_code_for(outcome.code);
-  }
-
-  auto channel = make_channel(o, target);
-  connect_or_explain(*channel, o, target);
-  ::grpc::GenericStub stub(channel);
-  CallQueue queue;
+    return *native;
+  };
   if (o.health) {
-    return health_check(stub, o, call_settings, streams);
+    return health_check(grpc_connection(), o, call_settings, streams);
   }
-  ReflectionClient reflection(stub, queue, [&reflect_settings] { return reflect_settings.context(); });
-  if (!schema) {
-    schema = reflection_schema(reflection);
+  std::unique_ptr<ReflectionClient> reflection;
+  if (o.reflection_enabled()) {
+    reflection = std::make_unique<ReflectionClient>(grpc_connection(), reflect_settings);
+    if (!schema) {
+      schema = reflection_schema(*reflection);
+    }
   }
   if (o.verb != Verb::kInvoke) {
     return list_or_describe(*schema, o, streams);
   }
   const pb::MethodDescriptor* method = schema->find_method(o.symbol);
+  std::unique_ptr<Connection> web;
+  if (o.web != WebMode::kNone) {
+    if (method->client_streaming()) {
+      throw UsageError(fmt::format(
+          "gRPC-Web carries unary and server-streaming calls only; {} streams from the client", method->full_name()));
+    }
+    web = std::make_unique<Connection>(o, target, web_wire(o), log);
+  }
+  Connection& connection = web ? *web : grpc_connection();
   Codec codec(o, streams.in);
   if (o.repeat > 0) {
-    return repeat_calls(stub, *method, codec, o, call_settings, streams);
+    return repeat_calls(connection, *method, codec, o, call_settings, streams);
   }
-  CallOutcome outcome = o.web != WebMode::kNone
-                            ? invoke_web(*method, codec, o, target, call_settings, streams)
-                            : invoke(stub, queue, *method, codec, o, call_settings, streams);
+  if (!o.origin.empty()) {
+    cors_preflight(connection, method_path(*method), o, call_settings, streams);
+  }
+  HttpHead head;
+  const CallOutcome outcome = invoke(connection, *method, codec, o, call_settings, streams, &head);
+  if (!o.origin.empty()) {
+    cors_response(head, o, streams);
+  }
   if (outcome.code != 0) {
     print_status_error(outcome, o, streams);
   }

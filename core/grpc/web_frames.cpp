@@ -21,7 +21,7 @@ std::string web_frame(std::string_view message, bool trailer) {
 
 void WebFrameParser::feed(std::string_view bytes) { buffer_.append(bytes); }
 
-std::optional<WebFrame> WebFrameParser::next() {
+std::optional<uint32_t> WebFrameParser::next_length() const {
   if (buffer_.size() < 5) {
     return std::nullopt;
   }
@@ -29,10 +29,17 @@ std::optional<WebFrame> WebFrameParser::next() {
   for (size_t i = 1; i < 5; ++i) {
     n = (n << 8) | static_cast<unsigned char>(buffer_[i]);
   }
-  if (buffer_.size() < 5 + static_cast<size_t>(n)) {
+  return n;
+}
+
+std::optional<WebFrame> WebFrameParser::next() {
+  const std::optional<uint32_t> length = next_length();
+  if (!length || buffer_.size() < 5 + static_cast<size_t>(*length)) {
     return std::nullopt;
   }
-  WebFrame frame{(static_cast<unsigned char>(buffer_[0]) & 0x80) != 0, buffer_.substr(5, n)};
+  const uint32_t n = *length;
+  const auto flags = static_cast<unsigned char>(buffer_[0]);
+  WebFrame frame{(flags & 0x80) != 0, buffer_.substr(5, n), (flags & 0x01) != 0};
   buffer_.erase(0, 5 + static_cast<size_t>(n));
   return frame;
 }

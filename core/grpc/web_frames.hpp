@@ -1,22 +1,27 @@
 #pragma once
 
-#include <deque>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "core/grpc/call.hpp"
-
 namespace grpcmesh::grpc {
 
-// gRPC-Web framing (grpc/grpc doc/PROTOCOL-WEB.md): a 5-byte prefix (flags,
-// 4-byte big-endian length) per frame; flag bit 0x80 marks the trailer frame,
-// whose body is "key:value\r\n" lines.
+// Metadata as received or sent: lower-case keys, stable order; -bin values raw.
+using Metadata = std::multimap<std::string, std::string>;
+
+// gRPC's message framing (grpc/grpc doc/PROTOCOL-HTTP2.md, Length-Prefixed-
+// Message), which gRPC-Web keeps (doc/PROTOCOL-WEB.md): a 5-byte prefix
+// (flags, 4-byte big-endian length) per frame. Flag bit 0x01 marks a
+// compressed message; in gRPC-Web, bit 0x80 marks the trailer frame, whose
+// body is "key:value\r\n" lines.
 std::string web_frame(std::string_view message, bool trailer = false);
 
 struct WebFrame {
   bool trailer = false;
   std::string data;
+  bool compressed = false;
 };
 
 // Collects frames from a response body that arrives in arbitrary pieces.
@@ -24,6 +29,8 @@ class WebFrameParser {
  public:
   void feed(std::string_view bytes);
   std::optional<WebFrame> next();
+  // The length of the frame being received, once its prefix is in.
+  std::optional<uint32_t> next_length() const;
   // Bytes of an unfinished frame left at the end of the body.
   size_t pending() const { return buffer_.size(); }
 

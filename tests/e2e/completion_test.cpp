@@ -109,6 +109,54 @@ TEST_SUITE("completion") {
         CHECK_FALSE(has(candidates(hosts.out), "*.wild.example.com"));
     }
 
+    TEST_CASE("kubectl grpcmesh grpcurl -plaintext ADDRESS <TAB> completes services and methods by reflection") {
+        e2e::TestServer server;
+        e2e::PluginPath path;
+        auto r = path.kubectl({"__complete", "grpcmesh", "grpcurl", "-plaintext", server.address(), ""});
+        REQUIRE_MESSAGE(r.ok(), r.describe());
+        std::string directive;
+        const auto values = candidates(r.out, &directive);
+        CHECK(has(values, "list"));
+        CHECK(has(values, "describe"));
+        CHECK(has(values, "helloworld.Greeter"));
+        CHECK(has(values, "helloworld.Greeter/SayHello"));
+        CHECK(has(values, "grpcmesh.test.v1.TestService/BidiStream"));
+        CHECK(has(values, "grpc.health.v1.Health/Check"));
+        CHECK(directive == ":4");
+        CHECK(r.out.find("helloworld.Greeter/SayHello\trpc SayHello ( .helloworld.HelloRequest ) returns ( "
+                         ".helloworld.HelloReply );\n") != std::string::npos);
+        // A prefix narrows the list; after `list` only services are offered.
+        auto narrowed = path.kubectl({"__complete", "grpcmesh", "grpcurl", "-plaintext", server.address(),
+                                      "helloworld.Greeter/"});
+        CHECK(candidates(narrowed.out) == std::vector<std::string>{"helloworld.Greeter/SayHello"});
+        auto listed = path.kubectl({"__complete", "grpcmesh", "grpcurl", "-plaintext", server.address(), "list", ""});
+        CHECK(has(candidates(listed.out), "grpcmesh.test.v1.TestService"));
+        CHECK_FALSE(has(candidates(listed.out), "grpcmesh.test.v1.TestService/Echo"));
+        // Flags complete too; a file flag falls back to the shell's files.
+        auto flags = path.kubectl({"__complete", "grpcmesh", "grpcurl", "-plain"});
+        CHECK(candidates(flags.out) == std::vector<std::string>{"-plaintext"});
+        auto file = e2e::plugin({"__complete", "grpcurl", "-cacert", ""});
+        CHECK(file.out == ":0\n");
+    }
+
+    TEST_CASE("grpcurl completion against nothing listening offers nothing, quickly and silently") {
+        e2e::PluginPath path;
+        e2e::RunOptions options;
+        options.timeout = std::chrono::seconds(10);  // lookups give up after 2s
+        auto r = e2e::plugin({"__complete", "grpcurl", "-plaintext", "127.0.0.1:1", ""}, options);
+        CHECK(r.ok());
+        CHECK(r.out == ":4\n");
+        CHECK(r.err.empty());
+        // Without -plaintext the lookup speaks TLS, which this server does not: nothing either.
+        e2e::TestServer plain;
+        auto tls = path.kubectl({"__complete", "grpcmesh", "grpcurl", plain.address(), ""}, options);
+        CHECK(tls.ok());
+        CHECK(candidates(tls.out).empty());
+        auto direct = e2e::plugin({"__complete", "grpcurl", plain.address(), ""}, options);
+        CHECK(direct.out == ":4\n");
+        CHECK(direct.err.empty());
+    }
+
     TEST_CASE("an unreachable cluster completes nothing, quickly and without noise") {
         e2e::TempDir dir;
         auto kubeconfig = dir.write("config",

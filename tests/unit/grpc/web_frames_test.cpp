@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <vector>
+
 #include "core/grpc/base64.hpp"
 
 namespace grpcmesh::grpc {
@@ -27,6 +29,22 @@ TEST_CASE("WebFrameParser reassembles frames fed one byte at a time") {
   CHECK(frames[1].data.size() == 300);
   CHECK(frames[2].trailer);
   CHECK(parser.pending() == 0);
+}
+
+TEST_CASE("a frame's length is known from its prefix; bit 0x01 marks a compressed message") {
+  WebFrameParser parser;
+  parser.feed(std::string("\x01\x00\x00\x01", 4));
+  CHECK_FALSE(parser.next_length().has_value());  // the prefix is not complete yet
+  parser.feed(std::string("\x00", 1));
+  REQUIRE(parser.next_length().has_value());
+  CHECK(*parser.next_length() == 256);
+  CHECK_FALSE(parser.next().has_value());
+  parser.feed(std::string(256, 'z'));
+  auto frame = parser.next();
+  REQUIRE(frame.has_value());
+  CHECK(frame->compressed);
+  CHECK_FALSE(frame->trailer);
+  CHECK(frame->data.size() == 256);
 }
 
 TEST_CASE("WebTextDecoder decodes base64 chunks split anywhere, each with its own padding") {
