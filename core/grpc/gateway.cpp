@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "core/kube/client.hpp"
 #include "core/kube/environment.hpp"
@@ -64,7 +66,42 @@ std::string join_host_port(const std::string& host, int port) {
   return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
 }
 
+std::string last_line(const std::string& text) {
+  std::string line;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    std::string candidate = text.substr(start, end - start);
+    while (!candidate.empty() && (candidate.back() == '\r' || candidate.back() == ' ')) {
+      candidate.pop_back();
+    }
+    if (!candidate.empty()) {
+      line = candidate;
+    }
+    start = end + 1;
+  }
+  return line;
+}
+
 }  // namespace
+
+std::optional<std::string> forwarded_address(const std::string& output) {
+  // "Forwarding from 127.0.0.1:41234 -> 8443"
+  const std::string marker = "Forwarding from 127.0.0.1:";
+  auto at = output.find(marker);
+  if (at == std::string::npos) {
+    return std::nullopt;
+  }
+  auto start = at + std::string("Forwarding from ").size();
+  auto end = output.find(' ', start);
+  if (end == std::string::npos) {
+    return std::nullopt;
+  }
+  return output.substr(start, end - start);
+}
 
 GatewayRoute resolve_gateway(const std::string& host, const GatewayInputs& in, bool prefer_plaintext,
                              bool port_forward) {
@@ -180,20 +217,24 @@ PortForward::PortForward(const kube::ConnectionOptions& c, const std::string& ns
   pid_ = fork();
   if (pid_ == 0) {
     setpgid(0, 0);
+    // stdout and stderr both: the address it listens on, or why it cannot.
     dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, STDIN_FILENO);
-    dup2(devnull, STDERR_FILENO);
     std::vector<char*> argv;
     for (auto& a : args) {
       argv.push_back(a.data());
     }
     argv.push_back(nullptr);
     execvp("kubectl", argv.data());
+    const std::string why = fmt::format("cannot run kubectl: {}: put kubectl on PATH\n", std::strerror(errno));
+    (void)!write(STDOUT_FILENO, why.data(), why.size());
     _exit(127);
   }
   close(out[1]);
   std::string seen;
+  bool exited = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
   while (address_.empty()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -204,23 +245,23 @@ PortForward::PortForward(const kube::ConnectionOptions& c, const std::string& ns
     char buf[256];
     ssize_t n = read(out[0], buf, sizeof buf);
     if (n <= 0) {
+      exited = true;
       break;
     }
     seen.append(buf, static_cast<size_t>(n));
-    // "Forwarding from 127.0.0.1:41234 -> 8443"
-    if (auto at = seen.find("Forwarding from 127.0.0.1:"); at != std::string::npos) {
-      auto start = at + std::string("Forwarding from ").size();
-      auto end = seen.find(' ', start);
-      if (end != std::string::npos) {
-        address_ = seen.substr(start, end - start);
-      }
+    if (auto address = forwarded_address(seen)) {
+      address_ = *address;
     }
   }
   close(out[0]);
   if (address_.empty()) {
     stop();
+    if (exited) {
+      throw Error(fmt::format("kubectl port-forward to Service {}/{} port {} failed: {}", ns, service, port,
+                              last_line(seen).empty() ? "it exited without saying why" : last_line(seen)));
+    }
     throw Error(fmt::format("kubectl port-forward to Service {}/{} port {} did not start within {}s: check that "
-                            "kubectl is on PATH and the gateway pods are running",
+                            "the gateway pods are running",
                             ns, service, port, timeout_seconds));
   }
 }

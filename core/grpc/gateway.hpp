@@ -42,7 +42,13 @@ GatewayRoute resolve_gateway(const std::string& host, const GatewayInputs& input
 // Reads the inputs from the cluster the kubectl connection flags name.
 GatewayInputs read_gateway_inputs(const kube::ConnectionOptions& connection, std::ostream& diagnostics);
 
-// `kubectl port-forward svc/NAME :PORT` for the life of the object.
+// The local address in `kubectl port-forward`'s output ("Forwarding from
+// 127.0.0.1:41234 -> 8443"), once it has printed it.
+std::optional<std::string> forwarded_address(const std::string& output);
+
+// `kubectl port-forward svc/NAME :PORT` (the kubectl on PATH) for the life of
+// the object. Throws Error with kubectl's own reason when it exits instead of
+// forwarding (e.g. no running pod, or no kubelet to forward through).
 class PortForward {
  public:
   PortForward(const kube::ConnectionOptions& connection, const std::string& namespace_name,

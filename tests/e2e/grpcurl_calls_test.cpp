@@ -3,9 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.hpp"
@@ -38,6 +40,44 @@ TEST_SUITE("grpcurl") {
     REQUIRE_MESSAGE(bidi.ok(), bidi.describe());
     CHECK(std::count(bidi.out.begin(), bidi.out.end(), '{') == 3 * 3);  // message, call, metadata per response
     CHECK(contains(bidi.out, "\"message\": \"c\""));
+  }
+
+  TEST_CASE("a bidirectional stream prints each response while stdin is still open") {
+    e2e::TestServer server;
+    // One request, then stdin stays open for a minute: the response must not
+    // wait for the end of the input.
+    e2e::Background call({"sh", "-c",
+                          "(printf '%s\\n' '{\"message\": \"first\"}'; sleep 60) | \"$0\" grpcurl -plaintext -d @ \"$1\" "
+                          "grpcmesh.test.v1.TestService/BidiStream",
+                          e2e::plugin_path().string(), server.address()});
+    CHECK(call.wait_for_line("  \"message\": \"first\"", std::chrono::seconds(20)) == "  \"message\": \"first\",");
+  }
+
+  TEST_CASE("-keepalive-time sends TCP keepalive probes on the connection (without it, none)") {
+    e2e::TestServer server;
+    auto socket_timers = [&](const std::vector<std::string>& flags) {
+      std::vector<std::string> argv = {e2e::plugin_path().string(), "grpcurl", "-plaintext"};
+      argv.insert(argv.end(), flags.begin(), flags.end());
+      argv.insert(argv.end(), {"-d", R"({"message": "k", "count": 0, "interval_ms": 100})", server.address(),
+                               "grpcmesh.test.v1.TestService/ServerStream"});
+      e2e::Background stream(argv);
+      stream.wait_for_line("  \"message\": \"k\"");
+      // Our socket is the one whose peer is the server's port. ss shows one
+      // timer at a time (retransmission while a message is in flight), so
+      // look several times over half a second.
+      std::string seen;
+      for (int i = 0; i < 10; ++i) {
+        Result ss = e2e::run({"ss", "-tnoH", "state", "established", "dst", server.address()});
+        REQUIRE_MESSAGE(ss.ok(), ss.describe());
+        REQUIRE(!ss.out.empty());
+        seen += ss.out;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      return seen;
+    };
+    const std::string with = socket_timers({"-keepalive-time", "7"});
+    CHECK_MESSAGE(contains(with, "timer:(keepalive,"), with);
+    CHECK_FALSE(contains(socket_timers({}), "timer:(keepalive,"));
   }
 
   TEST_CASE("-H and -rpc-header reach the call; -reflect-header does not; -authority is :authority") {

@@ -29,7 +29,8 @@ void openssl(const std::vector<std::string>& args, const e2e::TempDir& dir) {
   REQUIRE_MESSAGE(r.ok(), r.describe());
 }
 
-// A CA, a server certificate for grpc.example.com signed by it, and an unrelated CA.
+// A CA, a server certificate for grpc.example.com and a client certificate
+// signed by it, and an unrelated CA.
 struct Pki {
   e2e::TempDir dir{"grpcmesh-e2e-pki"};
   Pki() {
@@ -45,6 +46,14 @@ struct Pki {
     dir.write("ext.cnf", "subjectAltName=DNS:grpc.example.com,IP:127.0.0.1\n");
     openssl({"x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
              "server.crt", "-days", "1", "-extfile", "ext.cnf"},
+            dir);
+    // A client certificate for mutual TLS, signed by the same CA.
+    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj",
+             "/CN=grpcmesh test client"},
+            dir);
+    dir.write("client.cnf", "extendedKeyUsage=clientAuth\n");
+    openssl({"x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+             "client.crt", "-days", "1", "-extfile", "client.cnf"},
             dir);
   }
   std::string path(const std::string& name) const { return (dir.path() / name).string(); }
@@ -90,6 +99,35 @@ TEST_SUITE("grpcurl") {
                                   "api.example.com", "-d", R"({"message": "x"})", server.address(),
                                   "grpcmesh.test.v1.TestService/Echo"});
     CHECK_FALSE(theirs.ok());
+  }
+
+  TEST_CASE("mutual TLS: -cert and -key present a client certificate the server verifies, as with grpcurl") {
+    Pki pki;
+    e2e::TestServer server({"--tls-cert", pki.path("server.crt"), "--tls-key", pki.path("server.key"), "--client-ca",
+                            pki.path("ca.crt")});
+    Result without = ours({"-cacert", pki.path("ca.crt"), server.address(), "list"});
+    CHECK(without.exit_code == 1);
+    CHECK(without.err == "error: failed to dial target host \"" + server.address() +
+                             "\": the server requires a client certificate (mutual TLS): pass -cert FILE -key FILE\n");
+    const std::vector<std::string> args = {"-cacert", pki.path("ca.crt"), "-cert", pki.path("client.crt"), "-key",
+                                           pki.path("client.key"), "-servername", "grpc.example.com", "-d",
+                                           R"({"name": "mutual"})", server.address(), "helloworld.Greeter/SayHello"};
+    Result mine = ours(args);
+    REQUIRE_MESSAGE(mine.ok(), mine.describe());
+    CHECK(mine.out == "{\n  \"message\": \"Hello mutual\"\n}\n");
+    Result theirs = e2e::grpcurl(args);
+    CHECK_MESSAGE(theirs.ok(), theirs.describe());
+    CHECK(mine.out == theirs.out);
+    // The server verified the certificate and saw whose it is, on both calls.
+    const std::string log = server.log();
+    const std::string seen = R"("client_cn":"grpcmesh test client")";
+    CHECK(log.find(seen) != std::string::npos);
+    CHECK(log.find(seen, log.find(seen) + 1) != std::string::npos);
+    Result missing_key = ours({"-cacert", pki.path("ca.crt"), "-cert", pki.path("client.crt"), "-key",
+                               pki.path("nope.key"), server.address(), "list"});
+    CHECK(missing_key.exit_code == 1);
+    CHECK(missing_key.err == "error: cannot read -key file \"" + pki.path("nope.key") +
+                                 "\": no such file or not readable\n");
   }
 
   TEST_CASE("TLS to a plaintext server and plaintext to a TLS server name the flag to use") {

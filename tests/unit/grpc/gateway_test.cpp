@@ -110,3 +110,15 @@ TEST_CASE("--host: no Gateway for the host, or a server port the Service does no
 }
 
 }  // namespace grpcmesh::grpc
+
+namespace grpcmesh::grpc {
+
+TEST_CASE("--port-forward reads the local address from kubectl port-forward's output, once it is complete") {
+  CHECK_FALSE(forwarded_address("").has_value());
+  CHECK_FALSE(forwarded_address("Forwarding from 127.0.0.1:41").has_value());  // the line is still arriving
+  CHECK(forwarded_address("Forwarding from 127.0.0.1:41234 -> 8443\nForwarding from [::1]:41234 -> 8443\n") ==
+        "127.0.0.1:41234");
+  CHECK_FALSE(forwarded_address("error: unable to forward port because pod is not running\n").has_value());
+}
+
+}  // namespace grpcmesh::grpc
