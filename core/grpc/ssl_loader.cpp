@@ -1,0 +1,84 @@
+// libssl, loaded when a connection first needs TLS. A -plaintext call (the
+// common case on a local or in-mesh address) never touches it, and loading
+// libssl.so.3 (bound immediately: about 700 symbol relocations) is a
+// noticeable part of a one-call run. As core/util/curl_loader.cpp does for
+// libcurl, the libssl functions the module calls are defined here and forward
+// to the real ones, looked up in libssl.so.3 on the first call. libcrypto
+// (X509_*, ERR_*) is linked as usual: the main binary loads it anyway.
+#include <dlfcn.h>
+#include <openssl/ssl.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace {
+
+void* library() {
+  static void* handle = [] {
+    void* h = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) {
+      const std::string message = std::string("error: cannot load libssl (") + dlerror() +
+                                  "): install the libssl3 package\n";
+      (void)!write(STDERR_FILENO, message.data(), message.size());
+      _exit(1);
+    }
+    return h;
+  }();
+  return handle;
+}
+
+template <typename F>
+F real(const char* name) {
+  void* symbol = dlsym(library(), name);
+  if (symbol == nullptr) {
+    const std::string message = std::string("error: libssl.so.3 has no ") + name + ": install libssl3\n";
+    (void)!write(STDERR_FILENO, message.data(), message.size());
+    _exit(1);
+  }
+  return reinterpret_cast<F>(symbol);
+}
+
+}  // namespace
+
+// Defines NAME(ARGS) forwarding to libssl's NAME.
+#define GRPCMESH_SSL_FORWARD(ret, name, params, args)                    \
+  ret name params {                                                      \
+    static const auto fn = real<decltype(&::name)>(#name);               \
+    return fn args;                                                      \
+  }
+
+extern "C" {
+
+GRPCMESH_SSL_FORWARD(const SSL_METHOD*, TLS_client_method, (void), ())
+GRPCMESH_SSL_FORWARD(SSL_CTX*, SSL_CTX_new, (const SSL_METHOD* method), (method))
+GRPCMESH_SSL_FORWARD(void, SSL_CTX_free, (SSL_CTX* ctx), (ctx))
+GRPCMESH_SSL_FORWARD(void, SSL_CTX_set_verify, (SSL_CTX* ctx, int mode, SSL_verify_cb callback),
+                     (ctx, mode, callback))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_set_default_verify_paths, (SSL_CTX* ctx), (ctx))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_load_verify_locations, (SSL_CTX* ctx, const char* file, const char* path),
+                     (ctx, file, path))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_use_certificate_chain_file, (SSL_CTX* ctx, const char* file), (ctx, file))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_use_PrivateKey_file, (SSL_CTX* ctx, const char* file, int type), (ctx, file, type))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_check_private_key, (const SSL_CTX* ctx), (ctx))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_set_alpn_protos, (SSL_CTX* ctx, const unsigned char* protos, unsigned int len),
+                     (ctx, protos, len))
+GRPCMESH_SSL_FORWARD(void, SSL_CTX_set_client_cert_cb,
+                     (SSL_CTX* ctx, int (*callback)(SSL*, X509**, EVP_PKEY**)), (ctx, callback))
+GRPCMESH_SSL_FORWARD(SSL*, SSL_new, (SSL_CTX* ctx), (ctx))
+GRPCMESH_SSL_FORWARD(void, SSL_free, (SSL* ssl), (ssl))
+GRPCMESH_SSL_FORWARD(int, SSL_set_fd, (SSL* ssl, int fd), (ssl, fd))
+GRPCMESH_SSL_FORWARD(long, SSL_ctrl, (SSL* ssl, int cmd, long larg, void* parg), (ssl, cmd, larg, parg))
+GRPCMESH_SSL_FORWARD(int, SSL_set_ex_data, (SSL* ssl, int idx, void* data), (ssl, idx, data))
+GRPCMESH_SSL_FORWARD(void*, SSL_get_ex_data, (const SSL* ssl, int idx), (ssl, idx))
+GRPCMESH_SSL_FORWARD(X509_VERIFY_PARAM*, SSL_get0_param, (SSL* ssl), (ssl))
+GRPCMESH_SSL_FORWARD(int, SSL_connect, (SSL* ssl), (ssl))
+GRPCMESH_SSL_FORWARD(long, SSL_get_verify_result, (const SSL* ssl), (ssl))
+GRPCMESH_SSL_FORWARD(void, SSL_get0_alpn_selected, (const SSL* ssl, const unsigned char** data, unsigned int* len),
+                     (ssl, data, len))
+GRPCMESH_SSL_FORWARD(const char*, SSL_get_version, (const SSL* ssl), (ssl))
+GRPCMESH_SSL_FORWARD(int, SSL_read, (SSL* ssl, void* buf, int num), (ssl, buf, num))
+GRPCMESH_SSL_FORWARD(int, SSL_write, (SSL* ssl, const void* buf, int num), (ssl, buf, num))
+GRPCMESH_SSL_FORWARD(int, SSL_get_error, (const SSL* ssl, int ret), (ssl, ret))
+GRPCMESH_SSL_FORWARD(int, SSL_pending, (const SSL* ssl), (ssl))
+
+}  // extern "C"
