@@ -3,7 +3,8 @@
 # server, in the same run:
 #   1. a reflection-resolved unary call, one process per call (median of N runs)
 #   2. 1,000 sequential unary calls over one connection (--repeat 1000)
-#   3. `kubectl-grpcmesh version` start-up (median of N runs)
+#   3. `kubectl-grpcmesh version` start-up, and `grpcurl` up to a usage error
+#      (start-up plus loading the gRPC module, no network), medians of N runs
 # Prints medians and ratios as Markdown rows for docs/benchmarks.md.
 #
 # Usage: bench/grpcurl_bench.sh [BUILD_DIR] [RUNS]   (default: build, 50)
@@ -73,12 +74,14 @@ summary=$("$plugin" grpcurl "${repeat[@]}")
 theirs_repeat=$(awk -v m="$theirs_unary" 'BEGIN {printf "%.1f", m * 1000}')
 
 version_ms=$(median_ms "$plugin" version)
+module_ms=$(median_ms "$plugin" grpcurl -plaintext)
 
 echo "| measurement | kubectl grpcmesh grpcurl | grpcurl | ratio |"
 echo "|---|---|---|---|"
 echo "| reflection-resolved unary call, median of $runs processes | ${ours_unary} ms | ${theirs_unary} ms | $(ratio "$ours_unary" "$theirs_unary") |"
 echo "| 1,000 sequential unary calls (--repeat 1000 on one connection vs 1,000 grpcurl runs) | ${ours_repeat} ms | ~${theirs_repeat} ms | $(ratio "$ours_repeat" "$theirs_repeat") |"
 echo "| \`kubectl-grpcmesh version\` start-up, median of $runs | ${version_ms} ms | | |"
+echo "| \`grpcurl -plaintext\` up to its usage error (start-up + module), median of $runs | ${module_ms} ms | | |"
 echo
 echo "--repeat summary:"
 echo "$summary"
