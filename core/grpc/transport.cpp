@@ -1192,9 +1192,10 @@ void Connection::h2_drive(const std::function<bool()>& done) {
         nghttp2_session_resume_data(h.session, id);
       }
     }
-    // Out: everything nghttp2 has to say, as far as the socket takes it.
+    // Out: everything nghttp2 has to say (frames gathered into one write),
+    // as far as the socket takes it.
     for (;;) {
-      if (h.pending.empty()) {
+      while (h.pending.size() < 64 * 1024) {
         const uint8_t* data = nullptr;
         ssize_t n = nghttp2_session_mem_send(h.session, &data);
         if (n < 0) {
@@ -1204,7 +1205,10 @@ void Connection::h2_drive(const std::function<bool()>& done) {
         if (n == 0) {
           break;
         }
-        h.pending.assign(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+        h.pending.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+      }
+      if (h.pending.empty()) {
+        break;
       }
       long sent = h.send_some(h.pending.data(), h.pending.size());
       if (sent < 0) {
