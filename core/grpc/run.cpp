@@ -5,7 +5,6 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
-#include <fstream>
 #include <ostream>
 
 #include "core/grpc/codec.hpp"
@@ -18,6 +17,7 @@
 #include "core/grpc/transport.hpp"
 #include "core/grpc/web.hpp"
 #include "core/util/error.hpp"
+#include "core/util/files.hpp"
 #include "grpcmesh/grpc/health.pb.h"
 
 namespace grpcmesh::grpc {
@@ -39,10 +39,11 @@ CallSettings settings_for(const Options& o, const std::vector<std::string>& extr
   return s;
 }
 
-// TLS files are read by libcurl, whose errors do not name the flag.
+// TLS files are read by OpenSSL and libcurl, whose errors do not name the
+// flag: read each once up front so a bad path is reported like any other.
 void check_readable(const std::string& path, const char* flag) {
-  if (!path.empty() && !std::ifstream(path)) {
-    throw Error(fmt::format("cannot read {} file \"{}\": no such file or not readable", flag, path));
+  if (!path.empty()) {
+    util::read_option_file(path, flag);
   }
 }
 
