@@ -1272,7 +1272,9 @@ std::string format_metadata(const Metadata& md) {
   }
   std::string out;
   for (const auto& [k, v] : md) {
-    out += fmt::format("{}{}: {}", out.empty() ? "" : "\n", k, is_binary_key(k) ? base64_encode(v) : v);
+    // Credentials never reach the terminal or CI logs (grpcurl prints them).
+    const std::string shown = secret_header(k) ? "<redacted>" : is_binary_key(k) ? base64_encode(v) : v;
+    out += fmt::format("{}{}: {}", out.empty() ? "" : "\n", k, shown);
   }
   return out;
 }

@@ -189,7 +189,8 @@ class Connection {
   bool diagnose_ = true;
 };
 
-// "key: value" lines, sorted, or "(empty)"; -bin values in base64.
+// "key: value" lines, sorted, or "(empty)"; -bin values in base64;
+// authorization and cookie values shown as <redacted>.
 std::string format_metadata(const Metadata& metadata);
 
 }  // namespace grpcmesh::grpc

@@ -40,4 +40,9 @@ TEST_CASE("metadata prints sorted, one per line, -bin values in base64") {
         "a-bin: AAE=\nx-a: 1\nx-b: 2");
 }
 
+TEST_CASE("metadata printed with -v never shows credentials") {
+  CHECK(format_metadata({{"authorization", "Bearer s3cret"}, {"cookie", "id=s3cret"}, {"x-user", "ana"}}) ==
+        "authorization: <redacted>\ncookie: <redacted>\nx-user: ana");
+}
+
 }  // namespace grpcmesh::grpc
