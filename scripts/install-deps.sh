@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libnghttp2-dev
+  libcli11-dev libyaml-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libnghttp2-dev
   doctest-dev libfmt-dev
   libgrpc++-dev libprotobuf-dev libprotoc-dev protobuf-compiler protobuf-compiler-grpc
   openssl curl python3 iproute2 procps

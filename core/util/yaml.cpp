@@ -1,14 +1,14 @@
 #include "core/util/yaml.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <cstdint>
-#include <regex>
-#include <sstream>
+#include <map>
+#include <memory>
+#include <optional>
 
 #include "core/util/error.hpp"
 
@@ -16,9 +16,9 @@ namespace grpcmesh::yaml {
 namespace {
 
 // YAML 1.1 booleans, as go-yaml v2 (and therefore kubectl) resolves them.
-constexpr std::array kTrue = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
-constexpr std::array kFalse = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"};
-constexpr std::array kNull = {"", "~", "null", "Null", "NULL"};
+constexpr std::array<std::string_view, 11> kTrue = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
+constexpr std::array<std::string_view, 11> kFalse = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"};
+constexpr std::array<std::string_view, 5> kNull = {"", "~", "null", "Null", "NULL"};
 
 template <typename Array>
 bool one_of(const Array& words, std::string_view s) {
@@ -30,41 +30,148 @@ bool one_of(const Array& words, std::string_view s) {
   return false;
 }
 
-bool looks_like_int(const std::string& s) {
-  static const std::regex re(R"([-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?0o?[0-7_]+|[-+]?0b[01_]+)");
-  return std::regex_match(s, re);
-}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_octal(char c) { return c >= '0' && c <= '7'; }
+bool is_binary(char c) { return c == '0' || c == '1'; }
 
-bool looks_like_float(const std::string& s) {
-  static const std::regex re(
-      R"([-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
-  // A float has a digit, or is .inf/.nan: "." and "-." are plain strings (as in go-yaml).
-  const bool has_digit = s.find_first_of("0123456789") != std::string::npos;
-  return std::regex_match(s, re) && (has_digit || s.find_first_of("iInN") != std::string::npos);
-}
-
-nlohmann::json resolve_plain(const std::string& s) {
-  if (one_of(kNull, s)) {
-    return nullptr;
-  }
-  if (one_of(kTrue, s)) {
-    return true;
-  }
-  if (one_of(kFalse, s)) {
+// At least one character, each `ok` or '_'.
+template <typename Pred>
+bool all_of_or_underscore(std::string_view s, Pred ok) {
+  if (s.empty()) {
     return false;
   }
+  for (char c : s) {
+    if (c != '_' && !ok(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view without_sign(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    s.remove_prefix(1);
+  }
+  return s;
+}
+
+// go-yaml v2's YAML 1.1 integers: [-+]?(0|[1-9][0-9_]*), [-+]?0x[0-9a-fA-F_]+,
+// [-+]?0o?[0-7_]+ and [-+]?0b[01_]+.
+bool looks_like_int(std::string_view s) {
+  std::string_view b = without_sign(s);
+  if (b.empty() || !is_digit(b[0])) {
+    return false;
+  }
+  if (b[0] != '0') {
+    return all_of_or_underscore(b.substr(1), is_digit) || b.size() == 1;
+  }
+  if (b.size() == 1) {
+    return true;
+  }
+  if (b[1] == 'x') {
+    return all_of_or_underscore(b.substr(2), is_hex);
+  }
+  if (b[1] == 'b') {
+    return all_of_or_underscore(b.substr(2), is_binary);
+  }
+  return all_of_or_underscore(b.substr(b[1] == 'o' ? 2 : 1), is_octal);
+}
+
+// YAML 1.1 floats: [-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?,
+// [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+, [-+]?\.(inf|Inf|INF) and \.(nan|NaN|NAN).
+// A float has a digit, or is .inf/.nan: "." and "-." are plain strings (as in go-yaml).
+bool looks_like_float(std::string_view s) {
+  std::string_view b = without_sign(s);
+  if (b == ".inf" || b == ".Inf" || b == ".INF") {
+    return true;
+  }
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") {
+    return true;
+  }
+  size_t i = 0;
+  bool digits = false;
+  if (i < b.size() && is_digit(b[i])) {
+    digits = true;
+    while (i < b.size() && (is_digit(b[i]) || b[i] == '_')) {
+      ++i;
+    }
+  }
+  bool dot = i < b.size() && b[i] == '.';
+  if (dot) {
+    ++i;
+    while (i < b.size() && (is_digit(b[i]) || b[i] == '_')) {
+      digits = digits || is_digit(b[i]);
+      ++i;
+    }
+  } else if (!digits) {
+    return false;
+  }
+  if (i < b.size() && (b[i] == 'e' || b[i] == 'E')) {
+    ++i;
+    if (i < b.size() && (b[i] == '-' || b[i] == '+')) {
+      ++i;
+    }
+    size_t start = i;
+    while (i < b.size() && is_digit(b[i])) {
+      ++i;
+    }
+    if (i == start) {
+      return false;
+    }
+    digits = true;
+  } else if (!dot) {
+    return false;  // digits alone are an integer (or a string)
+  }
+  return i == b.size() && digits;
+}
+
+// A plain scalar resolved as YAML 1.1 (go-yaml v2) does.
+struct Resolved {
+  enum class Type { Null, Bool, Int, Uint, Float, String } type = Type::String;
+  bool boolean = false;
+  std::int64_t integer = 0;
+  std::uint64_t unsigned_integer = 0;
+  double number = 0;
+};
+
+std::string without_underscores(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if (c != '_') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Resolved resolve_plain(std::string_view s) {
+  using T = Resolved::Type;
+  Resolved r;
+  // Most scalars (names, hosts, paths) start with a letter no special value
+  // starts with: decided on the first character.
+  if (!s.empty()) {
+    char c = s[0];
+    bool maybe_special = is_digit(c) || c == '-' || c == '+' || c == '.' || c == '~' || c == 'n' || c == 'N' ||
+                         c == 'y' || c == 'Y' || c == 't' || c == 'T' || c == 'f' || c == 'F' || c == 'o' || c == 'O';
+    if (!maybe_special) {
+      return r;
+    }
+  }
+  if (one_of(kNull, s)) {
+    r.type = T::Null;
+    return r;
+  }
+  if (one_of(kTrue, s) || one_of(kFalse, s)) {
+    r.type = T::Bool;
+    r.boolean = one_of(kTrue, s);
+    return r;
+  }
   if (looks_like_int(s)) {
-    std::string digits;
-    for (char c : s) {
-      if (c != '_') {
-        digits += c;
-      }
-    }
-    bool negative = !digits.empty() && digits[0] == '-';
-    std::string_view body(digits);
-    if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
-      body.remove_prefix(1);
-    }
+    std::string digits = without_underscores(s);
+    bool negative = digits[0] == '-';
+    std::string_view body = without_sign(digits);
     int base = 10;
     if (body.size() > 1 && body[0] == '0') {
       if (body[1] == 'x') {
@@ -81,69 +188,496 @@ nlohmann::json resolve_plain(const std::string& s) {
     auto [ptr, ec] = std::from_chars(body.data(), body.data() + body.size(), v, base);
     if (ec == std::errc() && ptr == body.data() + body.size()) {
       if (negative && v <= static_cast<std::uint64_t>(INT64_MAX) + 1) {
-        return static_cast<std::int64_t>(0 - v);
-      }
-      if (!negative && v <= static_cast<std::uint64_t>(INT64_MAX)) {
-        return static_cast<std::int64_t>(v);
-      }
-      if (!negative) {
-        return v;
+        r.type = T::Int;
+        r.integer = static_cast<std::int64_t>(0 - v);
+      } else if (!negative && v <= static_cast<std::uint64_t>(INT64_MAX)) {
+        r.type = T::Int;
+        r.integer = static_cast<std::int64_t>(v);
+      } else if (!negative) {
+        r.type = T::Uint;
+        r.unsigned_integer = v;
       }
     }
-    return s;  // out of range: keep the text, as go-yaml does
+    return r;  // out of range: keep the text, as go-yaml does
   }
   if (looks_like_float(s)) {
-    std::string t;
-    for (char c : s) {
-      if (c != '_') {
-        t += c;
-      }
+    if (s.find_first_of("iInN") != std::string_view::npos) {
+      return r;  // JSON has no infinities or NaN: keep the text
     }
-    if (t.find("inf") != std::string::npos || t.find("Inf") != std::string::npos ||
-        t.find("INF") != std::string::npos || t.find("nan") != std::string::npos ||
-        t.find("NaN") != std::string::npos || t.find("NAN") != std::string::npos) {
-      return s;  // JSON has no infinities or NaN
+    std::string t = without_underscores(s);
+    std::string_view body = t[0] == '+' ? std::string_view(t).substr(1) : std::string_view(t);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(body.data(), body.data() + body.size(), v);
+    if (ec == std::errc() && ptr == body.data() + body.size()) {
+      r.type = T::Float;
+      r.number = v;
     }
-    return std::stod(t);
+    return r;
   }
-  return s;
+  return r;
 }
 
-nlohmann::json to_json(const YAML::Node& node, const std::string& source) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar: {
-      const std::string& tag = node.Tag();
-      if (tag == "!") {  // quoted or block scalar: always a string
-        return node.Scalar();
+enum class Op { BeginObject, EndObject, BeginArray, EndArray, Scalar };
+
+// One parse event, viewing the parser's buffers.
+struct Event {
+  Op op;
+  std::string_view text;  // scalars
+  bool resolve = false;   // a plain, untagged scalar (else always a string)
+  int line = 0;
+};
+
+// One parse event kept for replay: what an anchored node consists of.
+struct Recorded {
+  Op op;
+  std::string text;
+  bool resolve = false;
+  int line = 0;
+  Event view() const { return {op, text, resolve, line}; }
+};
+
+class EventParser {
+ public:
+  // `line_offset`: lines before `text` in the source (it may be a part of it).
+  EventParser(std::string_view text, const std::string& source, Handler& handler, int line_offset = 0)
+      : source_(source), handler_(handler), line_offset_(line_offset) {
+    yaml_parser_initialize(&parser_);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  }
+  ~EventParser() { yaml_parser_delete(&parser_); }
+  EventParser(const EventParser&) = delete;
+  EventParser& operator=(const EventParser&) = delete;
+
+  void run() {
+    for (;;) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser_, &event)) {
+        fail();
       }
-      if (tag == "tag:yaml.org,2002:str" || tag == "!!str") {
-        return node.Scalar();
-      }
-      return resolve_plain(node.Scalar());
-    }
-    case YAML::NodeType::Sequence: {
-      nlohmann::json arr = nlohmann::json::array();
-      for (const auto& item : node) {
-        arr.push_back(to_json(item, source));
-      }
-      return arr;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::json obj = nlohmann::json::object();
-      for (const auto& kv : node) {
-        if (!kv.first.IsScalar()) {
-          throw Error(fmt::format("{}:{}: mapping keys must be strings", source, kv.first.Mark().line + 1));
+      std::unique_ptr<yaml_event_t, decltype(&yaml_event_delete)> guard(&event, yaml_event_delete);
+      switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+          return;
+        case YAML_DOCUMENT_START_EVENT:
+          in_document_ = false;
+          anchors_.clear();
+          break;
+        case YAML_DOCUMENT_END_EVENT:
+          if (in_document_) {
+            handler_.end_document();
+          }
+          break;
+        case YAML_ALIAS_EVENT:
+          replay(event);
+          break;
+        case YAML_SCALAR_EVENT: {
+          const auto& sc = event.data.scalar;
+          start_anchor(sc.anchor);
+          const char* tag = reinterpret_cast<const char*>(sc.tag);
+          bool as_string = sc.style != YAML_PLAIN_SCALAR_STYLE ||
+                           (tag != nullptr && (std::string_view(tag) == "!" ||
+                                               std::string_view(tag) == "tag:yaml.org,2002:str"));
+          on({Op::Scalar, std::string_view(reinterpret_cast<const char*>(sc.value), sc.length), !as_string,
+              line(event)});
+          break;
         }
-        obj[kv.first.Scalar()] = to_json(kv.second, source);
+        case YAML_SEQUENCE_START_EVENT:
+          start_anchor(event.data.sequence_start.anchor);
+          on({Op::BeginArray, {}, false, line(event)});
+          break;
+        case YAML_SEQUENCE_END_EVENT:
+          on({Op::EndArray, {}, false, line(event)});
+          break;
+        case YAML_MAPPING_START_EVENT:
+          start_anchor(event.data.mapping_start.anchor);
+          on({Op::BeginObject, {}, false, line(event)});
+          break;
+        case YAML_MAPPING_END_EVENT:
+          on({Op::EndObject, {}, false, line(event)});
+          break;
+        default:
+          break;
       }
-      return obj;
     }
   }
-  return nullptr;
+
+ private:
+  struct Frame {
+    bool object;
+    bool expect_key;
+  };
+  struct Recording {
+    std::string anchor;
+    size_t depth;  // the depth the anchored node starts at
+    std::vector<Recorded> events;
+  };
+
+  int line(const yaml_event_t& e) const { return static_cast<int>(e.start_mark.line) + 1 + line_offset_; }
+
+  [[noreturn]] void fail() {
+    const yaml_mark_t& m = parser_.problem_mark;
+    std::string context = parser_.context != nullptr ? fmt::format(" ({})", parser_.context) : "";
+    throw Error(fmt::format("{}:{}:{}: invalid YAML: {}{}", source_, m.line + 1 + line_offset_, m.column + 1,
+                            parser_.problem != nullptr ? parser_.problem : "unreadable input", context));
+  }
+
+  void start_anchor(const unsigned char* anchor) {
+    if (anchor != nullptr) {
+      recordings_.push_back({reinterpret_cast<const char*>(anchor), frames_.size(), {}});
+    }
+  }
+
+  void replay(const yaml_event_t& event) {
+    auto it = anchors_.find(reinterpret_cast<const char*>(event.data.alias.anchor));
+    if (it == anchors_.end()) {
+      throw Error(fmt::format("{}:{}: invalid YAML: unknown anchor \"{}\"; define it with & before using it with *",
+                              source_, line(event), reinterpret_cast<const char*>(event.data.alias.anchor)));
+    }
+    std::vector<Recorded> events = it->second;  // (on() may redefine the anchor)
+    for (const Recorded& r : events) {
+      on(r.view());
+    }
+  }
+
+  // One node event: to the handler, and to every anchor being recorded.
+  void on(const Event& r) {
+    for (Recording& rec : recordings_) {
+      rec.events.push_back({r.op, std::string(r.text), r.resolve, r.line});
+    }
+    if (!in_document_) {
+      in_document_ = true;
+      handler_.begin_document(r.line);
+    }
+    bool is_key = !frames_.empty() && frames_.back().object && frames_.back().expect_key;
+    switch (r.op) {
+      case Op::Scalar:
+        if (is_key) {
+          handler_.key(r.text);
+          frames_.back().expect_key = false;
+        } else {
+          scalar(r);
+          value_done();
+        }
+        break;
+      case Op::BeginObject:
+      case Op::BeginArray:
+        if (is_key) {
+          throw Error(fmt::format("{}:{}: mapping keys must be strings", source_, r.line));
+        }
+        if (r.op == Op::BeginObject) {
+          handler_.begin_object(r.line);
+          frames_.push_back({true, true});
+        } else {
+          handler_.begin_array();
+          frames_.push_back({false, false});
+        }
+        break;
+      case Op::EndObject:
+      case Op::EndArray:
+        frames_.pop_back();
+        if (r.op == Op::EndObject) {
+          handler_.end_object();
+        } else {
+          handler_.end_array();
+        }
+        value_done();
+        break;
+    }
+    // An anchored node is complete when the depth is back where it started.
+    while (!recordings_.empty() && recordings_.back().depth == frames_.size() &&
+           !recordings_.back().events.empty()) {
+      Recording done = std::move(recordings_.back());
+      recordings_.pop_back();
+      anchors_[done.anchor] = std::move(done.events);
+    }
+  }
+
+  void value_done() {
+    if (!frames_.empty() && frames_.back().object) {
+      frames_.back().expect_key = true;
+    }
+  }
+
+  void scalar(const Event& r) {
+    if (!r.resolve) {
+      handler_.string(r.text);
+      return;
+    }
+    Resolved v = resolve_plain(r.text);
+    switch (v.type) {
+      case Resolved::Type::Null: handler_.null_value(); break;
+      case Resolved::Type::Bool: handler_.boolean(v.boolean); break;
+      case Resolved::Type::Int: handler_.integer(v.integer); break;
+      case Resolved::Type::Uint: handler_.unsigned_integer(v.unsigned_integer); break;
+      case Resolved::Type::Float: handler_.number(v.number); break;
+      case Resolved::Type::String: handler_.string(r.text); break;
+    }
+  }
+
+  yaml_parser_t parser_;
+  const std::string& source_;
+  Handler& handler_;
+  int line_offset_ = 0;
+  bool in_document_ = false;
+  std::vector<Frame> frames_;
+  std::vector<Recording> recordings_;
+  std::map<std::string, std::vector<Recorded>> anchors_;
+};
+
+// --- JSON documents ------------------------------------------------------------------
+
+// Whether `s` is exactly one JSON value with white space around it: checked
+// before a document is streamed as JSON, so that YAML which merely starts
+// like JSON ({a: b}) goes to the YAML parser instead, before any event.
+class JsonCheck {
+ public:
+  explicit JsonCheck(std::string_view s) : s_(s) {}
+  bool ok() {
+    ws();
+    if (!value(0)) {
+      return false;
+    }
+    ws();
+    return i_ == s_.size();
+  }
+
+ private:
+  static constexpr int kMaxDepth = 256;
+  bool at(char c) const { return i_ < s_.size() && s_[i_] == c; }
+  void ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) {
+      ++i_;
+    }
+  }
+  bool literal(std::string_view word) {
+    if (s_.substr(i_, word.size()) != word) {
+      return false;
+    }
+    i_ += word.size();
+    return true;
+  }
+  bool digits() {
+    size_t start = i_;
+    while (i_ < s_.size() && is_digit(s_[i_])) {
+      ++i_;
+    }
+    return i_ > start;
+  }
+  bool number() {
+    if (at('-')) {
+      ++i_;
+    }
+    if (at('0')) {
+      ++i_;
+    } else if (!digits()) {
+      return false;
+    }
+    if (at('.')) {
+      ++i_;
+      if (!digits()) {
+        return false;
+      }
+    }
+    if (at('e') || at('E')) {
+      ++i_;
+      if (at('+') || at('-')) {
+        ++i_;
+      }
+      if (!digits()) {
+        return false;
+      }
+    }
+    return true;
+  }
+  bool string() {
+    ++i_;  // the opening quote
+    while (i_ < s_.size()) {
+      unsigned char c = static_cast<unsigned char>(s_[i_++]);
+      if (c == '"') {
+        return true;
+      }
+      if (c < 0x20) {
+        return false;
+      }
+      if (c == '\\') {
+        if (i_ >= s_.size()) {
+          return false;
+        }
+        char e = s_[i_++];
+        if (e == 'u') {
+          for (int k = 0; k < 4; ++k, ++i_) {
+            if (i_ >= s_.size() || !is_hex(s_[i_])) {
+              return false;
+            }
+          }
+        } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+  bool value(int depth) {
+    if (depth > kMaxDepth || i_ >= s_.size()) {
+      return false;
+    }
+    char c = s_[i_];
+    if (c == '{' || c == '[') {
+      char close = c == '{' ? '}' : ']';
+      ++i_;
+      ws();
+      if (at(close)) {
+        ++i_;
+        return true;
+      }
+      for (;;) {
+        if (c == '{') {
+          if (!at('"') || !string()) {
+            return false;
+          }
+          ws();
+          if (!at(':')) {
+            return false;
+          }
+          ++i_;
+          ws();
+        }
+        if (!value(depth + 1)) {
+          return false;
+        }
+        ws();
+        if (at(',')) {
+          ++i_;
+          ws();
+          continue;
+        }
+        if (!at(close)) {
+          return false;
+        }
+        ++i_;
+        return true;
+      }
+    }
+    if (c == '"') {
+      return string();
+    }
+    if (c == 't') {
+      return literal("true");
+    }
+    if (c == 'f') {
+      return literal("false");
+    }
+    if (c == 'n') {
+      return literal("null");
+    }
+    return number();
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+// nlohmann::json's SAX interface, forwarded to a Handler.
+struct JsonEvents {
+  Handler& handler;
+  const std::string& source;
+  int line;
+  bool null() { return handler.null_value(), true; }
+  bool boolean(bool v) { return handler.boolean(v), true; }
+  bool number_integer(std::int64_t v) { return handler.integer(v), true; }
+  bool number_unsigned(std::uint64_t v) { return handler.unsigned_integer(v), true; }
+  bool number_float(double v, const std::string&) { return handler.number(v), true; }
+  bool string(std::string& v) { return handler.string(v), true; }
+  bool binary(nlohmann::json::binary_t&) { return handler.null_value(), true; }
+  bool start_object(std::size_t) { return handler.begin_object(line), true; }
+  bool key(std::string& k) { return handler.key(k), true; }
+  bool end_object() { return handler.end_object(), true; }
+  bool start_array(std::size_t) { return handler.begin_array(), true; }
+  bool end_array() { return handler.end_array(), true; }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+    std::string what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> what follows the position
+    auto colon = what.find(": ");
+    throw Error(fmt::format("{}:{}: invalid JSON (at byte {}): {}", source, line, position,
+                            colon == std::string::npos ? what : what.substr(colon + 2)));
+  }
+};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// "---" alone (or with white space or a comment) on its line.
+bool bare_marker(std::string_view line) {
+  if (!line.starts_with("---")) {
+    return false;
+  }
+  size_t i = 3;
+  while (i < line.size() && is_space(line[i])) {
+    ++i;
+  }
+  return i == line.size() || (line[i] == '#' && i > 3);
 }
+
+// A line that starts a new document: "---" then nothing or white space.
+bool marker(std::string_view line) { return line.starts_with("---") && (line.size() == 3 || is_space(line[3])); }
+
+// A line with nothing but white space or a comment.
+bool blank(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && is_space(line[i])) {
+    ++i;
+  }
+  return i == line.size() || line[i] == '#';
+}
+
+// Builds nlohmann::json documents from the events.
+class JsonBuilder final : public Handler {
+ public:
+  explicit JsonBuilder(std::vector<Document>& out) : out_(out) {}
+
+  void begin_document(int line) override {
+    root_ = nlohmann::json();
+    line_ = line;
+    stack_.clear();
+  }
+  void end_document() override {
+    if (!root_.is_null()) {
+      out_.push_back({std::move(root_), line_});
+    }
+  }
+  void begin_object(int) override { stack_.push_back(&place(nlohmann::json::object())); }
+  void key(std::string_view key) override { key_ = key; }
+  void end_object() override { stack_.pop_back(); }
+  void begin_array() override { stack_.push_back(&place(nlohmann::json::array())); }
+  void end_array() override { stack_.pop_back(); }
+  void null_value() override { place(nullptr); }
+  void boolean(bool v) override { place(v); }
+  void integer(std::int64_t v) override { place(v); }
+  void unsigned_integer(std::uint64_t v) override { place(v); }
+  void number(double v) override { place(v); }
+  void string(std::string_view v) override { place(std::string(v)); }
+
+ private:
+  nlohmann::json& place(nlohmann::json value) {
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return root_;
+    }
+    nlohmann::json& parent = *stack_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return parent.back();
+    }
+    nlohmann::json& slot = parent[key_];
+    slot = std::move(value);
+    return slot;
+  }
+
+  std::vector<Document>& out_;
+  nlohmann::json root_;
+  int line_ = 1;
+  std::vector<nlohmann::json*> stack_;
+  std::string key_;
+};
 
 // --- emitting ---------------------------------------------------------------
 
@@ -151,8 +685,7 @@ bool needs_quotes(const std::string& s) {
   if (s.empty()) {
     return true;
   }
-  nlohmann::json resolved = resolve_plain(s);
-  if (!resolved.is_string()) {
+  if (resolve_plain(s).type != Resolved::Type::String) {
     return true;  // would read back as a number, boolean or null
   }
   static const std::string_view kLeading = "-?:,[]{}#&*!|>'\"%@`";
@@ -324,19 +857,80 @@ void emit(std::string& out, const nlohmann::json& v, int indent) {
 
 }  // namespace
 
+void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line) {
+  JsonEvents events{handler, source, line};
+  handler.begin_document(line);
+  nlohmann::json::sax_parse(text.begin(), text.end(), &events);
+  handler.end_document();
+}
+
+void parse_events(std::string_view text, const std::string& source, Handler& handler) {
+  // The stream is cut at its document markers. A document that is one JSON
+  // object (as `kubectl get -o json` and most generators write them) goes to
+  // the JSON parser, several times faster than libyaml and meaning the same
+  // (JSON is YAML); runs of other documents go to libyaml, told which line
+  // they start on.
+  size_t yaml_begin = std::string_view::npos;
+  int yaml_line = 1;
+  auto flush_yaml = [&](size_t end) {
+    if (yaml_begin != std::string_view::npos) {
+      EventParser(text.substr(yaml_begin, end - yaml_begin), source, handler, yaml_line - 1).run();
+      yaml_begin = std::string_view::npos;
+    }
+  };
+  size_t pos = 0;
+  int line = 1;
+  bool directive = false;  // the last document was a directive (%YAML): the next belongs with it
+  while (pos < text.size()) {
+    // This document: from pos to the next marker line.
+    size_t end = pos;
+    int lines = 0;
+    size_t json_start = std::string_view::npos;  // its first non-blank line, when that starts with '{'
+    int json_line = 0;
+    size_t json_end = pos;  // past its last non-blank line
+    bool candidate = !directive;
+    directive = false;
+    for (bool first = true; end < text.size(); first = false) {
+      size_t nl = text.find('\n', end);
+      size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
+      std::string_view l = text.substr(end, (nl == std::string_view::npos ? text.size() : nl) - end);
+      if (!first && marker(l)) {
+        break;
+      }
+      if (first && l.starts_with("---")) {
+        candidate = candidate && bare_marker(l);
+      } else if (!blank(l)) {
+        if (json_start == std::string_view::npos) {
+          json_start = end;
+          json_line = line + lines;
+          candidate = candidate && l.starts_with('{');
+          directive = l.starts_with('%');
+        }
+        json_end = next;
+      }
+      end = next;
+      ++lines;
+    }
+    std::string_view json = json_start == std::string_view::npos
+                                ? std::string_view()
+                                : text.substr(json_start, json_end - json_start);
+    if (candidate && !json.empty() && JsonCheck(json).ok()) {
+      flush_yaml(pos);
+      parse_json_events(json, source, handler, json_line);
+    } else if (yaml_begin == std::string_view::npos) {
+      yaml_begin = pos;
+      yaml_line = line;
+    }
+    pos = end;
+    line += lines;
+  }
+  flush_yaml(text.size());
+}
+
 std::vector<Document> parse_all(std::string_view text, const std::string& source) {
   std::vector<Document> docs;
-  try {
-    std::vector<YAML::Node> nodes = YAML::LoadAll(std::string(text));
-    for (const auto& node : nodes) {
-      if (node.IsNull() || !node.IsDefined()) {
-        continue;
-      }
-      docs.push_back({to_json(node, source), node.Mark().line + 1});
-    }
-  } catch (const YAML::Exception& e) {
-    throw Error(fmt::format("{}:{}:{}: invalid YAML: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  JsonBuilder builder(docs);
+  parse_events(text, source, builder);
   return docs;
 }
 

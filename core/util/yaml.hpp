@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -13,6 +14,40 @@ struct Document {
   nlohmann::json value;
   int line = 1;
 };
+
+// Receives the values of a YAML (or JSON) stream as the parser meets them,
+// depth first, without a document tree in between: each document is
+// begin_document, one value, end_document; an object is begin_object, then
+// key + value pairs, then end_object. Scalars arrive already resolved the way
+// kubectl resolves them (see parse_all). A handler may throw to stop.
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // `line` (1-based) is where the document's value starts.
+  virtual void begin_document(int line) = 0;
+  virtual void end_document() = 0;
+  virtual void begin_object(int line) = 0;
+  virtual void key(std::string_view key) = 0;
+  virtual void end_object() = 0;
+  virtual void begin_array() = 0;
+  virtual void end_array() = 0;
+  virtual void null_value() = 0;
+  virtual void boolean(bool value) = 0;
+  virtual void integer(std::int64_t value) = 0;
+  virtual void unsigned_integer(std::uint64_t value) = 0;
+  virtual void number(double value) = 0;
+  virtual void string(std::string_view value) = 0;
+};
+
+// Streams `text` into `handler` (anchors and aliases are expanded). An empty
+// document is reported as a null value. Throws grpcmesh::Error naming `source`
+// and the line on malformed input.
+void parse_events(std::string_view text, const std::string& source, Handler& handler);
+
+// Streams one JSON text (an API server's response) into `handler` as one
+// document starting on `line`. Throws grpcmesh::Error naming `source` when it
+// is not JSON.
+void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line = 1);
 
 // Parses a YAML or JSON stream into JSON values the way kubectl does
 // (sigs.k8s.io/yaml over YAML 1.1 scalars: yes/no/on/off are booleans, ~ and
