@@ -81,6 +81,8 @@ void check_validity(const CertificateInfo& info, size_t index, const std::string
   }
 }
 
+bool is_key_of(X509* cert, const EVP_PKEY* key) { return EVP_PKEY_eq(X509_get0_pubkey(cert), key) == 1; }
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) {
@@ -133,6 +135,13 @@ std::vector<CertificateInfo> inspect(std::string_view pem, const std::string& so
   return out;
 }
 
+bool key_matches(std::string_view cert_pem, std::string_view key_pem, const std::string& cert_source,
+                 const std::string& key_source) {
+  auto certs = ossl::read_certificates(cert_pem, cert_source);
+  auto key = ossl::read_private_key(key_pem, key_source);
+  return is_key_of(certs.front().get(), key.get());
+}
+
 Validation validate(const Bundle& bundle, std::string_view host, Clock::time_point now) {
   Validation result;
   auto certs = ossl::read_certificates(bundle.cert_pem, bundle.cert_source);
@@ -142,7 +151,7 @@ Validation validate(const Bundle& bundle, std::string_view host, Clock::time_poi
   }
   const CertificateInfo& leaf = result.chain.front();
 
-  if (EVP_PKEY_eq(X509_get0_pubkey(certs.front().get()), key.get()) != 1) {
+  if (!is_key_of(certs.front().get(), key.get())) {
     throw Error(fmt::format("{}: the private key does not match the certificate in {} ({}); pass the key the "
                             "certificate was issued for", bundle.key_source, bundle.cert_source, leaf.subject));
   }

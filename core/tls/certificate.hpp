@@ -50,6 +50,12 @@ struct Validation {
 // says what is wrong and how to fix it; an expiry within 30 days is a warning.
 Validation validate(const Bundle& bundle, std::string_view host, Clock::time_point now);
 
+// Whether `key_pem` is the private key of the first (leaf) certificate in
+// `cert_pem`. Throws grpcmesh::Error naming `cert_source` or `key_source`
+// when that one is not PEM.
+bool key_matches(std::string_view cert_pem, std::string_view key_pem, const std::string& cert_source,
+                 const std::string& key_source);
+
 // Does a certificate DNS name (possibly "*.example.com") cover `host`? A
 // wildcard stands for exactly one whole left-most label; matching ignores
 // case. A wildcard host (a Gateway may serve "*.example.com") is covered only

@@ -189,3 +189,14 @@ TEST_CASE("tls: the client CA bundle must hold CA certificates") {
   b.ca_pem = s.cert_pem;
   CHECK(error_of(b, "grpc.example.com").rfind("ca.pem: certificate 1 (CN=grpc.example.com,O=kubectl-grpcmesh) is not a CA", 0) == 0);
 }
+
+TEST_CASE("key_matches: the key of the leaf, another key, and input that is not PEM") {
+  SelfSigned a = make_self_signed("grpc.example.com", kNow);
+  SelfSigned b = make_self_signed("grpc.example.com", kNow);
+  CHECK(key_matches(a.cert_pem, a.key_pem, "tls.crt", "tls.key"));
+  CHECK_FALSE(key_matches(a.cert_pem, b.key_pem, "tls.crt", "tls.key"));
+  CHECK_THROWS_WITH_AS(key_matches(a.cert_pem, "not a key", "tls.crt", "tls.key"),
+                       doctest::Contains("tls.key: no PEM private key found"), grpcmesh::Error);
+  CHECK_THROWS_WITH_AS(key_matches("not a cert", a.key_pem, "tls.crt", "tls.key"),
+                       doctest::Contains("tls.crt: no PEM certificate found"), grpcmesh::Error);
+}
