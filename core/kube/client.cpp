@@ -863,36 +863,87 @@ ListResult Client::list(const ApiResource& resource, const ListOptions& options)
   return result;
 }
 
+namespace {
+
+// The request for one page of a list.
+Request list_request(const ApiResource& resource, const ListOptions& options, const std::string& continue_token) {
+  Request r;
+  r.path = resource.path(options.namespace_name);
+  r.verb = "list";
+  r.resource = resource.qualified_resource();
+  r.namespace_name = resource.namespaced ? options.namespace_name : "";
+  if (options.page_size > 0) {
+    r.query.emplace_back("limit", std::to_string(options.page_size));
+  }
+  if (!continue_token.empty()) {
+    r.query.emplace_back("continue", continue_token);
+  }
+  if (!options.label_selector.empty()) {
+    r.query.emplace_back("labelSelector", options.label_selector);
+  }
+  if (!options.field_selector.empty()) {
+    r.query.emplace_back("fieldSelector", options.field_selector);
+  }
+  return r;
+}
+
+// A 403: the result says so with the server's message.
+void set_forbidden(ListResult& result, const Response& resp, const ApiResource& resource) {
+  result.forbidden = true;
+  json status = json::parse(resp.body, nullptr, false);
+  result.message = status.is_object() ? status.value("message", std::string{}) : "";
+  if (result.message.empty()) {
+    result.message = fmt::format("cannot list resource \"{}\"", resource.qualified_resource());
+  }
+}
+
+}  // namespace
+
+std::vector<ListResult> Client::list_pages(const std::vector<ListCall>& calls,
+                                           const std::function<std::string(size_t, std::string&&)>& on_page) {
+  std::vector<ListResult> results(calls.size());
+  std::vector<std::string> tokens(calls.size());
+  std::vector<size_t> active(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    active[i] = i;
+  }
+  while (!active.empty()) {
+    std::vector<Request> requests;
+    for (size_t i : active) {
+      requests.push_back(list_request(calls[i].resource, calls[i].options, tokens[i]));
+    }
+    std::vector<Response> responses = impl_->perform_all(requests);
+    std::vector<size_t> more;
+    for (size_t k = 0; k < active.size(); ++k) {
+      size_t i = active[k];
+      Response& resp = responses[k];
+      if (resp.status == 403) {
+        set_forbidden(results[i], resp, calls[i].resource);
+        continue;
+      }
+      if (resp.status / 100 != 2) {
+        impl_->checked(requests[k], resp);  // throws, rendered like kubectl
+      }
+      tokens[i] = on_page(i, std::move(resp.body));
+      std::string().swap(resp.body);  // (whatever on_page left of it)
+      if (!tokens[i].empty()) {
+        more.push_back(i);
+      }
+    }
+    active = std::move(more);
+  }
+  return results;
+}
+
 ListResult Client::list_each(const ApiResource& resource, const ListOptions& options,
                              const std::function<void(nlohmann::json&&)>& on_item) {
   ListResult result;
   std::string continue_token;
   do {
-    Request r;
-    r.path = resource.path(options.namespace_name);
-    r.verb = "list";
-    r.resource = resource.qualified_resource();
-    r.namespace_name = resource.namespaced ? options.namespace_name : "";
-    if (options.page_size > 0) {
-      r.query.emplace_back("limit", std::to_string(options.page_size));
-    }
-    if (!continue_token.empty()) {
-      r.query.emplace_back("continue", continue_token);
-    }
-    if (!options.label_selector.empty()) {
-      r.query.emplace_back("labelSelector", options.label_selector);
-    }
-    if (!options.field_selector.empty()) {
-      r.query.emplace_back("fieldSelector", options.field_selector);
-    }
+    Request r = list_request(resource, options, continue_token);
     Response resp = impl_->perform(r);
     if (resp.status == 403) {
-      result.forbidden = true;
-      json status = json::parse(resp.body, nullptr, false);
-      result.message = status.is_object() ? status.value("message", std::string{}) : "";
-      if (result.message.empty()) {
-        result.message = fmt::format("cannot list resource \"{}\"", resource.qualified_resource());
-      }
+      set_forbidden(result, resp, resource);
       return result;
     }
     json page = impl_->checked(r, resp);

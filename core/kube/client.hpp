@@ -56,6 +56,12 @@ struct ListResult {
   std::string message;  // the server's message when forbidden
 };
 
+// One list call of Client::list_pages.
+struct ListCall {
+  ApiResource resource;
+  ListOptions options;
+};
+
 // A Kubernetes API client on one reused libcurl connection (keep-alive,
 // HTTP/2 when the server offers it, gzip unless disabled). Authentication
 // (client certificates, tokens and token files, basic, exec plugins with
@@ -102,6 +108,16 @@ class Client {
   // On a 403 nothing was handed over and result.forbidden is set.
   ListResult list_each(const ApiResource& resource, const ListOptions& options,
                        const std::function<void(nlohmann::json&&)>& on_item);
+
+  // Several lists at once: the first page of every call is requested
+  // concurrently (HTTP/2 streams on the shared connection), then the next
+  // page of each call that has more, and so on. Each page's raw JSON body is
+  // handed to `on_page` (the call's index, the body), which parses it as it
+  // likes and returns the page's metadata.continue ("" on the last page); at
+  // most one page per call is in memory at a time. Returns one ListResult per
+  // call (items stay empty; forbidden on 403). Other failures throw Error.
+  std::vector<ListResult> list_pages(const std::vector<ListCall>& calls,
+                                     const std::function<std::string(size_t, std::string&&)>& on_page);
 
   // --- raw
 
