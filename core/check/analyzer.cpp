@@ -22,25 +22,31 @@ void Context::require(Kind kind) const {
   read_.insert(kind);
 }
 
-std::span<const Resource> Context::list(Kind kind) const {
+const Objects& Context::list(Kind kind) const {
   require(kind);
   return snapshot_.list(kind);
 }
 
-std::span<const Resource> Context::rejected(Kind kind) const {
+const Objects& Context::rejected(Kind kind) const {
   // Objects no API server would store: only files have them, so reading them
   // depends on no readable kind.
   return snapshot_.rejected(kind);
 }
 
-const Resource* Context::find(Kind kind, const std::string& namespace_name, const std::string& name) const {
+const Resource* Context::find(Kind kind, std::string_view namespace_name, std::string_view name) const {
   require(kind);
   return snapshot_.find(kind, namespace_name, name);
 }
 
+const std::vector<const Resource*>& Context::labelled(Kind kind, std::string_view key, std::string_view value,
+                                                      bool selector) const {
+  require(kind);
+  return snapshot_.labelled(kind, key, value, selector);
+}
+
 void Context::report(const Resource& resource, Message message) {
   message.resource = resource.ref();
-  message.origin = resource.origin;
+  message.origin = resource.origin.str();
   out_.push_back(std::move(message));
 }
 
@@ -69,7 +75,7 @@ Result run(const Snapshot& snapshot, std::span<const std::unique_ptr<Analyzer>> 
       }
     }
     if (!missing.empty()) {
-      result.skipped.push_back({std::string(meta.name), fmt::format("{}", fmt::join(missing, "; "))});
+      result.skipped.push_back({std::string(meta.name), fmt::format("{}", fmt::join(missing, "; ")), meta.hop});
       continue;
     }
     Context ctx(snapshot, meta, now, result.findings);

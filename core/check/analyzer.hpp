@@ -14,8 +14,10 @@
 namespace grpcmesh::check {
 
 // What an analyzer is: a unique name (its file name under
-// core/check/analyzers/), one line saying what it checks, and the kinds it
-// reads. If any of those kinds is unreadable the analyzer is skipped.
+// core/check/analyzers/), one line saying what it checks, the kinds it
+// reads, and the hop of the path its findings are about. If any of those
+// kinds is unreadable the analyzer is skipped, and the report shows that hop
+// as not checked.
 struct AnalyzerMeta {
   std::string_view name;
   std::string_view description;
@@ -24,6 +26,8 @@ struct AnalyzerMeta {
   // namespace Services also reveal, or EnvoyFilters, whose absence is the
   // finding). A source refusing one (403) still skips the analyzer.
   std::vector<Kind> optional_inputs = {};
+  // The hop whose findings it reports (None: objects, not a hop).
+  Hop hop = Hop::None;
 };
 
 // The analyzer's view of the snapshot: only the kinds it declared, plus the
@@ -35,10 +39,14 @@ class Context {
 
   // Objects of a declared kind; asking for an undeclared kind is a bug and
   // throws std::logic_error.
-  std::span<const Resource> list(Kind kind) const;
+  const Objects& list(Kind kind) const;
   // Objects of any kind that the API server would reject (files only).
-  std::span<const Resource> rejected(Kind kind) const;
-  const Resource* find(Kind kind, const std::string& namespace_name, const std::string& name) const;
+  const Objects& rejected(Kind kind) const;
+  const Resource* find(Kind kind, std::string_view namespace_name, std::string_view name) const;
+  // Objects of a declared kind with the label key=value (or, with `selector`,
+  // whose spec.selector has it), from an index (Snapshot::labelled).
+  const std::vector<const Resource*>& labelled(Kind kind, std::string_view key, std::string_view value,
+                                               bool selector = false) const;
 
   void report(const Resource& resource, Message message);
   std::chrono::system_clock::time_point now() const { return now_; }
@@ -69,6 +77,7 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers();
 struct Skipped {
   std::string analyzer;
   std::string reason;
+  Hop hop = Hop::None;  // the hop it would have checked
 };
 
 struct Result {

@@ -119,7 +119,9 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams) 
   }
   auto analyzers = all_analyzers();
   Result result = run(snapshot, analyzers, options.now);
-  std::vector<HostPath> paths = trace_paths(snapshot);
+  // Only the human report draws paths.
+  std::vector<HostPath> paths =
+      options.output == OutputFormat::Human ? trace_paths(snapshot) : std::vector<HostPath>();
   apply_scope(result, paths, snapshot, options);
   switch (options.output) {
     case OutputFormat::Json:

@@ -18,8 +18,4 @@ namespace grpcmesh::check {
 size_t load_files(Snapshot& snapshot, const std::vector<std::string>& paths, std::istream& in,
                   const std::string& default_namespace);
 
-// Adds one decoded object (exposed for the live loader and tests).
-void add_object(Snapshot& snapshot, const nlohmann::json& object, const std::string& origin,
-                const std::string& default_namespace);
-
 }  // namespace grpcmesh::check

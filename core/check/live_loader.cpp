@@ -2,48 +2,70 @@
 
 #include <fmt/format.h>
 
+#include <memory>
 #include <set>
 
-#include "core/check/file_loader.hpp"
+#include "core/check/decoder.hpp"
 #include "core/check/mesh.hpp"
 
 namespace grpcmesh::check {
 namespace {
 
 constexpr std::string_view kIstioNamespace = "istio-system";
+// Items per page: the pages of all kinds are in flight together, so this
+// bounds the memory of a round (a page of Pods is about 1 MiB at 500).
+constexpr int kPageSize = 250;
 
 class LiveReader {
  public:
-  LiveReader(Snapshot& snapshot, kube::Client& client) : snapshot_(snapshot), client_(client) {}
+  LiveReader(Snapshot& snapshot, kube::Client& client) : snapshot_(snapshot), client_(client), decoder_(snapshot, "") {}
 
-  // Lists one kind in one namespace ("" = all) into the snapshot.
-  void read(const KindInfo& kind, const std::string& namespace_name) {
-    if (snapshot_.denied(kind.kind)) {
-      return;
+  // Lists the kinds in the namespaces ("" = all) into the snapshot: every
+  // (kind, namespace) at once, page by page, each page decoded as it arrives.
+  void read(const std::vector<const KindInfo*>& kinds, const std::set<std::string>& namespaces) {
+    std::vector<kube::ListCall> calls;
+    std::vector<Kind> call_kinds;
+    std::vector<std::unique_ptr<ObjectReader>> readers;
+    for (const KindInfo* kind : kinds) {
+      if (snapshot_.denied(kind->kind)) {
+        continue;
+      }
+      auto resource = client_.find(kube::GroupKind{std::string(kind->group), std::string(kind->name)});
+      if (!resource) {
+        snapshot_.mark_unreadable(
+            kind->kind, fmt::format("the server doesn't have a resource type \"{}\"",
+                                    kind->group.empty() ? std::string(kind->resource)
+                                                        : fmt::format("{}.{}", kind->resource, kind->group)));
+        continue;
+      }
+      for (const std::string& ns : namespaces) {
+        kube::ListOptions options;
+        options.namespace_name = ns;
+        options.page_size = kPageSize;
+        calls.push_back({*resource, options});
+        call_kinds.push_back(kind->kind);
+        readers.push_back(std::make_unique<ObjectReader>(decoder_, ""));
+        readers.back()->set_item_type(resource->api_version(), resource->kind);
+      }
     }
-    auto resource = client_.find(kube::GroupKind{std::string(kind.group), std::string(kind.name)});
-    if (!resource) {
-      snapshot_.mark_unreadable(kind.kind, fmt::format("the server doesn't have a resource type \"{}\"",
-                                                       kind.group.empty() ? std::string(kind.resource)
-                                                                          : fmt::format("{}.{}", kind.resource, kind.group)));
-      return;
+    std::vector<kube::ListResult> results =
+        client_.list_pages(calls, [&](size_t i, std::string&& body) {
+          readers[i]->feed_json(body);
+          return std::string(readers[i]->last_document().root()["metadata"]["continue"].str());
+        });
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].forbidden) {
+        snapshot_.mark_unreadable(call_kinds[i], fmt::format("forbidden: {}", results[i].message));
+      } else {
+        snapshot_.mark_readable(call_kinds[i]);
+      }
     }
-    kube::ListOptions options;
-    options.namespace_name = namespace_name;
-    kube::ListResult listed = client_.list(*resource, options);
-    if (listed.forbidden) {
-      snapshot_.mark_unreadable(kind.kind, fmt::format("forbidden: {}", listed.message));
-      return;
-    }
-    for (const auto& item : listed.items) {
-      add_object(snapshot_, item, "", namespace_name);
-    }
-    snapshot_.mark_readable(kind.kind);
   }
 
  private:
   Snapshot& snapshot_;
   kube::Client& client_;
+  Decoder decoder_;
 };
 
 // Namespaces the routes of `namespace_name` depend on.
@@ -67,21 +89,22 @@ std::set<std::string> reached_namespaces(const Snapshot& snapshot, const std::st
 
 void load_live(Snapshot& snapshot, kube::Client& client, const Options& options) {
   LiveReader reader(snapshot, client);
-  if (options.all_namespaces) {
-    for (const KindInfo& kind : known_kinds()) {
-      reader.read(kind, "");
+  std::vector<const KindInfo*> all;
+  std::vector<const KindInfo*> around;  // what the routes of one namespace reach elsewhere
+  for (const KindInfo& kind : known_kinds()) {
+    all.push_back(&kind);
+    if (kind.kind != Kind::VirtualService && kind.kind != Kind::DestinationRule) {
+      around.push_back(&kind);
     }
+  }
+  if (options.all_namespaces) {
+    reader.read(all, {""});
     return;
   }
-  for (const KindInfo& kind : known_kinds()) {
-    reader.read(kind, options.namespace_name);
-  }
-  for (const std::string& ns : reached_namespaces(snapshot, options.namespace_name)) {
-    for (const KindInfo& kind : known_kinds()) {
-      if (kind.kind != Kind::VirtualService && kind.kind != Kind::DestinationRule) {
-        reader.read(kind, ns);
-      }
-    }
+  reader.read(all, {options.namespace_name});
+  std::set<std::string> reached = reached_namespaces(snapshot, options.namespace_name);
+  if (!reached.empty()) {
+    reader.read(around, reached);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "core/check/mesh.hpp"
 
+#include "core/mesh/protocol.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,54 +22,24 @@ std::string upper(std::string_view s) {
 
 namespace {
 
-// pkg/config/protocol/instance.go Parse: the names Istio knows.
-constexpr std::array<std::string_view, 13> kProtocols = {"TCP",   "UDP", "GRPC",  "GRPC-WEB", "HTTP",  "HTTP_PROXY", "HTTP2",
-                                                         "HTTPS", "TLS", "MONGO", "REDIS",    "MYSQL", "HBONE"};
-
-std::string parse_protocol(std::string_view name) {
-  std::string u = upper(name);
-  if (std::find(kProtocols.begin(), kProtocols.end(), u) != kProtocols.end()) {
-    return u;
-  }
-  return {};
-}
-
 // "svc.cluster.local" style suffix of in-cluster names.
 constexpr std::string_view kClusterSuffix = ".svc.cluster.local";
 
 }  // namespace
 
-std::string protocol_from_name(std::string_view name) {
-  if (name.size() >= 8 && upper(name.substr(0, 8)) == "GRPC-WEB") {
-    return "GRPC-WEB";
-  }
-  return parse_protocol(name.substr(0, name.find('-')));
-}
+std::string protocol_from_name(std::string_view name) { return upper(::grpcmesh::mesh::istio_port_protocol(name, "")); }
 
-PortProtocol port_protocol(const nlohmann::json& port) {
+PortProtocol port_protocol(Node port) {
   PortProtocol out;
-  if (upper(string_field(port, "protocol")) == "UDP") {
+  if (upper(port["protocol"].str()) == "UDP") {
     out.protocol = "UDP";
     return out;
   }
-  std::string name = string_field(port, "name");
-  if (const auto& ap = field(port, "appProtocol"); ap.is_string()) {
-    out.from_app_protocol = true;
-    name = ap.get<std::string>();
-    if (name == "kubernetes.io/h2c") {
-      out.protocol = "HTTP2";
-      return out;
-    }
-    if (name == "kubernetes.io/ws") {
-      out.protocol = "HTTP";
-      return out;
-    }
-    if (name == "kubernetes.io/wss") {
-      out.protocol = "HTTPS";
-      return out;
-    }
-  }
-  out.protocol = protocol_from_name(name);
+  Node app_protocol = port["appProtocol"];
+  out.from_app_protocol = app_protocol.is_string();
+  // appProtocol, when set, decides alone (the name is then ignored).
+  out.protocol = out.from_app_protocol ? upper(::grpcmesh::mesh::istio_port_protocol("", app_protocol.str()))
+                                       : protocol_from_name(port["name"].str());
   if (out.protocol.empty()) {
     out.recognised = false;
     out.protocol = "TCP";
@@ -81,15 +53,11 @@ bool is_http2(std::string_view protocol) {
 
 std::vector<NamespacedName> gateway_refs(const Resource& vs) {
   std::vector<NamespacedName> out;
-  const auto& gateways = field(vs.spec(), "gateways");
-  if (!gateways.is_array()) {
-    return out;
-  }
-  for (const auto& g : gateways) {
+  for (Node g : vs.spec()["gateways"]) {
     if (!g.is_string()) {
       continue;
     }
-    std::string ref = g.get<std::string>();
+    std::string ref(g.str());
     if (ref == "mesh") {
       continue;
     }
@@ -127,25 +95,19 @@ std::optional<NamespacedName> service_for_host(std::string_view host, const std:
 std::vector<Destination> destinations(const Resource& vs) {
   std::vector<Destination> out;
   for (std::string_view section : {"http", "tcp", "tls"}) {
-    const auto& rules = field(vs.spec(), section);
-    if (!rules.is_array()) {
-      continue;
-    }
-    for (size_t i = 0; i < rules.size(); ++i) {
-      const auto& routes = field(rules[i], "route");
-      if (!routes.is_array()) {
-        continue;
-      }
-      for (const auto& route : routes) {
-        const auto& dest = field(route, "destination");
-        Destination d{std::string(section), static_cast<int>(i), string_field(dest, "host"), 0};
-        if (const auto& n = field(field(dest, "port"), "number"); n.is_number_integer()) {
+    int i = 0;
+    for (Node rule : vs.spec()[section]) {
+      for (Node route : rule["route"]) {
+        Node dest = route["destination"];
+        Destination d{std::string(section), i, std::string(dest["host"].str()), 0};
+        if (Node n = dest["port"]["number"]; n.is_number_integer()) {
           d.port = n.get<int>();
         }
         if (!d.host.empty()) {
           out.push_back(std::move(d));
         }
       }
+      ++i;
     }
   }
   return out;
@@ -156,6 +118,16 @@ std::string server_host(std::string_view host) {
     return std::string(host.substr(slash + 1));
   }
   return std::string(host);
+}
+
+std::vector<std::string> server_hosts(Node server) {
+  std::vector<std::string> out;
+  for (Node h : server["hosts"]) {
+    if (h.is_string()) {
+      out.push_back(server_host(h.str()));
+    }
+  }
+  return out;
 }
 
 bool host_matches(std::string_view pattern, std::string_view host) {
@@ -175,44 +147,83 @@ bool host_matches(std::string_view pattern, std::string_view host) {
   return false;
 }
 
-bool selects(const nlohmann::json& selector, const nlohmann::json& labels) {
+bool selects(Node selector, Node labels) {
   if (!selector.is_object() || selector.empty()) {
     return false;
   }
-  for (const auto& [key, value] : selector.items()) {
-    const auto& have = field(labels, key);
-    if (!have.is_string() || !value.is_string() || have != value) {
+  for (const Member& m : selector.items()) {
+    Node have = labels[m.key];
+    if (!have.is_string() || !m.value.is_string() || have.str() != m.value.str()) {
       return false;
     }
   }
   return true;
 }
 
-std::string selector_string(const nlohmann::json& selector) {
-  std::vector<std::string> parts;
-  if (selector.is_object()) {
-    for (const auto& [key, value] : selector.items()) {
-      parts.push_back(fmt::format("{}={}", key, value.is_string() ? value.get<std::string>() : value.dump()));
+bool selects(Node selector, const Labels& labels) {
+  if (!selector.is_object() || selector.empty()) {
+    return false;
+  }
+  for (const Member& m : selector.items()) {
+    auto have = labels.find(m.key);
+    if (have == labels.end() || !m.value.is_string() || have->second != m.value.str()) {
+      return false;
     }
   }
+  return true;
+}
+
+Labels labels_of(Node labels) {
+  Labels out;
+  for (const Member& m : labels.items()) {
+    if (m.value.is_string()) {
+      out.insert_or_assign(std::string(m.key), std::string(m.value.str()));
+    }
+  }
+  return out;
+}
+
+std::string selector_string(Node selector) {
+  std::vector<std::string> parts;
+  for (const Member& m : selector.items()) {
+    parts.push_back(fmt::format("{}={}", m.key, m.value.is_string() ? std::string(m.value.str()) : m.value.dump()));
+  }
   return fmt::format("{}", fmt::join(parts, ","));
+}
+
+std::vector<const Resource*> selected_pods(const Context& ctx, Node selector) {
+  std::vector<const Resource*> out;
+  if (!selector.is_object() || selector.empty()) {
+    return out;
+  }
+  // Only pods carrying the selector's first label can match it.
+  const Member first = *selector.items().begin();
+  if (!first.value.is_string()) {
+    return out;
+  }
+  for (const Resource* pod : ctx.labelled(Kind::Pod, first.key, first.value.str())) {
+    if (selects(selector, pod->labels())) {
+      out.push_back(pod);
+    }
+  }
+  return out;
 }
 
 namespace {
 
 // A Service fronts the gateway workload when its selector and the Gateway's
 // agree on every label they share and share at least one.
-bool agrees(const nlohmann::json& service_selector, const nlohmann::json& gateway_selector) {
+bool agrees(Node service_selector, Node gateway_selector) {
   if (!service_selector.is_object() || !gateway_selector.is_object()) {
     return false;
   }
   int shared = 0;
-  for (const auto& [key, value] : gateway_selector.items()) {
-    const auto& other = field(service_selector, key);
+  for (const Member& m : gateway_selector.items()) {
+    Node other = service_selector[m.key];
     if (other.is_null()) {
       continue;
     }
-    if (other != value) {
+    if (!(other == m.value)) {
       return false;
     }
     ++shared;
@@ -220,25 +231,42 @@ bool agrees(const nlohmann::json& service_selector, const nlohmann::json& gatewa
   return shared > 0;
 }
 
-const nlohmann::json& gateway_selector(const Resource& gateway) { return field(gateway.spec(), "selector"); }
-
 }  // namespace
+
+template <typename Source>
+std::vector<const Resource*> agreeing_services(const Source& source, Node gateway_selector) {
+  // Candidates share at least one label=value with the gateway's selector.
+  std::vector<const Resource*> candidates;
+  for (const Member& m : gateway_selector.items()) {
+    if (m.value.is_string()) {
+      const auto& some = source.labelled(Kind::Service, m.key, m.value.str(), true);
+      candidates.insert(candidates.end(), some.begin(), some.end());
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<const Resource*> out;
+  for (const Resource* svc : candidates) {
+    if (agrees(svc->spec()["selector"], gateway_selector)) {
+      out.push_back(svc);
+    }
+  }
+  return out;
+}
+
+template std::vector<const Resource*> agreeing_services(const Snapshot&, Node);
+template std::vector<const Resource*> agreeing_services(const Context&, Node);
 
 std::vector<std::string> workload_namespaces(const Context& ctx, const Resource& gateway) {
   std::set<std::string> out;
-  const auto& selector = gateway_selector(gateway);
-  bool pods_known = false;
-  for (const Resource& pod : ctx.list(Kind::Pod)) {
-    pods_known = true;
-    if (selects(selector, pod.labels())) {
-      out.insert(pod.namespace_name);
+  Node selector = gateway.spec()["selector"];
+  if (!ctx.list(Kind::Pod).empty()) {
+    for (const Resource* pod : selected_pods(ctx, selector)) {
+      out.insert(pod->namespace_name);
     }
-  }
-  if (!pods_known) {
-    for (const Resource& svc : ctx.list(Kind::Service)) {
-      if (agrees(field(svc.spec(), "selector"), selector)) {
-        out.insert(svc.namespace_name);
-      }
+  } else {
+    for (const Resource* svc : agreeing_services(ctx, selector)) {
+      out.insert(svc->namespace_name);
     }
   }
   return {out.begin(), out.end()};
@@ -295,27 +323,33 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
 
 std::string port_list(const Resource& service) {
   std::vector<std::string> out;
-  const auto& ports = field(service.spec(), "ports");
-  if (ports.is_array()) {
-    for (const auto& p : ports) {
-      out.push_back(field(p, "port").dump());
-    }
+  for (Node p : service.spec()["ports"]) {
+    out.push_back(p["port"].dump());
   }
   return fmt::format("{}", fmt::join(out, ", "));
 }
 
-const nlohmann::json* find_port(const Resource& service, int port) {
-  const auto& ports = field(service.spec(), "ports");
-  if (!ports.is_array()) {
-    return nullptr;
-  }
-  for (const auto& p : ports) {
-    const auto& n = field(p, "port");
+Node find_port(const Resource& service, int port) {
+  for (Node p : service.spec()["ports"]) {
+    Node n = p["port"];
     if (n.is_number_integer() && n.get<int>() == port) {
-      return &p;
+      return p;
     }
   }
-  return nullptr;
+  return {};
+}
+
+Node destination_port(const Resource& service, int port) {
+  if (port != 0) {
+    return find_port(service, port);
+  }
+  Node ports = service.spec()["ports"];
+  return ports.size() == 1 ? ports[0] : Node();
+}
+
+const Resource* destination_service(const Context& ctx, const Destination& d, const std::string& route_namespace) {
+  auto name = service_for_host(d.host, route_namespace);
+  return name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
 }
 
 bool looks_like_grpc_path(std::string_view path) {
@@ -337,25 +371,22 @@ bool contains(std::string_view hay, std::string_view needle) {
 
 }  // namespace
 
-bool rule_looks_grpc(const nlohmann::json& rule) {
-  const auto& matches = field(rule, "match");
-  if (matches.is_array()) {
-    for (const auto& m : matches) {
-      const auto& uri = field(m, "uri");
-      for (std::string_view how : {"prefix", "exact"}) {
-        if (looks_like_grpc_path(string_field(uri, how))) {
-          return true;
-        }
+bool rule_looks_grpc(Node rule) {
+  for (Node m : rule["match"]) {
+    Node uri = m["uri"];
+    for (std::string_view how : {"prefix", "exact"}) {
+      if (looks_like_grpc_path(uri[how].str())) {
+        return true;
       }
-      const auto& ct = field(field(m, "headers"), "content-type");
-      for (std::string_view how : {"prefix", "exact", "regex"}) {
-        if (contains(string_field(ct, how), "application/grpc")) {
-          return true;
-        }
+    }
+    Node ct = m["headers"]["content-type"];
+    for (std::string_view how : {"prefix", "exact", "regex"}) {
+      if (contains(ct[how].str(), "application/grpc")) {
+        return true;
       }
     }
   }
-  for (const auto& h : string_list(field(field(rule, "corsPolicy"), "exposeHeaders"))) {
+  for (const auto& h : string_list(rule["corsPolicy"]["exposeHeaders"])) {
     if (contains(h, "grpc-")) {
       return true;
     }
@@ -363,9 +394,9 @@ bool rule_looks_grpc(const nlohmann::json& rule) {
   return false;
 }
 
-bool port_looks_grpc(const Resource& service, const nlohmann::json& port) {
-  return contains(string_field(port, "name"), "grpc") || contains(string_field(port, "appProtocol"), "grpc") ||
-         contains(string_field(port, "appProtocol"), "h2c") || contains(service.name, "grpc");
+bool port_looks_grpc(const Resource& service, Node port) {
+  return contains(port["name"].str(), "grpc") || contains(port["appProtocol"].str(), "grpc") ||
+         contains(port["appProtocol"].str(), "h2c") || contains(service.name, "grpc");
 }
 
 std::vector<const Resource*> bound_gateways(const Context& ctx, const Resource& vs) {
@@ -378,16 +409,12 @@ std::vector<const Resource*> bound_gateways(const Context& ctx, const Resource& 
   return out;
 }
 
-std::vector<const nlohmann::json*> servers_for_host(const Resource& gateway, std::string_view host) {
-  std::vector<const nlohmann::json*> out;
-  const auto& servers = field(gateway.spec(), "servers");
-  if (!servers.is_array()) {
-    return out;
-  }
-  for (const auto& server : servers) {
-    for (const std::string& h : string_list(field(server, "hosts"))) {
-      if (host_matches(server_host(h), host)) {
-        out.push_back(&server);
+std::vector<Node> servers_for_host(const Resource& gateway, std::string_view host) {
+  std::vector<Node> out;
+  for (Node server : gateway.spec()["servers"]) {
+    for (Node h : server["hosts"]) {
+      if (h.is_string() && host_matches(server_host(h.str()), host)) {
+        out.push_back(server);
         break;
       }
     }
@@ -395,16 +422,20 @@ std::vector<const nlohmann::json*> servers_for_host(const Resource& gateway, std
   return out;
 }
 
-std::vector<std::string> string_list(const nlohmann::json& value) {
+std::vector<std::string> string_list(Node value) {
   std::vector<std::string> out;
-  if (value.is_array()) {
-    for (const auto& v : value) {
-      if (v.is_string()) {
-        out.push_back(v.get<std::string>());
-      }
+  for (Node v : value) {
+    if (v.is_string()) {
+      out.emplace_back(v.str());
     }
   }
   return out;
+}
+
+std::vector<std::string> hosts(const Resource& virtual_service) { return string_list(virtual_service.spec()["hosts"]); }
+
+Message on_first_host(Message m, const std::vector<std::string>& hosts) {
+  return hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]);
 }
 
 }  // namespace grpcmesh::check::mesh

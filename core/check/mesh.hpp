@@ -1,10 +1,12 @@
 #pragma once
 
-// Istio's rules, as check needs them: how a Service port's protocol is chosen,
-// how routes name gateways and destinations, how hosts match. Shared by the
-// analyzers; each rule cites where Istio implements it.
+// Istio's rules, as check needs them: how a Service port's protocol is chosen
+// (core/mesh/protocol.hpp, shared with expose), how routes name gateways and
+// destinations, how hosts match. Shared by the analyzers; each rule cites
+// where Istio implements it.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,7 +23,7 @@ struct PortProtocol {
   bool from_app_protocol = false;
   bool recognised = true;         // false: Istio falls back to TCP/unknown
 };
-PortProtocol port_protocol(const nlohmann::json& service_port);
+PortProtocol port_protocol(Node service_port);
 // The protocol a port name alone would give (empty when unrecognised).
 std::string protocol_from_name(std::string_view name);
 // GRPC, GRPC-WEB and HTTP2 make Envoy speak HTTP/2 upstream.
@@ -55,10 +57,23 @@ std::vector<Destination> destinations(const Resource& virtual_service);
 // "*.example.com" match as in Istio.
 bool host_matches(std::string_view pattern, std::string_view host);
 std::string server_host(std::string_view host);
+// A gateway server's hosts, without their namespace prefixes.
+std::vector<std::string> server_hosts(Node server);
 
 // Label selector (a map) matching labels.
-bool selects(const nlohmann::json& selector, const nlohmann::json& labels);
-std::string selector_string(const nlohmann::json& selector);
+using Labels = std::map<std::string, std::string, std::less<>>;
+bool selects(Node selector, Node labels);
+bool selects(Node selector, const Labels& labels);
+Labels labels_of(Node labels);
+std::string selector_string(Node selector);
+
+// The Pods a selector picks (from the label index, not a scan of every Pod).
+std::vector<const Resource*> selected_pods(const Context& ctx, Node selector);
+// Services whose selector agrees with a Gateway's: the same value for every
+// label they share, and at least one shared.
+// `source` is the Snapshot, or an analyzer's Context (which must declare Service).
+template <typename Source>
+std::vector<const Resource*> agreeing_services(const Source& source, Node gateway_selector);
 
 // Namespaces where the gateway workload runs: namespaces of the pods the
 // selector picks, or (when Pods are not readable) of Services whose selector
@@ -70,7 +85,13 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // Port numbers of a Service, "80, 443".
 std::string port_list(const Resource& service);
-const nlohmann::json* find_port(const Resource& service, int port);
+// The port numbered `port` (null when absent).
+Node find_port(const Resource& service, int port);
+// The port a destination reaches: the one numbered `port`, or the only one
+// when no number is given (null when neither).
+Node destination_port(const Resource& service, int port);
+// The Service a destination names, when it exists.
+const Resource* destination_service(const Context& ctx, const Destination& d, const std::string& route_namespace);
 
 }  // namespace grpcmesh::check::mesh
 
@@ -80,15 +101,18 @@ namespace grpcmesh::check::mesh {
 bool looks_like_grpc_path(std::string_view path);
 // An http rule that shows it carries gRPC: a gRPC path match, a grpc
 // content-type match, or a corsPolicy exposing grpc-status.
-bool rule_looks_grpc(const nlohmann::json& http_rule);
+bool rule_looks_grpc(Node http_rule);
 // A Service port that says it is gRPC by name or appProtocol.
-bool port_looks_grpc(const Resource& service, const nlohmann::json& port);
+bool port_looks_grpc(const Resource& service, Node port);
 
 // The Gateways a VirtualService binds to that exist in the snapshot.
 std::vector<const Resource*> bound_gateways(const Context& ctx, const Resource& virtual_service);
 // The servers of a gateway that serve `host`.
-std::vector<const nlohmann::json*> servers_for_host(const Resource& gateway, std::string_view host);
-std::vector<std::string> string_list(const nlohmann::json& value);
+std::vector<Node> servers_for_host(const Resource& gateway, std::string_view host);
+std::vector<std::string> string_list(Node value);
+// The route's hosts, and the first of them (or "") for findings about it.
+std::vector<std::string> hosts(const Resource& virtual_service);
+Message on_first_host(Message m, const std::vector<std::string>& hosts);
 std::string upper(std::string_view s);
 
 }  // namespace grpcmesh::check::mesh

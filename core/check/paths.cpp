@@ -24,37 +24,21 @@ const Resource* find_gateway(const Snapshot& s, const mesh::NamespacedName& ref)
 // Services fronting the gateway workload, with their load balancer address.
 std::string load_balancer(const Snapshot& s, const Resource& gw) {
   std::set<std::string> out;
-  const auto& selector = field(gw.spec(), "selector");
-  for (const Resource& svc : s.list(Kind::Service)) {
-    const auto& svc_selector = field(svc.spec(), "selector");
-    if (!svc_selector.is_object() || svc_selector.empty() || !selector.is_object()) {
-      continue;
-    }
-    bool agree = true;
-    bool shared = false;
-    for (const auto& [k, v] : selector.items()) {
-      if (svc_selector.contains(k)) {
-        shared = true;
-        agree = agree && svc_selector[k] == v;
-      }
-    }
-    if (!agree || !shared) {
-      continue;
-    }
+  for (const Resource* svc : mesh::agreeing_services(s, gw.spec()["selector"])) {
     std::string address = "no external address";
-    const auto& ingress = field(field(field(svc.object, "status"), "loadBalancer"), "ingress");
-    if (ingress.is_array() && !ingress.empty()) {
+    Node ingress = svc->root()["status"]["loadBalancer"]["ingress"];
+    if (!ingress.empty()) {
       address = string_field(ingress[0], "ip");
       if (address.empty()) {
         address = string_field(ingress[0], "hostname");
       }
     }
-    out.insert(fmt::format("{}/{} {} {}", svc.namespace_name, svc.name, string_field(svc.spec(), "type"), address));
+    out.insert(fmt::format("{}/{} {} {}", svc->namespace_name, svc->name, string_field(svc->spec(), "type"), address));
   }
   return join(out, "no Service in front of the gateway pods");
 }
 
-std::string server_label(const Resource& gw, const nlohmann::json& server) {
+std::string server_label(const Resource& gw, Node server) {
   const auto& port = field(server, "port");
   std::string label = fmt::format("{}/{} :{} {}", gw.namespace_name, gw.name, field(port, "number").dump(),
                                   string_field(port, "protocol"));
@@ -79,7 +63,7 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
   // Gateway: indexed once, not per route.
   std::map<std::pair<std::string, std::string>, std::pair<int, int>> endpoint_counts;
   for (const Resource& slice : s.list(Kind::EndpointSlice)) {
-    const auto& endpoints = field(slice.object, "endpoints");
+    const auto& endpoints = field(slice.root(), "endpoints");
     if (!endpoints.is_array()) {
       continue;
     }
@@ -96,7 +80,7 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
     if (refs.empty()) {
       continue;
     }
-    for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
+    for (const std::string& host : mesh::hosts(vs)) {
       Parts& p = hosts[host];
       p.route.insert(vs.namespace_name + "/" + vs.name);
       for (const auto& ref : refs) {
@@ -110,8 +94,8 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
           lb = balancers.emplace(gw, load_balancer(s, *gw)).first;
         }
         p.lb.insert(lb->second);
-        for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
-          p.server.insert(server_label(*gw, *server));
+        for (Node server : mesh::servers_for_host(*gw, host)) {
+          p.server.insert(server_label(*gw, server));
         }
       }
       for (const mesh::Destination& d : mesh::destinations(vs)) {
@@ -121,13 +105,10 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
           p.backend.insert(d.host + " (missing)");
           continue;
         }
-        const auto& ports = field(svc->spec(), "ports");
-        const nlohmann::json* port = d.port != 0 ? mesh::find_port(*svc, d.port)
-                                     : (ports.is_array() && ports.size() == 1) ? &ports[0]
-                                                                                : nullptr;
-        std::string protocol = port != nullptr ? mesh::port_protocol(*port).protocol : "?";
+        Node port = mesh::destination_port(*svc, d.port);
+        std::string protocol = !port.is_null() ? mesh::port_protocol(port).protocol : "?";
         p.backend.insert(fmt::format("{}/{}:{} {}", svc->namespace_name, svc->name,
-                                     port != nullptr ? field(*port, "port").dump() : "?", protocol));
+                                     !port.is_null() ? port["port"].dump() : "?", protocol));
         auto counts = endpoint_counts.find({svc->namespace_name, svc->name});
         int ready = counts == endpoint_counts.end() ? 0 : counts->second.first;
         int total = counts == endpoint_counts.end() ? 0 : counts->second.second;

@@ -47,22 +47,12 @@ std::optional<Kind> kind_by_name(std::string_view name) {
   return std::nullopt;
 }
 
-const nlohmann::json& field(const nlohmann::json& object, std::string_view key) {
-  static const nlohmann::json kNull;  // NOLINT: a constant, never mutated
-  if (!object.is_object()) {
-    return kNull;
-  }
-  auto it = object.find(key);
-  return it == object.end() ? kNull : *it;
-}
+std::string Origin::str() const { return file ? *file + ":" + std::to_string(line) : std::string(); }
 
-std::string string_field(const nlohmann::json& object, std::string_view key) {
-  const nlohmann::json& v = field(object, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
+std::string string_field(Node object, std::string_view key) { return std::string(object[key].str()); }
 
-const nlohmann::json& Resource::spec() const { return field(object, "spec"); }
+Node Resource::spec() const { return root()["spec"]; }
 
-const nlohmann::json& Resource::labels() const { return field(field(object, "metadata"), "labels"); }
+Node Resource::labels() const { return root()["metadata"]["labels"]; }
 
 }  // namespace grpcmesh::check

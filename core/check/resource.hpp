@@ -1,10 +1,12 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "core/check/tree.hpp"
 
 namespace grpcmesh::check {
 
@@ -20,6 +22,7 @@ enum class Kind {
   DestinationRule,
   EnvoyFilter,
 };
+constexpr size_t kKindCount = 8;
 
 // How a kind is addressed: its API group and the versions the API serves.
 struct KindInfo {
@@ -45,22 +48,37 @@ struct ResourceRef {
   auto operator<=>(const ResourceRef&) const = default;
 };
 
-// One object of the snapshot, as JSON, with where it came from.
+struct TlsCredential;
+
+// Where an object came from: a file and line ("file.yaml:12"), or nothing
+// for the cluster. The file name is shared by all the objects of a file.
+struct Origin {
+  std::shared_ptr<const std::string> file;
+  int line = 0;
+  std::string str() const;
+};
+
+// One object of the snapshot with where it came from. `object` keeps only the
+// fields analyzers read (metadata name, namespace and labels, spec, ...;
+// never managedFields, annotations or secret data): see file_loader.hpp.
 struct Resource {
   Kind kind;
   std::string api_version;
   std::string namespace_name;
   std::string name;
-  nlohmann::json object;
-  std::string origin;  // "file.yaml:12" for files, empty for the cluster
+  Tree object;
+  Origin origin;
+  // Secrets: what their data holds for a TLS server (read once, when loaded).
+  std::shared_ptr<const TlsCredential> credential = {};
 
   ResourceRef ref() const { return {std::string(kind_name(kind)), namespace_name, name}; }
-  const nlohmann::json& spec() const;
-  const nlohmann::json& labels() const;
+  Node root() const { return object.root(); }
+  Node spec() const;
+  Node labels() const;
 };
 
-// Safe JSON access: the value at `key` or a shared null/empty value.
-const nlohmann::json& field(const nlohmann::json& object, std::string_view key);
-std::string string_field(const nlohmann::json& object, std::string_view key);
+// Safe access: the value at `key`, or a null node.
+inline Node field(Node object, std::string_view key) { return object[key]; }
+std::string string_field(Node object, std::string_view key);
 
 }  // namespace grpcmesh::check

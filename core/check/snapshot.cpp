@@ -2,39 +2,65 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 namespace grpcmesh::check {
 
-void Snapshot::add(Resource resource) {
-  Key key{resource.kind, resource.namespace_name, resource.name};
-  mark_readable(resource.kind);
-  auto& list = objects_[resource.kind];
-  if (auto it = index_.find(key); it != index_.end()) {
-    list[it->second] = std::move(resource);
-    return;
+size_t Snapshot::probe(Kind kind, std::string_view namespace_name, std::string_view name) const {
+  size_t h = std::hash<std::string_view>()(name);
+  h ^= std::hash<std::string_view>()(namespace_name) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= static_cast<size_t>(kind) * 0x100000001b3ULL;
+  size_t mask = index_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Resource* r = index_[i];
+    if (r == nullptr || (r->kind == kind && r->name == name && r->namespace_name == namespace_name)) {
+      return i;
+    }
   }
-  index_.emplace(std::move(key), list.size());
-  list.push_back(std::move(resource));
 }
 
-void Snapshot::add_rejected(Resource resource) { rejected_[resource.kind].push_back(std::move(resource)); }
+void Snapshot::grow() {
+  std::vector<Resource*> old = std::move(index_);
+  index_.assign(old.empty() ? 64 : old.size() * 2, nullptr);
+  for (Resource* r : old) {
+    if (r != nullptr) {
+      index_[probe(r->kind, r->namespace_name, r->name)] = r;
+    }
+  }
+}
+
+void Snapshot::add(Resource resource) {
+  Kind kind = resource.kind;
+  mark_readable(kind);
+  invalidate_label_indexes(kind);
+  if ((indexed_ + 1) * 2 > index_.size()) {
+    grow();
+  }
+  size_t i = probe(kind, resource.namespace_name, resource.name);
+  if (index_[i] != nullptr) {
+    *index_[i] = std::move(resource);  // same kind, namespace and name: replaced
+    return;
+  }
+  index_[i] = &objects_[slot(kind)].emplace_back(std::move(resource));
+  ++indexed_;
+}
+
+void Snapshot::add_rejected(Resource resource) { rejected_[slot(resource.kind)].push_back(std::move(resource)); }
 
 void Snapshot::add_ignored(IgnoredObject object) { ignored_.push_back(std::move(object)); }
 
 void Snapshot::mark_readable(Kind kind) {
   if (!unreadable_.count(kind)) {
-    readable_[kind] = true;
+    readable_[slot(kind)] = true;
   }
 }
 
 void Snapshot::mark_unreadable(Kind kind, std::string reason) {
-  readable_[kind] = false;
+  readable_[slot(kind)] = false;
   unreadable_.emplace(kind, std::move(reason));
 }
 
-bool Snapshot::readable(Kind kind) const {
-  auto it = readable_.find(kind);
-  return it != readable_.end() && it->second;
-}
+bool Snapshot::readable(Kind kind) const { return readable_[slot(kind)]; }
 
 bool Snapshot::denied(Kind kind) const { return unreadable_.count(kind) > 0; }
 
@@ -48,36 +74,44 @@ std::string Snapshot::unreadable_reason(Kind kind) const {
   return fmt::format("no {} in the input", kind_name(kind));
 }
 
-std::span<const Resource> Snapshot::list(Kind kind) const {
-  auto it = objects_.find(kind);
-  if (it == objects_.end()) {
-    return {};
-  }
-  return it->second;
-}
-
-std::span<const Resource> Snapshot::rejected(Kind kind) const {
-  auto it = rejected_.find(kind);
-  if (it == rejected_.end()) {
-    return {};
-  }
-  return it->second;
-}
-
-const Resource* Snapshot::find(Kind kind, const std::string& namespace_name, const std::string& name) const {
-  auto it = index_.find(Key{kind, namespace_name, name});
-  if (it == index_.end()) {
-    return nullptr;
-  }
-  return &objects_.at(kind)[it->second];
+const Resource* Snapshot::find(Kind kind, std::string_view namespace_name, std::string_view name) const {
+  return index_.empty() ? nullptr : index_[probe(kind, namespace_name, name)];
 }
 
 size_t Snapshot::size() const {
   size_t n = 0;
-  for (const auto& [kind, list] : objects_) {
+  for (const Objects& list : objects_) {
     n += list.size();
   }
   return n;
+}
+
+void Snapshot::invalidate_label_indexes(Kind kind) {
+  label_indexes_[slot(kind) * 2].reset();
+  label_indexes_[slot(kind) * 2 + 1].reset();
+}
+
+const std::vector<const Resource*>& Snapshot::labelled(Kind kind, std::string_view key, std::string_view value,
+                                                       bool selector) const {
+  static const std::vector<const Resource*> kNone;
+  auto& index = label_indexes_[slot(kind) * 2 + (selector ? 1 : 0)];
+  if (!index) {
+    index = std::make_unique<LabelIndex>();
+    for (const Resource& r : list(kind)) {
+      Node labels = selector ? r.spec()["selector"] : r.labels();
+      for (const Member& m : labels.items()) {
+        if (m.value.is_string()) {
+          auto& bucket = (*index)[fmt::format("{}={}", m.key, m.value.str())];
+          // a key repeated in the labels lists the object once
+          if (bucket.empty() || bucket.back() != &r) {
+            bucket.push_back(&r);
+          }
+        }
+      }
+    }
+  }
+  auto it = index->find(fmt::format("{}={}", key, value));
+  return it == index->end() ? kNone : it->second;
 }
 
 }  // namespace grpcmesh::check

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <array>
+#include <deque>
 #include <map>
-#include <span>
 #include <string>
-#include <tuple>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/check/resource.hpp"
@@ -20,6 +22,9 @@ struct IgnoredObject {
   std::string origin;
 };
 
+// The objects of one kind, in the order they were added (stable addresses).
+using Objects = std::deque<Resource>;
+
 // Everything `check` looks at: the objects of each known kind and, per kind,
 // whether it could be read at all. A kind nobody could read (RBAC 403, not
 // served, absent from the files) is "unreadable" and every analyzer needing it
@@ -28,6 +33,12 @@ struct IgnoredObject {
 // files are overlaid on the cluster.
 class Snapshot {
  public:
+  Snapshot() = default;
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  Snapshot(Snapshot&&) = default;
+  Snapshot& operator=(Snapshot&&) = default;
+
   // Adds or replaces an object and marks its kind readable.
   void add(Resource resource);
   // An object the API server would refuse (its apiVersion is not served for
@@ -48,20 +59,36 @@ class Snapshot {
   // Why a kind is unreadable ("forbidden: ...", "no Secret in the input").
   std::string unreadable_reason(Kind kind) const;
 
-  std::span<const Resource> list(Kind kind) const;
-  std::span<const Resource> rejected(Kind kind) const;
-  std::span<const IgnoredObject> ignored() const { return ignored_; }
-  const Resource* find(Kind kind, const std::string& namespace_name, const std::string& name) const;
+  const Objects& list(Kind kind) const { return objects_[slot(kind)]; }
+  const Objects& rejected(Kind kind) const { return rejected_[slot(kind)]; }
+  const std::vector<IgnoredObject>& ignored() const { return ignored_; }
+  const Resource* find(Kind kind, std::string_view namespace_name, std::string_view name) const;
   size_t size() const;
 
+  // Objects of `kind` whose metadata.labels (or, with `selector`, whose
+  // spec.selector) has key=value, in the order they were added. Indexed on
+  // first use, so finding the pods a Gateway selects does not scan every Pod.
+  const std::vector<const Resource*>& labelled(Kind kind, std::string_view key, std::string_view value,
+                                               bool selector = false) const;
+
  private:
-  using Key = std::tuple<Kind, std::string, std::string>;
-  std::map<Kind, std::vector<Resource>> objects_;
-  std::map<Key, size_t> index_;
-  std::map<Kind, std::vector<Resource>> rejected_;
+  static size_t slot(Kind kind) { return static_cast<size_t>(kind); }
+  // The index of the object's slot in index_, or of the empty slot where it goes.
+  size_t probe(Kind kind, std::string_view namespace_name, std::string_view name) const;
+  void grow();
+  using LabelIndex = std::unordered_map<std::string, std::vector<const Resource*>>;
+  void invalidate_label_indexes(Kind kind);
+
+  std::array<Objects, kKindCount> objects_;
+  // Every object by (kind, namespace, name): open addressing over a power of
+  // two slots, at most half full (8 bytes an object, no node per entry).
+  std::vector<Resource*> index_;
+  size_t indexed_ = 0;
+  std::array<Objects, kKindCount> rejected_;
   std::vector<IgnoredObject> ignored_;
   std::map<Kind, std::string> unreadable_;  // kind -> reason the source gave
-  std::map<Kind, bool> readable_;
+  std::array<bool, kKindCount> readable_{};
+  mutable std::array<std::unique_ptr<LabelIndex>, kKindCount * 2> label_indexes_;
 };
 
 }  // namespace grpcmesh::check

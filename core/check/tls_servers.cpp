@@ -6,11 +6,7 @@ namespace grpcmesh::check {
 
 std::vector<CredentialUse> credential_uses(const Resource& gateway) {
   std::vector<CredentialUse> out;
-  const auto& servers = field(gateway.spec(), "servers");
-  if (!servers.is_array()) {
-    return out;
-  }
-  for (const auto& server : servers) {
+  for (Node server : gateway.spec()["servers"]) {
     const auto& tls = field(server, "tls");
     std::string credential = string_field(tls, "credentialName");
     std::string mode = string_field(tls, "mode");
@@ -20,10 +16,7 @@ std::vector<CredentialUse> credential_uses(const Resource& gateway) {
     if (mode != "SIMPLE" && mode != "MUTUAL" && mode != "OPTIONAL_MUTUAL") {
       continue;
     }
-    CredentialUse use{&server, credential, mode, {}, 0};
-    for (const std::string& h : mesh::string_list(field(server, "hosts"))) {
-      use.hosts.push_back(mesh::server_host(h));
-    }
+    CredentialUse use{server, credential, mode, mesh::server_hosts(server), 0};
     const auto& n = field(field(server, "port"), "number");
     use.port = n.is_number_integer() ? n.get<int>() : 0;
     out.push_back(std::move(use));

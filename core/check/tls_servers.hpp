@@ -9,7 +9,7 @@ namespace grpcmesh::check {
 
 // A gateway server that terminates TLS with a Kubernetes secret.
 struct CredentialUse {
-  const nlohmann::json* server;
+  Node server;
   std::string credential;
   std::string mode;
   std::vector<std::string> hosts;

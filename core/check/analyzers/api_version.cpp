@@ -25,7 +25,9 @@ class ApiVersion final : public Analyzer {
  private:
   AnalyzerMeta meta_{"api_version",
                      "Objects with an apiVersion the API server does not serve for their kind",
-                     {}};
+                     {},
+                     {},
+                     Hop::None};
 };
 
 }  // namespace

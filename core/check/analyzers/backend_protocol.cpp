@@ -9,8 +9,8 @@
 namespace grpcmesh::check::analyzers {
 namespace {
 
-bool upgrades(const nlohmann::json& traffic_policy, int port) {
-  auto upgrade = [](const nlohmann::json& policy) {
+bool upgrades(Node traffic_policy, int port) {
+  auto upgrade = [](Node policy) {
     return string_field(field(field(policy, "connectionPool"), "http"), "h2UpgradePolicy") == "UPGRADE";
   };
   if (upgrade(traffic_policy)) {
@@ -45,33 +45,29 @@ class BackendProtocol final : public Analyzer {
       if (gateways.empty()) {
         continue;
       }
-      const auto& rules = field(vs.spec(), "http");
+      Node rules = vs.spec()["http"];
       for (const mesh::Destination& d : mesh::destinations(vs)) {
         if (d.section != "http") {
           continue;
         }
-        auto name = mesh::service_for_host(d.host, vs.namespace_name);
-        const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
+        const Resource* svc = mesh::destination_service(ctx, d, vs.namespace_name);
         if (svc == nullptr) {
           continue;
         }
-        const auto& ports = field(svc->spec(), "ports");
-        const nlohmann::json* port = d.port != 0 ? mesh::find_port(*svc, d.port)
-                                     : (ports.is_array() && ports.size() == 1) ? &ports[0]
-                                                                                : nullptr;
-        if (port == nullptr) {
+        Node port = mesh::destination_port(*svc, d.port);
+        if (port.is_null()) {
           continue;  // route_destination reports it
         }
-        mesh::PortProtocol protocol = mesh::port_protocol(*port);
+        mesh::PortProtocol protocol = mesh::port_protocol(port);
         if (mesh::is_http2(protocol.protocol) || protocol.protocol == "HTTPS") {
           continue;
         }
-        int number = field(*port, "port").get<int>();
+        int number = port["port"].get<int>();
         if (upgraded(rules_by_service, *svc, number)) {
           continue;
         }
-        for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
-          if (!carries_grpc(rules[d.rule], *svc, *port, gateways, host)) {
+        for (const std::string& host : mesh::hosts(vs)) {
+          if (!carries_grpc(rules[d.rule], *svc, port, gateways, host)) {
             continue;
           }
           std::string shown = protocol.recognised ? protocol.protocol : "TCP (unrecognised port name)";
@@ -82,14 +78,14 @@ class BackendProtocol final : public Analyzer {
   }
 
  private:
-  static bool carries_grpc(const nlohmann::json& rule, const Resource& svc, const nlohmann::json& port,
+  static bool carries_grpc(Node rule, const Resource& svc, Node port,
                            const std::vector<const Resource*>& gateways, const std::string& host) {
     if (mesh::rule_looks_grpc(rule) || mesh::port_looks_grpc(svc, port)) {
       return true;
     }
     for (const Resource* gw : gateways) {
-      for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
-        std::string p = mesh::upper(string_field(field(*server, "port"), "protocol"));
+      for (Node server : mesh::servers_for_host(*gw, host)) {
+        std::string p = mesh::upper(server["port"]["protocol"].str());
         if (p == "GRPC" || p == "GRPC-WEB" || p == "HTTP2") {
           return true;
         }
@@ -112,7 +108,8 @@ class BackendProtocol final : public Analyzer {
   AnalyzerMeta meta_{"backend_protocol",
                      "gRPC routes from a gateway to Service ports Istio does not treat as HTTP/2",
                      {Kind::VirtualService, Kind::Gateway, Kind::Service},
-                     {Kind::DestinationRule}};
+                     {Kind::DestinationRule},
+                     Hop::Backend};
 };
 
 }  // namespace

@@ -37,11 +37,11 @@ class DestinationRuleAnalyzer final : public Analyzer {
   }
 
  private:
-  static void check_policy(Context& ctx, const Resource& dr, const nlohmann::json& policy, const std::string& where) {
+  static void check_policy(Context& ctx, const Resource& dr, Node policy, const std::string& where) {
     const auto& pool = field(policy, "connectionPool");
     const auto& http = field(pool, "http");
     const auto& tcp = field(pool, "tcp");
-    if (string_field(http, "h2UpgradePolicy") == "UPGRADE" && field(http, "useClientProtocol") == true) {
+    if (string_field(http, "h2UpgradePolicy") == "UPGRADE" && field(http, "useClientProtocol").boolean()) {
       ctx.report(dr, msg::H2UpgradeConflict());
     }
     check_duration(ctx, dr, where + ".connectionPool.http.idleTimeout", field(http, "idleTimeout"), false);
@@ -54,7 +54,7 @@ class DestinationRuleAnalyzer final : public Analyzer {
 
   // Validates a duration; reports a short one as cutting streams.
   static std::optional<std::chrono::nanoseconds> check_duration(Context& ctx, const Resource& dr,
-                                                                const std::string& where, const nlohmann::json& value,
+                                                                const std::string& where, Node value,
                                                                 bool zero_disables, bool report_short = true) {
     if (value.is_null()) {
       return std::nullopt;
@@ -80,7 +80,9 @@ class DestinationRuleAnalyzer final : public Analyzer {
 
   AnalyzerMeta meta_{"destination_rule",
                      "DestinationRule connection settings: h2UpgradePolicy conflicts, invalid durations, limits that close streams",
-                     {Kind::DestinationRule}};
+                     {Kind::DestinationRule},
+                     {},
+                     Hop::Backend};
 };
 
 }  // namespace

@@ -10,7 +10,7 @@
 namespace grpcmesh::check::analyzers {
 namespace {
 
-bool ready(const nlohmann::json& endpoint) {
+bool ready(Node endpoint) {
   const auto& r = field(field(endpoint, "conditions"), "ready");
   return !r.is_boolean() || r.get<bool>();  // unset means ready
 }
@@ -23,7 +23,7 @@ class EndpointsReady final : public Analyzer {
     // Services (namespace, name) with at least one ready endpoint, indexed once.
     std::set<std::pair<std::string, std::string>> ready_services;
     for (const Resource& slice : ctx.list(Kind::EndpointSlice)) {
-      const auto& endpoints = field(slice.object, "endpoints");
+      const auto& endpoints = field(slice.root(), "endpoints");
       if (!endpoints.is_array()) {
         continue;
       }
@@ -38,17 +38,15 @@ class EndpointsReady final : public Analyzer {
       if (mesh::gateway_refs(vs).empty()) {
         continue;
       }
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      auto hosts = mesh::hosts(vs);
       for (const mesh::Destination& d : mesh::destinations(vs)) {
-        auto name = mesh::service_for_host(d.host, vs.namespace_name);
-        const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
+        const Resource* svc = mesh::destination_service(ctx, d, vs.namespace_name);
         if (svc == nullptr || string_field(svc->spec(), "type") == "ExternalName") {
           continue;
         }
         if (!ready_services.count({svc->namespace_name, svc->name})) {
           std::string port = d.port != 0 ? std::to_string(d.port) : mesh::port_list(*svc);
-          Message m = msg::NoReadyEndpoints(svc->name, port);
-          ctx.report(*svc, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
+          ctx.report(*svc, mesh::on_first_host(msg::NoReadyEndpoints(svc->name, port), hosts));
         }
       }
     }
@@ -57,7 +55,9 @@ class EndpointsReady final : public Analyzer {
  private:
   AnalyzerMeta meta_{"endpoints_ready",
                      "Services behind gateway routes with no ready endpoint",
-                     {Kind::VirtualService, Kind::Service, Kind::EndpointSlice}};
+                     {Kind::VirtualService, Kind::Service, Kind::EndpointSlice},
+                     {},
+                     Hop::Endpoints};
 };
 
 }  // namespace

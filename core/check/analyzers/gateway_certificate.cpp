@@ -28,9 +28,9 @@ class GatewayCertificate final : public Analyzer {
           if (secret == nullptr) {
             continue;  // gateway_credential reports it
           }
-          TlsCredential credential = read_tls_secret(secret->object);
-          if (credential.certificate) {
-            check(ctx, gw, use, ns + "/" + use.credential, *credential.certificate);
+          if (secret->credential && secret->credential->certificate) {
+            check(ctx, gw, use, ns + "/" + use.credential, *secret->credential->certificate,
+                  secret->credential->key_matches);
           }
         }
       }
@@ -39,19 +39,19 @@ class GatewayCertificate final : public Analyzer {
 
  private:
   static void check(Context& ctx, const Resource& gw, const CredentialUse& use, const std::string& secret,
-                    const Certificate& cert) {
+                    const tls::CertificateInfo& cert, bool key_matches) {
     std::string host = use.hosts.empty() ? std::string() : use.hosts[0];
     auto now = ctx.now();
     if (cert.not_after <= now) {
-      ctx.report(gw, msg::CertificateExpired(secret, format_time(cert.not_after)).for_host(host));
+      ctx.report(gw, msg::CertificateExpired(secret, tls::format_time(cert.not_after)).for_host(host));
     } else if (cert.not_after - now < kSoon) {
       int days = static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(cert.not_after - now).count() / 24);
-      ctx.report(gw, msg::CertificateExpiringSoon(secret, format_time(cert.not_after), days).for_host(host));
+      ctx.report(gw, msg::CertificateExpiringSoon(secret, tls::format_time(cert.not_after), days).for_host(host));
     }
     if (cert.not_before > now) {
-      ctx.report(gw, msg::CertificateNotYetValid(secret, format_time(cert.not_before)).for_host(host));
+      ctx.report(gw, msg::CertificateNotYetValid(secret, tls::format_time(cert.not_before)).for_host(host));
     }
-    if (!cert.key_matches) {
+    if (!key_matches) {
       ctx.report(gw, msg::CertificateKeyMismatch(secret).for_host(host));
     }
     for (const std::string& h : use.hosts) {
@@ -60,7 +60,7 @@ class GatewayCertificate final : public Analyzer {
       }
       bool covered = false;
       for (const std::string& name : cert.dns_names) {
-        covered = covered || dns_name_covers(name, h);
+        covered = covered || tls::dns_name_covers(name, h);
       }
       if (!covered) {
         ctx.report(gw, msg::CertificateHostMismatch(secret, h, fmt::format("{}", fmt::join(cert.dns_names, ", ")))
@@ -72,7 +72,8 @@ class GatewayCertificate final : public Analyzer {
   AnalyzerMeta meta_{"gateway_certificate",
                      "Gateway certificates: expired, not yet valid, expiring within 30 days, not covering the host, key mismatch",
                      {Kind::Gateway, Kind::Secret, Kind::Service},
-                     {Kind::Pod}};
+                     {Kind::Pod},
+                     Hop::Server};
 };
 
 }  // namespace

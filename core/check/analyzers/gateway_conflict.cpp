@@ -5,6 +5,7 @@
 
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
@@ -14,7 +15,6 @@ namespace {
 
 struct ServerRef {
   const Resource* gateway;
-  const nlohmann::json* server;
   std::vector<std::string> hosts;  // without namespace prefixes
 };
 
@@ -30,18 +30,14 @@ class GatewayConflict final : public Analyzer {
     std::map<std::pair<std::string, std::string>, std::set<const Resource*>> by_credential;
     for (const Resource& gw : ctx.list(Kind::Gateway)) {
       std::string selector = field(gw.spec(), "selector").dump();
-      const auto& servers = field(gw.spec(), "servers");
-      if (!servers.is_array()) {
-        continue;
-      }
-      for (const auto& server : servers) {
+      for (Node server : gw.spec()["servers"]) {
         const auto& n = field(field(server, "port"), "number");
         if (n.is_number_integer()) {
           std::vector<std::string> hosts;
           for (const std::string& h : mesh::string_list(field(server, "hosts"))) {
             hosts.push_back(mesh::server_host(h));
           }
-          by_port[{selector, n.get<int>()}].push_back({&gw, &server, std::move(hosts)});
+          by_port[{selector, n.get<int>()}].push_back({&gw, std::move(hosts)});
         }
         std::string credential = string_field(field(server, "tls"), "credentialName");
         if (!credential.empty()) {
@@ -69,20 +65,43 @@ class GatewayConflict final : public Analyzer {
 
  private:
   static void report_conflicts(Context& ctx, int port, const std::vector<ServerRef>& servers) {
+    // Exact hosts are looked up; only wildcards are compared with every host.
+    std::unordered_map<std::string_view, std::vector<size_t>> exact;
+    std::vector<std::pair<std::string_view, size_t>> wildcards;
+    for (size_t j = 0; j < servers.size(); ++j) {
+      for (const std::string& h : servers[j].hosts) {
+        if (h.starts_with('*')) {
+          wildcards.emplace_back(h, j);
+        } else {
+          exact[h].push_back(j);
+        }
+      }
+    }
     for (size_t i = 0; i < servers.size(); ++i) {
       std::set<std::string> others;
       std::set<std::string> hosts;
-      for (size_t j = 0; j < servers.size(); ++j) {
-        if (servers[i].gateway == servers[j].gateway) {
-          continue;
+      auto overlap = [&](const std::string& ha, std::string_view hb, size_t j) {
+        if (servers[i].gateway != servers[j].gateway && (mesh::host_matches(ha, hb) || mesh::host_matches(hb, ha))) {
+          others.insert(gateway_name(*servers[j].gateway));
+          hosts.insert(ha);
         }
-        for (const std::string& ha : servers[i].hosts) {
-          for (const std::string& hb : servers[j].hosts) {
-            if (mesh::host_matches(ha, hb) || mesh::host_matches(hb, ha)) {
-              others.insert(gateway_name(*servers[j].gateway));
-              hosts.insert(ha);
+      };
+      for (const std::string& ha : servers[i].hosts) {
+        if (ha.starts_with('*')) {
+          for (size_t j = 0; j < servers.size(); ++j) {
+            for (const std::string& hb : servers[j].hosts) {
+              overlap(ha, hb, j);
             }
           }
+          continue;
+        }
+        if (auto it = exact.find(ha); it != exact.end()) {
+          for (size_t j : it->second) {
+            overlap(ha, ha, j);
+          }
+        }
+        for (const auto& [hb, j] : wildcards) {
+          overlap(ha, hb, j);
         }
       }
       if (!others.empty()) {
@@ -96,7 +115,9 @@ class GatewayConflict final : public Analyzer {
 
   AnalyzerMeta meta_{"gateway_conflict",
                      "Gateways on one workload with the same port and overlapping hosts, or sharing a certificate",
-                     {Kind::Gateway}};
+                     {Kind::Gateway},
+                     {},
+                     Hop::Server};
 };
 
 }  // namespace

@@ -40,7 +40,10 @@ class GatewayCredential final : public Analyzer {
       }
       return;
     }
-    TlsCredential credential = read_tls_secret(secret->object);
+    if (!secret->credential) {
+      return;  // not read from a manifest or the cluster (tests that build objects by hand)
+    }
+    const TlsCredential& credential = *secret->credential;
     if (!credential.problem.empty()) {
       ctx.report(gw, msg::CredentialUnusable(ns + "/" + use.credential, credential.problem).for_host(host));
       return;
@@ -74,7 +77,8 @@ class GatewayCredential final : public Analyzer {
   AnalyzerMeta meta_{"gateway_credential",
                      "TLS credentialName secrets: missing, in the Gateway's namespace instead of the workload's, unusable",
                      {Kind::Gateway, Kind::Secret, Kind::Service},
-                     {Kind::Pod}};
+                     {Kind::Pod},
+                     Hop::Server};
 };
 
 }  // namespace

@@ -5,7 +5,7 @@
 namespace grpcmesh::check::analyzers {
 namespace {
 
-bool passthrough(const nlohmann::json& server) {
+bool passthrough(Node server) {
   std::string mode = string_field(field(server, "tls"), "mode");
   return mode == "PASSTHROUGH" || mode == "AUTO_PASSTHROUGH";
 }
@@ -21,19 +21,17 @@ class GatewayPassthrough final : public Analyzer {
         continue;
       }
       for (const Resource* gw : mesh::bound_gateways(ctx, vs)) {
-        for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
+        for (const std::string& host : mesh::hosts(vs)) {
           auto servers = mesh::servers_for_host(*gw, host);
           if (servers.empty()) {
             continue;
           }
           bool all_passthrough = true;
-          for (const nlohmann::json* s : servers) {
-            all_passthrough = all_passthrough && passthrough(*s);
+          for (Node s : servers) {
+            all_passthrough = all_passthrough && passthrough(s);
           }
           if (all_passthrough) {
-            int port = field(field(*servers[0], "port"), "number").is_number_integer()
-                           ? field(field(*servers[0], "port"), "number").get<int>()
-                           : 0;
+            int port = servers[0]["port"]["number"].get<int>();  // 0 when not a number
             ctx.report(vs, msg::PassthroughWithHttpRoutes(gw->namespace_name + "/" + gw->name, port).for_host(host));
           }
         }
@@ -44,7 +42,9 @@ class GatewayPassthrough final : public Analyzer {
  private:
   AnalyzerMeta meta_{"gateway_passthrough",
                      "http routes bound to gateway servers that pass TLS through",
-                     {Kind::VirtualService, Kind::Gateway}};
+                     {Kind::VirtualService, Kind::Gateway},
+                     {},
+                     Hop::Route};
 };
 
 }  // namespace

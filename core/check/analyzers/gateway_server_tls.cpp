@@ -12,11 +12,7 @@ class GatewayServerTls final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& gw : ctx.list(Kind::Gateway)) {
-      const auto& servers = field(gw.spec(), "servers");
-      if (!servers.is_array()) {
-        continue;
-      }
-      for (const auto& server : servers) {
+      for (Node server : gw.spec()["servers"]) {
         const auto& port = field(server, "port");
         std::string protocol = mesh::upper(string_field(port, "protocol"));
         bool plaintext = protocol == "HTTP" || protocol == "HTTP2" || protocol == "GRPC" || protocol == "GRPC-WEB";
@@ -28,14 +24,15 @@ class GatewayServerTls final : public Analyzer {
         }
         int number = field(port, "number").is_number_integer() ? field(port, "number").get<int>() : 0;
         Message m = msg::TlsOnPlaintextServer(number, string_field(port, "protocol"));
-        auto hosts = mesh::string_list(field(server, "hosts"));
-        ctx.report(gw, hosts.empty() ? std::move(m) : std::move(m).for_host(mesh::server_host(hosts[0])));
+        ctx.report(gw, mesh::on_first_host(std::move(m), mesh::server_hosts(server)));
       }
     }
   }
 
  private:
-  AnalyzerMeta meta_{"gateway_server_tls", "TLS settings on plaintext gateway servers", {Kind::Gateway}};
+  AnalyzerMeta meta_{"gateway_server_tls", "TLS settings on plaintext gateway servers", {Kind::Gateway},
+                     {},
+                     Hop::Server};
 };
 
 }  // namespace

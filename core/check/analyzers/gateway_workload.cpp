@@ -3,6 +3,8 @@
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
 
+#include <set>
+
 namespace grpcmesh::check::analyzers {
 namespace {
 
@@ -12,52 +14,51 @@ class GatewayWorkload final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& gw : ctx.list(Kind::Gateway)) {
-      const auto& selector = field(gw.spec(), "selector");
-      std::vector<const Resource*> pods;
-      for (const Resource& pod : ctx.list(Kind::Pod)) {
-        if (mesh::selects(selector, pod.labels())) {
-          pods.push_back(&pod);
-        }
-      }
+      Node selector = gw.spec()["selector"];
+      ctx.list(Kind::Pod);  // (read through the label index below)
+      std::vector<const Resource*> pods = mesh::selected_pods(ctx, selector);
       std::string selector_text = mesh::selector_string(selector);
       if (pods.empty()) {
         ctx.report(gw, msg::GatewaySelectorNoPods(selector_text));
         continue;
       }
-      const auto& servers = field(gw.spec(), "servers");
-      if (!servers.is_array()) {
-        continue;
-      }
-      for (const auto& server : servers) {
-        const auto& number = field(field(server, "port"), "number");
-        if (number.is_number_integer() && !exposed(ctx, pods, number.get<int>())) {
+      std::vector<const Resource*> services = fronting(ctx, pods);
+      for (Node server : gw.spec()["servers"]) {
+        Node number = server["port"]["number"];
+        if (number.is_number_integer() && !exposed(services, number.get<int>())) {
           Message m = msg::GatewayPortNotOnService(number.get<int>(), selector_text);
-          auto hosts = mesh::string_list(field(server, "hosts"));
-          ctx.report(gw, hosts.empty() ? std::move(m) : std::move(m).for_host(mesh::server_host(hosts[0])));
+          ctx.report(gw, mesh::on_first_host(std::move(m), mesh::server_hosts(server)));
         }
       }
     }
   }
 
  private:
-  // A Service selecting one of the pods lists the port as port or targetPort.
-  static bool exposed(const Context& ctx, const std::vector<const Resource*>& pods, int port) {
-    for (const Resource& svc : ctx.list(Kind::Service)) {
-      bool fronts = false;
-      for (const Resource* pod : pods) {
-        fronts = fronts || (pod->namespace_name == svc.namespace_name &&
-                            mesh::selects(field(svc.spec(), "selector"), pod->labels()));
+  // The Services that select one of the pods (in the pod's namespace).
+  static std::vector<const Resource*> fronting(const Context& ctx, const std::vector<const Resource*>& pods) {
+    std::set<const Resource*> out;
+    for (const Resource* pod : pods) {
+      // Only Services whose selector names one of the pod's labels can select it.
+      for (const Member& label : pod->labels().items()) {
+        if (!label.value.is_string()) {
+          continue;
+        }
+        for (const Resource* svc : ctx.labelled(Kind::Service, label.key, label.value.str(), true)) {
+          if (svc->namespace_name == pod->namespace_name && mesh::selects(svc->spec()["selector"], pod->labels())) {
+            out.insert(svc);
+          }
+        }
       }
-      if (!fronts) {
-        continue;
-      }
-      const auto& ports = field(svc.spec(), "ports");
-      if (!ports.is_array()) {
-        continue;
-      }
-      for (const auto& p : ports) {
-        const auto& n = field(p, "port");
-        const auto& t = field(p, "targetPort");
+    }
+    return {out.begin(), out.end()};
+  }
+
+  // A Service in front of the pods lists the port as port or targetPort.
+  static bool exposed(const std::vector<const Resource*>& services, int port) {
+    for (const Resource* svc : services) {
+      for (Node p : svc->spec()["ports"]) {
+        Node n = p["port"];
+        Node t = p["targetPort"];
         if ((n.is_number_integer() && n.get<int>() == port) || (t.is_number_integer() && t.get<int>() == port)) {
           return true;
         }
@@ -68,7 +69,9 @@ class GatewayWorkload final : public Analyzer {
 
   AnalyzerMeta meta_{"gateway_workload",
                      "Gateway selectors matching no pod, and server ports the ingress Service does not expose",
-                     {Kind::Gateway, Kind::Pod, Kind::Service}};
+                     {Kind::Gateway, Kind::Pod, Kind::Service},
+                     {},
+                     Hop::LoadBalancer};
 };
 
 }  // namespace

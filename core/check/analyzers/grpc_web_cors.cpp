@@ -21,7 +21,7 @@ std::string lower(std::string s) {
 }
 
 template <size_t N>
-std::string missing(const nlohmann::json& listed, const std::array<std::string_view, N>& wanted) {
+std::string missing(Node listed, const std::array<std::string_view, N>& wanted) {
   std::vector<std::string> have;
   for (const std::string& h : mesh::string_list(listed)) {
     have.push_back(lower(h));
@@ -39,7 +39,7 @@ std::string missing(const nlohmann::json& listed, const std::array<std::string_v
 }
 
 // Every match of the rule requires a content-type header.
-bool only_content_type(const nlohmann::json& rule) {
+bool only_content_type(Node rule) {
   const auto& matches = field(rule, "match");
   if (!matches.is_array() || matches.empty()) {
     return false;
@@ -59,7 +59,7 @@ class GrpcWebCors final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      auto hosts = mesh::hosts(vs);
       std::string host = hosts.empty() ? std::string() : hosts[0];
       const auto& rules = field(vs.spec(), "http");
       if (!rules.is_array()) {
@@ -105,18 +105,17 @@ class GrpcWebCors final : public Analyzer {
   static bool serves_grpc_web(const Context& ctx, const Resource& vs, const std::vector<std::string>& hosts) {
     for (const Resource* gw : mesh::bound_gateways(ctx, vs)) {
       for (const std::string& host : hosts) {
-        for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
-          if (mesh::upper(string_field(field(*server, "port"), "protocol")) == "GRPC-WEB") {
+        for (Node server : mesh::servers_for_host(*gw, host)) {
+          if (mesh::upper(server["port"]["protocol"].str()) == "GRPC-WEB") {
             return true;
           }
         }
       }
     }
     for (const mesh::Destination& d : mesh::destinations(vs)) {
-      auto name = mesh::service_for_host(d.host, vs.namespace_name);
-      const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
-      const nlohmann::json* port = svc != nullptr && d.port != 0 ? mesh::find_port(*svc, d.port) : nullptr;
-      if (port != nullptr && mesh::port_protocol(*port).protocol == "GRPC-WEB") {
+      const Resource* svc = mesh::destination_service(ctx, d, vs.namespace_name);
+      Node port = svc != nullptr && d.port != 0 ? mesh::find_port(*svc, d.port) : Node();
+      if (!port.is_null() && mesh::port_protocol(port).protocol == "GRPC-WEB") {
         return true;
       }
     }
@@ -127,9 +126,9 @@ class GrpcWebCors final : public Analyzer {
                                                    const std::vector<std::string>& hosts) {
     for (const Resource* gw : mesh::bound_gateways(ctx, vs)) {
       for (const std::string& host : hosts) {
-        for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
-          if (mesh::upper(string_field(field(*server, "port"), "protocol")) == "GRPC-WEB") {
-            ctx.report(vs, msg::GrpcWebCorsMissing(field(field(*server, "port"), "number").get<int>(), host)
+        for (Node server : mesh::servers_for_host(*gw, host)) {
+          if (mesh::upper(server["port"]["protocol"].str()) == "GRPC-WEB") {
+            ctx.report(vs, msg::GrpcWebCorsMissing(server["port"]["number"].get<int>(), host)
                                .for_host(host));
           }
         }
@@ -140,7 +139,8 @@ class GrpcWebCors final : public Analyzer {
   AnalyzerMeta meta_{"grpc_web_cors",
                      "CORS for gRPC-Web: preflight not matched, gRPC-Web headers not allowed or exposed, deprecated fields",
                      {Kind::VirtualService},
-                     {Kind::Gateway, Kind::Service}};
+                     {Kind::Gateway, Kind::Service},
+                     Hop::Route};
 };
 
 }  // namespace

@@ -20,34 +20,36 @@ bool is_grpc_web_filter(const Resource& filter) {
 // else the Gateway's selector and that of the Service in front of it.
 struct Workload {
   std::set<std::string> namespaces;
-  std::vector<nlohmann::json> labels;
+  std::vector<mesh::Labels> labels;
 };
 
 Workload workload_of(const Context& ctx, const Resource& gw) {
   Workload w;
-  const auto& selector = field(gw.spec(), "selector");
+  Node selector = gw.spec()["selector"];
   for (const std::string& ns : mesh::workload_namespaces(ctx, gw)) {
     w.namespaces.insert(ns);
   }
-  for (const Resource& pod : ctx.list(Kind::Pod)) {
-    if (mesh::selects(selector, pod.labels())) {
-      w.labels.push_back(pod.labels());
-    }
+  ctx.list(Kind::Pod);  // (read through the label index)
+  for (const Resource* pod : mesh::selected_pods(ctx, selector)) {
+    w.labels.push_back(mesh::labels_of(pod->labels()));
   }
   if (w.labels.empty()) {
-    nlohmann::json merged = selector.is_object() ? selector : nlohmann::json::object();
-    for (const Resource& svc : ctx.list(Kind::Service)) {
-      if (w.namespaces.count(svc.namespace_name) && mesh::selects(selector, field(svc.spec(), "selector"))) {
-        merged.update(field(svc.spec(), "selector"));
+    mesh::Labels merged = mesh::labels_of(selector);
+    for (const Resource* svc : mesh::agreeing_services(ctx, selector)) {
+      Node svc_selector = svc->spec()["selector"];
+      if (w.namespaces.count(svc->namespace_name) && mesh::selects(selector, svc_selector)) {
+        for (auto& [key, value] : mesh::labels_of(svc_selector)) {
+          merged.insert_or_assign(key, value);
+        }
       }
     }
-    w.labels.push_back(merged);
+    w.labels.push_back(std::move(merged));
   }
   return w;
 }
 
 bool selects_workload(const Resource& filter, const Workload& w) {
-  const auto& labels = field(field(filter.spec(), "workloadSelector"), "labels");
+  Node labels = filter.spec()["workloadSelector"]["labels"];
   if (!labels.is_object() || labels.empty()) {
     return true;  // no selector: every workload in its namespace
   }
@@ -64,11 +66,7 @@ bool in_scope(const Resource& filter, const Workload& w) {
 }
 
 bool has_cors(const Resource& vs) {
-  const auto& rules = field(vs.spec(), "http");
-  if (!rules.is_array()) {
-    return false;
-  }
-  for (const auto& r : rules) {
+  for (Node r : vs.spec()["http"]) {
     if (field(r, "corsPolicy").is_object()) {
       return true;
     }
@@ -101,10 +99,10 @@ class GrpcWebFilter final : public Analyzer {
         if (installed) {
           continue;
         }
-        for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
-          for (const nlohmann::json* server : mesh::servers_for_host(*gw, host)) {
-            if (mesh::upper(string_field(field(*server, "port"), "protocol")) == "HTTPS") {
-              int port = field(field(*server, "port"), "number").get<int>();
+        for (const std::string& host : mesh::hosts(vs)) {
+          for (Node server : mesh::servers_for_host(*gw, host)) {
+            if (mesh::upper(server["port"]["protocol"].str()) == "HTTPS") {
+              int port = server["port"]["number"].get<int>();
               ctx.report(vs, msg::GrpcWebFilterMissing(host, port, gw->namespace_name + "/" + gw->name).for_host(host));
             }
           }
@@ -115,6 +113,9 @@ class GrpcWebFilter final : public Analyzer {
 
  private:
   static void check_filters(Context& ctx, const std::vector<const Resource*>& filters) {
+    if (filters.empty()) {
+      return;
+    }
     std::vector<Workload> workloads;
     for (const Resource& gw : ctx.list(Kind::Gateway)) {
       workloads.push_back(workload_of(ctx, gw));
@@ -145,7 +146,8 @@ class GrpcWebFilter final : public Analyzer {
   AnalyzerMeta meta_{"grpc_web_filter",
                      "gRPC-Web filter: absent where browsers call through HTTPS, in the wrong namespace, not selecting the gateway",
                      {Kind::VirtualService, Kind::Gateway, Kind::Service},
-                     {Kind::EnvoyFilter, Kind::Pod}};
+                     {Kind::EnvoyFilter, Kind::Pod},
+                     Hop::Route};
 };
 
 }  // namespace

@@ -14,10 +14,8 @@ class RouteDestination final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
-      auto report = [&](Message m) {
-        ctx.report(vs, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
-      };
+      auto hosts = mesh::hosts(vs);
+      auto report = [&](Message m) { ctx.report(vs, mesh::on_first_host(std::move(m), hosts)); };
       for (const mesh::Destination& d : mesh::destinations(vs)) {
         auto name = mesh::service_for_host(d.host, vs.namespace_name);
         if (!name) {
@@ -28,11 +26,10 @@ class RouteDestination final : public Analyzer {
           report(msg::DestinationHostNotFound(d.host));
           continue;
         }
-        const auto& ports = field(svc->spec(), "ports");
-        size_t count = ports.is_array() ? ports.size() : 0;
+        size_t count = svc->spec()["ports"].size();
         if (d.port == 0 && count > 1) {
           report(msg::DestinationPortRequired(d.host, mesh::port_list(*svc)));
-        } else if (d.port != 0 && mesh::find_port(*svc, d.port) == nullptr) {
+        } else if (d.port != 0 && mesh::find_port(*svc, d.port).is_null()) {
           report(msg::DestinationPortNotOnService(d.host, d.port, mesh::port_list(*svc)));
         }
       }
@@ -42,7 +39,9 @@ class RouteDestination final : public Analyzer {
  private:
   AnalyzerMeta meta_{"route_destination",
                      "Route destinations naming missing Services, or missing or wrong ports",
-                     {Kind::VirtualService, Kind::Service}};
+                     {Kind::VirtualService, Kind::Service},
+                     {},
+                     Hop::Route};
 };
 
 }  // namespace

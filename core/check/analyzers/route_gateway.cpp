@@ -11,11 +11,10 @@ class RouteGateway final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      auto hosts = mesh::hosts(vs);
       for (const mesh::NamespacedName& ref : mesh::gateway_refs(vs)) {
         if (ctx.find(Kind::Gateway, ref.namespace_name, ref.name) == nullptr) {
-          Message m = msg::GatewayNotFound(ref.str());
-          ctx.report(vs, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
+          ctx.report(vs, mesh::on_first_host(msg::GatewayNotFound(ref.str()), hosts));
         }
       }
     }
@@ -24,7 +23,9 @@ class RouteGateway final : public Analyzer {
  private:
   AnalyzerMeta meta_{"route_gateway",
                      "VirtualServices naming Gateways that do not exist",
-                     {Kind::VirtualService, Kind::Gateway}};
+                     {Kind::VirtualService, Kind::Gateway},
+                     {},
+                     Hop::Route};
 };
 
 }  // namespace

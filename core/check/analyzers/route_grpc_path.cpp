@@ -14,20 +14,12 @@ class RouteGrpcPath final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
-      const auto& rules = field(vs.spec(), "http");
-      if (!rules.is_array()) {
-        continue;
-      }
-      for (const auto& rule : rules) {
-        const auto& matches = field(rule, "match");
-        if (!matches.is_array()) {
-          continue;
-        }
-        for (const auto& m : matches) {
+      auto hosts = mesh::hosts(vs);
+      for (Node rule : vs.spec()["http"]) {
+        for (Node m : rule["match"]) {
           std::string prefix = string_field(field(m, "uri"), "prefix");
           if (auto found = check_prefix(prefix)) {
-            ctx.report(vs, hosts.empty() ? std::move(*found) : std::move(*found).for_host(hosts[0]));
+            ctx.report(vs, mesh::on_first_host(std::move(*found), hosts));
           }
         }
       }
@@ -56,7 +48,9 @@ class RouteGrpcPath final : public Analyzer {
 
   AnalyzerMeta meta_{"route_grpc_path",
                      "uri prefixes that are not proper gRPC service paths (/package.Service/)",
-                     {Kind::VirtualService}};
+                     {Kind::VirtualService},
+                     {},
+                     Hop::Route};
 };
 
 }  // namespace

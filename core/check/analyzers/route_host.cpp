@@ -27,7 +27,7 @@ class RouteHost final : public Analyzer {
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
       auto gateways = mesh::bound_gateways(ctx, vs);
-      for (const std::string& host : mesh::string_list(field(vs.spec(), "hosts"))) {
+      for (const std::string& host : mesh::hosts(vs)) {
         if (std::string bare = strip_port(host); !bare.empty()) {
           ctx.report(vs, msg::HostCarriesPort(host, bare).for_host(host));
         }
@@ -43,7 +43,9 @@ class RouteHost final : public Analyzer {
  private:
   AnalyzerMeta meta_{"route_host",
                      "VirtualService hosts the bound Gateway does not serve, and hosts carrying a port",
-                     {Kind::VirtualService, Kind::Gateway}};
+                     {Kind::VirtualService, Kind::Gateway},
+                     {},
+                     Hop::Route};
 };
 
 }  // namespace

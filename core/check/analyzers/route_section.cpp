@@ -15,29 +15,22 @@ class RouteSection final : public Analyzer {
       if (mesh::gateway_refs(vs).empty()) {
         continue;
       }
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      auto hosts = mesh::hosts(vs);
       for (const mesh::Destination& d : mesh::destinations(vs)) {
         if (d.section == "http") {
           continue;
         }
-        auto name = mesh::service_for_host(d.host, vs.namespace_name);
-        const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
-        if (svc == nullptr) {
+        const Resource* svc = mesh::destination_service(ctx, d, vs.namespace_name);
+        Node port = svc != nullptr ? mesh::destination_port(*svc, d.port) : Node();
+        if (port.is_null()) {
           continue;
         }
-        const auto& ports = field(svc->spec(), "ports");
-        const nlohmann::json* port = d.port != 0 ? mesh::find_port(*svc, d.port)
-                                     : (ports.is_array() && ports.size() == 1) ? &ports[0]
-                                                                                : nullptr;
-        if (port == nullptr) {
+        mesh::PortProtocol protocol = mesh::port_protocol(port);
+        if (!mesh::is_http2(protocol.protocol) && !mesh::port_looks_grpc(*svc, port)) {
           continue;
         }
-        mesh::PortProtocol protocol = mesh::port_protocol(*port);
-        if (!mesh::is_http2(protocol.protocol) && !mesh::port_looks_grpc(*svc, *port)) {
-          continue;
-        }
-        Message m = msg::GrpcRouteOutsideHttp(svc->name, field(*port, "port").get<int>(), d.section);
-        ctx.report(vs, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
+        Message m = msg::GrpcRouteOutsideHttp(svc->name, port["port"].get<int>(), d.section);
+        ctx.report(vs, mesh::on_first_host(std::move(m), hosts));
       }
     }
   }
@@ -45,7 +38,9 @@ class RouteSection final : public Analyzer {
  private:
   AnalyzerMeta meta_{"route_section",
                      "gRPC backends routed under tcp: or tls: instead of http:",
-                     {Kind::VirtualService, Kind::Service}};
+                     {Kind::VirtualService, Kind::Service},
+                     {},
+                     Hop::Route};
 };
 
 }  // namespace

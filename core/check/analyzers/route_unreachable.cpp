@@ -11,7 +11,7 @@ namespace grpcmesh::check::analyzers {
 namespace {
 
 // A match that every request satisfies: uri prefix "/" (or regex ".*") alone.
-bool matches_everything(const nlohmann::json& match) {
+bool matches_everything(Node match) {
   if (!match.is_object()) {
     return false;
   }
@@ -30,7 +30,26 @@ bool matches_everything(const nlohmann::json& match) {
   return true;
 }
 
-std::string rule_name(const nlohmann::json& rule, size_t index) {
+// A match without its name, as text: equal conditions give equal keys.
+std::string condition_key(Node match) {
+  if (!match.is_object()) {
+    return match.dump();
+  }
+  std::vector<std::pair<std::string_view, std::string>> members;
+  for (const auto& [key, value] : match.items()) {
+    if (key != "name") {
+      members.emplace_back(key, value.dump());
+    }
+  }
+  std::sort(members.begin(), members.end());
+  std::string out;
+  for (const auto& [key, value] : members) {
+    out += fmt::format("{:?}:{},", key, value);
+  }
+  return out;
+}
+
+std::string rule_name(Node rule, size_t index) {
   std::string name = string_field(rule, "name");
   return name.empty() ? std::to_string(index) : fmt::format("{:?}", name);
 }
@@ -41,7 +60,7 @@ class RouteUnreachable final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      auto hosts = mesh::hosts(vs);
       const auto& rules = field(vs.spec(), "http");
       if (!rules.is_array()) {
         continue;
@@ -59,12 +78,8 @@ class RouteUnreachable final : public Analyzer {
           catch_all = catch_all.value_or(i);
         } else {
           size_t duplicates = 0;
-          for (const auto& m : matches) {
-            nlohmann::json without_name = m;
-            if (without_name.is_object()) {
-              without_name.erase("name");
-            }
-            auto [it, fresh] = seen.emplace(without_name.dump(), i);
+          for (Node m : matches) {
+            auto [it, fresh] = seen.emplace(condition_key(m), i);
             duplicates += fresh ? 0 : 1;
             if (matches_everything(m)) {
               catch_all = catch_all.value_or(i);
@@ -75,8 +90,7 @@ class RouteUnreachable final : public Analyzer {
           }
         }
         if (reason) {
-          Message m = msg::RouteUnreachable(rule_name(rules[i], i), *reason);
-          ctx.report(vs, hosts.empty() ? std::move(m) : std::move(m).for_host(hosts[0]));
+          ctx.report(vs, mesh::on_first_host(msg::RouteUnreachable(rule_name(rules[i], i), *reason), hosts));
         }
       }
     }
@@ -85,7 +99,9 @@ class RouteUnreachable final : public Analyzer {
  private:
   AnalyzerMeta meta_{"route_unreachable",
                      "http rules that can never match because an earlier rule takes their traffic",
-                     {Kind::VirtualService}};
+                     {Kind::VirtualService},
+                     {},
+                     Hop::Route};
 };
 
 }  // namespace

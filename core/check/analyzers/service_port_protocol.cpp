@@ -14,18 +14,14 @@ class ServicePortProtocol final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& svc : ctx.list(Kind::Service)) {
-      const auto& ports = field(svc.spec(), "ports");
-      if (!ports.is_array()) {
-        continue;
-      }
-      for (const auto& port : ports) {
+      for (Node port : svc.spec()["ports"]) {
         check_port(ctx, svc, port);
       }
     }
   }
 
  private:
-  static void check_port(Context& ctx, const Resource& svc, const nlohmann::json& port) {
+  static void check_port(Context& ctx, const Resource& svc, Node port) {
     int number = field(port, "port").is_number_integer() ? field(port, "port").get<int>() : 0;
     std::string protocol = string_field(port, "protocol");
     if (!protocol.empty() && protocol != "TCP" && protocol != "UDP" && protocol != "SCTP") {
@@ -49,7 +45,9 @@ class ServicePortProtocol final : public Analyzer {
 
   AnalyzerMeta meta_{"service_port_protocol",
                      "Service port protocols: values Kubernetes rejects, unknown appProtocol, appProtocol overriding the port name",
-                     {Kind::Service}};
+                     {Kind::Service},
+                     {},
+                     Hop::Backend};
 };
 
 }  // namespace

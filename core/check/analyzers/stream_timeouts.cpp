@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 
 // Reports an invalid duration; returns the parsed value when it is valid.
 std::optional<std::chrono::nanoseconds> valid_duration(Context& ctx, const Resource& vs, const std::string& where,
-                                                       const nlohmann::json& value, const std::string& host) {
+                                                       Node value, const std::string& host) {
   if (value.is_null()) {
     return std::nullopt;
   }
@@ -36,14 +36,14 @@ class StreamTimeouts final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      auto hosts = mesh::string_list(field(vs.spec(), "hosts"));
+      auto hosts = mesh::hosts(vs);
       std::string host = hosts.empty() ? std::string() : hosts[0];
       const auto& rules = field(vs.spec(), "http");
       if (!rules.is_array()) {
         continue;
       }
       for (size_t i = 0; i < rules.size(); ++i) {
-        const auto& rule = rules[i];
+        Node rule = rules[i];
         valid_duration(ctx, vs, fmt::format("http[{}].retries.perTryTimeout", i),
                        field(field(rule, "retries"), "perTryTimeout"), host);
         auto timeout = valid_duration(ctx, vs, fmt::format("http[{}].timeout", i), field(rule, "timeout"), host);
@@ -56,28 +56,21 @@ class StreamTimeouts final : public Analyzer {
   }
 
  private:
-  static bool carries_grpc(const Context& ctx, const Resource& vs, const nlohmann::json& rule) {
+  static bool carries_grpc(const Context& ctx, const Resource& vs, Node rule) {
     if (mesh::rule_looks_grpc(rule)) {
       return true;
     }
-    const auto& routes = field(rule, "route");
-    if (!routes.is_array()) {
-      return false;
-    }
-    for (const auto& route : routes) {
-      const auto& dest = field(route, "destination");
-      auto name = mesh::service_for_host(string_field(dest, "host"), vs.namespace_name);
+    for (Node route : rule["route"]) {
+      Node dest = route["destination"];
+      auto name = mesh::service_for_host(dest["host"].str(), vs.namespace_name);
       const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
       if (svc == nullptr) {
         continue;
       }
-      const auto& ports = field(svc->spec(), "ports");
-      const auto& number = field(field(dest, "port"), "number");
-      const nlohmann::json* port = number.is_number_integer() ? mesh::find_port(*svc, number.get<int>())
-                                   : (ports.is_array() && ports.size() == 1) ? &ports[0]
-                                                                              : nullptr;
-      if (port != nullptr &&
-          (mesh::port_looks_grpc(*svc, *port) || mesh::port_protocol(*port).protocol.starts_with("GRPC"))) {
+      Node number = dest["port"]["number"];
+      Node port = mesh::destination_port(*svc, number.is_number_integer() ? number.get<int>() : 0);
+      if (!port.is_null() &&
+          (mesh::port_looks_grpc(*svc, port) || mesh::port_protocol(port).protocol.starts_with("GRPC"))) {
         return true;
       }
     }
@@ -87,7 +80,8 @@ class StreamTimeouts final : public Analyzer {
   AnalyzerMeta meta_{"stream_timeouts",
                      "Route timeouts that are invalid (under 1ms, e.g. 0s) or cut gRPC streams",
                      {Kind::VirtualService},
-                     {Kind::Service}};
+                     {Kind::Service},
+                     Hop::Route};
 };
 
 }  // namespace

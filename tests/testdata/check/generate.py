@@ -193,6 +193,8 @@ case("ok-multi-service", base(
 case("ok-grpc-web", web_base(), [])
 # without Pods, the gateway workload's namespace comes from the Service in front of it
 case("ok-https-without-pods", base(ingress_yaml=[INGRESS_SVC]), [])
+# the same for the gRPC-Web filter: its selector is compared with the Service's
+case("ok-grpc-web-without-pods", web_base(ingress_yaml=[INGRESS_SVC]), [])
 case("ok-grpc-web-plaintext", base(
     gateway_yaml=[gateway(servers=[{"port": {"number": 80, "name": "grpc-web", "protocol": "GRPC-WEB"},
                                     "hosts": ["grpc.example.com"]}])],

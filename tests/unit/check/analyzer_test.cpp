@@ -53,6 +53,30 @@ TEST_CASE("analyzers: read only declared kinds, and every declared kind is read 
   }
 }
 
+TEST_CASE("analyzers: every finding belongs to the hop its analyzer declares (where skips are drawn)") {
+  auto analyzers = all_analyzers();
+  std::map<std::string, std::set<Hop>> hops;
+  for (const auto& dir : check_test::fixture_dirs()) {
+    Snapshot snapshot = check_test::load_fixture(dir);
+    for (const auto& a : analyzers) {
+      std::vector<Message> out;
+      Context ctx(snapshot, a->meta(), check_test::fixture_now(), out);
+      a->analyze(ctx);
+      for (const Message& m : out) {
+        INFO("analyzer ", a->meta().name, " reported ", m.code, " on ", dir.filename().string());
+        CHECK((m.hop == a->meta().hop || m.hop == Hop::None));
+        hops[std::string(a->meta().name)].insert(m.hop);
+      }
+    }
+  }
+  // Only an analyzer whose findings are about objects, not a hop, declares none.
+  for (const auto& a : analyzers) {
+    INFO("analyzer: ", a->meta().name);
+    CHECK(hops.count(std::string(a->meta().name)) == 1);
+    CHECK((a->meta().hop != Hop::None || a->meta().name == "api_version"));
+  }
+}
+
 TEST_CASE("analyzers: the context refuses a kind the analyzer did not declare") {
   Snapshot snapshot;
   AnalyzerMeta meta{"probe", "reads only Services for this test", {Kind::Service}};

@@ -1,5 +1,7 @@
 #include "core/check/file_loader.hpp"
 
+#include "core/check/certificate.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -53,7 +55,7 @@ TEST_CASE("file loader: directories recurse, multi-document YAML, JSON and List 
   CHECK(load_files(s, {t.root.string()}, in, "apps") == 3);
   INFO("ignored: ", s.ignored().size(), " rejected: ", s.rejected(Kind::Gateway).size());
   REQUIRE(s.find(Kind::Service, "apps", "greeter") != nullptr);
-  CHECK(s.find(Kind::Service, "apps", "greeter")->origin == (t.root / "a/svc.yaml").string() + ":1");
+  CHECK(s.find(Kind::Service, "apps", "greeter")->origin.str() == (t.root / "a/svc.yaml").string() + ":1");
   CHECK(s.find(Kind::Pod, "x", "p") != nullptr);
   CHECK(s.find(Kind::Gateway, "apps", "gw") != nullptr);
   CHECK(s.readable(Kind::Gateway));
@@ -64,7 +66,7 @@ TEST_CASE("file loader: stdin is read for -") {
   Snapshot s;
   std::istringstream in(kService);
   CHECK(load_files(s, {"-"}, in, "default") == 1);
-  CHECK(s.find(Kind::Service, "default", "greeter")->origin == "<stdin>:1");
+  CHECK(s.find(Kind::Service, "default", "greeter")->origin.str() == "<stdin>:1");
 }
 
 TEST_CASE("file loader: unknown kinds and other API groups are kept as ignored, wrong groups as rejected") {
@@ -82,11 +84,11 @@ TEST_CASE("file loader: unknown kinds and other API groups are kept as ignored, 
 
 TEST_CASE("file loader: files overlay objects already in the snapshot") {
   Snapshot s;
-  s.add({Kind::Service, "v1", "default", "greeter", nlohmann::json{{"spec", {{"ports", nlohmann::json::array()}}}}, ""});
+  s.add({Kind::Service, "v1", "default", "greeter", nlohmann::json{{"spec", {{"ports", nlohmann::json::array()}}}}, {}});
   std::istringstream in(kService);
   load_files(s, {"-"}, in, "default");
   REQUIRE(s.list(Kind::Service).size() == 1);
-  CHECK(s.list(Kind::Service)[0].origin == "<stdin>:1");
+  CHECK(s.list(Kind::Service)[0].origin.str() == "<stdin>:1");
 }
 
 TEST_CASE("file loader: bad input is one clear error naming the file and line") {
@@ -108,4 +110,51 @@ TEST_CASE("file loader: bad input is one clear error naming the file and line") 
   fs::path empty = t.write("empty/only-comments.yaml", "# nothing here\n---\n");
   e = error_of([&] { load_files(s, {(t.root / "empty").string()}, in, "default"); });
   CHECK(e.rfind("no Kubernetes objects found in ", 0) == 0);
+}
+
+TEST_CASE("file loader: a List whose kind follows its items (kubectl -o yaml) is read item by item") {
+  Snapshot s;
+  std::istringstream in(
+      "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a, namespace: x}\n"
+      "- apiVersion: v1\n  kind: Pod\n  metadata: {name: p, namespace: x}\nkind: List\nmetadata: {}\n"
+      "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nitems:\n- kind: Service\n");
+  CHECK(load_files(s, {"-"}, in, "default") == 3);
+  REQUIRE(s.find(Kind::Service, "x", "a") != nullptr);
+  CHECK(s.find(Kind::Service, "x", "a")->origin.str() == "<stdin>:3");  // the item's own line
+  CHECK(s.find(Kind::Pod, "x", "p") != nullptr);
+  REQUIRE(s.ignored().size() == 1);  // the Widget, whose items are not objects of the snapshot
+  CHECK(s.ignored()[0].kind == "Widget");
+
+  std::istringstream bad("apiVersion: v1\nitems:\n- metadata: {name: a}\nkind: List\n");
+  CHECK_THROWS_WITH_AS(load_files(s, {"-"}, bad, "default"),
+                       "<stdin>:3: the object has no kind; every object needs apiVersion and kind", grpcmesh::Error);
+}
+
+TEST_CASE("file loader: objects keep what analyzers read, a Secret its certificate summary instead of its data") {
+  Snapshot s;
+  std::istringstream in(
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: greeter\n  labels: {app: greeter}\n"
+      "  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{}'}\n"
+      "  managedFields: [{manager: kubectl}]\nspec: {ports: [{port: 50051}]}\n"
+      "status: {loadBalancer: {ingress: [{ip: 127.0.0.1}]}, conditions: []}\n"
+      "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert}\ndata: {tls.crt: '!!!', tls.key: eA==}\n"
+      "---\nkind: Pod\napiVersion: v1\nmetadata: {name: p, labels: {app: greeter}}\nspec: {containers: [{name: c}]}\n");
+  load_files(s, {"-"}, in, "default");
+  const Resource* svc = s.find(Kind::Service, "default", "greeter");
+  REQUIRE(svc != nullptr);
+  CHECK(svc->labels()["app"] == "greeter");
+  CHECK(svc->spec()["ports"][0]["port"].get<int>() == 50051);
+  CHECK(svc->root()["status"]["loadBalancer"]["ingress"][0]["ip"] == "127.0.0.1");
+  CHECK(svc->root()["status"]["conditions"].is_null());
+  CHECK(svc->root()["metadata"]["annotations"].is_null());
+  CHECK(svc->root()["metadata"]["managedFields"].is_null());
+  const Resource* secret = s.find(Kind::Secret, "default", "cert");
+  REQUIRE(secret != nullptr);
+  CHECK(secret->root()["data"].is_null());
+  REQUIRE(secret->credential != nullptr);
+  CHECK(secret->credential->problem == "a data value is not valid base64");
+  const Resource* pod = s.find(Kind::Pod, "default", "p");
+  REQUIRE(pod != nullptr);
+  CHECK(pod->labels()["app"] == "greeter");
+  CHECK(pod->spec().is_null());
 }

@@ -5,22 +5,26 @@
 using namespace grpcmesh::check;
 using nlohmann::json;
 
+namespace {
+mesh::PortProtocol protocol_of(const json& port) { return mesh::port_protocol(Tree(port).root()); }
+}  // namespace
+
 TEST_CASE("mesh: appProtocol decides the port protocol, else the port name prefix") {
-  CHECK(mesh::port_protocol(json{{"name", "grpc-api"}}).protocol == "GRPC");
-  CHECK(mesh::port_protocol(json{{"name", "grpc-web-ui"}}).protocol == "GRPC-WEB");
-  CHECK(mesh::port_protocol(json{{"name", "http2"}}).protocol == "HTTP2");
-  CHECK(mesh::port_protocol(json{{"name", "GRPC"}}).protocol == "GRPC");
+  CHECK(protocol_of(json{{"name", "grpc-api"}}).protocol == "GRPC");
+  CHECK(protocol_of(json{{"name", "grpc-web-ui"}}).protocol == "GRPC-WEB");
+  CHECK(protocol_of(json{{"name", "http2"}}).protocol == "HTTP2");
+  CHECK(protocol_of(json{{"name", "GRPC"}}).protocol == "GRPC");
   // appProtocol wins over the name entirely
-  auto p = mesh::port_protocol(json{{"name", "grpc"}, {"appProtocol", "http"}});
+  auto p = protocol_of(json{{"name", "grpc"}, {"appProtocol", "http"}});
   CHECK(p.protocol == "HTTP");
   CHECK(p.from_app_protocol);
-  CHECK(mesh::port_protocol(json{{"name", "web"}, {"appProtocol", "kubernetes.io/h2c"}}).protocol == "HTTP2");
+  CHECK(protocol_of(json{{"name", "web"}, {"appProtocol", "kubernetes.io/h2c"}}).protocol == "HTTP2");
   // kubernetes.io/grpc is not an Istio protocol: TCP, name ignored
-  auto unknown = mesh::port_protocol(json{{"name", "grpc"}, {"appProtocol", "kubernetes.io/grpc"}});
+  auto unknown = protocol_of(json{{"name", "grpc"}, {"appProtocol", "kubernetes.io/grpc"}});
   CHECK_FALSE(unknown.recognised);
   CHECK(unknown.protocol == "TCP");
-  CHECK_FALSE(mesh::port_protocol(json{{"name", "api"}}).recognised);
-  CHECK(mesh::port_protocol(json{{"port", 80}}).protocol == "TCP");
+  CHECK_FALSE(protocol_of(json{{"name", "api"}}).recognised);
+  CHECK(protocol_of(json{{"port", 80}}).protocol == "TCP");
   CHECK(mesh::is_http2("GRPC"));
   CHECK(mesh::is_http2("HTTP2"));
   CHECK_FALSE(mesh::is_http2("HTTP"));

@@ -1,0 +1,365 @@
+#include "core/check/decoder.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "core/check/certificate.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::check {
+namespace {
+
+using Verdict = TreeBuilder::Verdict;
+
+std::pair<std::string_view, std::string_view> split_api_version(std::string_view api_version) {
+  auto slash = api_version.find('/');
+  if (slash == std::string_view::npos) {
+    return {"", api_version};
+  }
+  return {api_version.substr(0, slash), api_version.substr(slash + 1)};
+}
+
+// What names an object, needed while it is decoded (and the labels).
+Verdict naming(std::string_view path) {
+  if (path == "apiVersion" || path == "kind" || path == "metadata.name" || path == "metadata.namespace" ||
+      path == "metadata.labels") {
+    return Verdict::Keep;
+  }
+  return path == "metadata" ? Verdict::Descend : Verdict::Drop;
+}
+
+bool is_naming(std::string_view path) {
+  return path == "apiVersion" || path == "kind" || path == "metadata" || path.starts_with("metadata.");
+}
+
+// What of an object of `kind` is kept: the fields analyzers read (its
+// apiVersion, kind, name and namespace are in the Resource already).
+Verdict kept(Kind kind, std::string_view path) {
+  if (is_naming(path)) {
+    return path == "metadata" || path == "metadata.labels" ? naming(path) : Verdict::Drop;
+  }
+  switch (kind) {
+    case Kind::Service:
+      if (path == "spec" || path == "status.loadBalancer") {
+        return Verdict::Keep;
+      }
+      return path == "status" ? Verdict::Descend : Verdict::Drop;
+    case Kind::EndpointSlice:
+      return path == "endpoints" ? Verdict::Keep : Verdict::Drop;
+    case Kind::Pod:
+    case Kind::Secret:  // its certificate summary is kept instead of its data
+      return Verdict::Drop;
+    default:
+      return path == "spec" ? Verdict::Keep : Verdict::Drop;
+  }
+}
+
+// What is built while a document is parsed, knowing its kind or not yet
+// (empty): never managedFields, annotations and the like; once the kind is
+// known, only what kept() keeps (plus a Secret's data, for its summary). A
+// List keeps its own fields (its metadata.continue); its items are built
+// one by one.
+Verdict built(std::string_view kind_name, std::string_view path) {
+  if (kind_name.ends_with("List")) {
+    return Verdict::Keep;
+  }
+  if (is_naming(path)) {
+    return naming(path);
+  }
+  if (kind_name.empty()) {
+    return Verdict::Keep;
+  }
+  std::optional<Kind> kind = kind_by_name(kind_name);
+  if (!kind) {
+    return Verdict::Drop;  // another kind: only what names it
+  }
+  if (*kind == Kind::Secret && (path == "data" || path == "stringData")) {
+    return Verdict::Keep;
+  }
+  return kept(*kind, path);
+}
+
+}  // namespace
+
+// --- Decoder ----------------------------------------------------------------------
+
+Decoder::Decoder(Snapshot& snapshot, std::string default_namespace)
+    : snapshot_(snapshot), default_namespace_(std::move(default_namespace)) {}
+
+std::shared_ptr<const TlsCredential> Decoder::credential(Node secret) {
+  std::string data = secret["data"].dump() + secret["stringData"].dump();
+  std::array<unsigned char, 32> digest{};
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha256(), nullptr);
+  auto& slot = credentials_[digest];
+  if (!slot) {
+    slot = std::make_shared<const TlsCredential>(read_tls_secret(secret));
+  }
+  return slot;
+}
+
+size_t Decoder::add(Node object, const Origin& origin, std::string_view api_version_given,
+                    std::string_view kind_given) {
+  if (!object.is_object()) {
+    throw Error(fmt::format("{}: the document is not an object; each YAML document must be one Kubernetes object",
+                            origin.str()));
+  }
+  std::string_view kind_text = kind_given.empty() ? object["kind"].str() : kind_given;
+  std::string_view api_version = api_version_given.empty() ? object["apiVersion"].str() : api_version_given;
+  if (kind_text.empty() || api_version.empty()) {
+    throw Error(fmt::format("{}: the object has no {}; every object needs apiVersion and kind", origin.str(),
+                            kind_text.empty() ? "kind" : "apiVersion"));
+  }
+  if (kind_text.ends_with("List") && object["items"].is_array()) {
+    size_t n = 0;
+    for (Node item : object["items"]) {
+      n += add(item, origin);
+    }
+    return n;
+  }
+  Node metadata = object["metadata"];
+  std::string name(metadata["name"].str());
+  std::string ns(metadata["namespace"].str());
+  if (ns.empty()) {
+    ns = default_namespace_;
+  }
+  std::optional<Kind> kind = kind_by_name(kind_text);
+  auto [group, version] = split_api_version(api_version);
+  if (!kind || (*kind == Kind::Gateway && group == "gateway.networking.k8s.io")) {
+    snapshot_.add_ignored({std::string(api_version), std::string(kind_text), ns, name, origin.str()});
+    return 1;
+  }
+  path_.clear();
+  builder_.copy(object, [k = *kind](std::string_view path) { return kept(k, path); }, path_);
+  Resource r{*kind, std::string(api_version), std::move(ns), std::move(name), builder_.finish(), origin};
+  if (*kind == Kind::Secret) {
+    r.credential = credential(object);
+  }
+  const KindInfo& ki = info(*kind);
+  bool served = group == ki.group && std::find(ki.versions.begin(), ki.versions.end(), version) != ki.versions.end();
+  if (served) {
+    snapshot_.add(std::move(r));
+  } else {
+    snapshot_.add_rejected(std::move(r));
+  }
+  return 1;
+}
+
+// --- ObjectReader -----------------------------------------------------------------
+
+ObjectReader::ObjectReader(Decoder& decoder, std::string source)
+    : decoder_(decoder),
+      source_(source.empty() ? nullptr : std::make_shared<const std::string>(std::move(source))) {}
+
+void ObjectReader::set_item_type(std::string api_version, std::string kind) {
+  item_api_version_ = std::move(api_version);
+  item_kind_ = std::move(kind);
+}
+
+void ObjectReader::begin_document(int line) {
+  doc_.clear();
+  item_.clear();
+  doc_line_ = line;
+  level_ = 0;
+  items_open_ = items_seen_ = item_active_ = expect_items_ = skip_pending_ = want_kind_ = false;
+  skip_ = 0;
+  doc_kind_.clear();
+  pending_.clear();
+}
+
+void ObjectReader::end_document() {
+  Tree root = doc_.finish();
+  Node r = root.root();
+  bool is_list = r.is_object() && items_seen_ && r["kind"].str().ends_with("List");
+  if (is_list) {
+    if (r["apiVersion"].str().empty()) {
+      throw Error(fmt::format("{}: the object has no apiVersion; every object needs apiVersion and kind",
+                              origin(doc_line_).str()));
+    }
+    for (const Pending& p : pending_) {
+      objects_ += decoder_.add(p.object.root(), origin(p.line));
+    }
+  } else if (!r.is_null()) {
+    objects_ += decoder_.add(r, origin(doc_line_));
+  }
+  pending_.clear();
+  last_ = std::move(root);
+}
+
+bool ObjectReader::accept_value() {
+  if (skip_ > 0) {
+    return false;
+  }
+  if (skip_pending_ || expect_items_) {
+    skip_pending_ = expect_items_ = false;
+    return false;
+  }
+  if (items_open_ && level_ == 2 && !item_active_) {
+    // a scalar where an item should be: the List is malformed (decoded as one)
+    item_active_ = true;
+    item_line_ = doc_line_;
+  }
+  return true;
+}
+
+void ObjectReader::after_value() {
+  want_kind_ = false;
+  if (item_active_ && level_ == 2) {
+    // an item is complete: decoded now when the document is known to be a
+    // List (always for list pages), else kept until its kind is known
+    Tree item = item_.finish();
+    item_active_ = false;
+    if (!item_kind_.empty()) {
+      objects_ += decoder_.add(item.root(), origin(item_line_), item_api_version_, item_kind_);
+    } else if (doc_kind_.ends_with("List")) {
+      objects_ += decoder_.add(item.root(), origin(item_line_));
+    } else {
+      pending_.push_back({std::move(item), item_line_});
+    }
+  }
+}
+
+void ObjectReader::open() {
+  ++level_;
+  if (skip_ > 0) {
+    ++skip_;
+    return;
+  }
+  if (skip_pending_) {
+    skip_pending_ = false;
+    skip_ = 1;
+  }
+}
+
+void ObjectReader::begin_object(int line) {
+  want_kind_ = false;
+  if (expect_items_) {
+    expect_items_ = false;
+    skip_pending_ = true;  // "items" that is not a list
+  }
+  if (items_open_ && level_ == 2 && !item_active_ && skip_ == 0 && !skip_pending_) {
+    item_active_ = true;
+    item_line_ = line;
+    item_kind_seen_.clear();
+  }
+  open();
+  if (skip_ == 0) {
+    target().begin_object();
+  }
+}
+
+void ObjectReader::begin_array() {
+  want_kind_ = false;
+  if (expect_items_ && skip_ == 0) {
+    expect_items_ = false;
+    items_open_ = items_seen_ = true;
+    ++level_;
+    return;
+  }
+  if (items_open_ && level_ == 2 && !item_active_ && skip_ == 0 && !skip_pending_) {
+    item_active_ = true;
+    item_line_ = doc_line_;
+  }
+  open();
+  if (skip_ == 0) {
+    target().begin_array();
+  }
+}
+
+void ObjectReader::close() {
+  --level_;
+  if (skip_ > 0) {
+    --skip_;
+    return;
+  }
+  if (items_open_ && level_ == 1 && !item_active_) {
+    items_open_ = false;  // the end of "items"
+    return;
+  }
+  target().end();
+  after_value();
+}
+
+void ObjectReader::end_object() { close(); }
+void ObjectReader::end_array() { close(); }
+
+void ObjectReader::key(std::string_view k) {
+  if (skip_ > 0) {
+    return;
+  }
+  int depth = item_active_ ? level_ - 2 : level_;
+  const std::string& kind = item_active_ ? (item_kind_.empty() ? item_kind_seen_ : item_kind_) : doc_kind_;
+  if (depth == 1) {
+    key1_ = k;
+    if (!item_active_ && k == "items") {
+      expect_items_ = true;
+      return;
+    }
+    want_kind_ = k == "kind";
+    Verdict v = built(kind, k);
+    descend1_ = v == Verdict::Descend;
+    if (v == Verdict::Drop) {
+      skip_pending_ = true;
+      return;
+    }
+  } else if (depth == 2 && descend1_) {
+    std::string path = key1_ + "." + std::string(k);
+    if (built(kind, path) == Verdict::Drop) {
+      skip_pending_ = true;
+      return;
+    }
+  }
+  target().key(k);
+}
+
+void ObjectReader::null_value() {
+  if (accept_value()) {
+    target().null_value();
+    after_value();
+  }
+}
+
+void ObjectReader::boolean(bool v) {
+  if (accept_value()) {
+    target().boolean(v);
+    after_value();
+  }
+}
+
+void ObjectReader::integer(std::int64_t v) {
+  if (accept_value()) {
+    target().integer(v);
+    after_value();
+  }
+}
+
+void ObjectReader::unsigned_integer(std::uint64_t v) {
+  if (accept_value()) {
+    target().unsigned_integer(v);
+    after_value();
+  }
+}
+
+void ObjectReader::number(double v) {
+  if (accept_value()) {
+    target().number(v);
+    after_value();
+  }
+}
+
+void ObjectReader::string(std::string_view v) {
+  bool kind = want_kind_;
+  if (accept_value()) {
+    if (kind) {
+      (item_active_ ? item_kind_seen_ : doc_kind_) = v;
+    }
+    target().string(v);
+    after_value();
+  }
+}
+
+void ObjectReader::feed_json(std::string_view text) { yaml::parse_json_events(text, "the API server's response", *this); }
+
+}  // namespace grpcmesh::check
