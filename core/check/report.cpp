@@ -136,6 +136,10 @@ void render_human(std::ostream& out, const Result& result, const std::vector<Hos
   for (const Message& m : result.findings) {
     by_host[m.host].push_back(&m);
   }
+  std::map<Hop, std::vector<const Skipped*>> skipped_on;
+  for (const Skipped& s : result.skipped) {
+    skipped_on[s.hop].push_back(&s);
+  }
   std::set<std::string> drawn;
   auto draw_host = [&](const std::string& host, const HostPath* path) {
     drawn.insert(host);
@@ -153,9 +157,15 @@ void render_human(std::ostream& out, const Result& result, const std::vector<Hos
             worst = std::max(worst, m->level);
           }
         }
-        std::string status = !any ? p.green("OK") : worst == Level::Error ? p.red("BROKEN") : p.yellow("WARN");
+        const auto& skipped = skipped_on[hop.hop];
+        std::string status = any                ? (worst == Level::Error ? p.red("BROKEN") : p.yellow("WARN"))
+                             : skipped.empty() ? p.green("OK")
+                                               : p.yellow("UNCHECKED");
         out << fmt::format("{}└─ {}: {}  {}\n", indent, hop_name(hop.hop), hop.label, status);
         indent += "   ";
+        for (const Skipped* s : skipped) {
+          out << fmt::format("{}{} {}: {}\n", indent, p.yellow("skipped"), s->analyzer, s->reason);
+        }
       }
     }
     for (const Message* m : findings) {

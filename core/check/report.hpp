@@ -25,8 +25,9 @@ struct HumanOptions {
 
 // The human report: per host, the path client -> load balancer -> gateway
 // server -> route -> service port -> endpoints with each hop OK, WARN or
-// BROKEN and the findings under it; then findings tied to no host, skipped
-// analyzers and a summary line.
+// BROKEN (or UNCHECKED: no finding, but an analyzer of that hop was skipped,
+// each named under the hop with the reason) and the findings under it; then
+// findings tied to no host, every skipped analyzer and a summary line.
 void render_human(std::ostream& out, const Result& result, const std::vector<HostPath>& paths,
                   const HumanOptions& options);
 

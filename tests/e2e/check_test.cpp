@@ -138,6 +138,20 @@ TEST_SUITE("check") {
         // The missing secret cannot be judged without reading secrets.
         CHECK(findings(r).count("GM0022 Gateway " + ns + "/grpc-gateway") == 0);
         CHECK(findings(r).count("GM0006 VirtualService " + ns + "/greeter") == 1);
+
+        // The human report draws them on the hop they would have checked: the
+        // gateway server, which is therefore not called OK.
+        Result human = e2e::plugin({"--kubeconfig", cluster("GRPCMESH_VIEWER_KUBECONFIG"), "check", "-n", ns});
+        CHECK_MESSAGE(human.exit_code == 3, human.describe());
+        auto server = human.out.find("└─ gateway server: " + ns + "/grpc-gateway :443 HTTPS");
+        REQUIRE_MESSAGE(server != std::string::npos, human.out);
+        auto line_end = human.out.find('\n', server);
+        CHECK(human.out.substr(server, line_end - server).find("  OK") == std::string::npos);
+        auto next_hop = human.out.find("└─ route: ", line_end);
+        REQUIRE_MESSAGE(next_hop != std::string::npos, human.out);
+        std::string under_server = human.out.substr(line_end, next_hop - line_end);
+        CHECK_MESSAGE(under_server.find("skipped gateway_credential: forbidden: ") != std::string::npos, human.out);
+        CHECK_MESSAGE(under_server.find("skipped gateway_certificate: forbidden: ") != std::string::npos, human.out);
     }
 
     TEST_CASE("files overlay the cluster: a timeout of 0s the API server refuses is reported before applying") {

@@ -64,6 +64,7 @@ TEST_CASE("report: the human report draws each host's path and marks the broken 
                   "     └─ gateway server: default/grpc-gateway :443 HTTPS tls SIMPLE credential grpc-cert  OK\n"
                   "        └─ route: default/greeter  OK\n"
                   "           └─ service port: default/greeter:50051 TCP  BROKEN\n"
+                  "              skipped destination_rule: no DestinationRule in the input\n"
                   "              └─ endpoints: default/greeter: 1 of 1 ready  OK\n") != std::string::npos);
   CHECK(text.find("error GM0006 VirtualService default/greeter") != std::string::npos);
   CHECK(text.find("fix: Name the Service port grpc-<suffix>") != std::string::npos);
@@ -73,4 +74,31 @@ TEST_CASE("report: the human report draws each host's path and marks the broken 
   std::ostringstream colored;
   render_human(colored, result, trace_paths(snapshot), {true});
   CHECK(colored.str().find("\x1b[31mBROKEN\x1b[0m") != std::string::npos);
+}
+
+TEST_CASE("report: skipped analyzers are drawn on their hop, which is then UNCHECKED, not OK") {
+  Snapshot snapshot = check_test::load_fixture(check_test::fixture_root() / "ok-https");
+  snapshot.mark_unreadable(Kind::Secret, "forbidden: secrets is forbidden: User \"viewer\" cannot list resource");
+  Result result = run(snapshot, all_analyzers(), check_test::fixture_now());
+  std::ostringstream out;
+  render_human(out, result, trace_paths(snapshot), {false});
+  std::string text = out.str();
+  INFO(text);
+  // The gateway server hop: both secret-reading analyzers under it, in the
+  // order they ran, before the route hop; the hop itself is not called OK.
+  const std::string server = "     └─ gateway server: default/grpc-gateway :443 HTTPS tls SIMPLE credential grpc-cert  UNCHECKED\n";
+  const std::string credential = "        skipped gateway_credential: forbidden: secrets is forbidden: User \"viewer\" cannot list resource\n";
+  const std::string certificate = "        skipped gateway_certificate: forbidden: secrets is forbidden: User \"viewer\" cannot list resource\n";
+  auto at = text.find(server + credential + certificate + "        └─ route: ");
+  CHECK(at != std::string::npos);
+  // Hops whose analyzers all ran stay OK; destination_rule (no input) marks the service port hop.
+  CHECK(text.find("  └─ load balancer: istio-system/istio-ingressgateway LoadBalancer 127.0.0.1  OK\n") != std::string::npos);
+  CHECK(text.find("└─ service port: default/greeter:50051 GRPC  UNCHECKED\n") != std::string::npos);
+  // ... and the list at the end still names every skipped analyzer.
+  CHECK(text.find("skipped analyzer gateway_credential: forbidden: ") != std::string::npos);
+  CHECK(text.find("skipped analyzer destination_rule: no DestinationRule in the input") != std::string::npos);
+
+  std::ostringstream colored;
+  render_human(colored, result, trace_paths(snapshot), {true});
+  CHECK(colored.str().find("\x1b[33mUNCHECKED\x1b[0m") != std::string::npos);
 }
