@@ -612,23 +612,39 @@ struct Client::Impl {
   // retry, a transport error or an exec re-run is sent again through
   // perform(), which owns that logic.
   std::vector<Response> perform_all(const std::vector<Request>& requests) {
-    constexpr size_t kMaxInFlight = 32;
     std::vector<Response> responses(requests.size());
+    perform_stream(requests, [&](size_t i, Response&& r) -> std::optional<Request> {
+      responses[i] = std::move(r);
+      return std::nullopt;
+    });
+    return responses;
+  }
+
+  // Sends the requests concurrently (HTTP/2 streams on the shared
+  // connection, at most kMaxInFlight at once) and hands each response to
+  // `done` as it completes, which may return the next request of the same
+  // slot (a list's next page): it is sent at once, while the others are still
+  // in flight. Anything that would need a retry, a transport error or an exec
+  // re-run is sent again through perform(), which owns that logic.
+  void perform_stream(std::vector<Request> requests,
+                      const std::function<std::optional<Request>(size_t, Response&&)>& done) {
+    constexpr size_t kMaxInFlight = 32;
     if (requests.size() <= 1) {
       for (size_t i = 0; i < requests.size(); ++i) {
-        responses[i] = perform(requests[i]);
+        for (std::optional<Request> r = std::move(requests[i]); r;) {
+          Request current = std::move(*r);
+          r = done(i, perform(current));
+        }
       }
-      return responses;
+      return;
     }
     ensure_multi();
     std::string token = bearer_token();
     std::vector<std::unique_ptr<Transfer>> transfers(requests.size());
     std::vector<CURL*> handles(requests.size(), nullptr);
-    std::vector<size_t> redo;
     size_t next = 0;
     size_t running = 0;
-    auto start_next = [&] {
-      size_t i = next++;
+    auto start = [&](size_t i) {
       CURL* easy = curl_easy_duphandle(curl);
       curl_easy_setopt(easy, CURLOPT_SHARE, share);  // duphandle never copies the share
       // Up to kMaxInFlight handles live at once: libcurl's default buffers
@@ -645,54 +661,63 @@ struct Client::Impl {
       curl_multi_add_handle(multi, easy);
       ++running;
     };
-    while (next < requests.size() && running < kMaxInFlight) {
-      start_next();
-    }
-    while (running > 0) {
-      int still = 0;
-      curl_multi_perform(multi, &still);
-      int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-        if (msg->msg != CURLMSG_DONE) {
-          continue;
+    auto abandon = [&] {
+      for (CURL*& h : handles) {
+        if (h != nullptr) {
+          curl_multi_remove_handle(multi, h);
+          curl_easy_cleanup(h);
+          h = nullptr;
         }
-        char* priv = nullptr;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-        size_t i = reinterpret_cast<size_t>(priv);
-        Transfer& t = *transfers[i];
-        t.code = msg->data.result;
-        curl_multi_remove_handle(multi, msg->easy_handle);
-        finish(msg->easy_handle, t);
-        curl_easy_cleanup(msg->easy_handle);
-        handles[i] = nullptr;
-        --running;
-        bool idempotent = requests[i].idempotent && requests[i].method != "POST";
-        if ((t.code != CURLE_OK && (is_reset(t.code) || t.code == CURLE_COULDNT_CONNECT)) ||
-            (t.code == CURLE_OK && ((t.response.status == 401 && exec) || retryable(t.response, t.sink, idempotent)))) {
-          redo.push_back(i);
-        } else if (t.code != CURLE_OK) {
-          for (CURL* h : handles) {
-            if (h != nullptr) {
-              curl_multi_remove_handle(multi, h);
-              curl_easy_cleanup(h);
-            }
+      }
+    };
+    try {
+      while (next < requests.size() && running < kMaxInFlight) {
+        start(next++);
+      }
+      while (running > 0) {
+        int still = 0;
+        curl_multi_perform(multi, &still);
+        int queued = 0;
+        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+          if (msg->msg != CURLMSG_DONE) {
+            continue;
           }
-          throw Error(transport_error(t.code, t.error_buffer));
-        } else {
-          responses[i] = std::move(t.response);
+          char* priv = nullptr;
+          curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+          size_t i = reinterpret_cast<size_t>(priv);
+          Transfer& t = *transfers[i];
+          t.code = msg->data.result;
+          curl_multi_remove_handle(multi, msg->easy_handle);
+          finish(msg->easy_handle, t);
+          curl_easy_cleanup(msg->easy_handle);
+          handles[i] = nullptr;
+          --running;
+          bool idempotent = requests[i].idempotent && requests[i].method != "POST";
+          Response response;
+          if ((t.code != CURLE_OK && (is_reset(t.code) || t.code == CURLE_COULDNT_CONNECT)) ||
+              (t.code == CURLE_OK && ((t.response.status == 401 && exec) || retryable(t.response, t.sink, idempotent)))) {
+            response = perform(requests[i]);
+          } else if (t.code != CURLE_OK) {
+            throw Error(transport_error(t.code, t.error_buffer));
+          } else {
+            response = std::move(t.response);
+          }
+          transfers[i].reset();
+          if (std::optional<Request> more = done(i, std::move(response))) {
+            requests[i] = std::move(*more);
+            start(i);
+          } else if (next < requests.size()) {
+            start(next++);
+          }
         }
-        if (next < requests.size()) {
-          start_next();
+        if (running > 0) {
+          curl_multi_poll(multi, nullptr, 0, 100, nullptr);
         }
       }
-      if (running > 0) {
-        curl_multi_poll(multi, nullptr, 0, 100, nullptr);
-      }
+    } catch (...) {
+      abandon();
+      throw;
     }
-    for (size_t i : redo) {
-      responses[i] = perform(requests[i]);
-    }
-    return responses;
   }
 
   static std::chrono::milliseconds backoff(int attempt) {
@@ -902,36 +927,25 @@ void set_forbidden(ListResult& result, const Response& resp, const ApiResource& 
 std::vector<ListResult> Client::list_pages(const std::vector<ListCall>& calls,
                                            const std::function<std::string(size_t, std::string&&)>& on_page) {
   std::vector<ListResult> results(calls.size());
-  std::vector<std::string> tokens(calls.size());
-  std::vector<size_t> active(calls.size());
-  for (size_t i = 0; i < calls.size(); ++i) {
-    active[i] = i;
+  std::vector<Request> first;
+  for (const ListCall& call : calls) {
+    first.push_back(list_request(call.resource, call.options, ""));
   }
-  while (!active.empty()) {
-    std::vector<Request> requests;
-    for (size_t i : active) {
-      requests.push_back(list_request(calls[i].resource, calls[i].options, tokens[i]));
+  // Each call's next page is requested as soon as its page is read.
+  impl_->perform_stream(std::move(first), [&](size_t i, Response&& resp) -> std::optional<Request> {
+    if (resp.status == 403) {
+      set_forbidden(results[i], resp, calls[i].resource);
+      return std::nullopt;
     }
-    std::vector<Response> responses = impl_->perform_all(requests);
-    std::vector<size_t> more;
-    for (size_t k = 0; k < active.size(); ++k) {
-      size_t i = active[k];
-      Response& resp = responses[k];
-      if (resp.status == 403) {
-        set_forbidden(results[i], resp, calls[i].resource);
-        continue;
-      }
-      if (resp.status / 100 != 2) {
-        impl_->checked(requests[k], resp);  // throws, rendered like kubectl
-      }
-      tokens[i] = on_page(i, std::move(resp.body));
-      std::string().swap(resp.body);  // (whatever on_page left of it)
-      if (!tokens[i].empty()) {
-        more.push_back(i);
-      }
+    if (resp.status / 100 != 2) {
+      impl_->checked(list_request(calls[i].resource, calls[i].options, ""), resp);  // throws, rendered like kubectl
     }
-    active = std::move(more);
-  }
+    std::string token = on_page(i, std::move(resp.body));
+    if (token.empty()) {
+      return std::nullopt;
+    }
+    return list_request(calls[i].resource, calls[i].options, token);
+  });
   return results;
 }
 

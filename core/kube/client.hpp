@@ -110,11 +110,11 @@ class Client {
                        const std::function<void(nlohmann::json&&)>& on_item);
 
   // Several lists at once: the first page of every call is requested
-  // concurrently (HTTP/2 streams on the shared connection), then the next
-  // page of each call that has more, and so on. Each page's raw JSON body is
-  // handed to `on_page` (the call's index, the body), which parses it as it
-  // likes and returns the page's metadata.continue ("" on the last page); at
-  // most one page per call is in memory at a time. Returns one ListResult per
+  // concurrently (HTTP/2 streams on the shared connection), and each call's
+  // next page as soon as its page has been read. Each page's raw JSON body is
+  // handed to `on_page` (the call's index, the body) as it arrives, which
+  // parses it as it likes and returns the page's metadata.continue ("" on the
+  // last page); at most one page per call is in memory at a time. Returns one ListResult per
   // call (items stay empty; forbidden on 403). Other failures throw Error.
   std::vector<ListResult> list_pages(const std::vector<ListCall>& calls,
                                      const std::function<std::string(size_t, std::string&&)>& on_page);
