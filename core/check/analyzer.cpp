@@ -38,8 +38,8 @@ const Resource* Context::find(Kind kind, std::string_view namespace_name, std::s
   return snapshot_.find(kind, namespace_name, name);
 }
 
-const std::vector<const Resource*>& Context::labelled(Kind kind, std::string_view key, std::string_view value,
-                                                      bool selector) const {
+std::vector<const Resource*> Context::labelled(Kind kind, std::string_view key, std::string_view value,
+                                               bool selector) const {
   require(kind);
   return snapshot_.labelled(kind, key, value, selector);
 }

@@ -45,8 +45,8 @@ class Context {
   const Resource* find(Kind kind, std::string_view namespace_name, std::string_view name) const;
   // Objects of a declared kind with the label key=value (or, with `selector`,
   // whose spec.selector has it), from an index (Snapshot::labelled).
-  const std::vector<const Resource*>& labelled(Kind kind, std::string_view key, std::string_view value,
-                                               bool selector = false) const;
+  std::vector<const Resource*> labelled(Kind kind, std::string_view key, std::string_view value,
+                                        bool selector = false) const;
 
   void report(const Resource& resource, Message message);
   std::chrono::system_clock::time_point now() const { return now_; }

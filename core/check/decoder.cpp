@@ -35,17 +35,20 @@ bool is_naming(std::string_view path) {
 }
 
 // What of an object of `kind` is kept: the fields analyzers read (its
-// apiVersion, kind, name and namespace are in the Resource already).
+// apiVersion, kind, name and namespace are in the Resource already; labels
+// are read of Pods, which selectors pick, and EndpointSlices, which name
+// their Service with one).
 Verdict kept(Kind kind, std::string_view path) {
   if (is_naming(path)) {
-    return path == "metadata" || path == "metadata.labels" ? naming(path) : Verdict::Drop;
+    bool labelled = kind == Kind::Pod || kind == Kind::EndpointSlice;
+    return path == "metadata" || (labelled && path == "metadata.labels") ? naming(path) : Verdict::Drop;
   }
   switch (kind) {
     case Kind::Service:
-      if (path == "spec" || path == "status.loadBalancer") {
+      if (path == "spec.ports" || path == "spec.selector" || path == "spec.type" || path == "status.loadBalancer") {
         return Verdict::Keep;
       }
-      return path == "status" ? Verdict::Descend : Verdict::Drop;
+      return path == "status" || path == "spec" ? Verdict::Descend : Verdict::Drop;
     case Kind::EndpointSlice:
       return path == "endpoints" ? Verdict::Keep : Verdict::Drop;
     case Kind::Pod:

@@ -239,7 +239,7 @@ std::vector<const Resource*> agreeing_services(const Source& source, Node gatewa
   std::vector<const Resource*> candidates;
   for (const Member& m : gateway_selector.items()) {
     if (m.value.is_string()) {
-      const auto& some = source.labelled(Kind::Service, m.key, m.value.str(), true);
+      auto some = source.labelled(Kind::Service, m.key, m.value.str(), true);
       candidates.insert(candidates.end(), some.begin(), some.end());
     }
   }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 
 namespace grpcmesh::check {
@@ -91,27 +92,44 @@ void Snapshot::invalidate_label_indexes(Kind kind) {
   label_indexes_[slot(kind) * 2 + 1].reset();
 }
 
-const std::vector<const Resource*>& Snapshot::labelled(Kind kind, std::string_view key, std::string_view value,
-                                                       bool selector) const {
-  static const std::vector<const Resource*> kNone;
+namespace {
+
+size_t label_hash(std::string_view key, std::string_view value) {
+  size_t h = std::hash<std::string_view>()(key);
+  return h ^ (std::hash<std::string_view>()(value) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+}  // namespace
+
+std::vector<const Resource*> Snapshot::labelled(Kind kind, std::string_view key, std::string_view value,
+                                                bool selector) const {
+  auto labels_of = [selector](const Resource& r) { return selector ? r.spec()["selector"] : r.labels(); };
   auto& index = label_indexes_[slot(kind) * 2 + (selector ? 1 : 0)];
   if (!index) {
     index = std::make_unique<LabelIndex>();
     for (const Resource& r : list(kind)) {
-      Node labels = selector ? r.spec()["selector"] : r.labels();
-      for (const Member& m : labels.items()) {
+      for (const Member& m : labels_of(r).items()) {
         if (m.value.is_string()) {
-          auto& bucket = (*index)[fmt::format("{}={}", m.key, m.value.str())];
-          // a key repeated in the labels lists the object once
-          if (bucket.empty() || bucket.back() != &r) {
-            bucket.push_back(&r);
-          }
+          index->emplace_back(label_hash(m.key, m.value.str()), &r);
         }
       }
     }
+    // by hash, then in the order the objects were added
+    std::stable_sort(index->begin(), index->end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    index->shrink_to_fit();
   }
-  auto it = index->find(fmt::format("{}={}", key, value));
-  return it == index->end() ? kNone : it->second;
+  std::vector<const Resource*> out;
+  size_t h = label_hash(key, value);
+  auto first = std::lower_bound(index->begin(), index->end(), std::make_pair(h, static_cast<const Resource*>(nullptr)),
+                                [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto it = first; it != index->end() && it->first == h; ++it) {
+    // (the hash may be another label's: compare the label itself)
+    if (labels_of(*it->second)[key] == value && (out.empty() || out.back() != it->second)) {
+      out.push_back(it->second);
+    }
+  }
+  return out;
 }
 
 }  // namespace grpcmesh::check

@@ -68,15 +68,16 @@ class Snapshot {
   // Objects of `kind` whose metadata.labels (or, with `selector`, whose
   // spec.selector) has key=value, in the order they were added. Indexed on
   // first use, so finding the pods a Gateway selects does not scan every Pod.
-  const std::vector<const Resource*>& labelled(Kind kind, std::string_view key, std::string_view value,
-                                               bool selector = false) const;
+  std::vector<const Resource*> labelled(Kind kind, std::string_view key, std::string_view value,
+                                        bool selector = false) const;
 
  private:
   static size_t slot(Kind kind) { return static_cast<size_t>(kind); }
   // The index of the object's slot in index_, or of the empty slot where it goes.
   size_t probe(Kind kind, std::string_view namespace_name, std::string_view name) const;
   void grow();
-  using LabelIndex = std::unordered_map<std::string, std::vector<const Resource*>>;
+  // (hash of "key=value", object) for every label, sorted: 16 bytes a label.
+  using LabelIndex = std::vector<std::pair<size_t, const Resource*>>;
   void invalidate_label_indexes(Kind kind);
 
   std::array<Objects, kKindCount> objects_;

@@ -212,7 +212,7 @@ class TreeBuilder {
   // Appends a copy of `node`. For objects at the top, only the members whose
   // dotted path ("spec", "metadata.labels", "status.loadBalancer") `keep`
   // accepts are copied; keep(path) answers Keep, Drop, or Descend (copy the
-  // member but ask again for its own members).
+  // member but ask again for its own members; left out if none is kept).
   enum class Verdict { Keep, Drop, Descend };
   template <typename Keep>
   void copy(Node node, Keep&& keep, std::string& path);
@@ -243,9 +243,16 @@ void TreeBuilder::copy(Node node, Keep&& keep, std::string& path) {
     if (v == Verdict::Keep) {
       key(m.key);
       copy(m.value);
-    } else if (v == Verdict::Descend) {
+    } else if (v == Verdict::Descend && m.value.is_object()) {
+      size_t recs = recs_.size();
+      size_t strings = strings_.size();
       key(m.key);
       copy(m.value, keep, path);
+      if (recs_[recs + 1].a() == 0) {  // nothing kept under it: undo the key and the empty object
+        recs_.resize(recs);
+        strings_.resize(strings);
+        recs_[open_.back()].head -= 1u << 4;
+      }
     }
     path.resize(mark);
   }

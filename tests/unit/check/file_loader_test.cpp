@@ -135,15 +135,17 @@ TEST_CASE("file loader: objects keep what analyzers read, a Secret its certifica
   std::istringstream in(
       "apiVersion: v1\nkind: Service\nmetadata:\n  name: greeter\n  labels: {app: greeter}\n"
       "  annotations: {kubectl.kubernetes.io/last-applied-configuration: '{}'}\n"
-      "  managedFields: [{manager: kubectl}]\nspec: {ports: [{port: 50051}]}\n"
+      "  managedFields: [{manager: kubectl}]\nspec: {ports: [{port: 50051}], selector: {app: greeter}, clusterIP: 10.0.0.1}\n"
       "status: {loadBalancer: {ingress: [{ip: 127.0.0.1}]}, conditions: []}\n"
       "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert}\ndata: {tls.crt: '!!!', tls.key: eA==}\n"
       "---\nkind: Pod\napiVersion: v1\nmetadata: {name: p, labels: {app: greeter}}\nspec: {containers: [{name: c}]}\n");
   load_files(s, {"-"}, in, "default");
   const Resource* svc = s.find(Kind::Service, "default", "greeter");
   REQUIRE(svc != nullptr);
-  CHECK(svc->labels()["app"] == "greeter");
+  CHECK(svc->labels().is_null());  // (only Pods' and EndpointSlices' labels are read)
   CHECK(svc->spec()["ports"][0]["port"].get<int>() == 50051);
+  CHECK(svc->spec()["selector"]["app"] == "greeter");
+  CHECK(svc->spec()["clusterIP"].is_null());
   CHECK(svc->root()["status"]["loadBalancer"]["ingress"][0]["ip"] == "127.0.0.1");
   CHECK(svc->root()["status"]["conditions"].is_null());
   CHECK(svc->root()["metadata"]["annotations"].is_null());
