@@ -24,4 +24,20 @@ std::vector<CredentialUse> credential_uses(const Resource& gateway) {
   return out;
 }
 
+void for_each_credential_lookup(
+    const Context& ctx,
+    const std::function<void(const Resource& gateway, const std::string& ns, const CredentialUse& use)>& visit) {
+  for (const Resource& gw : ctx.list(Kind::Gateway)) {
+    auto uses = credential_uses(gw);
+    if (uses.empty()) {
+      continue;
+    }
+    for (const std::string& ns : mesh::workload_namespaces(ctx, gw)) {
+      for (const CredentialUse& use : uses) {
+        visit(gw, ns, use);
+      }
+    }
+  }
+}
+
 }  // namespace grpcmesh::check

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,12 @@ struct CredentialUse {
 // Servers of a Gateway whose tls names a credentialName Istio looks up in
 // Kubernetes (SIMPLE, MUTUAL, OPTIONAL_MUTUAL).
 std::vector<CredentialUse> credential_uses(const Resource& gateway);
+
+// Every place Istio looks a credential up: each Gateway's servers using one,
+// in each namespace its workload runs in (Gateway, Service and, when
+// declared, Pod read through `ctx`).
+void for_each_credential_lookup(
+    const Context& ctx,
+    const std::function<void(const Resource& gateway, const std::string& ns, const CredentialUse& use)>& visit);
 
 }  // namespace grpcmesh::check

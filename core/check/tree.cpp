@@ -1,6 +1,5 @@
 #include "core/check/tree.hpp"
 
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <bit>
@@ -15,27 +14,7 @@ namespace {
 
 const NodeRec kNullRec{};
 
-void dump_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
+void dump_string(std::string& out, std::string_view s) { out += nlohmann::json(s).dump(); }
 
 void dump_to(std::string& out, Node n) {
   switch (n.type()) {

@@ -17,24 +17,16 @@ class GatewayCertificate final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (const Resource& gw : ctx.list(Kind::Gateway)) {
-      auto uses = credential_uses(gw);
-      if (uses.empty()) {
-        continue;
+    for_each_credential_lookup(ctx, [&](const Resource& gw, const std::string& ns, const CredentialUse& use) {
+      const Resource* secret = ctx.find(Kind::Secret, ns, use.credential);
+      if (secret == nullptr) {
+        return;  // gateway_credential reports it
       }
-      for (const std::string& ns : mesh::workload_namespaces(ctx, gw)) {
-        for (const CredentialUse& use : uses) {
-          const Resource* secret = ctx.find(Kind::Secret, ns, use.credential);
-          if (secret == nullptr) {
-            continue;  // gateway_credential reports it
-          }
-          if (secret->credential && secret->credential->certificate) {
-            check(ctx, gw, use, ns + "/" + use.credential, *secret->credential->certificate,
-                  secret->credential->key_matches);
-          }
-        }
+      if (secret->credential && secret->credential->certificate) {
+        check(ctx, gw, use, ns + "/" + use.credential, *secret->credential->certificate,
+              secret->credential->key_matches);
       }
-    }
+    });
   }
 
  private:

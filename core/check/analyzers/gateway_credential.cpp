@@ -14,18 +14,9 @@ class GatewayCredential final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (const Resource& gw : ctx.list(Kind::Gateway)) {
-      auto uses = credential_uses(gw);
-      if (uses.empty()) {
-        continue;
-      }
-      for (const std::string& ns : mesh::workload_namespaces(ctx, gw)) {
-        for (const CredentialUse& use : uses) {
-          std::string host = use.hosts.empty() ? std::string() : use.hosts[0];
-          check(ctx, gw, use, ns, host);
-        }
-      }
-    }
+    for_each_credential_lookup(ctx, [&](const Resource& gw, const std::string& ns, const CredentialUse& use) {
+      check(ctx, gw, use, ns, use.hosts.empty() ? std::string() : use.hosts[0]);
+    });
   }
 
  private:
