@@ -92,10 +92,22 @@ Decoder::Decoder(Snapshot& snapshot, std::string default_namespace)
     : snapshot_(snapshot), default_namespace_(std::move(default_namespace)) {}
 
 std::shared_ptr<const TlsCredential> Decoder::credential(Node secret) {
-  std::string data = secret["data"].dump() + secret["stringData"].dump();
+  // The digest of every data and stringData entry, as written.
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr);
+  for (std::string_view field : {"data", "stringData"}) {
+    EVP_DigestUpdate(md.get(), field.data(), field.size() + 1);  // (with its NUL: a separator)
+    for (const Member& m : secret[field].items()) {
+      std::string_view value = m.value.is_string() ? m.value.str() : std::string_view("\x01");
+      std::uint32_t sizes[2] = {static_cast<std::uint32_t>(m.key.size()), static_cast<std::uint32_t>(value.size())};
+      EVP_DigestUpdate(md.get(), sizes, sizeof sizes);
+      EVP_DigestUpdate(md.get(), m.key.data(), m.key.size());
+      EVP_DigestUpdate(md.get(), value.data(), value.size());
+    }
+  }
   std::array<unsigned char, 32> digest{};
   unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), digest.data(), &n, EVP_sha256(), nullptr);
+  EVP_DigestFinal_ex(md.get(), digest.data(), &n);
   auto& slot = credentials_[digest];
   if (!slot) {
     slot = std::make_shared<const TlsCredential>(read_tls_secret(secret));

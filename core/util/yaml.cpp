@@ -426,23 +426,33 @@ class EventParser {
 
 // --- JSON documents ------------------------------------------------------------------
 
-// Whether `s` is exactly one JSON value with white space around it: checked
-// before a document is streamed as JSON, so that YAML which merely starts
-// like JSON ({a: b}) goes to the YAML parser instead, before any event.
-class JsonCheck {
+// A JSON reader: with a handler it streams the value's events; without one
+// it only checks that the text is exactly one JSON value with white space
+// around it. Files' documents are checked first, so that YAML which merely
+// starts like JSON ({a: b}) goes to the YAML parser before any event.
+// Strings without escapes are handed over in place.
+class JsonReader {
  public:
-  explicit JsonCheck(std::string_view s) : s_(s) {}
-  bool ok() {
+  JsonReader(std::string_view s, Handler* handler, int line) : s_(s), h_(handler), line_(line) {}
+
+  // Throws nothing: false when the text is not JSON (error() says where).
+  bool read() {
     ws();
     if (!value(0)) {
       return false;
     }
     ws();
-    return i_ == s_.size();
+    return i_ == s_.size() || fail("text after the JSON value");
   }
+  std::string error() const { return fmt::format("{} (at byte {})", error_, i_); }
 
  private:
-  static constexpr int kMaxDepth = 256;
+  static constexpr int kMaxDepth = 512;
+
+  bool fail(const char* what) {
+    error_ = what;
+    return false;
+  }
   bool at(char c) const { return i_ < s_.size() && s_[i_] == c; }
   void ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) {
@@ -451,7 +461,7 @@ class JsonCheck {
   }
   bool literal(std::string_view word) {
     if (s_.substr(i_, word.size()) != word) {
-      return false;
+      return fail("not a JSON value");
     }
     i_ += word.size();
     return true;
@@ -464,80 +474,211 @@ class JsonCheck {
     return i_ > start;
   }
   bool number() {
+    size_t start = i_;
+    bool integral = true;
     if (at('-')) {
       ++i_;
     }
     if (at('0')) {
       ++i_;
     } else if (!digits()) {
-      return false;
+      return fail("not a JSON value");
     }
     if (at('.')) {
       ++i_;
+      integral = false;
       if (!digits()) {
-        return false;
+        return fail("a number needs digits after its '.'");
       }
     }
     if (at('e') || at('E')) {
       ++i_;
+      integral = false;
       if (at('+') || at('-')) {
         ++i_;
       }
       if (!digits()) {
-        return false;
+        return fail("a number needs digits in its exponent");
       }
+    }
+    if (h_ == nullptr) {
+      return true;
+    }
+    const char* first = s_.data() + start;
+    const char* last = s_.data() + i_;
+    if (integral) {
+      std::int64_t v = 0;
+      if (auto r = std::from_chars(first, last, v); r.ec == std::errc() && r.ptr == last) {
+        h_->integer(v);
+        return true;
+      }
+      std::uint64_t u = 0;
+      if (auto r = std::from_chars(first, last, u); r.ec == std::errc() && r.ptr == last) {
+        h_->unsigned_integer(u);
+        return true;
+      }
+    }
+    double d = 0;
+    if (auto r = std::from_chars(first, last, d); r.ec != std::errc() || r.ptr != last) {
+      return fail("a number out of range");
+    }
+    h_->number(d);
+    return true;
+  }
+  static void put_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  bool hex4(std::uint32_t& v) {
+    v = 0;
+    for (int k = 0; k < 4; ++k, ++i_) {
+      if (i_ >= s_.size() || !is_hex(s_[i_])) {
+        return fail("\\u needs four hex digits");
+      }
+      char c = s_[i_];
+      v = v * 16 + static_cast<std::uint32_t>(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
     }
     return true;
   }
-  bool string() {
-    ++i_;  // the opening quote
+  // A UTF-8 sequence starting at i_ (a byte >= 0x80): well formed or not.
+  bool utf8() {
+    unsigned char c = static_cast<unsigned char>(s_[i_]);
+    int more = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
+    if (more < 0 || i_ + static_cast<size_t>(more) >= s_.size() + 0) {
+      return fail("invalid UTF-8");
+    }
+    for (int k = 1; k <= more; ++k) {
+      if ((static_cast<unsigned char>(s_[i_ + k]) & 0xC0) != 0x80) {
+        return fail("invalid UTF-8");
+      }
+    }
+    i_ += static_cast<size_t>(more) + 1;
+    return true;
+  }
+  // A string at i_ (on its opening quote); its text in `out` (a view of the
+  // input when it has no escapes, else decoded into buffer_).
+  bool string(std::string_view& out) {
+    size_t start = ++i_;
+    bool escaped = false;
+    buffer_.clear();
     while (i_ < s_.size()) {
-      unsigned char c = static_cast<unsigned char>(s_[i_++]);
+      unsigned char c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') {
+        if (!escaped) {
+          out = s_.substr(start, i_ - start);
+        } else {
+          out = buffer_;
+        }
+        ++i_;
         return true;
       }
       if (c < 0x20) {
-        return false;
+        return fail("a control character in a string");
       }
       if (c == '\\') {
-        if (i_ >= s_.size()) {
-          return false;
+        if (!escaped) {
+          buffer_.assign(s_.substr(start, i_ - start));
+          escaped = true;
+        }
+        if (++i_ >= s_.size()) {
+          break;
         }
         char e = s_[i_++];
-        if (e == 'u') {
-          for (int k = 0; k < 4; ++k, ++i_) {
-            if (i_ >= s_.size() || !is_hex(s_[i_])) {
+        switch (e) {
+          case '"': buffer_ += '"'; break;
+          case '\\': buffer_ += '\\'; break;
+          case '/': buffer_ += '/'; break;
+          case 'b': buffer_ += '\b'; break;
+          case 'f': buffer_ += '\f'; break;
+          case 'n': buffer_ += '\n'; break;
+          case 'r': buffer_ += '\r'; break;
+          case 't': buffer_ += '\t'; break;
+          case 'u': {
+            std::uint32_t cp = 0;
+            if (!hex4(cp)) {
               return false;
             }
+            if (cp >= 0xD800 && cp < 0xDC00) {  // a surrogate pair
+              std::uint32_t low = 0;
+              if (s_.substr(i_, 2) != "\\u" || (i_ += 2, !hex4(low)) || low < 0xDC00 || low > 0xDFFF) {
+                return fail("an unpaired surrogate in \\u escapes");
+              }
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            } else if (cp >= 0xDC00 && cp < 0xE000) {
+              return fail("an unpaired surrogate in \\u escapes");
+            }
+            put_utf8(buffer_, cp);
+            break;
           }
-        } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
+          default: return fail("an invalid escape in a string");
+        }
+        continue;
+      }
+      size_t from = i_;
+      if (c >= 0x80) {
+        if (!utf8()) {
           return false;
         }
+      } else {
+        ++i_;
+      }
+      if (escaped) {
+        buffer_.append(s_.substr(from, i_ - from));
       }
     }
-    return false;
+    return fail("a string without its closing quote");
   }
   bool value(int depth) {
-    if (depth > kMaxDepth || i_ >= s_.size()) {
-      return false;
+    if (depth > kMaxDepth) {
+      return fail("nested too deeply");
+    }
+    if (i_ >= s_.size()) {
+      return fail("a value is missing");
     }
     char c = s_[i_];
     if (c == '{' || c == '[') {
-      char close = c == '{' ? '}' : ']';
+      bool object = c == '{';
+      char close = object ? '}' : ']';
+      if (h_ != nullptr) {
+        object ? h_->begin_object(line_) : h_->begin_array();
+      }
       ++i_;
       ws();
       if (at(close)) {
         ++i_;
+        if (h_ != nullptr) {
+          object ? h_->end_object() : h_->end_array();
+        }
         return true;
       }
       for (;;) {
-        if (c == '{') {
-          if (!at('"') || !string()) {
+        if (object) {
+          std::string_view key;
+          if (!at('"')) {
+            return fail("an object key must be a string");
+          }
+          if (!string(key)) {
             return false;
+          }
+          if (h_ != nullptr) {
+            h_->key(key);
           }
           ws();
           if (!at(':')) {
-            return false;
+            return fail("':' expected after an object key");
           }
           ++i_;
           ws();
@@ -552,55 +693,53 @@ class JsonCheck {
           continue;
         }
         if (!at(close)) {
-          return false;
+          return fail(object ? "',' or '}' expected" : "',' or ']' expected");
         }
         ++i_;
+        if (h_ != nullptr) {
+          object ? h_->end_object() : h_->end_array();
+        }
         return true;
       }
     }
     if (c == '"') {
-      return string();
+      std::string_view text;
+      if (!string(text)) {
+        return false;
+      }
+      if (h_ != nullptr) {
+        h_->string(text);
+      }
+      return true;
     }
-    if (c == 't') {
-      return literal("true");
-    }
-    if (c == 'f') {
-      return literal("false");
+    if (c == 't' || c == 'f') {
+      bool v = c == 't';
+      if (!literal(v ? "true" : "false")) {
+        return false;
+      }
+      if (h_ != nullptr) {
+        h_->boolean(v);
+      }
+      return true;
     }
     if (c == 'n') {
-      return literal("null");
+      if (!literal("null")) {
+        return false;
+      }
+      if (h_ != nullptr) {
+        h_->null_value();
+      }
+      return true;
     }
     return number();
   }
 
   std::string_view s_;
+  Handler* h_;
+  int line_;
   size_t i_ = 0;
-};
-
-// nlohmann::json's SAX interface, forwarded to a Handler.
-struct JsonEvents {
-  Handler& handler;
-  const std::string& source;
-  int line;
-  bool null() { return handler.null_value(), true; }
-  bool boolean(bool v) { return handler.boolean(v), true; }
-  bool number_integer(std::int64_t v) { return handler.integer(v), true; }
-  bool number_unsigned(std::uint64_t v) { return handler.unsigned_integer(v), true; }
-  bool number_float(double v, const std::string&) { return handler.number(v), true; }
-  bool string(std::string& v) { return handler.string(v), true; }
-  bool binary(nlohmann::json::binary_t&) { return handler.null_value(), true; }
-  bool start_object(std::size_t) { return handler.begin_object(line), true; }
-  bool key(std::string& k) { return handler.key(k), true; }
-  bool end_object() { return handler.end_object(), true; }
-  bool start_array(std::size_t) { return handler.begin_array(), true; }
-  bool end_array() { return handler.end_array(), true; }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
-    std::string what = e.what();
-    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> what follows the position
-    auto colon = what.find(": ");
-    throw Error(fmt::format("{}:{}: invalid JSON (at byte {}): {}", source, line, position,
-                            colon == std::string::npos ? what : what.substr(colon + 2)));
-  }
+  std::string buffer_;
+  const char* error_ = "";
 };
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -858,9 +997,11 @@ void emit(std::string& out, const nlohmann::json& v, int indent) {
 }  // namespace
 
 void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line) {
-  JsonEvents events{handler, source, line};
   handler.begin_document(line);
-  nlohmann::json::sax_parse(text.begin(), text.end(), &events);
+  JsonReader reader(text, &handler, line);
+  if (!reader.read()) {
+    throw Error(fmt::format("{}:{}: invalid JSON: {}", source, line, reader.error()));
+  }
   handler.end_document();
 }
 
@@ -914,7 +1055,7 @@ void parse_events(std::string_view text, const std::string& source, Handler& han
     std::string_view json = json_start == std::string_view::npos
                                 ? std::string_view()
                                 : text.substr(json_start, json_end - json_start);
-    if (candidate && !json.empty() && JsonCheck(json).ok()) {
+    if (candidate && !json.empty() && JsonReader(json, nullptr, json_line).read()) {
       flush_yaml(pos);
       parse_json_events(json, source, handler, json_line);
     } else if (yaml_begin == std::string_view::npos) {

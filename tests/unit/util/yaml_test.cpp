@@ -176,3 +176,39 @@ TEST_CASE("yaml: an error after a JSON document names the line in the whole file
   CHECK_THROWS_WITH_AS(parse_all("---\n{\"kind\": \"A\"]\n", "g.yaml"), doctest::Contains("g.yaml:2:"),
                        grpcmesh::Error);
 }
+
+TEST_CASE("yaml: JSON documents read exactly as a JSON parser reads them") {
+  for (const char* text : {
+           R"({"s": "a\"b\\c\/d\b\f\n\r\t", "u": "\u00e9\u4e2d\ud83d\ude00", "raw": "é中😀"})",
+           R"({"i": -0, "n": -9223372036854775808, "u": 18446744073709551615, "f": 1.5e-3, "g": 2E+2, "z": 0})",
+           R"({"deep": [[[{"a": [true, false, null, {}]}]]], "empty": [], "o": {}})",
+       }) {
+    INFO(text);
+    auto docs = parse_all(text, "j.json");
+    REQUIRE(docs.size() == 1);
+    CHECK(docs[0].value == json::parse(text));
+  }
+  // JSON with a problem is not read as JSON; YAML then says what is wrong.
+  CHECK_THROWS_WITH_AS(parse_all("{\"a\": \"\\x\"}\n", "e.json"), doctest::Contains("e.json:1:"), grpcmesh::Error);
+}
+
+TEST_CASE("yaml: a JSON response that is not JSON is one error naming it") {
+  struct Ignore : grpcmesh::yaml::Handler {
+    void begin_document(int) override {}
+    void end_document() override {}
+    void begin_object(int) override {}
+    void key(std::string_view) override {}
+    void end_object() override {}
+    void begin_array() override {}
+    void end_array() override {}
+    void null_value() override {}
+    void boolean(bool) override {}
+    void integer(std::int64_t) override {}
+    void unsigned_integer(std::uint64_t) override {}
+    void number(double) override {}
+    void string(std::string_view) override {}
+  } ignore;
+  CHECK_THROWS_WITH_AS(grpcmesh::yaml::parse_json_events(R"({"items": [1, 2})", "the response", ignore),
+                       "the response:1: invalid JSON: ',' or ']' expected (at byte 15)", grpcmesh::Error);
+  CHECK_NOTHROW(grpcmesh::yaml::parse_json_events(R"({"items": [1, 2]})", "the response", ignore));
+}
