@@ -4,28 +4,36 @@
 #   live:    `check -A -o json` vs `istioctl analyze -A`, plus the floor: the
 #            bare time of listing the same 8 kinds (grpcmesh-kube-probe
 #            list KIND -A --count, one process per kind, summed)
-#   offline: `check --offline -f DIR` vs `istioctl analyze --use-kube=false DIR`
+#   offline: `check --offline -f DIR` vs `istioctl analyze --use-kube=false DIR`,
+#            with the objects written as JSON documents and as block YAML
+#   transfer floor: the same 8 lists fetched whole by one curl process in
+#            parallel over HTTP/2 (the API server's share of any live check)
+#   process floor: `kubectl-grpcmesh version` (start-up and the memory of the
+#            binary and its libraries, before any input)
 # The snapshot is 10,000 objects: 2,000 Services with 2,000 EndpointSlices,
 # 2,300 Pods, 2,000 VirtualServices, 200 Gateways, 1,000 DestinationRules and
 # 500 TLS Secrets, spread over 20 namespaces. Prints a Markdown table of the
 # median wall time and peak RSS (GNU time) of each. Without a running control
 # plane in the environment it starts a throwaway one.
 #
-# Usage: bench/check_bench.sh [--runs N] [--build DIR]
+# Usage: bench/check_bench.sh [--runs N] [--build DIR] [--keep DIR]
+#   --keep DIR  also writes the snapshot's manifests to DIR (for profiling)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=3
 build=$root/build
+keep=""
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=${2:?--runs needs a number}; shift 2 ;;
     --build) build=$(cd "${2:?--build needs a directory}" && pwd); shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check_bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
 if [ -z "${GRPCMESH_SERVER:-}" ]; then
-  exec "$root/tests/controlplane/controlplane.sh" exec -- "$0" --runs "$runs" --build "$build"
+  exec "$root/tests/controlplane/controlplane.sh" exec -- "$0" --runs "$runs" --build "$build" ${keep:+--keep "$keep"}
 fi
 plugin=$build/kubectl-grpcmesh
 probe=$build/grpcmesh-kube-probe
@@ -38,7 +46,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # The snapshot, one file per namespace, plus the namespaces themselves.
 python3 - "$tmp/objects" "$root/tests/testdata/check/ok-https/secret.yaml" "bench$$" <<'PY'
-import json, os, sys
+import json, os, re, sys
 out, secret_file, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(out)
 # A valid TLS secret from the fixtures, copied under new names.
@@ -87,11 +95,39 @@ for i in range(500):
     s = json.loads(json.dumps(secret))
     s["metadata"] = {"name": f"{prefix}-cert-{i}", "namespace": "istio-system"}
     docs[namespaces[0]].append(s)
+# The same objects as block YAML too, the way people write manifests.
+def block(v, indent=0):
+    pad = " " * indent
+    def scalar(x):
+        # plain when nothing else could be meant, else as JSON (JSON scalars are YAML)
+        if isinstance(x, str) and re.fullmatch(r"[A-Za-z/][A-Za-z0-9./_-]*", x) and \
+                x.lower() not in ("y", "n", "yes", "no", "on", "off", "true", "false", "null"):
+            return x
+        return json.dumps(x)
+    lines = []
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if isinstance(x, (dict, list)) and x:
+                lines.append(f"{pad}{k}:")
+                lines.extend(block(x, indent + 2 if isinstance(x, dict) else indent))
+            else:
+                lines.append(f"{pad}{k}: {scalar(x) if not isinstance(x, (dict, list)) else json.dumps(x)}")
+    else:
+        for x in v:
+            if isinstance(x, dict) and x:
+                inner = block(x, indent + 2)
+                lines.append(f"{pad}- {inner[0].lstrip()}")
+                lines.extend(inner[1:])
+            else:
+                lines.append(f"{pad}- {scalar(x)}")
+    return lines
+os.makedirs(out + "-yaml")
 count = 0
 for ns, objects in docs.items():
-    with open(os.path.join(out, f"{ns}.yaml"), "w") as f:
+    with open(os.path.join(out, f"{ns}.yaml"), "w") as f, open(os.path.join(out + "-yaml", f"{ns}.yaml"), "w") as y:
         for o in objects:
             f.write(json.dumps(o) + "\n---\n")
+            y.write("\n".join(block(o)) + "\n---\n")
             count += 1
 print(count, file=sys.stderr)
 PY
@@ -102,6 +138,9 @@ for f in "$tmp"/objects/bench$$-*.yaml; do
   "$KUBECTL" create -f "$f" >/dev/null
 done
 mv "$tmp/objects/00-namespaces.yaml" "$tmp/namespaces.yaml"
+if [ -n "$keep" ]; then
+  mkdir -p "$keep" && cp "$tmp"/objects/*.yaml "$keep"/
+fi
 
 measure() {  # NAME CMD... : appends "wall_seconds peak_rss_kb" to $tmp/NAME (exit 0 or 3 accepted)
   local name=$1; shift
@@ -122,27 +161,54 @@ floor() {
 export -f floor
 export probe
 
+# The server's share: the same 8 lists fetched whole by one curl process, in
+# parallel over HTTP/2, gzip-compressed like our client's, nothing parsed.
+transfer() {
+  local urls=()
+  for p in api/v1/services apis/discovery.k8s.io/v1/endpointslices api/v1/pods api/v1/secrets \
+           apis/networking.istio.io/v1/gateways apis/networking.istio.io/v1/virtualservices \
+           apis/networking.istio.io/v1/destinationrules apis/networking.istio.io/v1alpha3/envoyfilters; do
+    urls+=("$GRPCMESH_SERVER/$p" -o /dev/null)
+  done
+  curl -fsS --http2 --parallel --parallel-max 8 --compressed --cacert "$GRPCMESH_CA_FILE" \
+    --cert "$GRPCMESH_ADMIN_CERT" --key "$GRPCMESH_ADMIN_KEY" "${urls[@]}"
+}
+export -f transfer
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq 1 "$runs"); do
+  measure version "$plugin" version
   measure floor bash -c floor
+  measure transfer bash -c transfer
   measure check-live "$plugin" check -A -o json
   measure istioctl-live "$ISTIOCTL" analyze -A
   measure check-files "$plugin" check --offline -f "$tmp/objects" -o json
   measure istioctl-files "$ISTIOCTL" analyze --use-kube=false "$tmp/objects"
+  measure check-yaml "$plugin" check --offline -f "$tmp/objects-yaml" -o json
+  measure istioctl-yaml "$ISTIOCTL" analyze --use-kube=false "$tmp/objects-yaml"
 done
 
-python3 - "$tmp" "$runs" <<'PY'
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+python3 - "$tmp" "$runs" "$load_before" "$load_after" <<'PY'
 import statistics, sys
-tmp, runs = sys.argv[1], sys.argv[2]
+tmp, runs, load_before, load_after = sys.argv[1:5]
 def load(name):
     rows = [line.split() for line in open(f"{tmp}/{name}")]
     return statistics.median(float(r[0]) for r in rows), max(int(r[1]) for r in rows)
 f_t, f_m = load("floor")
 print(f"| 10,000 objects ({runs} runs, medians) | kubectl-grpcmesh check | istioctl analyze | time ratio | check peak RSS | istioctl peak RSS | RSS ratio |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-for key, label in [("live", "live, -A"), ("files", "offline, the same objects as files")]:
+for key, label in [("live", "live, -A"), ("files", "offline, the same objects as files (one JSON document each)"),
+                   ("yaml", "offline, the same objects as block YAML")]:
     ct, cm = load(f"check-{key}")
     it, im = load(f"istioctl-{key}")
     print(f"| {label} | {ct*1000:.0f} ms | {it*1000:.0f} ms | {it/ct:.1f}x faster | {cm/1024:.1f} MiB | {im/1024:.1f} MiB | {cm/im:.2f} |")
 ct, _ = load("check-live")
+v_t, v_m = load("version")
+t_t, t_m = load("transfer")
 print(f"\nFloor (listing the same 8 kinds, one probe process per kind): {f_t*1000:.0f} ms; live check / floor = {ct/f_t:.2f}.")
+print(f"Transfer floor (the same 8 lists fetched whole by one curl process, in parallel, nothing parsed): {t_t*1000:.0f} ms, peak RSS {t_m/1024:.1f} MiB; live check / transfer = {ct/t_t:.2f}.")
+print(f"Process floor (`kubectl-grpcmesh version`): {v_t*1000:.0f} ms, peak RSS {v_m/1024:.1f} MiB.")
+print(f"Load average (1, 5, 15 min): {load_before} before, {load_after} after.")
 PY
