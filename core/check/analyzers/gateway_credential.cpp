@@ -40,7 +40,7 @@ class GatewayCredential final : public Analyzer {
       return;
     }
     if (use.mode == "MUTUAL" || use.mode == "OPTIONAL_MUTUAL") {
-      check_client_ca(ctx, gw, use, ns, host, secret->object);
+      check_client_ca(ctx, gw, use, ns, host, credential);
     }
   }
 
@@ -49,14 +49,14 @@ class GatewayCredential final : public Analyzer {
   // credential Secret itself (istio pilot/pkg/credentials/kube/secrets.go
   // GetCaCert, ExtractRoot).
   static void check_client_ca(Context& ctx, const Resource& gw, const CredentialUse& use, const std::string& ns,
-                              const std::string& host, const nlohmann::json& credential) {
+                              const std::string& host, const TlsCredential& credential) {
     const std::string ca_name = use.credential + "-cacert";
     std::string problem;
     if (const Resource* ca = ctx.find(Kind::Secret, ns, ca_name)) {
-      if (!has_client_ca(ca->object)) {
+      if (ca->credential && !ca->credential->has_ca) {
         problem = "Secret " + ns + "/" + ca_name + " has no ca.crt or cacert entry, and Istio reads the CA only from it";
       }
-    } else if (!has_client_ca(credential)) {
+    } else if (!credential.has_ca) {
       problem = "there is no Secret " + ns + "/" + ca_name + " and no ca.crt or cacert entry in Secret " + ns + "/" +
                 use.credential;
     }
