@@ -21,7 +21,19 @@ namespace {
 
 void* library() {
   static void* handle = [] {
-    void* h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    // GnuTLS comes in only as a dependency of librtmp and libldap, which are
+    // never used: skip its implicit initialisation (p11-kit modules, RNG,
+    // about 1 MiB of memory) while the library loads, without leaving the
+    // variable to the programs this process starts.
+    const char* before = getenv("GNUTLS_NO_IMPLICIT_INIT");
+    const std::string saved = before != nullptr ? before : "";
+    setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1);
+    void* h = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
+    if (before != nullptr) {
+      setenv("GNUTLS_NO_IMPLICIT_INIT", saved.c_str(), 1);
+    } else {
+      unsetenv("GNUTLS_NO_IMPLICIT_INIT");
+    }
     if (h == nullptr) {
       // Nothing can go on without it; say what is missing, once, and stop.
       const std::string message = std::string("error: cannot load libcurl (") + dlerror() +
