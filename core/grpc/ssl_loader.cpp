@@ -7,35 +7,19 @@
 // (X509_*, ERR_*) is linked as usual: the main binary loads it anyway.
 #include <dlfcn.h>
 #include <openssl/ssl.h>
-#include <unistd.h>
 
-#include <string>
+#include "core/util/dynamic_library.hpp"
 
 namespace {
 
 void* library() {
-  static void* handle = [] {
-    void* h = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) {
-      const std::string message = std::string("error: cannot load libssl (") + dlerror() +
-                                  "): install the libssl3 package\n";
-      (void)!write(STDERR_FILENO, message.data(), message.size());
-      _exit(1);
-    }
-    return h;
-  }();
+  static void* handle = grpcmesh::util::open_library_or_exit("libssl.so.3", RTLD_NOW | RTLD_LOCAL, "libssl3");
   return handle;
 }
 
 template <typename F>
 F real(const char* name) {
-  void* symbol = dlsym(library(), name);
-  if (symbol == nullptr) {
-    const std::string message = std::string("error: libssl.so.3 has no ") + name + ": install libssl3\n";
-    (void)!write(STDERR_FILENO, message.data(), message.size());
-    _exit(1);
-  }
-  return reinterpret_cast<F>(symbol);
+  return reinterpret_cast<F>(grpcmesh::util::library_symbol_or_exit(library(), "libssl.so.3", name, "libssl3"));
 }
 
 }  // namespace

@@ -10,12 +10,13 @@
 #define CURL_DISABLE_TYPECHECK 1  // the type-checking macros would hide the functions defined here
 #include <curl/curl.h>
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+
+#include "core/util/dynamic_library.hpp"
 
 namespace {
 
@@ -28,18 +29,11 @@ void* library() {
     const char* before = getenv("GNUTLS_NO_IMPLICIT_INIT");
     const std::string saved = before != nullptr ? before : "";
     setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1);
-    void* h = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL);
+    void* h = grpcmesh::util::open_library_or_exit("libcurl.so.4", RTLD_LAZY | RTLD_LOCAL, "libcurl4");
     if (before != nullptr) {
       setenv("GNUTLS_NO_IMPLICIT_INIT", saved.c_str(), 1);
     } else {
       unsetenv("GNUTLS_NO_IMPLICIT_INIT");
-    }
-    if (h == nullptr) {
-      // Nothing can go on without it; say what is missing, once, and stop.
-      const std::string message = std::string("error: cannot load libcurl (") + dlerror() +
-                                  "): install the libcurl4 package\n";
-      (void)!write(STDERR_FILENO, message.data(), message.size());
-      _exit(1);
     }
     return h;
   }();
@@ -48,13 +42,8 @@ void* library() {
 
 template <typename F>
 F real(const char* name) {
-  void* symbol = dlsym(library(), name);
-  if (symbol == nullptr) {
-    const std::string message = std::string("error: libcurl.so.4 has no ") + name + ": install libcurl4 7.88 or newer\n";
-    (void)!write(STDERR_FILENO, message.data(), message.size());
-    _exit(1);
-  }
-  return reinterpret_cast<F>(symbol);
+  return reinterpret_cast<F>(
+      grpcmesh::util::library_symbol_or_exit(library(), "libcurl.so.4", name, "libcurl4 7.88 or newer"));
 }
 
 #define GRPCMESH_CURL_REAL(name) static const auto fn = real<decltype(&::name)>(#name)
