@@ -138,6 +138,18 @@ const Flag* find_flag(const std::vector<Flag>& table, std::string_view name) {
   return nullptr;
 }
 
+// "-name=value" or "--name value": the flag's name without its dashes, and
+// the value when it is written inline.
+std::pair<std::string, std::optional<std::string>> split_flag(const std::string& arg) {
+  std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
+  std::optional<std::string> inline_value;
+  if (auto eq = body.find('='); eq != std::string::npos) {
+    inline_value = body.substr(eq + 1);
+    body.resize(eq);
+  }
+  return {body, inline_value};
+}
+
 }  // namespace
 
 std::pair<std::string, std::string> parse_header(const std::string& header) {
@@ -166,12 +178,7 @@ ArgScan scan_args(const std::vector<std::string>& args, Options& o, kube::Connec
       flags_done = true;
       continue;
     }
-    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
-    std::optional<std::string> inline_value;
-    if (auto eq = body.find('='); eq != std::string::npos) {
-      inline_value = body.substr(eq + 1);
-      body.resize(eq);
-    }
+    auto [body, inline_value] = split_flag(arg);
     const Flag* flag = find_flag(table, body);
     if (flag == nullptr) {
       continue;
@@ -220,12 +227,7 @@ Options parse_args(const std::vector<std::string>& args, kube::ConnectionOptions
       flags_done = true;
       continue;
     }
-    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
-    std::optional<std::string> inline_value;
-    if (auto eq = body.find('='); eq != std::string::npos) {
-      inline_value = body.substr(eq + 1);
-      body.resize(eq);
-    }
+    auto [body, inline_value] = split_flag(arg);
     const Flag* flag = find_flag(table, body);
     if (flag == nullptr) {
       throw UsageError(fmt::format("unknown flag {}", arg.substr(0, arg.find('='))));
