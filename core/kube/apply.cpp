@@ -104,44 +104,44 @@ Request get_request(const ApiResource& resource, const std::string& ns, const st
   return r;
 }
 
-// The object as it is now; nothing when absent or when reading it is
-// forbidden (the apply itself then says what the user may not do).
-std::optional<json> existing(Client& client, const Request& request, const Response& response) {
+// The fingerprint of the object as it is now; nothing when absent or when
+// reading it is forbidden (the apply itself then says what the user may not do).
+std::optional<std::string> existing(Client& client, const Request& request, const Response& response) {
   if (response.status == 404 || response.status == 403) {
     return std::nullopt;
   }
   if (response.status / 100 != 2) {
     throw Error(render_api_error(response, request, client.config().user_name));
   }
-  return response.json();
+  return apply_fingerprint(response.json());
 }
 
-// The objects as they are now, fetched with one list per (resource,
-// namespace) when several objects share them, else one get each.
-std::vector<std::optional<json>> fetch_before(Client& client, const std::vector<Planned>& planned) {
+// The fingerprints of the objects as they are now, fetched with one list per
+// (resource, namespace) when several objects share them, else one get each.
+std::vector<std::optional<std::string>> fetch_before(Client& client, const std::vector<Planned>& planned) {
   constexpr size_t kListThreshold = 8;
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
   for (size_t i = 0; i < planned.size(); ++i) {
     groups[{planned[i].resource.path(planned[i].namespace_name), planned[i].namespace_name}].push_back(i);
   }
-  std::vector<std::optional<json>> before(planned.size());
+  std::vector<std::optional<std::string>> before(planned.size());
   for (const auto& [key, indices] : groups) {
     const ApiResource& resource = planned[indices.front()].resource;
     if (indices.size() >= kListThreshold) {
+      std::map<std::string_view, size_t, std::less<>> wanted;  // name -> index in planned
+      for (size_t i : indices) {
+        wanted.emplace(meta_string(planned[i].object, "name"), i);
+      }
       ListOptions options;
       options.namespace_name = key.second;
-      ListResult listed = client.list(resource, options);
+      // Each listed object is reduced to its fingerprint as it is read.
+      ListResult listed = client.list_each(resource, options, [&](json&& item) {
+        auto it = wanted.find(meta_string(item, "name"));
+        if (it != wanted.end()) {
+          before[it->second] = apply_fingerprint(item);
+        }
+      });
       if (!listed.forbidden) {
-        std::map<std::string, size_t, std::less<>> by_name;
-        for (size_t i = 0; i < listed.items.size(); ++i) {
-          by_name.emplace(meta_string(listed.items[i], "name"), i);
-        }
-        for (size_t i : indices) {
-          auto it = by_name.find(meta_string(planned[i].object, "name"));
-          if (it != by_name.end()) {
-            before[i] = std::move(listed.items[it->second]);
-          }
-        }
         continue;
       }
     }
@@ -186,11 +186,13 @@ std::vector<json> order_for_apply(std::vector<json> objects) {
   return objects;
 }
 
-ApplyAction classify_apply(long http_status, const std::optional<json>& before, const json& after) {
+std::string apply_fingerprint(const json& object) { return comparable(object).dump(); }
+
+ApplyAction classify_apply(long http_status, const std::optional<std::string>& before, const json& after) {
   if (http_status == 201 || !before) {
     return ApplyAction::Created;
   }
-  return comparable(*before) == comparable(after) ? ApplyAction::Unchanged : ApplyAction::Configured;
+  return *before == apply_fingerprint(after) ? ApplyAction::Unchanged : ApplyAction::Configured;
 }
 
 namespace {
@@ -232,7 +234,7 @@ ApplyReport apply(Client& client, std::vector<json> objects, const ApplyOptions&
   ApplyReport report;
   report.dry_run = options.dry_run;
   report.results.resize(planned.size());
-  std::vector<std::optional<json>> before = fetch_before(client, planned);
+  std::vector<std::optional<std::string>> before = fetch_before(client, planned);
   bool failed = false;
   // Objects of one dependency tier go out together; a tier starts only when
   // everything before it was applied.
@@ -257,21 +259,23 @@ ApplyReport apply(Client& client, std::vector<json> objects, const ApplyOptions&
       }
     }
     if (!requests.empty()) {
-      std::vector<Response> responses = client.send_all(requests);
-      for (size_t k = 0; k < responses.size(); ++k) {
+      client.send_each(requests, [&](size_t k, Response&& response) {
         size_t i = tier_start + k;
         ApplyResult& r = report.results[i];
-        if (responses[k].status / 100 == 2) {
-          json after = responses[k].json();
-          r.action = classify_apply(responses[k].status, before[i], after);
-          r.object = std::move(after);
+        if (response.status / 100 == 2) {
+          json after = response.json();
+          r.action = classify_apply(response.status, before[i], after);
+          before[i].reset();
+          if (options.keep_objects) {
+            r.object = std::move(after);
+          }
         } else {
           r.action = ApplyAction::Failed;
-          r.error = render_api_error(responses[k], requests[k], client.config().user_name);
+          r.error = render_api_error(response, requests[k], client.config().user_name);
           r.object = std::move(planned[i].object);
           failed = true;
         }
-      }
+      });
     }
     tier_start = tier_end;
   }

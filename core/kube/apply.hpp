@@ -16,6 +16,9 @@ struct ApplyOptions {
   std::string field_manager = "kubectl-grpcmesh";
   bool force_conflicts = false;
   DryRun dry_run = DryRun::None;
+  // Whether each result keeps the object the server returned (needed only to
+  // print the objects, as with -o yaml|json).
+  bool keep_objects = true;
 };
 
 enum class ApplyAction {
@@ -46,11 +49,16 @@ struct ApplyReport {
 // services, gateways, routes, filters, then everything else; stable otherwise.
 std::vector<nlohmann::json> order_for_apply(std::vector<nlohmann::json> objects);
 
-// Created / configured / unchanged from the HTTP status of the apply and the
-// object before (nothing = did not exist) and after. Fields the server always
-// rewrites (managedFields, resourceVersion) are ignored.
-ApplyAction classify_apply(long http_status, const std::optional<nlohmann::json>& before,
-                           const nlohmann::json& after);
+// What the comparison of an object before and after an apply looks at: the
+// object without the fields the server rewrites on every write
+// (managedFields, resourceVersion), serialised. Keeping this instead of the
+// object keeps an apply's memory small.
+std::string apply_fingerprint(const nlohmann::json& object);
+
+// Created / configured / unchanged from the HTTP status of the apply, the
+// fingerprint of the object before (nothing = did not exist) and the object
+// after.
+ApplyAction classify_apply(long http_status, const std::optional<std::string>& before, const nlohmann::json& after);
 
 // Applies the objects in dependency order with server-side apply (PATCH
 // application/apply-patch+yaml, JSON body, fieldManager, force, dryRun=All,

@@ -129,6 +129,10 @@ class Client {
   // connection) and returns their responses in the same order; the same
   // authentication, retries, warnings and logging as send().
   std::vector<Response> send_all(const std::vector<Request>& requests);
+  // Like send_all, but hands each response to `on_response` (the request's
+  // index, the response) as soon as it arrives, so that only the responses
+  // in flight are held at once.
+  void send_each(const std::vector<Request>& requests, const std::function<void(size_t, Response&&)>& on_response);
   // send() + a 2xx check: a non-2xx response throws Error rendered like kubectl.
   nlohmann::json request(const Request& request);
 

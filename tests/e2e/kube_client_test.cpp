@@ -191,6 +191,36 @@ TEST_SUITE("kube client") {
     CHECK(contains(probe({"apply", "-f", file.string(), "-o", "yaml", "--show-managed-fields"}).out, "managedFields"));
   }
 
+  TEST_CASE("apply: many objects of one kind are read with one list - one configured among unchanged ones") {
+    std::string ns = e2e::create_namespace("kube-apply-many");
+    e2e::TempDir dir;
+    auto write = [&](const std::string& changed_value) {
+      std::string docs;
+      for (int i = 0; i < 12; ++i) {
+        docs += config_map(ns, "cm-" + std::to_string(i), i == 7 ? changed_value : "same") + "---\n";
+      }
+      return dir.write("many.yaml", docs);
+    };
+    auto file = write("same");
+    REQUIRE(probe({"apply", "-f", file.string()}).ok());
+    write("changed");
+    auto again = probe({"apply", "-f", file.string()});
+    REQUIRE_MESSAGE(again.ok(), again.describe());
+    std::string expected;
+    for (int i = 0; i < 12; ++i) {
+      expected += "configmap/cm-" + std::to_string(i) + (i == 7 ? " configured\n" : " unchanged\n");
+    }
+    CHECK(again.out == expected);
+    // -o yaml still prints every object as the server returned it.
+    auto yaml = probe({"apply", "-f", file.string(), "-o", "yaml"});
+    size_t names = 0;
+    for (size_t at = yaml.out.find("name: cm-"); at != std::string::npos; at = yaml.out.find("name: cm-", at + 1)) {
+      ++names;
+    }
+    CHECK(names == 12);
+    CHECK(contains(yaml.out, "key: changed\n"));
+  }
+
   TEST_CASE("apply: objects that cannot be applied are refused before anything is sent") {
     std::string ns = e2e::create_namespace("kube-refuse");
     e2e::TempDir dir;

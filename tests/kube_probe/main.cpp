@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
     action = [&] {
       kube::ApplyOptions ao = apply_flags.to_options();
       kube::PrintOptions po = apply_flags.print.to_options();
+      ao.keep_objects = po.format != kube::OutputFormat::Default;
       std::ifstream in(file);
       if (!in) {
         throw Error("the path \"" + file + "\" does not exist");

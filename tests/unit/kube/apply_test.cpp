@@ -60,7 +60,11 @@ TEST_CASE("apply: result classification") {
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    CHECK(classify_apply(c.status, c.before, c.after) == c.expected);
+    std::optional<std::string> fingerprint;
+    if (c.before) {
+      fingerprint = apply_fingerprint(*c.before);
+    }
+    CHECK(classify_apply(c.status, fingerprint, c.after) == c.expected);
   }
 }
 
