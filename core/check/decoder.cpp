@@ -89,7 +89,28 @@ Verdict built(std::string_view kind_name, std::string_view path) {
 // --- Decoder ----------------------------------------------------------------------
 
 Decoder::Decoder(Snapshot& snapshot, std::string default_namespace)
-    : snapshot_(snapshot), default_namespace_(std::move(default_namespace)) {}
+    : snapshot_(&snapshot), default_namespace_(std::move(default_namespace)) {}
+
+Decoder::Decoder(StagedObjects& staged, std::string default_namespace)
+    : staged_(&staged), default_namespace_(std::move(default_namespace)) {}
+
+void Decoder::keep(Resource r, bool rejected) {
+  if (staged_ != nullptr) {
+    staged_->resources.push_back({std::move(r), rejected});
+  } else if (rejected) {
+    snapshot_->add_rejected(std::move(r));
+  } else {
+    snapshot_->add(std::move(r));
+  }
+}
+
+void Decoder::ignore(IgnoredObject o) {
+  if (staged_ != nullptr) {
+    staged_->ignored.push_back(std::move(o));
+  } else {
+    snapshot_->add_ignored(std::move(o));
+  }
+}
 
 std::shared_ptr<const TlsCredential> Decoder::credential(Node secret) {
   // The digest of every data and stringData entry, as written.
@@ -143,7 +164,7 @@ size_t Decoder::add(Node object, const Origin& origin, std::string_view api_vers
   std::optional<Kind> kind = kind_by_name(kind_text);
   auto [group, version] = split_api_version(api_version);
   if (!kind || (*kind == Kind::Gateway && group == "gateway.networking.k8s.io")) {
-    snapshot_.add_ignored({std::string(api_version), std::string(kind_text), ns, name, origin.str()});
+    ignore({std::string(api_version), std::string(kind_text), ns, name, origin.str()});
     return 1;
   }
   path_.clear();
@@ -154,11 +175,7 @@ size_t Decoder::add(Node object, const Origin& origin, std::string_view api_vers
   }
   const KindInfo& ki = info(*kind);
   bool served = group == ki.group && std::find(ki.versions.begin(), ki.versions.end(), version) != ki.versions.end();
-  if (served) {
-    snapshot_.add(std::move(r));
-  } else {
-    snapshot_.add_rejected(std::move(r));
-  }
+  keep(std::move(r), !served);
   return 1;
 }
 

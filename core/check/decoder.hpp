@@ -26,6 +26,9 @@ struct TlsCredential;
 class Decoder {
  public:
   Decoder(Snapshot& snapshot, std::string default_namespace);
+  // Decodes into `staged` instead, for a thread that must not touch the
+  // snapshot.
+  Decoder(StagedObjects& staged, std::string default_namespace);
 
   // Adds one object (a List's items one by one). Throws grpcmesh::Error naming
   // `origin` when it is not an object or lacks apiVersion or kind. When
@@ -37,7 +40,11 @@ class Decoder {
  private:
   std::shared_ptr<const TlsCredential> credential(Node secret);
 
-  Snapshot& snapshot_;
+  void keep(Resource r, bool rejected);
+  void ignore(IgnoredObject o);
+
+  Snapshot* snapshot_ = nullptr;      // one of these two
+  StagedObjects* staged_ = nullptr;
   std::string default_namespace_;
   TreeBuilder builder_;
   std::string path_;

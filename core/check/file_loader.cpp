@@ -3,9 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <memory>
 #include <filesystem>
 #include <istream>
 #include <iterator>
+#include <optional>
+#include <system_error>
+#include <thread>
 
 #include "core/check/decoder.hpp"
 #include "core/util/error.hpp"
@@ -22,21 +29,90 @@ bool is_manifest(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
+
+// One manifest to read: a file, or stdin's text read beforehand.
+struct Input {
+  std::string source;
+  std::optional<std::string> text;
+  // Filled by whichever thread decodes it.
+  StagedObjects staged;
+  size_t objects = 0;
+  std::exception_ptr error;
+};
+
+void decode(Input& input, const std::string& default_namespace) {
+  try {
+    std::string text = input.text ? std::move(*input.text) : util::read_option_file(input.source, "-f");
+    Decoder decoder(input.staged, default_namespace);
+    ObjectReader reader(decoder, input.source);
+    yaml::parse_events(text, input.source, reader);
+    input.objects = reader.objects();
+  } catch (...) {
+    input.error = std::current_exception();
+  }
+}
+
+// Decodes the inputs on up to kThreads threads (this one included), each
+// taking the next input not yet taken. This thread also hands every decoded
+// input to `take`, in the inputs' order, as soon as it and those before it
+// are done, so that no more than the inputs in flight are held apart from
+// the snapshot.
+void decode_all(std::vector<Input>& inputs, const std::string& default_namespace,
+                const std::function<void(Input&)>& take) {
+  constexpr unsigned kThreads = 4;
+  const size_t n = inputs.size();
+  std::unique_ptr<std::atomic<bool>[]> done(new std::atomic<bool>[n]);
+  for (size_t i = 0; i < n; ++i) {
+    done[i] = false;
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&](const std::function<void()>& after_each) {
+    for (size_t i = next++; i < n; i = next++) {
+      decode(inputs[i], default_namespace);
+      done[i].store(true, std::memory_order_release);
+      after_each();
+    }
+  };
+  size_t taken = 0;
+  auto take_ready = [&] {
+    while (taken < n && done[taken].load(std::memory_order_acquire)) {
+      take(inputs[taken++]);
+    }
+  };
+  const unsigned threads =
+      std::min<unsigned>({kThreads, std::max(1U, std::thread::hardware_concurrency()), static_cast<unsigned>(n)});
+  std::vector<std::thread> helpers;
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work, [] {});
+    } catch (const std::system_error&) {
+      break;  // no more threads: the ones there are do the rest
+    }
+  }
+  std::exception_ptr failure;  // from `take`: the helpers are joined first
+  try {
+    work(take_ready);
+  } catch (...) {
+    next = n;
+    failure = std::current_exception();
+  }
+  for (std::thread& h : helpers) {
+    h.join();
+  }
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+  take_ready();
+}
+
 }  // namespace
 
 size_t load_files(Snapshot& snapshot, const std::vector<std::string>& paths, std::istream& in,
                   const std::string& default_namespace) {
-  size_t objects = 0;
-  Decoder decoder(snapshot, default_namespace);
-  auto load_text = [&](const std::string& text, const std::string& source) {
-    ObjectReader reader(decoder, source);
-    yaml::parse_events(text, source, reader);
-    objects += reader.objects();
-  };
+  std::vector<Input> inputs;
   for (const std::string& path : paths) {
     if (path == "-") {
-      std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-      load_text(text, "<stdin>");
+      inputs.push_back({"<stdin>", std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}});
       continue;
     }
     std::error_code ec;
@@ -57,11 +133,28 @@ size_t load_files(Snapshot& snapshot, const std::vector<std::string>& paths, std
       }
       std::sort(files.begin(), files.end());
       for (const fs::path& f : files) {
-        load_text(util::read_option_file(f.string(), "-f"), f.string());
+        inputs.push_back({f.string()});
       }
       continue;
     }
-    load_text(util::read_option_file(path, "-f"), path);
+    inputs.push_back({path});
+  }
+  // Files are read and decoded in parallel; the snapshot takes their objects
+  // in the order of the files, so that the result, a later file's object
+  // replacing an earlier one's, and the error reported (the first file's in
+  // that order) are those of reading them one after another.
+  size_t objects = 0;
+  std::exception_ptr error;
+  decode_all(inputs, default_namespace, [&](Input& input) {
+    if (error) {
+      return;
+    }
+    error = input.error;
+    snapshot.take(std::move(input.staged));
+    objects += input.objects;
+  });
+  if (error) {
+    std::rethrow_exception(error);
   }
   if (objects == 0) {
     throw Error(fmt::format("no Kubernetes objects found in {}: give -f files or directories with YAML or JSON manifests",

@@ -50,6 +50,20 @@ void Snapshot::add_rejected(Resource resource) { rejected_[slot(resource.kind)].
 
 void Snapshot::add_ignored(IgnoredObject object) { ignored_.push_back(std::move(object)); }
 
+void Snapshot::take(StagedObjects&& staged) {
+  for (StagedObjects::Entry& e : staged.resources) {
+    if (e.rejected) {
+      add_rejected(std::move(e.resource));
+    } else {
+      add(std::move(e.resource));
+    }
+  }
+  for (IgnoredObject& o : staged.ignored) {
+    add_ignored(std::move(o));
+  }
+  staged = {};
+}
+
 void Snapshot::mark_readable(Kind kind) {
   if (!unreadable_.count(kind)) {
     readable_[slot(kind)] = true;

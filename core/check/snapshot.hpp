@@ -25,6 +25,17 @@ struct IgnoredObject {
 // The objects of one kind, in the order they were added (stable addresses).
 using Objects = std::deque<Resource>;
 
+// Objects decoded apart from a snapshot (by a thread reading one file), in
+// the order they were decoded, for the snapshot to take in that order.
+struct StagedObjects {
+  struct Entry {
+    Resource resource;
+    bool rejected = false;  // for add_rejected rather than add
+  };
+  std::deque<Entry> resources;  // (a deque: growing it never copies)
+  std::vector<IgnoredObject> ignored;
+};
+
 // Everything `check` looks at: the objects of each known kind and, per kind,
 // whether it could be read at all. A kind nobody could read (RBAC 403, not
 // served, absent from the files) is "unreadable" and every analyzer needing it
@@ -45,6 +56,9 @@ class Snapshot {
   // its kind). Kept apart so only validation sees it.
   void add_rejected(Resource resource);
   void add_ignored(IgnoredObject object);
+  // Adds staged objects as add(), add_rejected() and add_ignored() would have
+  // in the order they were staged.
+  void take(StagedObjects&& staged);
 
   void mark_readable(Kind kind);
   // The source refused the kind (403) or does not serve it: it stays

@@ -112,6 +112,50 @@ TEST_CASE("file loader: bad input is one clear error naming the file and line") 
   CHECK(e.rfind("no Kubernetes objects found in ", 0) == 0);
 }
 
+TEST_CASE("file loader: many files read in parallel give the result of reading them in order") {
+  // Files are decoded on several threads; objects, replacements and errors
+  // must still follow the order of the files (name order in a directory).
+  TempTree t;
+  constexpr int kFiles = 40;
+  auto service = [](int file, int i, int port) {
+    return "apiVersion: v1\nkind: Service\nmetadata:\n  name: s" + std::to_string(i) + "\n  namespace: ns" +
+           std::to_string(file % 3) + "\nspec:\n  ports:\n  - port: " + std::to_string(port) + "\n---\n";
+  };
+  for (int f = 0; f < kFiles; ++f) {
+    std::string text;
+    for (int i = 0; i < 50; ++i) {
+      text += service(f, f * 50 + i, 1000 + f);
+    }
+    // Every file also redefines one shared Service: the last file's wins.
+    text += "apiVersion: v1\nkind: Service\nmetadata: {name: shared, namespace: common}\nspec:\n  ports:\n  - port: " +
+            std::to_string(2000 + f) + "\n";
+    char name[32];
+    std::snprintf(name, sizeof name, "f%02d.yaml", f);
+    t.write(name, text);
+  }
+  Snapshot s;
+  std::istringstream in;
+  CHECK(load_files(s, {t.root.string()}, in, "default") == kFiles * 51);
+  const Objects& services = s.list(Kind::Service);
+  REQUIRE(services.size() == kFiles * 50 + 1);
+  // In file order, the shared one where the first file put it.
+  CHECK(services[0].name == "s0");
+  CHECK(services[50].name == "shared");
+  CHECK(services[51].name == "s50");
+  CHECK(services.back().name == "s" + std::to_string(kFiles * 50 - 1));
+  const Resource* shared = s.find(Kind::Service, "common", "shared");
+  REQUIRE(shared != nullptr);
+  CHECK(shared->spec()["ports"][0]["port"].integer() == 2000 + kFiles - 1);
+  CHECK(shared->origin.str() == (t.root / "f39.yaml").string() + ":451");
+
+  // Two broken files: the error is the first one's in file order.
+  t.write("f05.yaml", "kind: Service\nmetadata: [oops\n");
+  t.write("f30.yaml", "apiVersion: v1\nmetadata: {name: x}\n");
+  Snapshot again;
+  std::string e = error_of([&] { load_files(again, {t.root.string()}, in, "default"); });
+  CHECK(e.rfind((t.root / "f05.yaml").string() + ":", 0) == 0);
+}
+
 TEST_CASE("file loader: a List whose kind follows its items (kubectl -o yaml) is read item by item") {
   Snapshot s;
   std::istringstream in(
