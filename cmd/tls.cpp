@@ -81,7 +81,7 @@ void register_tls(CLI::App& root, Context& ctx) {
   sub->add_option("--host", flags->host, "The host name the certificate is for")->required();
   sub->add_option("--cert", flags->cert, "PEM certificate file: the host's certificate first, then intermediates");
   sub->add_option("--key", flags->key, "PEM private key file of the certificate (unencrypted)");
-  sub->add_option("--ca", flags->ca, "PEM CA bundle for client certificates (stored as ca.crt)");
+  sub->add_option("--ca", flags->ca, "PEM CA bundle for client certificates (as ca.crt of <secret>-cacert if it exists, else of <secret>)");
   sub->add_flag("--self-signed", flags->self_signed, "Create an ECDSA P-256 CA and a certificate for the host");
   sub->add_option("--ca-out", flags->ca_out, "Where --self-signed writes the CA certificate (default ./HOST-ca.crt)");
   sub->add_option("--ca-key-out", flags->ca_key_out, "Also write the self-signed CA's private key here (mode 0600)");

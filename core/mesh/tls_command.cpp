@@ -5,6 +5,7 @@
 #include "core/manifest/ca_secret.hpp"
 #include "core/manifest/names.hpp"
 #include "core/manifest/tls_secret.hpp"
+#include "core/tls/certificate.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::mesh {
@@ -53,6 +54,31 @@ std::string ref_of(const nlohmann::json& object) {
          object.value("/metadata/name"_json_pointer, std::string());
 }
 
+// --ca when "<name>-cacert" exists but was not created by us: Istio reads
+// the client CA from that Secret, so --ca must say the same or be refused
+// (written to ca.crt it would be ignored).
+void check_foreign_ca(const TlsOptions& o, const TlsFacts& f, const std::string& name) {
+  if (o.bundle.ca_pem.empty() || !f.new_ca_secret || is_ours(*f.new_ca_secret)) {
+    return;
+  }
+  auto fingerprints = [](const std::string& pem, const std::string& source) {
+    std::vector<std::string> out;
+    for (const tls::CertificateInfo& c : tls::inspect(pem, source)) {
+      out.push_back(c.sha256_fingerprint);
+    }
+    return out;
+  };
+  const std::string ca_name = name + "-cacert";
+  const std::string ns = f.workload_namespace;
+  const std::string theirs = ca_of(f.new_ca_secret);
+  if (theirs.empty() || fingerprints(theirs, "Secret " + ns + "/" + ca_name) != fingerprints(o.bundle.ca_pem, "--ca")) {
+    throw Error(fmt::format("Secret {}/{} holds the client CA Istio reads for Secret {}/{} (before its ca.crt), and it "
+                            "was not created by kubectl-grpcmesh, so --ca would be ignored; put the CA in {} under "
+                            "ca.crt, or delete it and re-run",
+                            ns, ca_name, ns, name, ca_name));
+  }
+}
+
 // A MUTUAL server moving from Secret `from` to `to`: Istio reads the client CA
 // from "<credentialName>-cacert" first, then from ca.crt/cacert in the Secret
 // itself, so the CA must be where the new name leads.
@@ -61,6 +87,7 @@ void carry_client_ca(const TlsOptions& o, const TlsFacts& f, const std::string& 
   const std::string ns = f.workload_namespace;
   const std::string new_ca_name = to + "-cacert";
   if (f.new_ca_secret && !is_ours(*f.new_ca_secret)) {
+    check_foreign_ca(o, f, to);
     if (ca_of(f.new_ca_secret).empty()) {
       throw Error(fmt::format("Secret {}/{} exists but holds no client CA (no ca.crt or cacert), and Istio would read "
                               "the client CA of the {} server of Gateway {} from it; put the CA in it under ca.crt, "
@@ -151,10 +178,24 @@ ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
 
   const tls::Validation v = tls::validate(o.bundle, o.host, o.now);
   cs.warnings = v.warnings;
-  cs.changes.push_back(
-      {Change::Kind::Apply, manifest::tls_secret({name, ns, o.bundle.cert_pem, o.bundle.key_pem, o.bundle.ca_pem})});
+  // Istio reads the client CA from "<name>-cacert" when that Secret exists,
+  // and only otherwise from ca.crt in the Secret itself.
+  const bool ca_apart = !o.bundle.ca_pem.empty() && f.new_ca_secret.has_value();
+  cs.changes.push_back({Change::Kind::Apply, manifest::tls_secret({name, ns, o.bundle.cert_pem, o.bundle.key_pem,
+                                                                   ca_apart ? std::string() : o.bundle.ca_pem})});
+  const bool moving = f.server && f.server->credential_name != name;
+  if (ca_apart && !moving) {
+    check_foreign_ca(o, f, name);
+    if (is_ours(*f.new_ca_secret)) {
+      cs.changes.push_back({Change::Kind::Apply, manifest::ca_secret(name, ns, o.bundle.ca_pem)});
+      cs.notes.push_back(fmt::format("Secret {}/{}-cacert holds the client CA from --ca (Istio reads it before ca.crt "
+                                     "in Secret {}/{})", ns, name, ns, name));
+    } else {
+      cs.notes.push_back(fmt::format("Secret {}/{}-cacert already holds the CA given with --ca", ns, name));
+    }
+  }
 
-  if (f.server && f.server->credential_name != name) {
+  if (moving) {
     if (!f.gateway || !is_ours(*f.gateway)) {
       throw Error(fmt::format("the HTTPS server of Gateway {} uses credentialName \"{}\", and that Gateway was not "
                               "created by kubectl-grpcmesh; pass --secret-name {} to write that Secret instead",

@@ -30,7 +30,9 @@ struct TlsFacts {
   // along: where the CA is now and who else reads it.
   std::optional<nlohmann::json> old_ca_secret;  // "<current credentialName>-cacert"
   std::optional<nlohmann::json> old_secret;     // the current credentialName Secret (its ca.crt/cacert)
-  std::optional<nlohmann::json> new_ca_secret;  // "<new name>-cacert" as it is now
+  // "<Secret name>-cacert" as it is now, read when the CA moves or --ca is
+  // given: Istio reads the client CA from it before ca.crt in the Secret.
+  std::optional<nlohmann::json> new_ca_secret;
   std::vector<std::string> old_ca_readers;      // other MUTUAL servers on the current credentialName ("ns/gateway")
 };
 

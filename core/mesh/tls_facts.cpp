@@ -40,11 +40,15 @@ TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& o) {
   const std::string name = tls_secret_name(o, f);
   f.secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name);
   const std::string& current = f.server->credential_name;
-  if (!o.remove && current != name && !current.empty() &&
-      (f.server->tls_mode == "MUTUAL" || f.server->tls_mode == "OPTIONAL_MUTUAL")) {
+  const bool moving_mutual = !o.remove && current != name && !current.empty() &&
+                             (f.server->tls_mode == "MUTUAL" || f.server->tls_mode == "OPTIONAL_MUTUAL");
+  if (moving_mutual || (!o.remove && !o.bundle.ca_pem.empty())) {
+    // Where Istio would read the client CA of `name` from, if it exists.
+    f.new_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name + "-cacert");
+  }
+  if (moving_mutual) {
     f.old_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, current + "-cacert");
     f.old_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, current);
-    f.new_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name + "-cacert");
     for (const auto& g : gateways) {
       const nlohmann::json servers = g.value("/spec/servers"_json_pointer, nlohmann::json::array());
       for (size_t i = 0; i < servers.size(); ++i) {

@@ -105,6 +105,18 @@ TEST_CASE("init --client-ca: the HTTPS server is MUTUAL and the CA is in <creden
     CHECK(get("gateway.networking.istio.io", kGatewayNs, obj)["spec"]["servers"][0]["tls"]["mode"] == "MUTUAL");
     CHECK(get("secret", kGatewayNs, obj + "-tls-cacert") == ca_secret);
 
+    // Another client CA with --ca goes to the -cacert Secret, where Istio reads
+    // it, not to ca.crt in the certificate's Secret, which Istio would ignore.
+    e2e::TempDir other;
+    make_certificate(other, host);
+    const std::string other_ca_file = (other.path() / "ca.crt").string();
+    auto new_ca = e2e::plugin({"tls", "--host", host, "--cert", cert, "--key", key, "--ca", other_ca_file});
+    REQUIRE_MESSAGE(new_ca.ok(), new_ca.describe());
+    CHECK_MESSAGE(contains(new_ca.out, "secret/" + obj + "-tls-cacert configured"), new_ca.describe());
+    CHECK(base64_decode(get("secret", kGatewayNs, obj + "-tls-cacert")["data"]["ca.crt"].get<std::string>()) ==
+          e2e::read_file(other_ca_file));
+    CHECK_FALSE(get("secret", kGatewayNs, obj + "-tls")["data"].contains("ca.crt"));
+
     // A re-run without --client-ca keeps MUTUAL and changes nothing.
     auto again = e2e::plugin({"init", "--host", host});
     REQUIRE_MESSAGE(again.ok(), again.describe());

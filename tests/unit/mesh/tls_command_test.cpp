@@ -148,6 +148,48 @@ TEST_CASE("tls: re-pointing a MUTUAL server to another Secret takes its client C
         "issues the client certificates");
 }
 
+TEST_CASE("tls: --ca goes where Istio reads it - the -cacert Secret when there is one") {
+  const std::string ca_pem = fixture("grpc.example.com.crt");  // any PEM certificate stands in for the CA
+  const std::string other_ca = fixture("other.crt");
+  TlsOptions o = options();
+  o.bundle.ca_pem = ca_pem;
+  TlsFacts f = live_facts("grpc-example-com-tls", true);
+
+  // No -cacert Secret: ca.crt in the Secret itself.
+  ChangeSet cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 1);
+  CHECK(cs.changes[0].object["data"].contains("ca.crt"));
+
+  // Ours: the CA is written there, and not to ca.crt, which Istio would ignore.
+  f.new_ca_secret = grpcmesh::manifest::ca_secret("grpc-example-com-tls", "istio-system", other_ca);
+  cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 2);
+  CHECK_FALSE(cs.changes[0].object["data"].contains("ca.crt"));
+  CHECK(cs.changes[1].object["metadata"]["name"] == "grpc-example-com-tls-cacert");
+  CHECK(grpcmesh::manifest::base64_decode(cs.changes[1].object["data"]["ca.crt"].get<std::string>()) == ca_pem);
+  CHECK(cs.notes[0] == "Secret istio-system/grpc-example-com-tls-cacert holds the client CA from --ca (Istio reads "
+                       "it before ca.crt in Secret istio-system/grpc-example-com-tls)");
+
+  // Not ours, with another CA: refused, since --ca would be ignored.
+  f.new_ca_secret->at("metadata").erase("labels");
+  CHECK(error_of([&] { plan_tls(o, f); }) ==
+        "Secret istio-system/grpc-example-com-tls-cacert holds the client CA Istio reads for Secret "
+        "istio-system/grpc-example-com-tls (before its ca.crt), and it was not created by kubectl-grpcmesh, so --ca "
+        "would be ignored; put the CA in grpc-example-com-tls-cacert under ca.crt, or delete it and re-run");
+  // Not ours, holding the same CA: nothing to write there.
+  f.new_ca_secret = grpcmesh::manifest::ca_secret("grpc-example-com-tls", "istio-system", ca_pem);
+  f.new_ca_secret->at("metadata").erase("labels");
+  cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 1);
+  CHECK(cs.notes[0] == "Secret istio-system/grpc-example-com-tls-cacert already holds the CA given with --ca");
+
+  // Moving to a Secret whose -cacert is not ours and holds another CA: refused too.
+  o.secret_name = "grpc-2027";
+  f.new_ca_secret = grpcmesh::manifest::ca_secret("grpc-2027", "istio-system", other_ca);
+  f.new_ca_secret->at("metadata").erase("labels");
+  CHECK(error_of([&] { plan_tls(o, f); }).rfind("Secret istio-system/grpc-2027-cacert holds the client CA", 0) == 0);
+}
+
 TEST_CASE("tls: a Gateway not made by us is never rewritten") {
   TlsFacts f = live_facts("theirs");
   f.gateway->erase("metadata");
