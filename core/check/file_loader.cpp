@@ -29,7 +29,6 @@ bool is_manifest(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
-
 // One manifest to read: a file, or stdin's text read beforehand.
 struct Input {
   std::string source;

@@ -128,9 +128,9 @@ std::vector<std::optional<std::string>> fetch_before(Client& client, const std::
   for (const auto& [key, indices] : groups) {
     const ApiResource& resource = planned[indices.front()].resource;
     if (indices.size() >= kListThreshold) {
-      std::map<std::string_view, size_t, std::less<>> wanted;  // name -> index in planned
+      std::map<std::string_view, std::vector<size_t>, std::less<>> wanted;  // name -> indices in planned
       for (size_t i : indices) {
-        wanted.emplace(meta_string(planned[i].object, "name"), i);
+        wanted[meta_string(planned[i].object, "name")].push_back(i);
       }
       ListOptions options;
       options.namespace_name = key.second;
@@ -138,7 +138,9 @@ std::vector<std::optional<std::string>> fetch_before(Client& client, const std::
       ListResult listed = client.list_each(resource, options, [&](json&& item) {
         auto it = wanted.find(meta_string(item, "name"));
         if (it != wanted.end()) {
-          before[it->second] = apply_fingerprint(item);
+          for (size_t i : it->second) {
+            before[i] = apply_fingerprint(item);
+          }
         }
       });
       if (!listed.forbidden) {

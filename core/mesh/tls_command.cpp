@@ -184,7 +184,9 @@ ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
   cs.changes.push_back({Change::Kind::Apply, manifest::tls_secret({name, ns, o.bundle.cert_pem, o.bundle.key_pem,
                                                                    ca_apart ? std::string() : o.bundle.ca_pem})});
   const bool moving = f.server && f.server->credential_name != name;
-  if (ca_apart && !moving) {
+  // A MUTUAL server being moved takes its CA along in carry_client_ca.
+  const bool carried = moving && is_mutual(f.server->tls_mode);
+  if (ca_apart && !carried) {
     check_foreign_ca(o, f, name);
     if (is_ours(*f.new_ca_secret)) {
       cs.changes.push_back({Change::Kind::Apply, manifest::ca_secret(name, ns, o.bundle.ca_pem)});

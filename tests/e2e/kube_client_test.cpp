@@ -199,6 +199,8 @@ TEST_SUITE("kube client") {
       for (int i = 0; i < 12; ++i) {
         docs += config_map(ns, "cm-" + std::to_string(i), i == 7 ? changed_value : "same") + "---\n";
       }
+      // The same object given twice is read (and reported) twice.
+      docs += config_map(ns, "cm-3", "same");
       return dir.write("many.yaml", docs);
     };
     auto file = write("same");
@@ -210,6 +212,7 @@ TEST_SUITE("kube client") {
     for (int i = 0; i < 12; ++i) {
       expected += "configmap/cm-" + std::to_string(i) + (i == 7 ? " configured\n" : " unchanged\n");
     }
+    expected += "configmap/cm-3 unchanged\n";
     CHECK(again.out == expected);
     // -o yaml still prints every object as the server returned it.
     auto yaml = probe({"apply", "-f", file.string(), "-o", "yaml"});
@@ -217,7 +220,7 @@ TEST_SUITE("kube client") {
     for (size_t at = yaml.out.find("name: cm-"); at != std::string::npos; at = yaml.out.find("name: cm-", at + 1)) {
       ++names;
     }
-    CHECK(names == 12);
+    CHECK(names == 13);
     CHECK(contains(yaml.out, "key: changed\n"));
   }
 

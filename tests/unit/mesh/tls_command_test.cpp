@@ -183,6 +183,17 @@ TEST_CASE("tls: --ca goes where Istio reads it - the -cacert Secret when there i
   REQUIRE(cs.changes.size() == 1);
   CHECK(cs.notes[0] == "Secret istio-system/grpc-example-com-tls-cacert already holds the CA given with --ca");
 
+  // A SIMPLE server moved to a Secret whose -cacert is ours: the CA still goes there.
+  TlsOptions moved = o;
+  moved.secret_name = "grpc-2027";
+  TlsFacts simple = live_facts("grpc-example-com-tls", false);
+  simple.new_ca_secret = grpcmesh::manifest::ca_secret("grpc-2027", "istio-system", other_ca);
+  cs = plan_tls(moved, simple);
+  REQUIRE(cs.changes.size() == 3);
+  CHECK_FALSE(cs.changes[0].object["data"].contains("ca.crt"));
+  CHECK(cs.changes[1].object["metadata"]["name"] == "grpc-2027-cacert");
+  CHECK(grpcmesh::manifest::base64_decode(cs.changes[1].object["data"]["ca.crt"].get<std::string>()) == ca_pem);
+
   // Moving to a Secret whose -cacert is not ours and holds another CA: refused too.
   o.secret_name = "grpc-2027";
   f.new_ca_secret = grpcmesh::manifest::ca_secret("grpc-2027", "istio-system", other_ca);
