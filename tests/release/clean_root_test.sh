@@ -91,6 +91,24 @@ if [ $status -ne 0 ]; then
   exit 1
 fi
 echo "$out"
+# The libraries loaded on first use are there too (ldd cannot see them):
+# libcrypto makes a self-signed certificate, libcurl reports a refused
+# connection.
+cert=$(chroot "$chroot_dir" /usr/bin/env -i PATH=/usr/bin:/bin "$inner/kubectl-grpcmesh" tls --host grpc.example.com \
+  --self-signed --gateway-namespace istio-system --dry-run=client -o name 2>&1) || {
+  echo "clean-root: 'tls --self-signed' failed in the minimal root (libcrypto): $cert" >&2
+  exit 1
+}
+case $cert in
+  *secret/grpc-example-com-tls*) ;;
+  *) echo "clean-root: 'tls --self-signed' printed no Secret in the minimal root: $cert" >&2; exit 1 ;;
+esac
+refused=$(chroot "$chroot_dir" /usr/bin/env -i PATH=/usr/bin:/bin "$inner/kubectl-grpcmesh" check -A \
+  --server https://127.0.0.1:1 --insecure-skip-tls-verify 2>&1 || true)
+case $refused in
+  *"was refused"*) ;;
+  *) echo "clean-root: check did not reach libcurl in the minimal root: $refused" >&2; exit 1 ;;
+esac
 # kubectl's completion entry answers from the archive alone.
 comp=$(chroot "$chroot_dir" /usr/bin/env -i PATH=/usr/bin:/bin "$inner/kubectl_complete-grpcmesh" vers 2>&1) || {
   echo "clean-root: kubectl_complete-grpcmesh failed in the minimal root: $comp" >&2
