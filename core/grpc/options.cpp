@@ -164,8 +164,13 @@ std::pair<std::string, std::string> parse_header(const std::string& header) {
   return {name, value};
 }
 
-ArgScan scan_args(const std::vector<std::string>& args, Options& o, kube::ConnectionOptions& kube) {
-  const std::vector<Flag> table = flag_table(o, kube);
+namespace {
+
+// The one walk over a command line's flags, applying each as it comes. Strict
+// (parse_args): an unknown flag, a missing value or a bad value throws
+// UsageError. Lenient (scan_args, for completion): they are skipped, and a last
+// flag still waiting for its value is noted.
+ArgScan walk_flags(const std::vector<std::string>& args, const std::vector<Flag>& table, bool strict) {
   ArgScan scan;
   bool flags_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -181,11 +186,17 @@ ArgScan scan_args(const std::vector<std::string>& args, Options& o, kube::Connec
     auto [body, inline_value] = split_flag(arg);
     const Flag* flag = find_flag(table, body);
     if (flag == nullptr) {
+      if (strict) {
+        throw UsageError(fmt::format("unknown flag {}", arg.substr(0, arg.find('='))));
+      }
       continue;
     }
     std::optional<std::string> value = inline_value;
     if (flag->takes_value && !value) {
       if (i + 1 == args.size()) {
+        if (strict) {
+          throw UsageError(fmt::format("flag needs an argument: {}", arg));
+        }
         scan.pending_flag = body;
         break;
       }
@@ -194,10 +205,19 @@ ArgScan scan_args(const std::vector<std::string>& args, Options& o, kube::Connec
     try {
       flag->apply(body, value.value_or("true"));
     } catch (const Error&) {
+      if (strict) {
+        throw;
+      }
       // a bad value: completion goes on with what it has
     }
   }
   return scan;
+}
+
+}  // namespace
+
+ArgScan scan_args(const std::vector<std::string>& args, Options& o, kube::ConnectionOptions& kube) {
+  return walk_flags(args, flag_table(o, kube), false);
 }
 
 std::vector<std::string> flag_names() {
@@ -214,36 +234,7 @@ std::vector<std::string> flag_names() {
 
 Options parse_args(const std::vector<std::string>& args, kube::ConnectionOptions& kube) {
   Options o;
-  const std::vector<Flag> table = flag_table(o, kube);
-  std::vector<std::string> positional;
-  bool flags_done = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (flags_done || arg.size() < 2 || arg[0] != '-') {
-      positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      flags_done = true;
-      continue;
-    }
-    auto [body, inline_value] = split_flag(arg);
-    const Flag* flag = find_flag(table, body);
-    if (flag == nullptr) {
-      throw UsageError(fmt::format("unknown flag {}", arg.substr(0, arg.find('='))));
-    }
-    if (!flag->takes_value) {
-      flag->apply(body, inline_value.value_or("true"));
-      continue;
-    }
-    if (inline_value) {
-      flag->apply(body, *inline_value);
-    } else if (i + 1 < args.size()) {
-      flag->apply(body, args[++i]);
-    } else {
-      throw UsageError(fmt::format("flag needs an argument: {}", arg));
-    }
-  }
+  const std::vector<std::string> positional = walk_flags(args, flag_table(o, kube), true).positionals;
   if (o.help) {
     return o;
   }

@@ -3,8 +3,9 @@
 // libssl.so.3 (bound immediately: about 700 symbol relocations) is a
 // noticeable part of a one-call run. As core/util/curl_loader.cpp does for
 // libcurl, the libssl functions the module calls are defined here and forward
-// to the real ones, looked up in libssl.so.3 on the first call. libcrypto
-// (X509_*, ERR_*) is linked as usual: the main binary loads it anyway.
+// to the real ones, looked up in libssl.so.3 on the first call. The libcrypto
+// functions it calls (X509_*, ERR_*) come the same way from
+// core/tls/crypto_loader.cpp.
 #include <dlfcn.h>
 #include <openssl/ssl.h>
 
@@ -12,24 +13,12 @@
 
 namespace {
 
-void* library() {
-  static void* handle = grpcmesh::util::open_library_or_exit("libssl.so.3", RTLD_NOW | RTLD_LOCAL, "libssl3");
-  return handle;
-}
-
-template <typename F>
-F real(const char* name) {
-  return reinterpret_cast<F>(grpcmesh::util::library_symbol_or_exit(library(), "libssl.so.3", name, "libssl3"));
-}
+constexpr int kFlags = RTLD_NOW | RTLD_LOCAL;
+constinit const grpcmesh::util::LazyLibrary kLibssl("libssl.so.3", kFlags, "libssl3");
 
 }  // namespace
 
-// Defines NAME(ARGS) forwarding to libssl's NAME.
-#define GRPCMESH_SSL_FORWARD(ret, name, params, args)                    \
-  ret name params {                                                      \
-    static const auto fn = real<decltype(&::name)>(#name);               \
-    return fn args;                                                      \
-  }
+#define GRPCMESH_SSL_FORWARD(ret, name, params, args) GRPCMESH_FORWARD(kLibssl, ret, name, params, args)
 
 extern "C" {
 

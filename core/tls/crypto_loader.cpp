@@ -29,24 +29,12 @@
 
 namespace {
 
-void* library() {
-  static void* handle = grpcmesh::util::open_library_or_exit("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL, "libssl3");
-  return handle;
-}
-
-template <typename F>
-F real(const char* name) {
-  return reinterpret_cast<F>(grpcmesh::util::library_symbol_or_exit(library(), "libcrypto.so.3", name, "libssl3"));
-}
+constexpr int kFlags = RTLD_LAZY | RTLD_LOCAL;
+constinit const grpcmesh::util::LazyLibrary kLibcrypto("libcrypto.so.3", kFlags, "libssl3");
 
 }  // namespace
 
-// One forwarding definition: RET NAME PARAMS { return real NAME ARGS; }
-#define GRPCMESH_CRYPTO(ret, name, params, args)                 \
-  ret name params {                                              \
-    static const auto fn = real<decltype(&::name)>(#name);       \
-    return fn args;                                              \
-  }
+#define GRPCMESH_CRYPTO(ret, name, params, args) GRPCMESH_FORWARD(kLibcrypto, ret, name, params, args)
 
 extern "C" {
 
@@ -96,7 +84,7 @@ GRPCMESH_CRYPTO(int, EVP_PKEY_get_utf8_string_param,
 // the size in bits (size_t), "EC" the curve name, other types nothing, as in
 // OpenSSL's own implementation.
 EVP_PKEY* EVP_PKEY_Q_keygen(OSSL_LIB_CTX* libctx, const char* propq, const char* type, ...) {
-  static const auto fn = real<decltype(&::EVP_PKEY_Q_keygen)>("EVP_PKEY_Q_keygen");
+  static const auto fn = kLibcrypto.symbol<decltype(&::EVP_PKEY_Q_keygen)>("EVP_PKEY_Q_keygen");
   va_list args;
   va_start(args, type);
   EVP_PKEY* key = nullptr;
