@@ -15,14 +15,6 @@ namespace {
 
 const std::string kGatewayNs = "istio-system";
 
-std::string host_object(const std::string& host) {
-    std::string out = host;
-    for (char& c : out) {
-        if (c == '.') c = '-';
-    }
-    return out;
-}
-
 void istioctl_validate(const e2e::TempDir& dir, const std::string& kind, const std::string& ns, const std::string& name) {
     auto y = e2e::kubectl({"get", kind, name, "-n", ns, "-o", "yaml"});
     REQUIRE_MESSAGE(y.ok(), y.describe());

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -28,6 +29,12 @@ inline std::optional<json> snapshot(const std::string& kind, const std::string& 
     j["metadata"].erase("resourceVersion");
     j["metadata"].erase("generation");
     return j;
+}
+
+// The name kubectl-grpcmesh gives a host's objects: dots become dashes.
+inline std::string host_object(std::string host) {
+    std::replace(host.begin(), host.end(), '.', '-');
+    return host;
 }
 
 inline json get(const std::string& kind, const std::string& ns, const std::string& name) {

@@ -15,11 +15,6 @@ namespace {
 
 const std::string kGatewayNs = "istio-system";
 
-std::string host_object(std::string host) {
-    std::replace(host.begin(), host.end(), '.', '-');
-    return host;
-}
-
 std::string base64_decode(const std::string& text) {
     auto r = e2e::run({"base64", "-d"}, {.stdin_data = text});
     REQUIRE_MESSAGE(r.ok(), r.describe());

@@ -15,11 +15,6 @@ using namespace mesh_e2e;
 
 namespace {
 
-std::string host_object(std::string host) {
-    std::replace(host.begin(), host.end(), '.', '-');
-    return host;
-}
-
 // A gateway workload of its own and hosts routed through it to Service greeter.
 struct OwnGateway {
     std::string ns = e2e::create_namespace("gw");

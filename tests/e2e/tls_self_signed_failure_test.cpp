@@ -16,11 +16,6 @@ namespace {
 
 const std::string kGatewayNs = "istio-system";
 
-std::string host_object(std::string host) {
-    std::replace(host.begin(), host.end(), '.', '-');
-    return host;
-}
-
 size_t files_in(const std::filesystem::path& dir) {
     return static_cast<size_t>(
         std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()));
