@@ -33,8 +33,6 @@ nlohmann::json rebind(const nlohmann::json& gateway, size_t server, const std::s
   return config;
 }
 
-bool is_mutual(const std::string& mode) { return mode == "MUTUAL" || mode == "OPTIONAL_MUTUAL"; }
-
 // The client CA Istio reads from a Secret (ca.crt, else cacert; "" when none).
 std::string ca_of(const std::optional<nlohmann::json>& secret) {
   if (!secret) {
@@ -137,6 +135,8 @@ std::string describe(const tls::CertificateInfo& c) {
 }
 
 }  // namespace
+
+bool is_mutual(std::string_view mode) { return mode == "MUTUAL" || mode == "OPTIONAL_MUTUAL"; }
 
 std::string tls_secret_name(const TlsOptions& o, const TlsFacts& f) {
   if (!o.secret_name.empty()) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/kube/client.hpp"
 #include "core/mesh/change_set.hpp"
@@ -38,6 +39,10 @@ struct TlsFacts {
 
 TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& options);
 TlsFacts tls_facts_from_flags(const TlsOptions& options);
+
+// Whether a server's tls.mode checks client certificates (MUTUAL,
+// OPTIONAL_MUTUAL), so that Istio reads a client CA for it.
+bool is_mutual(std::string_view mode);
 
 // The Secret name: --secret-name, else the server's credentialName, else derived.
 std::string tls_secret_name(const TlsOptions& options, const TlsFacts& facts);

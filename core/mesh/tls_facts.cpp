@@ -40,8 +40,7 @@ TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& o) {
   const std::string name = tls_secret_name(o, f);
   f.secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name);
   const std::string& current = f.server->credential_name;
-  const bool moving_mutual = !o.remove && current != name && !current.empty() &&
-                             (f.server->tls_mode == "MUTUAL" || f.server->tls_mode == "OPTIONAL_MUTUAL");
+  const bool moving_mutual = !o.remove && current != name && !current.empty() && is_mutual(f.server->tls_mode);
   if (moving_mutual || (!o.remove && !o.bundle.ca_pem.empty())) {
     // Where Istio would read the client CA of `name` from, if it exists.
     f.new_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name + "-cacert");
@@ -56,7 +55,7 @@ TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& o) {
                                 g.value("/metadata/name"_json_pointer, std::string());
         const std::string mode = servers[i].value("/tls/mode"_json_pointer, std::string());
         if (servers[i].value("/tls/credentialName"_json_pointer, std::string()) == current &&
-            (mode == "MUTUAL" || mode == "OPTIONAL_MUTUAL") && !(ref == f.server->ref() && i == f.server->index) &&
+            is_mutual(mode) && !(ref == f.server->ref() && i == f.server->index) &&
             std::find(f.old_ca_readers.begin(), f.old_ca_readers.end(), ref) == f.old_ca_readers.end()) {
           f.old_ca_readers.push_back(ref);
         }
