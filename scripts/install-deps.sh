@@ -7,7 +7,7 @@ pkgs=(
   libcli11-dev libyaml-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libnghttp2-dev
   doctest-dev libfmt-dev
   libgrpc++-dev libprotobuf-dev libprotoc-dev protobuf-compiler protobuf-compiler-grpc
-  openssl curl python3 iproute2 procps
+  openssl curl python3 iproute2 procps strace
   debootstrap zsh fish
 )
 missing=()

@@ -310,8 +310,12 @@ struct Client::Impl {
       curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     if (!ca_pem.empty()) {
+      // The kubeconfig's CA is the only trust anchor, as in client-go. The
+      // blob already replaces curl's built-in CA bundle, but not its CA
+      // directory, where OpenSSL would look up issuers the blob lacks.
       curl_blob blob{ca_pem.data(), ca_pem.size(), CURL_BLOB_COPY};
       curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+      curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
     }
     set_client_certificate(cert_pem, key_pem);
     // Proxies come from the injected environment only (never curl's own

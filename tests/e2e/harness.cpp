@@ -361,6 +361,25 @@ fs::path TempDir::write(const std::string& name, const std::string& content) con
     return p;
 }
 
+TracedResult run_traced(const std::vector<std::string>& argv, const RunOptions& options) {
+    TempDir dir{"grpcmesh-e2e-trace"};
+    const fs::path trace = dir.path() / "trace";
+    std::vector<std::string> traced{"strace",          "-f", "-qq", "-e", "trace=open,openat,stat,newfstatat,access",
+                                    "-o",              trace.string()};
+    traced.insert(traced.end(), argv.begin(), argv.end());
+    TracedResult r{run(traced, options), {}};
+    // Lines look like: 1234 openat(AT_FDCWD, "/path", O_RDONLY) = 3
+    std::istringstream lines(read_file(trace));
+    for (std::string line; std::getline(lines, line);) {
+        const size_t open = line.find('"');
+        const size_t close = open == std::string::npos ? open : line.find('"', open + 1);
+        if (close != std::string::npos) {
+            r.paths += line.substr(open + 1, close - open - 1) + "\n";
+        }
+    }
+    return r;
+}
+
 std::string read_file(const fs::path& path) {
     std::ifstream f(path, std::ios::binary);
     std::ostringstream s;

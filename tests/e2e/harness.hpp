@@ -55,6 +55,14 @@ struct Result {
 // given arguments, waits for it and returns what it printed.
 Result run(const std::vector<std::string>& argv, const RunOptions& options = {});
 
+// Runs argv like run() under strace and also returns every path the child
+// (or a child of it) tried to open or stat, one per line, in `paths`.
+struct TracedResult {
+    Result result;
+    std::string paths;
+};
+TracedResult run_traced(const std::vector<std::string>& argv, const RunOptions& options = {});
+
 // A long-running child (e.g. the test gRPC server). stdout and stderr go to
 // files in a private temporary directory; the destructor stops the process
 // group (SIGTERM, then SIGKILL after 5s) and removes the files.

@@ -90,6 +90,24 @@ TEST_SUITE("kube client") {
     CHECK(probe({"whoami", "-s", "https://localhost:" + port}).out == "grpcmesh-admin\n");
   }
 
+  TEST_CASE("the kubeconfig's CA is the only trust anchor, as in client-go: no system CA is consulted") {
+    e2e::TempDir dir;
+    auto other_ca = dir.path() / "other-ca.crt";
+    REQUIRE(e2e::run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other-ca",
+                      "-keyout", (dir.path() / "other-ca.key").string(), "-out", other_ca.string()})
+                .ok());
+    // Verification fails, so OpenSSL asks every lookup it has for the
+    // server's issuer: a system CA directory would be searched here.
+    e2e::RunOptions options;
+    options.env = e2e::cluster_child_env();
+    auto traced =
+        e2e::run_traced({probe_path().string(), "whoami", "--certificate-authority", other_ca.string()}, options);
+    CAPTURE(traced.paths);
+    check_one_line_error(traced.result, "failed to verify certificate");
+    CHECK(contains(traced.paths, other_ca.string()));
+    CHECK_FALSE(contains(traced.paths, "/etc/ssl/certs"));
+  }
+
   TEST_CASE("a tokenFile is re-read and never logged") {
     e2e::TempDir dir;
     auto token_file = dir.write("token", cluster("GRPCMESH_TOKEN") + "\n");
