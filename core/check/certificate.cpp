@@ -23,10 +23,16 @@ std::optional<std::string> secret_value(Node secret, std::string_view key, bool&
   return decoded;
 }
 
-}  // namespace
+// Either the credential's final state (a problem found without parsing, or
+// the facts read from DER), or the PEM texts OpenSSL has to read.
+struct Entries {
+  TlsCredential credential;
+  std::string cert_pem, key_pem;
+  bool needs_parsing = false;
+};
 
-TlsCredential read_tls_secret(Node secret) {
-  TlsCredential out;
+Entries entries_of(Node secret) {
+  Entries out;
   bool bad_base64 = false;
   auto cert_pem = secret_value(secret, "tls.crt", bad_base64);
   auto key_pem = secret_value(secret, "tls.key", bad_base64);
@@ -37,31 +43,57 @@ TlsCredential read_tls_secret(Node secret) {
   for (const char* key : {"ca.crt", "cacert"}) {
     for (const char* section : {"data", "stringData"}) {
       Node value = secret[section][key];
-      out.has_ca = out.has_ca || (value.is_string() && !value.str().empty());
+      out.credential.has_ca = out.credential.has_ca || (value.is_string() && !value.str().empty());
     }
   }
   if (bad_base64) {
-    out.problem = "a data value is not valid base64";
-    return out;
+    out.credential.problem = "a data value is not valid base64";
+  } else if (!cert_pem || !key_pem) {
+    out.credential.problem = "it has no tls.crt and tls.key (or cert and key) entries";
+  } else {
+    out.cert_pem = std::move(*cert_pem);
+    out.key_pem = std::move(*key_pem);
+    out.needs_parsing = true;
   }
-  if (!cert_pem || !key_pem) {
-    out.problem = "it has no tls.crt and tls.key (or cert and key) entries";
-    return out;
+  return out;
+}
+
+}  // namespace
+
+std::optional<TlsCredential> read_tls_secret_quickly(Node secret) {
+  Entries e = entries_of(secret);
+  if (!e.needs_parsing) {
+    return std::move(e.credential);
   }
+  auto leaf = tls::read_matching_leaf(e.cert_pem, e.key_pem);
+  if (!leaf) {
+    return std::nullopt;
+  }
+  e.credential.certificate = std::move(*leaf);
+  e.credential.key_matches = true;
+  return std::move(e.credential);
+}
+
+TlsCredential read_tls_secret(Node secret) {
+  if (auto quick = read_tls_secret_quickly(secret)) {
+    return std::move(*quick);
+  }
+  Entries e = entries_of(secret);
+  TlsCredential& out = e.credential;
   std::vector<tls::CertificateInfo> chain;
   try {
-    chain = tls::inspect(*cert_pem, "tls.crt");
+    chain = tls::inspect(e.cert_pem, "tls.crt");
   } catch (const Error&) {
     out.problem = "tls.crt is not a PEM certificate";
     return out;
   }
   try {
-    out.key_matches = tls::key_matches(*cert_pem, *key_pem, "tls.crt", "tls.key");
+    out.key_matches = tls::key_matches(e.cert_pem, e.key_pem, "tls.crt", "tls.key");
   } catch (const Error&) {
     out.problem = "tls.key is not a PEM private key";
     return out;
   }
-  out.certificate = std::move(chain.front());
+  out.certificate = tls::leaf_facts(chain.front());
   return out;
 }
 

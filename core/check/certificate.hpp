@@ -4,7 +4,7 @@
 #include <string>
 
 #include "core/check/tree.hpp"
-#include "core/tls/certificate.hpp"
+#include "core/tls/leaf_facts.hpp"
 
 namespace grpcmesh::check {
 
@@ -12,7 +12,7 @@ namespace grpcmesh::check {
 // tls.crt + tls.key, or cert + key; `data` is base64, `stringData` plain.
 // What check keeps of a Secret instead of its data.
 struct TlsCredential {
-  std::optional<tls::CertificateInfo> certificate;  // the leaf, set when usable
+  std::optional<tls::LeafFacts> certificate;  // the leaf, set when usable
   bool key_matches = false;                         // the private key belongs to it
   std::string problem;                              // why it is not usable; empty when it is
   bool has_ca = false;                              // ca.crt or cacert present
@@ -20,5 +20,9 @@ struct TlsCredential {
 
 // Reads the certificate and key with core/tls (never keeping key material).
 TlsCredential read_tls_secret(Node secret);
+
+// The same without libcrypto (tls::read_matching_leaf), for the Secrets that
+// allows (nearly all usable ones); nullopt when only read_tls_secret can tell.
+std::optional<TlsCredential> read_tls_secret_quickly(Node secret);
 
 }  // namespace grpcmesh::check

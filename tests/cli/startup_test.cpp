@@ -31,14 +31,16 @@ std::string tls_file(const std::string& name) { return (source_dir() / "tests/te
 
 }  // namespace
 
-TEST_CASE("start-up: version, help and offline generation load neither libcurl nor libcrypto") {
+TEST_CASE("start-up: version, help, offline generation and offline check load neither libcurl nor libcrypto") {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"version"},
            {"--help"},
            {"init", "--host", "grpc.example.com", "--gateway-namespace", "istio-system", "--dry-run=client", "-o",
             "yaml"},
-           {"check", "--offline", "-f", (source_dir() / "tests/testdata/check/ok-h2c").string()}}) {
-    CAPTURE(args.front());
+           {"check", "--offline", "-f", (source_dir() / "tests/testdata/check/ok-h2c").string()},
+           // A usable TLS Secret is read from DER (core/tls/leaf_facts.cpp).
+           {"check", "--offline", "-f", (source_dir() / "tests/testdata/check/ok-https").string()}}) {
+    CAPTURE(args.back());
     const std::set<std::string> libs = loaded(args);
     CHECK(libs.count("libstdc++.so.6") == 1);  // the log is read right
     CHECK(libs.count("libcurl.so.4") == 0);
@@ -53,4 +55,8 @@ TEST_CASE("start-up: certificate work loads libcrypto when it needs it, and not 
               "yaml"});
   CHECK(libs.count("libcrypto.so.3") == 1);
   CHECK(libs.count("libcurl.so.4") == 0);
+  // A key that is not the certificate's is left to OpenSSL to tell apart.
+  const std::set<std::string> mismatch =
+      loaded({"check", "--offline", "-f", (source_dir() / "tests/testdata/check/gm0029-certificate-key-mismatch").string()});
+  CHECK(mismatch.count("libcrypto.so.3") == 1);
 }

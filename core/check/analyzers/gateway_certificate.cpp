@@ -31,7 +31,7 @@ class GatewayCertificate final : public Analyzer {
 
  private:
   static void check(Context& ctx, const Resource& gw, const CredentialUse& use, const std::string& secret,
-                    const tls::CertificateInfo& cert, bool key_matches) {
+                    const tls::LeafFacts& cert, bool key_matches) {
     std::string host = use.hosts.empty() ? std::string() : use.hosts[0];
     auto now = ctx.now();
     if (cert.not_after <= now) {

@@ -1,0 +1,157 @@
+#include "core/tls/der.hpp"
+
+#include "core/kube/encoding.hpp"
+
+namespace grpcmesh::tls::der {
+
+std::optional<Element> Reader::peek(size_t& size) {
+  if (failed_ || rest_.size() < 2) {
+    failed_ = failed_ || !rest_.empty();
+    return std::nullopt;
+  }
+  const auto byte = [&](size_t i) { return static_cast<std::uint8_t>(rest_[i]); };
+  const std::uint8_t tag = byte(0);
+  if ((tag & 0x1F) == 0x1F) {  // a multi-byte tag: none in what we read
+    failed_ = true;
+    return std::nullopt;
+  }
+  size_t length = byte(1);
+  size_t header = 2;
+  if (length & 0x80) {
+    const size_t count = length & 0x7F;
+    if (count == 0 || count > 4 || rest_.size() < 2 + count) {  // indefinite, or 4 GiB and more
+      failed_ = true;
+      return std::nullopt;
+    }
+    length = 0;
+    for (size_t i = 0; i < count; ++i) {
+      length = (length << 8) | byte(2 + i);
+    }
+    header += count;
+  }
+  if (rest_.size() - header < length) {
+    failed_ = true;
+    return std::nullopt;
+  }
+  size = header + length;
+  return Element{tag, rest_.substr(header, length)};
+}
+
+std::optional<Element> Reader::next() {
+  size_t size = 0;
+  auto e = peek(size);
+  if (e) {
+    rest_.remove_prefix(size);
+  }
+  return e;
+}
+
+std::optional<Element> Reader::next_if(std::uint8_t tag) {
+  size_t size = 0;
+  auto e = peek(size);
+  if (!e || e->tag != tag) {
+    return std::nullopt;
+  }
+  rest_.remove_prefix(size);
+  return e;
+}
+
+std::optional<Element> Reader::expect(std::uint8_t tag) {
+  auto e = next_if(tag);
+  if (!e) {
+    failed_ = true;
+  }
+  return e;
+}
+
+std::optional<std::string_view> unsigned_integer(std::string_view content) {
+  if (content.empty() || (static_cast<std::uint8_t>(content[0]) & 0x80)) {
+    return std::nullopt;
+  }
+  while (content.size() > 1 && content[0] == '\0') {
+    content.remove_prefix(1);
+  }
+  return content;
+}
+
+std::optional<std::string_view> whole_bytes(std::string_view bit_string) {
+  if (bit_string.empty() || bit_string[0] != '\0') {
+    return std::nullopt;
+  }
+  return bit_string.substr(1);
+}
+
+}  // namespace grpcmesh::tls::der
+
+namespace grpcmesh::tls::pem {
+namespace {
+
+constexpr std::string_view kBegin = "-----BEGIN ";
+constexpr std::string_view kEnd = "-----END ";
+constexpr std::string_view kDashes = "-----";
+
+// The line starting at `pos` (without its line break) and where the next starts.
+std::string_view line_at(std::string_view text, size_t pos, size_t& next) {
+  size_t end = text.find('\n', pos);
+  next = end == std::string_view::npos ? text.size() : end + 1;
+  std::string_view line = text.substr(pos, (end == std::string_view::npos ? text.size() : end) - pos);
+  if (!line.empty() && line.back() == '\r') {
+    line.remove_suffix(1);
+  }
+  return line;
+}
+
+// The label of a "-----BEGIN X-----" or "-----END X-----" line, if it is one.
+std::optional<std::string_view> label_of(std::string_view line, std::string_view prefix) {
+  if (line.substr(0, prefix.size()) != prefix || line.size() < prefix.size() + kDashes.size() ||
+      line.substr(line.size() - kDashes.size()) != kDashes) {
+    return std::nullopt;
+  }
+  return line.substr(prefix.size(), line.size() - prefix.size() - kDashes.size());
+}
+
+}  // namespace
+
+std::optional<std::vector<Block>> blocks(std::string_view text) {
+  std::vector<Block> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t next = 0;
+    auto label = label_of(line_at(text, pos, next), kBegin);
+    pos = next;
+    if (!label) {
+      continue;
+    }
+    Block block;
+    block.label = std::string(*label);
+    std::string body;
+    bool ended = false;
+    while (pos < text.size() && !ended) {
+      std::string_view line = line_at(text, pos, next);
+      pos = next;
+      if (auto end = label_of(line, kEnd)) {
+        if (*end != *label) {
+          return std::nullopt;
+        }
+        ended = true;
+      } else if (line.find(':') != std::string_view::npos) {
+        block.plain = false;
+      } else {
+        body += line;
+      }
+    }
+    if (!ended) {
+      return std::nullopt;
+    }
+    auto der = kube::base64_decode(body);
+    if (!der || der->empty()) {
+      block.plain = false;
+    } else {
+      block.der = std::move(*der);
+    }
+    out.push_back(std::move(block));
+  }
+  return out;
+}
+
+}  // namespace grpcmesh::tls::pem

@@ -1,0 +1,297 @@
+// read_credential_facts (DER, no libcrypto) against OpenSSL's answer
+// (tls::inspect + tls::key_matches) on the same input: wherever the fast path
+// answers, the answers agree; it answers for the common shapes; it stays out
+// of the rest.
+#include "core/tls/leaf_facts.hpp"
+
+#include <doctest/doctest.h>
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/kube/encoding.hpp"
+#include "core/tls/openssl_util.hpp"
+#include "core/util/error.hpp"
+
+using namespace grpcmesh::tls;
+using namespace std::chrono_literals;
+
+namespace {
+
+const Clock::time_point kNow = Clock::from_time_t(1'790'000'000);  // 2026-09-21
+
+struct Oracle {
+  bool parses = false;  // OpenSSL reads both the chain and the key
+  LeafFacts leaf;
+  bool key_matches = false;
+};
+
+Oracle oracle(const std::string& cert_pem, const std::string& key_pem) {
+  Oracle o;
+  try {
+    auto chain = inspect(cert_pem, "tls.crt");
+    o.key_matches = key_matches(cert_pem, key_pem, "tls.crt", "tls.key");
+    o.leaf = leaf_facts(chain.front());
+    o.parses = true;
+  } catch (const grpcmesh::Error&) {
+  }
+  return o;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    out += "[" + n + "]";
+  }
+  return out;
+}
+
+// The fast path's answer, checked against OpenSSL's whenever there is one.
+std::optional<LeafFacts> compared(const std::string& cert_pem, const std::string& key_pem) {
+  auto quick = read_matching_leaf(cert_pem, key_pem);
+  if (quick) {
+    Oracle o = oracle(cert_pem, key_pem);
+    REQUIRE_MESSAGE(o.parses, "the fast path read what OpenSSL refuses:\n" << cert_pem << key_pem);
+    CHECK(quick->not_before == o.leaf.not_before);
+    CHECK(quick->not_after == o.leaf.not_after);
+    CHECK(joined(quick->dns_names) == joined(o.leaf.dns_names));
+    CHECK(o.key_matches);
+  }
+  return quick;
+}
+
+ossl::PkeyPtr rsa() { return ossl::PkeyPtr(EVP_RSA_gen(2048)); }
+ossl::PkeyPtr ec(const char* curve) { return ossl::PkeyPtr(EVP_EC_gen(curve)); }
+
+struct CertSpec {
+  EVP_PKEY* key = nullptr;     // the certificate's public key
+  EVP_PKEY* signer = nullptr;  // defaults to `key` (self-signed)
+  std::string san = "DNS:grpc.example.com,DNS:*.example.com";
+  Clock::time_point not_before = kNow - 24h;
+  Clock::time_point not_after = kNow + 24h * 90;
+};
+
+std::string certificate(const CertSpec& spec) {
+  ossl::X509Ptr cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 42);
+  ASN1_TIME_set(X509_getm_notBefore(cert.get()), Clock::to_time_t(spec.not_before));
+  ASN1_TIME_set(X509_getm_notAfter(cert.get()), Clock::to_time_t(spec.not_after));
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("facts"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509_set_pubkey(cert.get(), spec.key);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  auto add = [&](int nid, const char* value) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    REQUIRE(ext != nullptr);
+    X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  };
+  add(NID_basic_constraints, "critical,CA:FALSE");
+  if (!spec.san.empty()) {
+    add(NID_subject_alt_name, spec.san.c_str());
+  }
+  add(NID_subject_key_identifier, "hash");
+  EVP_PKEY* signer = spec.signer != nullptr ? spec.signer : spec.key;
+  const bool digestless = EVP_PKEY_get_base_id(signer) == EVP_PKEY_ED25519;
+  REQUIRE(X509_sign(cert.get(), signer, digestless ? nullptr : EVP_sha256()) > 0);
+  return ossl::to_pem(cert.get());
+}
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
+std::string pkcs8(EVP_PKEY* key) { return ossl::to_pem(key); }
+
+std::string traditional(EVP_PKEY* key) {  // PKCS#1 or SEC1
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  REQUIRE(PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1);
+  return bio_text(bio.get());
+}
+
+std::string parameters_then_key(EVP_PKEY* key) {  // as `openssl ecparam -genkey` writes it
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  REQUIRE(PEM_write_bio_Parameters(bio.get(), key) == 1);
+  return bio_text(bio.get()) + traditional(key);
+}
+
+std::string encrypted(EVP_PKEY* key) {
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+  REQUIRE(PEM_write_bio_PKCS8PrivateKey(bio.get(), key, EVP_aes_128_cbc(), const_cast<char*>("secret"), 6, nullptr,
+                                        nullptr) == 1);
+  return bio_text(bio.get());
+}
+
+std::string without_public_point(EVP_PKEY* key) {
+  ossl::PkeyPtr copy(EVP_PKEY_dup(key));
+  REQUIRE(EVP_PKEY_set_int_param(copy.get(), OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, 0) == 1);
+  return ossl::to_pem(copy.get());
+}
+
+// The DER inside the first PEM block of `pem`, and a PEM block around DER.
+std::string der_of(const std::string& pem) {
+  size_t begin = pem.find('\n') + 1;
+  size_t end = pem.find("-----END");
+  return *grpcmesh::kube::base64_decode(pem.substr(begin, end - begin));
+}
+std::string pem_of(const std::string& label, const std::string& der) {
+  return "-----BEGIN " + label + "-----\n" + grpcmesh::kube::base64_encode(der) + "\n-----END " + label + "-----\n";
+}
+
+}  // namespace
+
+TEST_CASE("leaf facts: RSA and EC keys in PKCS#8, PKCS#1 and SEC1 agree with OpenSSL, matching or not") {
+  auto rsa_a = rsa(), rsa_b = rsa();
+  auto p256_a = ec("P-256"), p256_b = ec("P-256"), p384 = ec("P-384");
+  struct Case {
+    const char* name;
+    EVP_PKEY* cert_key;
+    EVP_PKEY* key;
+    bool matches;
+  };
+  const std::vector<Case> cases = {
+      {"RSA, its key", rsa_a.get(), rsa_a.get(), true},
+      {"RSA, another RSA key", rsa_a.get(), rsa_b.get(), false},
+      {"P-256, its key", p256_a.get(), p256_a.get(), true},
+      {"P-256, another P-256 key", p256_a.get(), p256_b.get(), false},
+      {"P-384, its key", p384.get(), p384.get(), true},
+      {"P-256 certificate, P-384 key", p256_a.get(), p384.get(), false},
+      {"RSA certificate, EC key", rsa_a.get(), p256_a.get(), false},
+      {"EC certificate, RSA key", p256_a.get(), rsa_a.get(), false},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    const std::string cert = certificate({c.cert_key});
+    for (const auto& [form, key_pem] : std::vector<std::pair<std::string, std::string>>{
+             {"PKCS#8", pkcs8(c.key)}, {"traditional", traditional(c.key)}}) {
+      CAPTURE(form);
+      // A key of another certificate is left to OpenSSL, which says so.
+      auto facts = compared(cert, key_pem);
+      CHECK(oracle(cert, key_pem).key_matches == c.matches);
+      REQUIRE(facts.has_value() == c.matches);
+      if (facts) {
+        CHECK(facts->dns_names == std::vector<std::string>{"grpc.example.com", "*.example.com"});
+      }
+    }
+  }
+  // `openssl ecparam -genkey` puts an EC PARAMETERS block before the key.
+  CHECK(compared(certificate({p256_a.get()}), parameters_then_key(p256_a.get())).has_value());
+  auto p521 = ec("P-521");
+  CHECK(compared(certificate({p521.get()}), pkcs8(p521.get())).has_value());
+}
+
+TEST_CASE("leaf facts: validity dates in UTCTime and GeneralizedTime, SANs, chains") {
+  auto key = ec("P-256"), ca = ec("P-256");
+  const std::string key_pem = pkcs8(key.get());
+  // After 2049 certificates carry GeneralizedTime (RFC 5280 4.1.2.5).
+  CertSpec late{key.get()};
+  late.not_before = Clock::from_time_t(2'524'608'000);  // 2050-01-01
+  late.not_after = Clock::from_time_t(4'102'444'799);   // 2099-12-31 23:59:59
+  auto facts = compared(certificate(late), key_pem);
+  REQUIRE(facts.has_value());
+  CHECK(facts->not_before == late.not_before);
+  CHECK(facts->not_after == late.not_after);
+
+  CertSpec expired{key.get()};
+  expired.not_before = kNow - 24h * 400;
+  expired.not_after = kNow - 24h * 35;
+  facts = compared(certificate(expired), key_pem);
+  REQUIRE(facts.has_value());
+  CHECK(facts->not_after == expired.not_after);
+
+  CertSpec no_san{key.get()};
+  no_san.san = "";
+  facts = compared(certificate(no_san), key_pem);
+  REQUIRE(facts.has_value());
+  CHECK(facts->dns_names.empty());
+
+  CertSpec mixed{key.get()};
+  mixed.san = "IP:10.0.0.1,DNS:a.example.com,email:ops@example.com,URI:spiffe://td/ns/x,DNS:b.example.com";
+  facts = compared(certificate(mixed), key_pem);
+  REQUIRE(facts.has_value());
+  CHECK(facts->dns_names == std::vector<std::string>{"a.example.com", "b.example.com"});
+
+  // Leaf then issuer: the facts are the leaf's; a key of the issuer does not match.
+  CertSpec leaf{key.get()};
+  leaf.signer = ca.get();
+  CertSpec issuer{ca.get()};
+  issuer.san = "";
+  const std::string chain = certificate(leaf) + certificate(issuer);
+  facts = compared(chain, key_pem);
+  REQUIRE(facts.has_value());
+  CHECK(facts->dns_names == std::vector<std::string>{"grpc.example.com", "*.example.com"});
+  CHECK_FALSE(compared(chain, pkcs8(ca.get())).has_value());
+  CHECK_FALSE(oracle(chain, pkcs8(ca.get())).key_matches);
+  // Text around the blocks and CRLF line ends are fine, as for OpenSSL.
+  std::string crlf;
+  for (char ch : "# issued by facts CA\n" + certificate(leaf)) {
+    crlf += ch == '\n' ? std::string("\r\n") : std::string(1, ch);
+  }
+  CHECK(compared(crlf, key_pem).has_value());
+}
+
+TEST_CASE("leaf facts: shapes it does not read are left to OpenSSL") {
+  auto key = ec("P-256");
+  const std::string cert = certificate({key.get()});
+  CHECK_FALSE(read_matching_leaf(cert, encrypted(key.get())).has_value());
+  CHECK_FALSE(read_matching_leaf(cert, without_public_point(key.get())).has_value());
+  CHECK(oracle(cert, without_public_point(key.get())).key_matches);  // OpenSSL derives the point
+  auto ed = ossl::PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  CHECK_FALSE(read_matching_leaf(certificate({ed.get()}), pkcs8(ed.get())).has_value());
+  CHECK_FALSE(read_matching_leaf(cert, pkcs8(ed.get())).has_value());
+  auto k1 = ec("secp256k1");  // a curve the fast path does not know
+  CHECK_FALSE(read_matching_leaf(certificate({k1.get()}), pkcs8(k1.get())).has_value());
+  CHECK(oracle(certificate({k1.get()}), pkcs8(k1.get())).key_matches);
+  CHECK_FALSE(read_matching_leaf("hello", pkcs8(key.get())).has_value());
+  CHECK_FALSE(read_matching_leaf(cert, "hello").has_value());
+  CHECK_FALSE(read_matching_leaf(pkcs8(key.get()), pkcs8(key.get())).has_value());
+  CHECK_FALSE(read_matching_leaf(cert, cert).has_value());
+  CHECK_FALSE(read_matching_leaf("-----BEGIN CERTIFICATE-----\nAAAA\n", pkcs8(key.get())).has_value());
+}
+
+TEST_CASE("leaf facts: damaged certificates and keys are never read differently from OpenSSL") {
+  std::vector<ossl::PkeyPtr> keys;
+  keys.push_back(rsa());
+  keys.push_back(ec("P-256"));
+  for (const auto& key : keys) {
+    CAPTURE(EVP_PKEY_get_base_id(key.get()));
+    const std::string cert_der = der_of(certificate({key.get()}));
+    const std::string key_pem = pkcs8(key.get());
+    const std::string key_der = der_of(key_pem);
+    const std::string cert_pem = pem_of("CERTIFICATE", cert_der);
+    // Every truncation, and a stray byte after the certificate.
+    for (size_t n = 0; n < cert_der.size(); n += 7) {
+      CAPTURE(n);
+      CHECK_FALSE(compared(pem_of("CERTIFICATE", cert_der.substr(0, n)), key_pem).has_value());
+    }
+    CHECK_FALSE(compared(pem_of("CERTIFICATE", cert_der + '\0'), key_pem).has_value());
+    for (size_t n = 0; n < key_der.size(); n += 5) {
+      CAPTURE(n);
+      CHECK_FALSE(compared(cert_pem, pem_of("PRIVATE KEY", key_der.substr(0, n))).has_value());
+    }
+    // Each byte of the certificate and of the key changed in turn: whatever
+    // the fast path still reads, OpenSSL reads the same way.
+    for (size_t i = 0; i < cert_der.size(); ++i) {
+      INFO("certificate byte " << i);
+      std::string damaged = cert_der;
+      damaged[i] = static_cast<char>(damaged[i] ^ 0x01);
+      compared(pem_of("CERTIFICATE", damaged), key_pem);
+    }
+    for (size_t i = 0; i < key_der.size(); ++i) {
+      INFO("key byte " << i);
+      std::string damaged = key_der;
+      damaged[i] = static_cast<char>(damaged[i] ^ 0x01);
+      compared(cert_pem, pem_of("PRIVATE KEY", damaged));
+    }
+  }
+}
