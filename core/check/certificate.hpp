@@ -13,9 +13,9 @@ namespace grpcmesh::check {
 // What check keeps of a Secret instead of its data.
 struct TlsCredential {
   std::optional<tls::LeafFacts> certificate;  // the leaf, set when usable
-  bool key_matches = false;                         // the private key belongs to it
-  std::string problem;                              // why it is not usable; empty when it is
-  bool has_ca = false;                              // ca.crt or cacert present
+  bool key_matches = false;                   // the private key belongs to it
+  std::string problem;                        // why it is not usable; empty when it is
+  bool has_ca = false;                        // ca.crt or cacert present
 };
 
 // Reads the certificate and key with core/tls (never keeping key material).

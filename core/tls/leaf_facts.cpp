@@ -47,6 +47,16 @@ struct PublicKey {
   std::string_view curve, point;       // EC: the named curve's OID, the encoded point
 };
 
+// The contents of the one SEQUENCE that `der` is, nothing before or after.
+std::optional<std::string_view> sole_sequence(std::string_view der) {
+  Reader outer(der);
+  auto seq = outer.expect(der::kSequence);
+  if (!seq || !outer.at_end()) {
+    return std::nullopt;
+  }
+  return seq->content;
+}
+
 std::optional<int> digits(std::string_view s, size_t at, size_t n) {
   int v = 0;
   for (size_t i = at; i < at + n; ++i) {
@@ -88,12 +98,11 @@ std::optional<Clock::time_point> time_of(const Element& e) {
 // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, and
 // the start of RSAPrivateKey, which has a version first.
 std::optional<PublicKey> rsa_key(std::string_view der, bool with_version) {
-  Reader outer(der);
-  auto seq = outer.expect(der::kSequence);
-  if (!seq || !outer.at_end()) {
+  auto seq = sole_sequence(der);
+  if (!seq) {
     return std::nullopt;
   }
-  Reader r(seq->content);
+  Reader r(*seq);
   if (with_version) {  // 0: two primes; multi-prime keys are left to OpenSSL
     auto version = r.expect(der::kInteger);
     if (!version || version->content != std::string_view("\0", 1)) {
@@ -124,12 +133,11 @@ std::optional<PublicKey> rsa_key(std::string_view der, bool with_version) {
 // `curve` is the PKCS#8 algorithm's parameter, if any. The public point must
 // be there: computing it would need EC arithmetic.
 std::optional<PublicKey> ec_private_key(std::string_view der, std::string_view curve) {
-  Reader outer(der);
-  auto seq = outer.expect(der::kSequence);
-  if (!seq || !outer.at_end()) {
+  auto seq = sole_sequence(der);
+  if (!seq) {
     return std::nullopt;
   }
-  Reader r(seq->content);
+  Reader r(*seq);
   auto version = r.expect(der::kInteger);
   auto secret = r.expect(der::kOctetString);
   auto params = r.next_if(der::constructed(0));
@@ -277,13 +285,12 @@ std::optional<PublicKey> subject_public_key(const Element& spki) {
 
 // The DNS names of a subjectAltName extension's value (GeneralNames).
 std::optional<std::vector<std::string>> dns_names_of(std::string_view value) {
-  Reader outer(value);
-  auto names = outer.expect(der::kSequence);
-  if (!names || !outer.at_end()) {
+  auto names = sole_sequence(value);
+  if (!names) {
     return std::nullopt;
   }
   std::vector<std::string> out;
-  Reader r(names->content);
+  Reader r(*names);
   while (auto name = r.next()) {
     switch (name->tag) {
       case der::primitive(2):  // dNSName [2] IA5String
@@ -319,12 +326,11 @@ struct Certificate {
 // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }
 // (RFC 5280 4.1), read field by field.
 std::optional<Certificate> certificate_of(std::string_view der) {
-  Reader outer(der);
-  auto cert = outer.expect(der::kSequence);
-  if (!cert || !outer.at_end()) {
+  auto cert = sole_sequence(der);
+  if (!cert) {
     return std::nullopt;
   }
-  Reader c(cert->content);
+  Reader c(*cert);
   auto tbs = c.expect(der::kSequence);
   auto signature_algorithm = c.expect(der::kSequence);
   auto signature = c.expect(der::kBitString);
@@ -413,12 +419,11 @@ std::optional<PublicKey> private_key_of(const pem::Block& block) {
   }
   // PrivateKeyInfo ::= SEQUENCE { version, privateKeyAlgorithm, privateKey
   //   OCTET STRING, attributes [0] OPTIONAL, publicKey [1] OPTIONAL }
-  Reader outer(block.der);
-  auto seq = outer.expect(der::kSequence);
-  if (!seq || !outer.at_end()) {
+  auto seq = sole_sequence(block.der);
+  if (!seq) {
     return std::nullopt;
   }
-  Reader r(seq->content);
+  Reader r(*seq);
   auto version = r.expect(der::kInteger);
   auto alg = r.expect(der::kSequence);
   auto key = r.expect(der::kOctetString);
