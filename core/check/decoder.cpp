@@ -174,7 +174,7 @@ size_t Decoder::add(Node object, const Origin& origin, std::string_view api_vers
   }
   path_.clear();
   builder_.copy(object, [k = *kind](std::string_view path) { return kept(k, path); }, path_);
-  Resource r{*kind, std::string(api_version), std::move(ns), std::move(name), builder_.finish(), origin};
+  Resource r{*kind, intern_api_version(api_version), std::move(ns), std::move(name), builder_.finish(), origin};
   if (*kind == Kind::Secret) {
     r.credential = credential(object);
   }

@@ -32,19 +32,24 @@ bool is_manifest(const fs::path& p) {
 // One manifest to read: a file, or stdin's text read beforehand.
 struct Input {
   std::string source;
-  std::optional<std::string> text;
+  std::optional<std::string> text = {};
   // Filled by whichever thread decodes it.
-  StagedObjects staged;
+  StagedObjects staged = {};
   size_t objects = 0;
-  std::exception_ptr error;
+  std::exception_ptr error = {};
 };
 
 void decode(Input& input, const std::string& default_namespace) {
   try {
-    std::string text = input.text ? std::move(*input.text) : util::read_option_file(input.source, "-f");
+    std::optional<util::FileText> file;
+    if (!input.text) {
+      file.emplace(util::FileText::open(input.source, "-f"));
+    }
     Decoder decoder(input.staged, default_namespace);
     ObjectReader reader(decoder, input.source);
-    yaml::parse_events(text, input.source, reader);
+    yaml::parse_events(file ? file->view() : std::string_view(*input.text), input.source, reader);
+    file.reset();
+    input.text.reset();
     input.objects = reader.objects();
   } catch (...) {
     input.error = std::current_exception();

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cassert>
+#include <mutex>
+#include <set>
 
 namespace grpcmesh::check {
 namespace {
@@ -48,6 +50,17 @@ std::optional<Kind> kind_by_name(std::string_view name) {
 }
 
 std::string Origin::str() const { return file ? *file + ":" + std::to_string(line) : std::string(); }
+
+std::string_view intern_api_version(std::string_view api_version) {
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> pool;  // nodes never move: views into them stay valid
+  std::lock_guard lock(mutex);
+  auto it = pool.find(api_version);
+  if (it == pool.end()) {
+    it = pool.emplace(api_version).first;
+  }
+  return *it;
+}
 
 std::string string_field(Node object, std::string_view key) { return std::string(object[key].str()); }
 

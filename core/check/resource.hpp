@@ -63,7 +63,7 @@ struct Origin {
 // never managedFields, annotations or secret data): see file_loader.hpp.
 struct Resource {
   Kind kind;
-  std::string api_version;
+  std::string_view api_version;  // interned (intern_api_version): valid for the process's life
   std::string namespace_name;
   std::string name;
   Tree object;
@@ -76,6 +76,10 @@ struct Resource {
   Node spec() const;
   Node labels() const;
 };
+
+// One copy of each apiVersion text for every Resource that has it (a handful
+// of values across thousands of objects); thread-safe, never freed.
+std::string_view intern_api_version(std::string_view api_version);
 
 // Safe access: the value at `key`, or a null node.
 inline Node field(Node object, std::string_view key) { return object[key]; }

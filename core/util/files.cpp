@@ -1,12 +1,17 @@
 #include "core/util/files.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "core/util/error.hpp"
 
@@ -40,6 +45,40 @@ std::string read_option_file(const std::string& path, std::string_view option) {
     throw Error(fmt::format("cannot read {} {}: {}", option, path, why));
   }
   return *text;
+}
+
+FileText FileText::open(const std::string& path, std::string_view option) {
+  FileText out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      ::madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
+      out.map_ = map;
+      out.size_ = static_cast<size_t>(st.st_size);
+    }
+  }
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  if (out.map_ == nullptr) {
+    out.text_ = read_option_file(path, option);
+  }
+  return out;
+}
+
+FileText::FileText(FileText&& other) noexcept
+    : map_(std::exchange(other.map_, nullptr)), size_(std::exchange(other.size_, 0)), text_(std::move(other.text_)) {}
+
+FileText::~FileText() {
+  if (map_ != nullptr) {
+    ::munmap(map_, size_);
+  }
+}
+
+std::string_view FileText::view() const {
+  return map_ != nullptr ? std::string_view(static_cast<const char*>(map_), size_) : std::string_view(text_);
 }
 
 }  // namespace grpcmesh::util
