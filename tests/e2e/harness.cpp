@@ -364,8 +364,8 @@ fs::path TempDir::write(const std::string& name, const std::string& content) con
 TracedResult run_traced(const std::vector<std::string>& argv, const RunOptions& options) {
     TempDir dir{"grpcmesh-e2e-trace"};
     const fs::path trace = dir.path() / "trace";
-    std::vector<std::string> traced{"strace",          "-f", "-qq", "-e", "trace=open,openat,stat,newfstatat,access",
-                                    "-o",              trace.string()};
+    std::vector<std::string> traced{"strace", "-f", "-qq", "-e", "trace=open,openat,stat,newfstatat,access",
+                                    "-o", trace.string()};
     traced.insert(traced.end(), argv.begin(), argv.end());
     TracedResult r{run(traced, options), {}};
     // Lines look like: 1234 openat(AT_FDCWD, "/path", O_RDONLY) = 3

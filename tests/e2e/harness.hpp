@@ -55,8 +55,9 @@ struct Result {
 // given arguments, waits for it and returns what it printed.
 Result run(const std::vector<std::string>& argv, const RunOptions& options = {});
 
-// Runs argv like run() under strace and also returns every path the child
-// (or a child of it) tried to open or stat, one per line, in `paths`.
+// Runs argv like run() under strace (scripts/install-deps.sh installs it)
+// and also returns every path the child (or a child of it) tried to open or
+// stat, one per line, in `paths`.
 struct TracedResult {
     Result result;
     std::string paths;
