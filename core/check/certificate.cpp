@@ -23,12 +23,11 @@ std::optional<std::string> secret_value(Node secret, std::string_view key, bool&
   return decoded;
 }
 
-// Either the credential's final state (a problem found without parsing, or
-// the facts read from DER), or the PEM texts OpenSSL has to read.
+// The Secret's PEM texts to parse, or (with `credential.problem` set) why
+// there is nothing to parse.
 struct Entries {
   TlsCredential credential;
   std::string cert_pem, key_pem;
-  bool needs_parsing = false;
 };
 
 Entries entries_of(Node secret) {
@@ -53,7 +52,6 @@ Entries entries_of(Node secret) {
   } else {
     out.cert_pem = std::move(*cert_pem);
     out.key_pem = std::move(*key_pem);
-    out.needs_parsing = true;
   }
   return out;
 }
@@ -62,7 +60,7 @@ Entries entries_of(Node secret) {
 
 std::optional<TlsCredential> read_tls_secret_quickly(Node secret) {
   Entries e = entries_of(secret);
-  if (!e.needs_parsing) {
+  if (!e.credential.problem.empty()) {
     return std::move(e.credential);
   }
   auto leaf = tls::read_matching_leaf(e.cert_pem, e.key_pem);
@@ -78,8 +76,15 @@ TlsCredential read_tls_secret(Node secret) {
   if (auto quick = read_tls_secret_quickly(secret)) {
     return std::move(*quick);
   }
+  return read_tls_secret_with_openssl(secret);
+}
+
+TlsCredential read_tls_secret_with_openssl(Node secret) {
   Entries e = entries_of(secret);
   TlsCredential& out = e.credential;
+  if (!out.problem.empty()) {
+    return out;
+  }
   std::vector<tls::CertificateInfo> chain;
   try {
     chain = tls::inspect(e.cert_pem, "tls.crt");

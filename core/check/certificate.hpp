@@ -18,11 +18,15 @@ struct TlsCredential {
   bool has_ca = false;                        // ca.crt or cacert present
 };
 
-// Reads the certificate and key with core/tls (never keeping key material).
+// Reads the certificate and key with core/tls (never keeping key material):
+// read_tls_secret_quickly(), else read_tls_secret_with_openssl().
 TlsCredential read_tls_secret(Node secret);
 
-// The same without libcrypto (tls::read_matching_leaf), for the Secrets that
-// allows (nearly all usable ones); nullopt when only read_tls_secret can tell.
+// Without libcrypto (tls::read_matching_leaf), for the Secrets that allows
+// (nearly all usable ones); nullopt when only OpenSSL can tell.
 std::optional<TlsCredential> read_tls_secret_quickly(Node secret);
+
+// With OpenSSL alone (tls::inspect and tls::key_matches).
+TlsCredential read_tls_secret_with_openssl(Node secret);
 
 }  // namespace grpcmesh::check

@@ -136,7 +136,7 @@ std::shared_ptr<const TlsCredential> Decoder::credential(Node secret) {
   EVP_DigestFinal_ex(md.get(), digest.data(), &n);
   auto& slot = credentials_[digest];
   if (!slot) {
-    slot = std::make_shared<const TlsCredential>(read_tls_secret(secret));
+    slot = std::make_shared<const TlsCredential>(read_tls_secret_with_openssl(secret));
   }
   return slot;
 }

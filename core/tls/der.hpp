@@ -21,6 +21,7 @@ inline constexpr std::uint8_t kOid = 0x06;
 inline constexpr std::uint8_t kUtcTime = 0x17;
 inline constexpr std::uint8_t kGeneralizedTime = 0x18;
 inline constexpr std::uint8_t kSequence = 0x30;
+inline constexpr std::uint8_t kSet = 0x31;
 
 // [n] of a constructed (EXPLICIT, or IMPLICIT over a SEQUENCE) or a
 // primitive (IMPLICIT over a primitive type) context-specific tag.

@@ -213,7 +213,7 @@ bool valid_name(const std::optional<Element>& e) {
   Reader rdns(e->content);
   while (auto rdn = rdns.next()) {
     Reader attributes(rdn->content);
-    if (rdn->tag != 0x31 || attributes.at_end()) {
+    if (rdn->tag != der::kSet || attributes.at_end()) {
       return false;
     }
     while (auto attribute = attributes.next()) {
@@ -443,10 +443,6 @@ std::optional<PublicKey> private_key_of(const pem::Block& block) {
   return ec_private_key(key->content, algorithm->curve);
 }
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 }  // namespace
 
 std::optional<LeafFacts> read_matching_leaf(std::string_view cert_pem, std::string_view key_pem) {
@@ -473,7 +469,7 @@ std::optional<LeafFacts> read_matching_leaf(std::string_view cert_pem, std::stri
   }
   const pem::Block* key_block = nullptr;
   for (const pem::Block& block : *key_blocks) {
-    if (ends_with(block.label, "PRIVATE KEY")) {
+    if (block.label.ends_with("PRIVATE KEY")) {
       key_block = &block;
       break;
     }
