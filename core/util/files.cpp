@@ -59,11 +59,33 @@ FileText FileText::open(const std::string& path, std::string_view option) {
       out.size_ = static_cast<size_t>(st.st_size);
     }
   }
+  if (fd >= 0 && out.map_ == nullptr && !S_ISDIR(st.st_mode)) {
+    // A pipe, a device or an empty file: read what this open gives. Opening
+    // a named pipe again could wait for a writer that has already gone.
+    char buffer[65536];
+    for (;;) {
+      const ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0) {
+        const int error = errno;
+        ::close(fd);
+        throw Error(fmt::format("cannot read {} {}: {}", option, path, std::strerror(error)));
+      }
+      if (n == 0) {
+        break;
+      }
+      out.text_.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+  }
   if (fd >= 0) {
     ::close(fd);
   }
   if (out.map_ == nullptr) {
-    out.text_ = read_option_file(path, option);
+    out.text_ = read_option_file(path, option);  // its wording for what cannot be read
   }
   return out;
 }
