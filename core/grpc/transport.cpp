@@ -24,6 +24,7 @@
 #include "core/grpc/base64.hpp"
 #include "core/grpc/probe.hpp"
 #include "core/grpc/status.hpp"
+#include "core/tls/openssl_util.hpp"
 #include "core/util/error.hpp"
 #include "core/version.hpp"
 
@@ -831,17 +832,6 @@ std::string unbracket(std::string host) {
   return host;
 }
 
-std::string openssl_error(const char* fallback) {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) {
-    return fallback;
-  }
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
-
 }  // namespace
 
 struct H2Callbacks {
@@ -956,17 +946,17 @@ void Connection::h2_open() {
       if (o.cacert.empty() ? SSL_CTX_set_default_verify_paths(h.ctx) != 1
                            : SSL_CTX_load_verify_locations(h.ctx, o.cacert.c_str(), nullptr) != 1) {
         throw Error(fmt::format("cannot load the CA certificates{}: {}", o.cacert.empty() ? "" : " of -cacert " + o.cacert,
-                                openssl_error("no certificates")));
+                                tls::ossl::full_error_or("no certificates")));
       }
     }
     if (!o.cert.empty()) {
       if (SSL_CTX_use_certificate_chain_file(h.ctx, o.cert.c_str()) != 1) {
-        throw Error(fmt::format("cannot use -cert {}: {}", o.cert, openssl_error("not a PEM certificate")));
+        throw Error(fmt::format("cannot use -cert {}: {}", o.cert, tls::ossl::full_error_or("not a PEM certificate")));
       }
       if (SSL_CTX_use_PrivateKey_file(h.ctx, o.key.c_str(), SSL_FILETYPE_PEM) != 1 ||
           SSL_CTX_check_private_key(h.ctx) != 1) {
         throw Error(fmt::format("cannot use -key {} with -cert {}: {}", o.key, o.cert,
-                                openssl_error("not the certificate's PEM private key")));
+                                tls::ossl::full_error_or("not the certificate's PEM private key")));
       }
     }
     static constexpr unsigned char kAlpn[] = {2, 'h', '2'};
@@ -997,7 +987,7 @@ void Connection::h2_open() {
       const long verify = SSL_get_verify_result(h.ssl);
       throw Error(verify != X509_V_OK ? fmt::format("TLS certificate verification failed: {}",
                                                     X509_verify_cert_error_string(verify))
-                                      : fmt::format("TLS handshake failed: {}", openssl_error("the server closed the connection")));
+                                      : fmt::format("TLS handshake failed: {}", tls::ossl::full_error_or("the server closed the connection")));
     }
     const unsigned char* alpn = nullptr;
     unsigned int alpn_len = 0;

@@ -1,6 +1,5 @@
 #include "core/kube/client.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -19,6 +18,8 @@
 #include "core/kube/encoding.hpp"
 #include "core/util/files.hpp"
 #include "core/kube/exec_credential.hpp"
+#include "core/kube/transport.hpp"
+#include "core/kube/wire.hpp"
 #include "core/util/error.hpp"
 #include "core/version.hpp"
 
@@ -46,39 +47,15 @@ std::string trim(std::string s) {
   return s.substr(i);
 }
 
-// Texts of `Warning: 299 - "text"` header values (several may share a header).
-std::vector<std::string> parse_warnings(const std::string& value) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while ((pos = value.find('"', pos)) != std::string::npos) {
-    std::string text;
-    size_t i = pos + 1;
-    for (; i < value.size() && value[i] != '"'; ++i) {
-      if (value[i] == '\\' && i + 1 < value.size()) {
-        ++i;
-      }
-      text += value[i];
-    }
-    out.push_back(text);
-    pos = i + 1;
-    // Skip an optional warn-date ("...") that follows the text.
-    size_t comma = value.find(',', pos);
-    if (comma == std::string::npos) {
-      break;
-    }
-    pos = comma + 1;
-  }
-  return out;
-}
-
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" || host == "::1";
 }
 
 struct HostPort {
   std::string scheme;
-  std::string host;  // without brackets for IPv6? kept as written
+  std::string host;  // as written (an IPv6 address keeps its brackets)
   std::string port;
+  std::string authority;  // host[:port] as written: the Host header
   std::string prefix;  // path prefix of the server URL
 };
 
@@ -95,6 +72,7 @@ HostPort split_server(const std::string& server) {
     hp.prefix = rest.substr(slash);
     rest = rest.substr(0, slash);
   }
+  hp.authority = rest;
   auto colon = rest.rfind(':');
   if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
     hp.host = rest.substr(0, colon);
@@ -156,49 +134,6 @@ void check_client_certificate(const std::string& pem, const std::string& user) {
   }
 }
 
-size_t write_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-struct HeaderSink {
-  std::vector<std::string> warnings;
-  std::string retry_after;
-  std::string content_type;
-};
-
-size_t write_header(char* data, size_t size, size_t count, void* user) {
-  auto* sink = static_cast<HeaderSink*>(user);
-  std::string line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) {
-    // A new response (after a redirect or 100-continue): start over.
-    *sink = HeaderSink{};
-    return size * count;
-  }
-  auto colon = line.find(':');
-  if (colon == std::string::npos) {
-    return size * count;
-  }
-  std::string name = lower(line.substr(0, colon));
-  std::string value = trim(line.substr(colon + 1));
-  if (name == "warning") {
-    for (auto& w : parse_warnings(value)) {
-      sink->warnings.push_back(std::move(w));
-    }
-  } else if (name == "retry-after") {
-    sink->retry_after = value;
-  } else if (name == "content-type") {
-    sink->content_type = value;
-  }
-  return size * count;
-}
-
-std::string escape(CURL* curl, const std::string& s) {
-  char* e = curl_easy_escape(curl, s.data(), static_cast<int>(s.size()));
-  std::string out = e == nullptr ? s : e;
-  curl_free(e);
-  return out;
-}
 
 // HTTP/2 has no reason phrase; kubectl's -v 6 log shows one.
 std::string status_line(long status) {
@@ -212,10 +147,6 @@ std::string status_line(long status) {
   auto it = kPhrases.find(status);
   return it == kPhrases.end() ? std::to_string(status) : std::to_string(status) + " " + it->second;
 }
-
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
 
 }  // namespace
 
@@ -232,96 +163,35 @@ nlohmann::json Response::json() const {
 struct Client::Impl {
   RestConfig config;
   std::ostream& diag;
-  CURL* curl = nullptr;
-  CURLSH* share = nullptr;
-  CURLM* multi = nullptr;
   HostPort target;
-  std::string url_base;  // scheme://host:port/prefix as curl is asked for it
-  std::string ca_pem;
-  std::string cert_pem;
-  std::string key_pem;
-  std::string user_agent;
+  TransportSettings settings;
+  std::unique_ptr<Transport> transport_;
   std::set<std::string> warnings_seen;
   std::unique_ptr<ExecCredentialProvider> exec;
   bool discovery_loaded = false;
   std::map<std::string, DiscoveryGroup> groups;
 
   Impl(RestConfig c, std::ostream& d) : config(std::move(c)), diag(d) {
-    static CurlGlobal global;
-    curl = curl_easy_init();
-    if (curl == nullptr) {
-      throw Error("cannot initialise libcurl");
-    }
     target = split_server(config.server);
-    std::string url_host = config.tls_server_name.empty() ? target.host : config.tls_server_name;
-    url_base = fmt::format("{}://{}:{}{}", target.scheme, url_host, target.port, target.prefix);
-    ca_pem = pem_from(config.ca_data, config.ca_file, "certificate-authority");
-    cert_pem = pem_from(config.client_certificate_data, config.client_certificate_file, "client-certificate");
-    key_pem = pem_from(config.client_key_data, config.client_key_file, "client-key");
-    if (!cert_pem.empty()) {
-      check_client_certificate(cert_pem, config.user_name);
+    settings.scheme = target.scheme;
+    settings.host = target.host;
+    settings.port = target.port;
+    settings.authority = target.authority;
+    settings.tls_server_name = config.tls_server_name;
+    settings.insecure = config.insecure_skip_tls_verify;
+    settings.ca_pem = pem_from(config.ca_data, config.ca_file, "certificate-authority");
+    settings.cert_pem = pem_from(config.client_certificate_data, config.client_certificate_file, "client-certificate");
+    settings.key_pem = pem_from(config.client_key_data, config.client_key_file, "client-key");
+    if (!settings.cert_pem.empty()) {
+      check_client_certificate(settings.cert_pem, config.user_name);
     }
-    if (config.exec) {
-      exec = std::make_unique<ExecCredentialProvider>(config, diag, isatty(0) == 1);
-    }
-    user_agent = fmt::format("kubectl-grpcmesh/v{}", build_info().version);
-    configure_connection();
-  }
-
-  ~Impl() {
-    if (multi != nullptr) {
-      curl_multi_cleanup(multi);
-    }
-    if (curl != nullptr) {
-      curl_easy_cleanup(curl);
-    }
-    if (share != nullptr) {
-      curl_share_cleanup(share);
-    }
-    curl_slist_free_all(connect_to_);
-  }
-
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
-
-  void configure_connection() {
-    // One connection cache (and TLS session cache) for every handle, so
-    // concurrent requests ride the same HTTP/2 connection.
-    share = curl_share_init();
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_easy_setopt(curl, CURLOPT_SHARE, share);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, user_agent.c_str());
-    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, config.disable_compression ? nullptr : "gzip");
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config.request_timeout.count()));
-    if (!config.tls_server_name.empty()) {
-      connect_to_ = curl_slist_append(nullptr, fmt::format("{}:{}:{}:{}", config.tls_server_name, target.port,
-                                                           target.host, target.port)
-                                                   .c_str());
-      curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to_);
-    }
-    if (config.insecure_skip_tls_verify) {
-      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (!ca_pem.empty()) {
-      // The kubeconfig's CA is the only trust anchor, as in client-go. The
-      // blob already replaces curl's built-in CA bundle, but not its CA
-      // directory, where OpenSSL would look up issuers the blob lacks.
-      curl_blob blob{ca_pem.data(), ca_pem.size(), CURL_BLOB_COPY};
-      curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
-      curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
-    }
-    set_client_certificate(cert_pem, key_pem);
-    // Proxies come from the injected environment only (never curl's own
-    // reading of the process environment); loopback is never proxied, like Go.
-    std::string proxy = config.proxy_url;
-    if (proxy.empty() && !is_loopback(target.host)) {
+    settings.compression = !config.disable_compression;
+    settings.request_timeout = config.request_timeout;
+    settings.user_agent = fmt::format("kubectl-grpcmesh/v{}", build_info().version);
+    // Proxies come from the injected environment only; loopback is never
+    // proxied, like Go.
+    settings.proxy = config.proxy_url;
+    if (settings.proxy.empty() && !is_loopback(target.host)) {
       auto env = [&](const char* upper, const char* lowercase) {
         auto it = config.proxy_env.find(upper);
         if (it == config.proxy_env.end() || it->second.empty()) {
@@ -329,34 +199,43 @@ struct Client::Impl {
         }
         return it == config.proxy_env.end() ? std::string{} : it->second;
       };
-      proxy = target.scheme == "https" ? env("HTTPS_PROXY", "https_proxy") : env("HTTP_PROXY", "http_proxy");
-      std::string no_proxy = env("NO_PROXY", "no_proxy");
-      if (!no_proxy.empty()) {
-        no_proxy_ = no_proxy;
-        curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy_.c_str());
-      }
+      settings.proxy = target.scheme == "https" ? env("HTTPS_PROXY", "https_proxy") : env("HTTP_PROXY", "http_proxy");
+      settings.no_proxy = env("NO_PROXY", "no_proxy");
     }
-    proxy_ = proxy;
-    curl_easy_setopt(curl, CURLOPT_PROXY, proxy_.c_str());
+    if (config.exec) {
+      exec = std::make_unique<ExecCredentialProvider>(config, diag, isatty(0) == 1);
+    }
   }
 
-  void set_client_certificate(const std::string& cert, const std::string& key) {
-    if (cert.empty()) {
-      return;
+  // The transport, chosen on first use: the native HTTP/2 one for an
+  // https:// server reached directly, unless the server turns out not to
+  // speak HTTP/2; libcurl for proxies and http:// (transport.hpp).
+  Transport& transport() {
+    if (!transport_) {
+      if (settings.scheme == "https" && settings.proxy.empty()) {
+        Failure failure = Failure::kNone;
+        std::string detail;
+        transport_ = make_h2_transport(settings, failure, detail);
+        if (failure == Failure::kNoHttp2) {
+          transport_.reset();
+        }
+      }
+      if (!transport_) {
+        transport_ = make_curl_transport(settings);
+      }
     }
-    curl_blob cert_blob{const_cast<char*>(cert.data()), cert.size(), CURL_BLOB_COPY};
-    curl_blob key_blob{const_cast<char*>(key.data()), key.size(), CURL_BLOB_COPY};
-    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
-    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
-    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
-    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+    return *transport_;
   }
 
   std::string bearer_token() {
     if (exec) {
       const ExecCredential& cred = exec->get();
       if (!cred.client_certificate_data.empty()) {
-        set_client_certificate(cred.client_certificate_data, cred.client_key_data);
+        settings.cert_pem = cred.client_certificate_data;
+        settings.key_pem = cred.client_key_data;
+        if (transport_) {
+          transport_->set_client_certificate(cred.client_certificate_data, cred.client_key_data);
+        }
       }
       return cred.token;
     }
@@ -374,51 +253,50 @@ struct Client::Impl {
     return config.token;
   }
 
-  std::string url_for(const Request& request) {
-    std::string url = url_base + request.path;
+  std::string target_for(const Request& request) const {
+    std::string out = target.prefix + request.path;
     char sep = '?';
     for (const auto& [k, v] : request.query) {
-      url += sep;
-      url += escape(curl, k) + "=" + escape(curl, v);
+      out += sep;
+      out += escape_query(k) + "=" + escape_query(v);
       sep = '&';
     }
-    return url;
+    return out;
   }
 
-  std::string transport_error(CURLcode code, const char* detail) {
+  std::string transport_error(const Exchange& x) {
     std::string host = config.server_host();
-    std::string why = detail != nullptr && *detail != '\0' ? detail : curl_easy_strerror(code);
+    const std::string& why = x.detail;
     std::string cluster = config.cluster_name.empty() ? "" : fmt::format(" of cluster \"{}\"", config.cluster_name);
-    switch (code) {
-      case CURLE_COULDNT_CONNECT:
+    switch (x.failure) {
+      case Failure::kRefused:
         return fmt::format("The connection to the server {} was refused - did you specify the right host or port?",
                            host);
-      case CURLE_COULDNT_RESOLVE_HOST:
+      case Failure::kUnknownHost:
         return fmt::format("Unable to connect to the server: lookup {}: no such host; check the server address{} "
                            "in the kubeconfig",
                            target.host, cluster);
-      case CURLE_COULDNT_RESOLVE_PROXY:
+      case Failure::kUnknownProxy:
         return fmt::format("Unable to connect to the server: proxy {} not found; check proxy-url or HTTPS_PROXY",
-                           proxy_);
-      case CURLE_PEER_FAILED_VERIFICATION:
-        if (why.find("subject name") != std::string::npos || why.find("host name") != std::string::npos) {
-          return fmt::format("Unable to connect to the server {}: tls: the server certificate is not valid for \"{}\" "
-                             "({}); check the server address, or set tls-server-name (--tls-server-name) to a name "
-                             "the certificate holds",
-                             host, config.tls_server_name.empty() ? target.host : config.tls_server_name, why);
-        }
+                           settings.proxy);
+      case Failure::kTlsName:
+        return fmt::format("Unable to connect to the server {}: tls: the server certificate is not valid for \"{}\" "
+                           "({}); check the server address, or set tls-server-name (--tls-server-name) to a name "
+                           "the certificate holds",
+                           host, config.tls_server_name.empty() ? target.host : config.tls_server_name, why);
+      case Failure::kTlsVerify:
         return fmt::format("Unable to connect to the server {}: tls: failed to verify certificate ({}); check the "
                            "certificate-authority{} or --certificate-authority",
                            host, why, cluster);
-      case CURLE_SSL_CACERT_BADFILE:
+      case Failure::kBadCa:
         return fmt::format("Unable to connect to the server {}: the certificate-authority{} is not a valid PEM "
                            "bundle ({})",
                            host, cluster, why);
-      case CURLE_SSL_CERTPROBLEM:
+      case Failure::kClientCertificate:
         return fmt::format("Unable to connect to the server {}: the client certificate or key is unusable ({}); "
                            "check client-certificate and client-key in the kubeconfig",
                            host, why);
-      case CURLE_OPERATION_TIMEDOUT:
+      case Failure::kTimeout:
         return fmt::format("Unable to connect to the server {}: timed out ({}); the server is slow or unreachable, "
                            "or raise --request-timeout",
                            host, why);
@@ -427,187 +305,107 @@ struct Client::Impl {
     }
   }
 
-  // One request on one easy handle: what it needs to be sent and what came back.
-  struct Transfer {
-    const Request* request = nullptr;
-    std::string url;
-    curl_slist* headers = nullptr;
-    Response response;
-    HeaderSink sink;
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-    Clock::time_point start;
-    CURLcode code = CURLE_OK;
-    ~Transfer() { curl_slist_free_all(headers); }
-  };
-
-  void prepare(CURL* easy, Transfer& t, const std::string& token) {
-    const Request& request = *t.request;
-    t.url = url_for(request);
-    curl_easy_setopt(easy, CURLOPT_URL, t.url.c_str());
-    if (request.method == "GET") {
-      curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
-    } else {
-      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-      curl_easy_setopt(easy, CURLOPT_NOBODY, request.method == "HEAD" ? 1L : 0L);
-      if (request.method != "HEAD") {
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.c_str());
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
-      }
+  // The exchange that carries a request, with its headers.
+  Exchange prepare(const Request& request, const std::string& token) const {
+    Exchange x;
+    x.method = request.method;
+    x.target = target_for(request);
+    if (request.method != "GET" && request.method != "HEAD") {
+      x.body = &request.body;
     }
-    t.headers = curl_slist_append(t.headers, ("Accept: " + request.accept).c_str());
+    x.headers.emplace_back("Accept", request.accept);
     if (!request.content_type.empty()) {
-      t.headers = curl_slist_append(t.headers, ("Content-Type: " + request.content_type).c_str());
-    } else if (request.method != "GET") {
-      t.headers = curl_slist_append(t.headers, "Content-Type:");
-    }
-    t.headers = curl_slist_append(t.headers, "Expect:");
-    if (!config.tls_server_name.empty()) {
-      t.headers = curl_slist_append(t.headers, fmt::format("Host: {}:{}", target.host, target.port).c_str());
+      x.headers.emplace_back("Content-Type", request.content_type);
     }
     if (!token.empty()) {
-      t.headers = curl_slist_append(t.headers, ("Authorization: Bearer " + token).c_str());
+      x.headers.emplace_back("Authorization", "Bearer " + token);
     } else if (!config.username.empty()) {
-      t.headers = curl_slist_append(
-          t.headers, ("Authorization: Basic " + base64_encode(config.username + ":" + config.password)).c_str());
+      x.headers.emplace_back("Authorization", "Basic " + base64_encode(config.username + ":" + config.password));
     }
     const Impersonation& imp = config.impersonate;
     if (!imp.user.empty()) {
-      t.headers = curl_slist_append(t.headers, ("Impersonate-User: " + imp.user).c_str());
+      x.headers.emplace_back("Impersonate-User", imp.user);
     }
     for (const auto& g : imp.groups) {
-      t.headers = curl_slist_append(t.headers, ("Impersonate-Group: " + g).c_str());
+      x.headers.emplace_back("Impersonate-Group", g);
     }
     if (!imp.uid.empty()) {
-      t.headers = curl_slist_append(t.headers, ("Impersonate-Uid: " + imp.uid).c_str());
+      x.headers.emplace_back("Impersonate-Uid", imp.uid);
     }
     for (const auto& [k, values] : imp.extra) {
       for (const auto& v : values) {
-        t.headers = curl_slist_append(t.headers, fmt::format("Impersonate-Extra-{}: {}", escape(easy, k), v).c_str());
+        x.headers.emplace_back("Impersonate-Extra-" + escape_query(k), v);
       }
     }
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t.response.body);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, write_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t.sink);
-    t.start = Clock::now();
+    return x;
   }
 
-  // Reads the outcome of a finished transfer: status, log line, warnings.
-  void finish(CURL* easy, Transfer& t) {
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t.start).count();
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
-    if ((t.code == CURLE_PARTIAL_FILE || t.code == CURLE_HTTP2_STREAM) && t.response.status >= 400) {
-      // kube-apiserver sometimes resets the HTTP/2 stream right after an
-      // error response (seen on 401s); the status is what matters then.
-      t.code = CURLE_OK;
-    }
-    const Request& request = *t.request;
-    if (t.code != CURLE_OK) {
+  // Reads the outcome of an ended exchange: the log line and the warnings.
+  Response finish(Exchange& x) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - x.start).count();
+    if (x.failure != Failure::kNone) {
       if (config.verbosity >= 6) {
-        diag << fmt::format("{} {} failed in {} milliseconds: {}\n", request.method, redact_url(t.url), ms,
-                            t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(t.code));
+        diag << fmt::format("{} {}{} failed in {} milliseconds: {}\n", x.method, config.server, x.target.substr(target.prefix.size()), ms,
+                            x.detail);
       }
-      return;
+      return {};
     }
-    t.response.content_type = t.sink.content_type;
     if (config.verbosity >= 6) {
-      diag << fmt::format("{} {} {} in {} milliseconds\n", request.method, redact_url(t.url),
-                          status_line(t.response.status), ms);
+      diag << fmt::format("{} {}{} {} in {} milliseconds\n", x.method, config.server, x.target.substr(target.prefix.size()),
+                          status_line(x.status), ms);
     }
-    for (const auto& w : t.sink.warnings) {
+    for (const auto& w : x.warnings) {
       if (warnings_seen.insert(w).second) {
         diag << "Warning: " << w << '\n';
       }
     }
-  }
-
-  static bool is_reset(CURLcode code) {
-    return code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING || code == CURLE_HTTP2 ||
-           code == CURLE_HTTP2_STREAM || code == CURLE_PARTIAL_FILE;
+    Response response;
+    response.status = x.status;
+    response.body = std::move(x.response_body);
+    response.content_type = std::move(x.content_type);
+    return response;
   }
 
   // Whether a response is worth sending again (429 always; 5xx only when the
   // request is idempotent).
-  static bool retryable(const Response& response, const HeaderSink& sink, bool idempotent) {
-    long s = response.status;
-    return s == 429 || (idempotent && (s == 502 || s == 503 || s == 504 || (s >= 500 && !sink.retry_after.empty())));
-  }
-
-  // Every request goes through one multi handle, so they all share its
-  // connection pool: a multi handle keeps its own pool, apart from the share
-  // object's, and requests sent alone with curl_easy_perform would otherwise
-  // leave the concurrent ones to open (and wait for) a second connection.
-  void ensure_multi() {
-    if (multi == nullptr) {
-      multi = curl_multi_init();
-      curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-      curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
-    }
-  }
-
-  // Runs one transfer to completion on the shared multi handle.
-  CURLcode perform_one(CURL* easy) {
-    ensure_multi();
-    curl_multi_add_handle(multi, easy);
-    CURLcode result = CURLE_OK;
-    for (bool done = false; !done;) {
-      int still = 0;
-      CURLMcode mc = curl_multi_perform(multi, &still);
-      if (mc != CURLM_OK) {
-        result = CURLE_FAILED_INIT;
-        break;
-      }
-      int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) {
-          result = msg->data.result;
-          done = true;
-        }
-      }
-      if (!done) {
-        curl_multi_poll(multi, nullptr, 0, 100, nullptr);
-      }
-    }
-    curl_multi_remove_handle(multi, easy);
-    return result;
+  static bool retryable(const Exchange& x, bool idempotent) {
+    long s = x.status;
+    return s == 429 || (idempotent && (s == 502 || s == 503 || s == 504 || (s >= 500 && !x.retry_after.empty())));
   }
 
   Response perform(const Request& request) {
     bool idempotent = request.idempotent && request.method != "POST";
     bool reran_exec = false;
     for (int attempt = 1;; ++attempt) {
-      Transfer t;
-      t.request = &request;
-      prepare(curl, t, bearer_token());
-      t.code = perform_one(curl);
-      finish(curl, t);
-      if (t.code != CURLE_OK) {
-        if (is_reset(t.code) && idempotent && attempt < kMaxAttempts) {
+      std::string token = bearer_token();
+      Transport& t = transport();
+      Exchange x = prepare(request, token);
+      x.start = Clock::now();
+      t.start(x);
+      t.wait_for(x);
+      Response response = finish(x);
+      if (x.failure != Failure::kNone) {
+        if (x.failure == Failure::kReset && (idempotent || x.unprocessed) && attempt < kMaxAttempts) {
           std::this_thread::sleep_for(backoff(attempt));
           continue;
         }
-        throw Error(transport_error(t.code, t.error_buffer));
+        throw Error(transport_error(x));
       }
-      if (t.response.status == 401 && exec && !reran_exec) {
+      if (x.status == 401 && exec && !reran_exec) {
         exec->invalidate();
         reran_exec = true;
         continue;
       }
-      if (retryable(t.response, t.sink, idempotent) && attempt < kMaxAttempts) {
+      if (retryable(x, idempotent) && attempt < kMaxAttempts) {
         auto delay = backoff(attempt);
-        const std::string& after = t.sink.retry_after;
+        const std::string& after = x.retry_after;
         if (!after.empty() && std::all_of(after.begin(), after.end(), ::isdigit)) {
           delay = std::chrono::milliseconds(std::min(10L, std::stol(after)) * 1000);
         }
         std::this_thread::sleep_for(delay);
         continue;
       }
-      return std::move(t.response);
+      return response;
     }
   }
 
@@ -632,8 +430,7 @@ struct Client::Impl {
   // re-run is sent again through perform(), which owns that logic.
   void perform_stream(std::vector<Request> requests,
                       const std::function<std::optional<Request>(size_t, Response&&)>& done) {
-    // 16 streams keep a 2-core API server busy as well as 32 did, and every
-    // live handle costs about 25 KiB of libcurl buffers.
+    // 16 streams keep a 2-core API server busy as well as 32 did.
     constexpr size_t kMaxInFlight = 16;
     if (requests.size() <= 1) {
       for (size_t i = 0; i < requests.size(); ++i) {
@@ -644,98 +441,57 @@ struct Client::Impl {
       }
       return;
     }
-    ensure_multi();
     std::string token = bearer_token();
-    std::vector<std::unique_ptr<Transfer>> transfers(requests.size());
-    std::vector<CURL*> handles(requests.size(), nullptr);
+    Transport& t = transport();
+    // One exchange per request slot; a slot's exchange is in flight or idle.
+    std::vector<std::unique_ptr<Exchange>> exchanges(requests.size());
+    std::map<const Exchange*, size_t> slot_of;
     size_t next = 0;
     size_t running = 0;
     auto start = [&](size_t i) {
-      CURL* easy = curl_easy_duphandle(curl);
-      curl_easy_setopt(easy, CURLOPT_SHARE, share);  // duphandle never copies the share
-      // Up to kMaxInFlight handles live at once: libcurl's default buffers
-      // (64 KiB for the request body, 16 KiB for the response) would cost
-      // 2.5 MiB; single objects fit the smallest ones.
-      curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
-      curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 8192L);
-      handles[i] = easy;
-      transfers[i] = std::make_unique<Transfer>();
-      transfers[i]->request = &requests[i];
-      prepare(easy, *transfers[i], token);
-      curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
-      curl_easy_setopt(easy, CURLOPT_PRIVATE, reinterpret_cast<char*>(i));
-      curl_multi_add_handle(multi, easy);
+      exchanges[i] = std::make_unique<Exchange>(prepare(requests[i], token));
+      exchanges[i]->start = Clock::now();
+      slot_of[exchanges[i].get()] = i;
       ++running;
-    };
-    auto abandon = [&] {
-      for (CURL*& h : handles) {
-        if (h != nullptr) {
-          curl_multi_remove_handle(multi, h);
-          curl_easy_cleanup(h);
-          h = nullptr;
-        }
-      }
+      t.start(*exchanges[i]);
     };
     try {
       while (next < requests.size() && running < kMaxInFlight) {
         start(next++);
       }
       while (running > 0) {
-        int still = 0;
-        curl_multi_perform(multi, &still);
-        int queued = 0;
-        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-          if (msg->msg != CURLMSG_DONE) {
-            continue;
-          }
-          char* priv = nullptr;
-          curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-          size_t i = reinterpret_cast<size_t>(priv);
-          Transfer& t = *transfers[i];
-          t.code = msg->data.result;
-          curl_multi_remove_handle(multi, msg->easy_handle);
-          finish(msg->easy_handle, t);
-          curl_easy_cleanup(msg->easy_handle);
-          handles[i] = nullptr;
-          --running;
-          bool idempotent = requests[i].idempotent && requests[i].method != "POST";
-          Response response;
-          if ((t.code != CURLE_OK && (is_reset(t.code) || t.code == CURLE_COULDNT_CONNECT)) ||
-              (t.code == CURLE_OK && ((t.response.status == 401 && exec) || retryable(t.response, t.sink, idempotent)))) {
-            response = perform(requests[i]);
-          } else if (t.code != CURLE_OK) {
-            throw Error(transport_error(t.code, t.error_buffer));
-          } else {
-            response = std::move(t.response);
-          }
-          transfers[i].reset();
-          if (std::optional<Request> more = done(i, std::move(response))) {
-            requests[i] = std::move(*more);
-            start(i);
-          } else if (next < requests.size()) {
-            start(next++);
-          }
+        Exchange* ended = t.next_done();
+        if (ended == nullptr) {
+          throw Error("the transport lost track of a request");
         }
-        if (running > 0) {
-          curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+        const size_t i = slot_of.at(ended);
+        slot_of.erase(ended);
+        --running;
+        Exchange& x = *exchanges[i];
+        bool idempotent = requests[i].idempotent && requests[i].method != "POST";
+        Response response = finish(x);
+        if ((x.failure == Failure::kReset || x.failure == Failure::kRefused) ||
+            (x.failure == Failure::kNone && ((x.status == 401 && exec) || retryable(x, idempotent)))) {
+          response = perform(requests[i]);
+        } else if (x.failure != Failure::kNone) {
+          throw Error(transport_error(x));
+        }
+        exchanges[i].reset();
+        if (std::optional<Request> more = done(i, std::move(response))) {
+          requests[i] = std::move(*more);
+          start(i);
+        } else if (next < requests.size()) {
+          start(next++);
         }
       }
     } catch (...) {
-      abandon();
+      t.abandon();
       throw;
     }
   }
 
   static std::chrono::milliseconds backoff(int attempt) {
     return std::chrono::milliseconds(std::min(2000, 100 << attempt));
-  }
-
-  // Logged URLs show the real server, never credentials (none are in URLs).
-  std::string redact_url(const std::string& url) const {
-    if (config.tls_server_name.empty()) {
-      return url;
-    }
-    return config.server + url.substr(url_base.size() - target.prefix.size());
   }
 
   // --- discovery
@@ -821,10 +577,6 @@ struct Client::Impl {
     return std::nullopt;
   }
 
- private:
-  curl_slist* connect_to_ = nullptr;
-  std::string proxy_;
-  std::string no_proxy_;
 };
 
 Client::Client(RestConfig config, std::ostream& diagnostics)

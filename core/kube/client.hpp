@@ -62,8 +62,9 @@ struct ListCall {
   ListOptions options;
 };
 
-// A Kubernetes API client on one reused libcurl connection (keep-alive,
-// HTTP/2 when the server offers it, gzip unless disabled). Authentication
+// A Kubernetes API client on one reused connection (HTTP/2 natively over TLS,
+// libcurl for proxies, http:// and servers without HTTP/2: transport.hpp;
+// keep-alive, gzip unless disabled). Authentication
 // (client certificates, tokens and token files, basic, exec plugins with
 // caching and re-run on 401, oidc id-token) and impersonation follow
 // the RestConfig. Warnings (`Warning: 299`) are written once each to

@@ -155,7 +155,8 @@ GRPCMESH_CRYPTO(int, X509_sign, (X509 * x, EVP_PKEY* pkey, const EVP_MD* md), (x
 GRPCMESH_CRYPTO(int, X509_verify, (X509 * a, EVP_PKEY* r), (a, r))
 GRPCMESH_CRYPTO(const char*, X509_verify_cert_error_string, (long n), (n))
 
-// Peer verification parameters (grpcurl's TLS connections)
+// Peer verification (the client core's and grpcurl's TLS connections)
+GRPCMESH_CRYPTO(int, X509_STORE_add_cert, (X509_STORE * store, X509* x), (store, x))
 GRPCMESH_CRYPTO(int, X509_VERIFY_PARAM_set1_host, (X509_VERIFY_PARAM * param, const char* name, size_t namelen),
                 (param, name, namelen))
 GRPCMESH_CRYPTO(int, X509_VERIFY_PARAM_set1_ip_asc, (X509_VERIFY_PARAM * param, const char* ipasc), (param, ipasc))

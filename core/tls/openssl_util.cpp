@@ -38,6 +38,17 @@ std::string last_error() {
   return reason != nullptr ? reason : fmt::format("error {:#x}", code);
 }
 
+std::string full_error_or(const char* fallback) {
+  unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) {
+    return fallback;
+  }
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  return buf;
+}
+
 std::vector<X509Ptr> read_certificates(std::string_view pem, const std::string& source) {
   if (pem.find("PRIVATE KEY-----") != std::string_view::npos && pem.find("CERTIFICATE-----") == std::string_view::npos) {
     throw Error(fmt::format("{}: holds a private key, not a certificate; pass the certificate file with --cert and "

@@ -1,5 +1,5 @@
 #pragma once
-// Small RAII and conversion helpers over OpenSSL, shared by core/tls only.
+// Small RAII and conversion helpers over OpenSSL, shared by core.
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -28,6 +28,10 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 // The first error on OpenSSL's queue as text (and clears the queue).
 std::string last_error();
+// The first error on the queue in OpenSSL's full form ("error:0A000086:SSL
+// routines::certificate verify failed"), or `fallback` when the queue is
+// empty; clears the queue.
+std::string full_error_or(const char* fallback);
 
 // Every certificate in a PEM text; throws grpcmesh::Error naming `source`.
 std::vector<X509Ptr> read_certificates(std::string_view pem, const std::string& source);

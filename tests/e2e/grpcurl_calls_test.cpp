@@ -22,7 +22,7 @@ Result ours(std::vector<std::string> args, e2e::RunOptions options = {}) {
   return e2e::plugin(args, std::move(options));
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using e2e::contains;
 
 }  // namespace
 

@@ -484,6 +484,16 @@ Result PluginPath::kubectl(const std::vector<std::string>& args, RunOptions opti
     return run(cat((dir() / "kubectl").string(), args), with_cluster_env(std::move(options)));
 }
 
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+size_t count_of(const std::string& text, const std::string& part) {
+    size_t n = 0;
+    for (size_t pos = text.find(part); pos != std::string::npos; pos = text.find(part, pos + 1)) {
+        ++n;
+    }
+    return n;
+}
+
 std::string unique_name(const std::string& prefix) {
     static std::atomic<int> counter{0};
     return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);

@@ -157,6 +157,10 @@ private:
 
 // A name unique within this run of the test binary: prefix-<pid>-<n>.
 std::string unique_name(const std::string& prefix);
+
+// Whether `text` holds `part`; how many times (overlapping ones counted).
+bool contains(const std::string& text, const std::string& part);
+size_t count_of(const std::string& text, const std::string& part);
 // Creates a namespace with a unique name and returns it. Namespaces are not
 // deleted (no namespace controller runs; the control plane is throwaway).
 std::string create_namespace(const std::string& prefix = "e2e");

@@ -16,17 +16,8 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-size_t count_of(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) {
-    ++n;
-  }
-  return n;
-}
+using e2e::contains;
+using e2e::count_of;
 
 e2e::fs::path probe_path() { return e2e::plugin_path().parent_path() / "grpcmesh-kube-probe"; }
 

@@ -7,13 +7,7 @@
 
 namespace {
 
-size_t count_of(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) {
-    ++n;
-  }
-  return n;
-}
+using e2e::count_of;
 
 struct FlakyServer {
   e2e::Background proc{{"python3", (e2e::source_dir() / "tests/testdata/kube/flaky_apiserver.py").string()}};

@@ -14,9 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
+using e2e::contains;
 
 json get_json(const std::vector<std::string>& args) {
     auto r = e2e::kubectl(args);

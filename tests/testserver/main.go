@@ -15,6 +15,9 @@
 // With --client-ca (and --tls-cert/--tls-key) the server requires a client
 // certificate signed by that CA (mutual TLS) and logs its subject's common
 // name as "client_cn".
+//
+// With --fake-apiserver it is a fake Kubernetes API server instead
+// (fake_apiserver.go).
 package main
 
 //go:generate ./gen.sh
@@ -65,6 +68,11 @@ type options struct {
 	corsOrigins string
 	reflection  string
 	health      string
+
+	fakeAPIServer bool
+	http1Only     bool
+	postStatus    int
+	idleTimeout   time.Duration
 }
 
 func main() {
@@ -78,6 +86,10 @@ func main() {
 	flag.StringVar(&o.corsOrigins, "cors-origin", "*", "comma-separated origins allowed by CORS in --grpc-web mode (* allows any)")
 	flag.StringVar(&o.reflection, "reflection", "both", "reflection services to serve: both, v1, v1alpha or none")
 	flag.StringVar(&o.health, "health", "SERVING", "status the health service reports: SERVING or NOT_SERVING")
+	flag.BoolVar(&o.fakeAPIServer, "fake-apiserver", false, "serve a fake Kubernetes API that fails on purpose instead (fake_apiserver.go; needs --tls-cert)")
+	flag.BoolVar(&o.http1Only, "http1-only", false, "with --fake-apiserver: offer HTTP/1.1 only, no HTTP/2")
+	flag.IntVar(&o.postStatus, "post-status", 503, "with --fake-apiserver: the status of every POST (201 answers a SelfSubjectReview)")
+	flag.DurationVar(&o.idleTimeout, "idle-timeout", 0, "with --fake-apiserver: close connections idle this long (0: never)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "testserver: unexpected argument %q\n", flag.Arg(0))
@@ -96,6 +108,15 @@ func run(o options) error {
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if o.fakeAPIServer {
+		lis, err := net.Listen("tcp", net.JoinHostPort(o.bind, strconv.Itoa(o.port)))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("listening on %s\n", lis.Addr())
+		os.Stdout.Sync()
+		return runFakeAPIServer(o, lis)
 	}
 	var healthStatus healthpb.HealthCheckResponse_ServingStatus
 	switch o.health {

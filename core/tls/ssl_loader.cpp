@@ -1,11 +1,11 @@
-// libssl, loaded when a connection first needs TLS. A -plaintext call (the
-// common case on a local or in-mesh address) never touches it, and loading
+// libssl, loaded when a connection first needs TLS: the client core's
+// HTTP/2 transport and grpcurl's native connections. A -plaintext grpcurl call
+// or a command that never reaches a server does not touch it, and loading
 // libssl.so.3 (bound immediately: about 700 symbol relocations) is a
-// noticeable part of a one-call run. As core/util/curl_loader.cpp does for
-// libcurl, the libssl functions the module calls are defined here and forward
+// noticeable part of a short run. As core/util/curl_loader.cpp does for
+// libcurl, the libssl functions the code calls are defined here and forward
 // to the real ones, looked up in libssl.so.3 on the first call. The libcrypto
-// functions it calls (X509_*, ERR_*) come the same way from
-// core/tls/crypto_loader.cpp.
+// functions (X509_*, ERR_*) come the same way from core/tls/crypto_loader.cpp.
 #include <dlfcn.h>
 #include <openssl/ssl.h>
 
@@ -37,6 +37,10 @@ GRPCMESH_SSL_FORWARD(int, SSL_CTX_set_alpn_protos, (SSL_CTX* ctx, const unsigned
                      (ctx, protos, len))
 GRPCMESH_SSL_FORWARD(void, SSL_CTX_set_client_cert_cb,
                      (SSL_CTX* ctx, int (*callback)(SSL*, X509**, EVP_PKEY**)), (ctx, callback))
+GRPCMESH_SSL_FORWARD(long, SSL_CTX_ctrl, (SSL_CTX* ctx, int cmd, long larg, void* parg), (ctx, cmd, larg, parg))
+GRPCMESH_SSL_FORWARD(X509_STORE*, SSL_CTX_get_cert_store, (const SSL_CTX* ctx), (ctx))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_use_certificate, (SSL_CTX* ctx, X509* x), (ctx, x))
+GRPCMESH_SSL_FORWARD(int, SSL_CTX_use_PrivateKey, (SSL_CTX* ctx, EVP_PKEY* pkey), (ctx, pkey))
 GRPCMESH_SSL_FORWARD(SSL*, SSL_new, (SSL_CTX* ctx), (ctx))
 GRPCMESH_SSL_FORWARD(void, SSL_free, (SSL* ssl), (ssl))
 GRPCMESH_SSL_FORWARD(int, SSL_set_fd, (SSL* ssl, int fd), (ssl, fd))
