@@ -44,6 +44,9 @@ extern "C" __attribute__((visibility("default"))) int grpcmesh_grpcurl_run(const
   } catch (const std::exception& e) {
     streams.err << "error: internal: " << one_line(e.what()) << '\n';
     return grpcmesh::kExitFailure;
+  } catch (...) {
+    streams.err << "error: internal: an unknown exception\n";
+    return grpcmesh::kExitFailure;
   }
 }
 
@@ -62,7 +65,7 @@ extern "C" __attribute__((visibility("default"))) int grpcmesh_grpcurl_complete(
   completion.directive = grpcmesh::cli::kDirectiveNoFileComp;
   try {
     completion = grpcmesh::grpc::complete_grpcurl(words, to_complete);
-  } catch (const std::exception&) {
+  } catch (...) {
     // completion stays silent
   }
   call->streams->out << grpcmesh::cli::format_completion(completion, call->descriptions != 0);
