@@ -71,7 +71,6 @@ struct TransportSettings {
   std::chrono::milliseconds request_timeout{0};  // 0: none
   std::chrono::milliseconds connect_timeout{30000};
   std::string user_agent;
-  int max_in_flight = 16;
 };
 
 // A transport runs exchanges concurrently on its connection(s).
@@ -102,9 +101,9 @@ class Transport {
 std::unique_ptr<Transport> make_curl_transport(const TransportSettings& settings);
 
 // The native HTTP/2 transport, for https:// servers reached without a proxy.
-// Connecting happens in connect(): kNoHttp2 there means the server wants
-// HTTP/1.1 and the caller should use libcurl instead; other failures are
-// reported again by the exchanges.
+// It connects at once. A connect_failure of kNoHttp2 means the server wants
+// HTTP/1.1: the caller should use libcurl instead. Any other failure is
+// reported by the first exchange started, without a second attempt.
 std::unique_ptr<Transport> make_h2_transport(const TransportSettings& settings, Failure& connect_failure,
                                              std::string& connect_detail);
 
