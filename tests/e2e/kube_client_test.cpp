@@ -168,6 +168,38 @@ TEST_SUITE("kube client") {
     }
   }
 
+  TEST_CASE("exec plugin: a client certificate it returns later is presented on a new connection") {
+    e2e::TempDir dir;
+    // The first run returns a token; the next (after the 1 s expiry) the
+    // admin's client certificate and key, and no token.
+    json cert_credential = {
+        {"apiVersion", "client.authentication.k8s.io/v1"},
+        {"kind", "ExecCredential"},
+        {"status",
+         {{"clientCertificateData", e2e::read_file(cluster("GRPCMESH_ADMIN_CERT"))},
+          {"clientKeyData", e2e::read_file(cluster("GRPCMESH_ADMIN_KEY"))}}}};
+    dir.write("cert.json", cert_credential.dump());
+    auto plugin = dir.write("plugin.sh",
+                            "#!/bin/sh\n"
+                            "n=$(cat \"$DIR/count\" 2>/dev/null || echo 0); n=$((n+1)); echo $n > \"$DIR/count\"\n"
+                            "if [ $n -gt 1 ]; then cat \"$DIR/cert.json\"; exit 0; fi\n"
+                            "exp=$(date -u -d '+1 seconds' +%Y-%m-%dT%H:%M:%SZ)\n"
+                            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
+                            "\"status\":{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}' \"$REAL_TOKEN\" \"$exp\"\n");
+    e2e::fs::permissions(plugin, e2e::fs::perms::owner_all);
+    auto kc = dir.write("kubeconfig",
+                        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " +
+                            cluster("GRPCMESH_SERVER") + "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") +
+                            "\nusers:\n- name: plugin-user\n  user:\n    exec:\n      apiVersion: "
+                            "client.authentication.k8s.io/v1\n      command: ./plugin.sh\n      interactiveMode: Never\n"
+                            "      env:\n      - {name: DIR, value: " +
+                            dir.path().string() + "}\n      - {name: REAL_TOKEN, value: " + cluster("GRPCMESH_TOKEN") +
+                            "}\ncontexts:\n- name: x\n  context: {cluster: c, user: plugin-user}\ncurrent-context: x\n");
+    auto r = probe({"whoami", "--repeat", "2", "--sleep-ms", "2000"}, {{"KUBECONFIG", kc.string()}});
+    CHECK_MESSAGE(r.out == cluster("GRPCMESH_TOKEN_USER") + "\ngrpcmesh-admin\n", r.describe());
+    CHECK(e2e::read_file(dir.path() / "count") == "2\n");
+  }
+
   TEST_CASE("impersonation sends --as and --as-group") {
     CHECK(probe({"whoami", "--as", "jane", "--as-group", "devs"}).out == "jane\n");
     // One group per flag: what follows is not swallowed as more groups.
