@@ -213,12 +213,7 @@ struct Client::Impl {
   Transport& transport() {
     if (!transport_) {
       if (settings.scheme == "https" && settings.proxy.empty()) {
-        Failure failure = Failure::kNone;
-        std::string detail;
-        transport_ = make_h2_transport(settings, failure, detail);
-        if (failure == Failure::kNoHttp2) {
-          transport_.reset();
-        }
+        transport_ = make_h2_transport(settings);
       }
       if (!transport_) {
         transport_ = make_curl_transport(settings);
@@ -305,7 +300,7 @@ struct Client::Impl {
     }
   }
 
-  // The exchange that carries a request, with its headers.
+  // The exchange that carries a request, with its headers, starting now.
   Exchange prepare(const Request& request, const std::string& token) const {
     Exchange x;
     x.method = request.method;
@@ -337,6 +332,7 @@ struct Client::Impl {
         x.headers.emplace_back("Impersonate-Extra-" + escape_query(k), v);
       }
     }
+    x.start = Clock::now();
     return x;
   }
 
@@ -380,7 +376,6 @@ struct Client::Impl {
       std::string token = bearer_token();
       Transport& t = transport();
       Exchange x = prepare(request, token);
-      x.start = Clock::now();
       t.start(x);
       t.wait_for(x);
       Response response = finish(x);
@@ -450,7 +445,6 @@ struct Client::Impl {
     size_t running = 0;
     auto start = [&](size_t i) {
       exchanges[i] = std::make_unique<Exchange>(prepare(requests[i], token));
-      exchanges[i]->start = Clock::now();
       slot_of[exchanges[i].get()] = i;
       ++running;
       t.start(*exchanges[i]);

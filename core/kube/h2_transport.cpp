@@ -238,7 +238,6 @@ class H2Transport final : public Transport {
   }
 
   void start(Exchange& x) override {
-    x.start = Clock::now();
     if (session_ != nullptr && streams_.empty() && !still_open()) {
       close_connection();
     }
@@ -726,12 +725,11 @@ class H2Transport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_h2_transport(const TransportSettings& settings, Failure& connect_failure,
-                                             std::string& connect_detail) {
+std::unique_ptr<Transport> make_h2_transport(const TransportSettings& settings) {
   auto transport = std::make_unique<H2Transport>(settings);
-  Outcome out = transport->connect_first();
-  connect_failure = out.failure;
-  connect_detail = out.detail;
+  if (transport->connect_first().failure == Failure::kNoHttp2) {
+    return nullptr;
+  }
   return transport;
 }
 

@@ -40,7 +40,7 @@ struct Exchange {
   std::string target;  // the server URL's path prefix, the path and the escaped query
   std::vector<std::pair<std::string, std::string>> headers;  // besides Host, User-Agent, Accept-Encoding
   const std::string* body = nullptr;                         // nothing for GET
-  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point start;  // set by the caller; --request-timeout counts from it
 
   long status = 0;
   std::string response_body;  // decompressed
@@ -101,10 +101,9 @@ class Transport {
 std::unique_ptr<Transport> make_curl_transport(const TransportSettings& settings);
 
 // The native HTTP/2 transport, for https:// servers reached without a proxy.
-// It connects at once. A connect_failure of kNoHttp2 means the server wants
-// HTTP/1.1: the caller should use libcurl instead. Any other failure is
-// reported by the first exchange started, without a second attempt.
-std::unique_ptr<Transport> make_h2_transport(const TransportSettings& settings, Failure& connect_failure,
-                                             std::string& connect_detail);
+// It connects at once, and returns nothing when the server does not offer
+// HTTP/2 (use libcurl then). Any other failure to connect is reported by the
+// first exchange started, without a second attempt.
+std::unique_ptr<Transport> make_h2_transport(const TransportSettings& settings);
 
 }  // namespace grpcmesh::kube

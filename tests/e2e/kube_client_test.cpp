@@ -34,6 +34,23 @@ Result probe(const std::vector<std::string>& args, std::map<std::string, std::st
   return e2e::run(argv, options);
 }
 
+// A kubeconfig in `dir` whose user is the exec plugin `dir`/plugin.sh, run
+// with DIR (that directory), REAL_TOKEN (a token the server accepts) and the
+// `extra_env` entries (YAML list items) in its environment. Returns its path.
+std::string exec_plugin_kubeconfig(const e2e::TempDir& dir, const std::string& extra_env = "") {
+  return dir
+      .write("kubeconfig",
+             "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " +
+                 e2e::cluster("GRPCMESH_SERVER") + "\n    certificate-authority: " + e2e::cluster("GRPCMESH_CA_FILE") +
+                 "\nusers:\n- name: plugin-user\n  user:\n    exec:\n      apiVersion: "
+                 "client.authentication.k8s.io/v1\n      command: ./plugin.sh\n      interactiveMode: Never\n"
+                 "      env:\n      - {name: DIR, value: " +
+                 dir.path().string() + "}\n      - {name: REAL_TOKEN, value: " + e2e::cluster("GRPCMESH_TOKEN") +
+                 "}\n" + extra_env +
+                 "contexts:\n- name: x\n  context: {cluster: c, user: plugin-user}\ncurrent-context: x\n")
+      .string();
+}
+
 std::string config_map(const std::string& ns, const std::string& name, const std::string& value) {
   return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
          "\ndata:\n  key: \"" + value + "\"\n";
@@ -130,17 +147,8 @@ TEST_SUITE("kube client") {
     auto kubeconfig = [&](const std::string& ttl, const std::string& bad_runs) {
       std::error_code ec;
       e2e::fs::remove(dir.path() / "count", ec);
-      return dir
-          .write("kubeconfig",
-                 "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " +
-                     cluster("GRPCMESH_SERVER") + "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") +
-                     "\nusers:\n- name: plugin-user\n  user:\n    exec:\n      apiVersion: "
-                     "client.authentication.k8s.io/v1\n      command: ./plugin.sh\n      interactiveMode: Never\n"
-                     "      env:\n      - {name: DIR, value: " +
-                     dir.path().string() + "}\n      - {name: REAL_TOKEN, value: " + cluster("GRPCMESH_TOKEN") +
-                     "}\n      - {name: TTL, value: \"" + ttl + "\"}\n      - {name: BAD_RUNS, value: \"" + bad_runs +
-                     "\"}\ncontexts:\n- name: x\n  context: {cluster: c, user: plugin-user}\ncurrent-context: x\n")
-          .string();
+      return exec_plugin_kubeconfig(dir, "      - {name: TTL, value: \"" + ttl + "\"}\n      - {name: BAD_RUNS, value: \"" +
+                                                  bad_runs + "\"}\n");
     };
     auto runs = [&] { return e2e::read_file(dir.path() / "count"); };
     std::string user = cluster("GRPCMESH_TOKEN_USER") + "\n";
@@ -187,15 +195,7 @@ TEST_SUITE("kube client") {
                             "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
                             "\"status\":{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}' \"$REAL_TOKEN\" \"$exp\"\n");
     e2e::fs::permissions(plugin, e2e::fs::perms::owner_all);
-    auto kc = dir.write("kubeconfig",
-                        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " +
-                            cluster("GRPCMESH_SERVER") + "\n    certificate-authority: " + cluster("GRPCMESH_CA_FILE") +
-                            "\nusers:\n- name: plugin-user\n  user:\n    exec:\n      apiVersion: "
-                            "client.authentication.k8s.io/v1\n      command: ./plugin.sh\n      interactiveMode: Never\n"
-                            "      env:\n      - {name: DIR, value: " +
-                            dir.path().string() + "}\n      - {name: REAL_TOKEN, value: " + cluster("GRPCMESH_TOKEN") +
-                            "}\ncontexts:\n- name: x\n  context: {cluster: c, user: plugin-user}\ncurrent-context: x\n");
-    auto r = probe({"whoami", "--repeat", "2", "--sleep-ms", "2000"}, {{"KUBECONFIG", kc.string()}});
+    auto r = probe({"whoami", "--repeat", "2", "--sleep-ms", "2000"}, {{"KUBECONFIG", exec_plugin_kubeconfig(dir)}});
     CHECK_MESSAGE(r.out == cluster("GRPCMESH_TOKEN_USER") + "\ngrpcmesh-admin\n", r.describe());
     CHECK(e2e::read_file(dir.path() / "count") == "2\n");
   }
