@@ -467,6 +467,7 @@ TEST_SUITE("kube client") {
                       crt.string()})
                 .ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // -days 0 expires now
+    auto not_pem = dir.write("not-pem.crt", "not a certificate\n");
 
     struct Case {
       std::string name;
@@ -491,6 +492,11 @@ TEST_SUITE("kube client") {
          "tls: the server certificate is not valid for \"wrong.example\""},
         {"expired client certificate", {"--client-certificate", crt.string(), "--client-key", key.string()},
          "the client certificate of user \"grpcmesh-admin\" expired on"},
+        {"certificate-authority that is not PEM", {"--certificate-authority", not_pem.string()},
+         "the certificate-authority of cluster \"grpcmesh-test\" is not a valid PEM bundle (no PEM certificate in it)"},
+        {"client key of another certificate",
+         {"--client-certificate", cluster("GRPCMESH_ADMIN_CERT"), "--client-key", other_ca_key.string()},
+         "the client certificate or key is unusable ("},
     };
     for (const auto& c : cases) {
       CAPTURE(c.name);
