@@ -5,6 +5,9 @@
 #     peers/kubernetes-<v>/   kube-apiserver, kubectl
 #     peers/etcd-<v>/         etcd
 #     peers/istio-<v>/        istioctl, crds/crd-all.gen.yaml
+#     peers/istio-oracle-<h>/ istio-oracle (h: hash of tests/peers/istio/oracle
+#                             and the module's go.mod/go.sum), built right after
+#                             istioctl from the same module and build cache
 #     peers/gateway-api-<v>/  crds/standard/*.yaml
 #     peers/grpcurl-<v>/      grpcurl
 #     peers/krew-<v>/         krew (installs the release archive from its manifest)
@@ -62,6 +65,8 @@ krew_version=$(modversion "$(srcdir krew)" sigs.k8s.io/krew)
 testserver_hash=$(cd "$root/tests/testserver" &&
   find . -type f \( -name '*.go' -o -name '*.proto' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort |
   xargs sha256sum | sha256sum | cut -c1-16)
+oracle_hash=$(cd "$root/tests/peers/istio" &&
+  find oracle go.mod go.sum -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 for v in k8s_version etcd_version istio_version istio_api_version gwapi_version grpcurl_version krew_version; do
   [ -n "${!v}" ] || { echo "build-peers: cannot read ${v%_version} version from tests/peers/*/go.mod" >&2; exit 1; }
 done
@@ -93,6 +98,7 @@ dirs[gateway-api]="$peers/gateway-api-$gwapi_version"
 dirs[grpcurl]="$peers/grpcurl-$grpcurl_version"
 dirs[krew]="$peers/krew-$krew_version"
 dirs[testserver]="$peers/testserver-$testserver_hash"
+dirs[oracle]="$peers/istio-oracle-$oracle_hash"
 
 # build_peer NAME: builds one peer into a temp dir next to its final place and
 # renames it into place when complete, so an interrupted build leaves nothing
@@ -101,12 +107,14 @@ build_peer() {
   local name=$1 out=${dirs[$1]} src want tmp
   case $name in
     testserver) src="$root/tests/testserver" ;;
+    oracle) src=$(srcdir istio) ;;
     *) src=$(srcdir "$name") ;;
   esac
   case $name in
     kubernetes) want=$(stamp "$name" "$src" "$k8s_ldflags") ;;
     istio) want=$(stamp "$name" "$src" "$istio_ldflags") ;;
     grpcurl) want=$(stamp "$name" "$src" "$grpcurl_ldflags") ;;
+    oracle) want=$(stamp "$name" "$src" "-s -w $oracle_hash") ;;
     *) want=$(stamp "$name" "$src" "-s -w") ;;
   esac
   if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$want" ]; then
@@ -136,6 +144,9 @@ build_peer() {
         "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/" sigs.k8s.io/krew/cmd/krew ;;
       testserver)
         "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/testserver" . ;;
+      oracle)
+        # A test binary: Istio's simulation needs a *testing.T.
+        go test -trimpath -ldflags="-s -w" -c -o "$tmp/istio-oracle" ./oracle ;;
     esac
   ) >"$logs/$name.log" 2>&1 || {
     echo "build-peers: building $name failed; last lines of $logs/$name.log:" >&2
@@ -178,7 +189,12 @@ for name in "${order[@]}"; do
     running=("${still[@]}")
   done
   [ "$failed" = 0 ] || break
-  build_peer "$name" &
+  case $name in
+    # The oracle compiles much of what istioctl does: build it after
+    # istioctl in the same slot, so it finds those packages in the cache.
+    istio) { build_peer istio && build_peer oracle; } & ;;
+    *) build_peer "$name" & ;;
+  esac
   pids+=($!)
   running+=($!)
 done
@@ -204,6 +220,7 @@ ISTIOCTL=${dirs[istio]}/istioctl
 GRPCURL=${dirs[grpcurl]}/grpcurl
 KREW=${dirs[krew]}/krew
 GRPCMESH_TESTSERVER=${dirs[testserver]}/testserver
+ISTIO_ORACLE=${dirs[oracle]}/istio-oracle
 ISTIO_CRDS=${dirs[istio]}/crds/crd-all.gen.yaml
 GATEWAY_API_CRDS=${dirs[gateway-api]}/crds/standard
 EOF

@@ -1,0 +1,135 @@
+// Copyright kubectl-grpcmesh authors. Licensed under the Apache License 2.0.
+
+package oracle
+
+import (
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	networking "istio.io/api/networking/v1alpha3"
+	"istio.io/istio/pkg/config/labels"
+	"istio.io/istio/pkg/config/schema/gvk"
+)
+
+// gatewayWorkload is one set of gateway pods the oracle builds a proxy for:
+// a Pod of the snapshot that some Istio Gateway selects, or, when the files
+// hold no such Pod, the workload a gateway Service selects.
+type gatewayWorkload struct {
+	ID        string            `json:"id"` // pod.namespace, as istiod names proxies
+	Namespace string            `json:"namespace"`
+	Labels    map[string]string `json:"labels"`
+	IP        string            `json:"ip,omitempty"`
+	Pod       bool              `json:"pod"` // false: no Pod in the snapshot, built from a Service
+	// Ports of the Services in front of the workload: Service port -> target
+	// port on the pod (what the load balancer forwards), when known.
+	ports map[int]int
+}
+
+func gatewaySelectors(s *snapshot) []labels.Instance {
+	var out []labels.Instance
+	for _, c := range s.configs {
+		if c.GroupVersionKind != gvk.Gateway {
+			continue
+		}
+		if gw, ok := c.Spec.(*networking.Gateway); ok && len(gw.Selector) > 0 {
+			out = append(out, labels.Instance(gw.Selector))
+		}
+	}
+	return out
+}
+
+func selectedByAny(sel []labels.Instance, l map[string]string) bool {
+	for _, s := range sel {
+		if s.SubsetOf(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// gatewayWorkloads finds the gateway pods of the snapshot, in a stable order.
+func gatewayWorkloads(s *snapshot) []gatewayWorkload {
+	sel := gatewaySelectors(s)
+	var services []*corev1.Service
+	var pods []*corev1.Pod
+	for _, o := range s.kube {
+		switch v := o.(type) {
+		case *corev1.Service:
+			services = append(services, v)
+		case *corev1.Pod:
+			pods = append(pods, v)
+		}
+	}
+	var out []gatewayWorkload
+	for _, p := range pods {
+		if !selectedByAny(sel, p.Labels) {
+			continue
+		}
+		w := gatewayWorkload{ID: p.Name + "." + p.Namespace, Namespace: p.Namespace, Labels: p.Labels, IP: p.Status.PodIP, Pod: true}
+		w.ports = servicePorts(services, p.Namespace, p.Labels, p)
+		out = append(out, w)
+	}
+	if len(out) == 0 {
+		// No pod in the files: the workload behind a Service whose selector
+		// a Gateway's selector picks (the Service shows the pods' labels and
+		// namespace).
+		for _, svc := range services {
+			if len(svc.Spec.Selector) == 0 || !selectedByAny(sel, svc.Spec.Selector) {
+				continue
+			}
+			w := gatewayWorkload{ID: svc.Name + "-pod." + svc.Namespace, Namespace: svc.Namespace, Labels: svc.Spec.Selector}
+			w.ports = servicePorts(services, svc.Namespace, svc.Spec.Selector, nil)
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		// Nothing in front of the gateways: a workload in istio-system with
+		// the labels the first Gateway selects.
+		for _, l := range sel {
+			out = append(out, gatewayWorkload{ID: "istio-ingressgateway-pod.istio-system", Namespace: "istio-system", Labels: l})
+			break
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// servicePorts maps the ports of every Service in ns selecting those labels
+// to their target ports.
+func servicePorts(services []*corev1.Service, ns string, l map[string]string, pod *corev1.Pod) map[int]int {
+	var m map[int]int
+	for _, svc := range services {
+		if svc.Namespace != ns || len(svc.Spec.Selector) == 0 || !labels.Instance(svc.Spec.Selector).SubsetOf(l) {
+			continue
+		}
+		if m == nil {
+			m = map[int]int{}
+		}
+		for _, p := range svc.Spec.Ports {
+			if _, seen := m[int(p.Port)]; seen {
+				continue
+			}
+			m[int(p.Port)] = targetPort(p, pod)
+		}
+	}
+	return m
+}
+
+func targetPort(p corev1.ServicePort, pod *corev1.Pod) int {
+	switch {
+	case p.TargetPort.Type == intstr.Int && p.TargetPort.IntVal != 0:
+		return int(p.TargetPort.IntVal)
+	case p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "" && pod != nil:
+		for _, c := range pod.Spec.Containers {
+			for _, cp := range c.Ports {
+				if cp.Name == p.TargetPort.StrVal {
+					return int(cp.ContainerPort)
+				}
+			}
+		}
+		return int(p.Port)
+	}
+	return int(p.Port)
+}
