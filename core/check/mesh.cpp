@@ -25,30 +25,36 @@ namespace {
 // "svc.cluster.local" style suffix of in-cluster names.
 constexpr std::string_view kClusterSuffix = ".svc.cluster.local";
 
-}  // namespace
-
-std::string protocol_from_name(std::string_view name) { return upper(::grpcmesh::mesh::istio_port_protocol(name, "")); }
-
-PortProtocol port_protocol(Node port) {
-  PortProtocol out;
-  if (upper(port["protocol"].str()) == "UDP") {
-    out.protocol = "UDP";
-    return out;
-  }
-  Node app_protocol = port["appProtocol"];
-  out.from_app_protocol = app_protocol.is_string();
-  // appProtocol, when set, decides alone (the name is then ignored).
-  out.protocol = out.from_app_protocol ? upper(::grpcmesh::mesh::istio_port_protocol("", app_protocol.str()))
-                                       : protocol_from_name(port["name"].str());
-  if (out.protocol.empty()) {
-    out.recognised = false;
-    out.protocol = "TCP";
+// The port's fields as ConvertProtocol takes them (a field of another type
+// reads as absent).
+::grpcmesh::mesh::ServicePort service_port(Node port) {
+  ::grpcmesh::mesh::ServicePort out;
+  Node number = port["port"];
+  out.port = number.is_number_integer() ? number.get<int>() : 0;
+  out.name = port["name"].is_string() ? port["name"].str() : std::string_view();
+  out.protocol = port["protocol"].is_string() ? port["protocol"].str() : std::string_view();
+  if (Node app_protocol = port["appProtocol"]; app_protocol.is_string()) {
+    out.app_protocol = app_protocol.str();
   }
   return out;
 }
 
-bool is_http2(std::string_view protocol) {
-  return protocol == "GRPC" || protocol == "GRPC-WEB" || protocol == "HTTP2";
+}  // namespace
+
+std::string protocol_from_name(Node port) {
+  ::grpcmesh::mesh::ServicePort p = service_port(port);
+  p.app_protocol.reset();
+  std::string_view instance = ::grpcmesh::mesh::convert_protocol(p);
+  return instance == ::grpcmesh::mesh::protocol::kUnsupported ? std::string() : std::string(instance);
+}
+
+PortProtocol port_protocol(Node port) {
+  ::grpcmesh::mesh::ServicePort p = service_port(port);
+  PortProtocol out;
+  out.protocol = ::grpcmesh::mesh::convert_protocol(p);
+  out.from_app_protocol = p.app_protocol.has_value() && p.protocol != ::grpcmesh::mesh::protocol::kUdp;
+  out.recognised = out.protocol != ::grpcmesh::mesh::protocol::kUnsupported;
+  return out;
 }
 
 std::vector<NamespacedName> gateway_refs(const Resource& vs) {

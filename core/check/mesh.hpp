@@ -13,21 +13,26 @@
 #include <vector>
 
 #include "core/check/analyzer.hpp"
+#include "core/mesh/protocol.hpp"
 
 namespace grpcmesh::check::mesh {
 
-// The protocol Istio gives a Service port (pkg/config/kube/conversion.go):
-// appProtocol when set, else the port name's prefix before the first '-'.
+// The protocol Istio gives a Service port: core/mesh/protocol.hpp
+// (ConvertProtocol, pkg/config/kube/conversion.go) over the port's fields.
 struct PortProtocol {
-  std::string protocol;           // upper case: GRPC, GRPC-WEB, HTTP2, HTTP, HTTPS, TCP, TLS, ...
-  bool from_app_protocol = false;
-  bool recognised = true;         // false: Istio falls back to TCP/unknown
+  std::string protocol;           // Istio's name: GRPC, GRPC-Web, HTTP2, HTTP, HTTPS, TCP, UnsupportedProtocol, ...
+  bool from_app_protocol = false;  // appProtocol is set, so the port name is ignored
+  bool recognised = true;          // false: UnsupportedProtocol (a gateway speaks HTTP/1.1 upstream)
 };
 PortProtocol port_protocol(Node service_port);
-// The protocol a port name alone would give (empty when unrecognised).
-std::string protocol_from_name(std::string_view name);
-// GRPC, GRPC-WEB and HTTP2 make Envoy speak HTTP/2 upstream.
-bool is_http2(std::string_view protocol);
+// The protocol the port's name alone would give it, as if appProtocol were
+// not set (empty when unrecognised).
+std::string protocol_from_name(Node service_port);
+// GRPC, GRPC-Web and HTTP2 make Envoy speak HTTP/2 upstream; GRPC and
+// GRPC-Web are gRPC (protocol.Instance IsHTTP2 and IsGRPC).
+using ::grpcmesh::mesh::is_grpc;
+using ::grpcmesh::mesh::is_http2;
+namespace protocol = ::grpcmesh::mesh::protocol;
 
 // A namespace/name pair.
 struct NamespacedName {

@@ -106,7 +106,12 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
           continue;
         }
         Node port = mesh::destination_port(*svc, d.port);
-        std::string protocol = !port.is_null() ? mesh::port_protocol(port).protocol : "?";
+        std::string protocol = "?";
+        if (!port.is_null()) {
+          // An unrecognised port is plain TCP to a gateway (it does not sniff).
+          mesh::PortProtocol resolved = mesh::port_protocol(port);
+          protocol = resolved.recognised ? resolved.protocol : std::string(mesh::protocol::kTcp);
+        }
         p.backend.insert(fmt::format("{}/{}:{} {}", svc->namespace_name, svc->name,
                                      !port.is_null() ? port["port"].dump() : "?", protocol));
         auto counts = endpoint_counts.find({svc->namespace_name, svc->name});

@@ -25,13 +25,31 @@ struct Port {
   std::string name;
   int port = 0;
   std::string protocol = "TCP";
-  std::string app_protocol;
+  std::optional<std::string> app_protocol;  // absent and empty differ for Istio
 };
+
+// How Istio reads the port (core/mesh/protocol.hpp).
+ServicePort istio_view(const Port& p) {
+  ServicePort out{p.port, p.name, p.protocol, std::nullopt};
+  if (p.app_protocol) {
+    out.app_protocol = *p.app_protocol;
+  }
+  return out;
+}
+
+// "name grpc-api" or "appProtocol grpc": what makes Istio read the port as it does.
+std::string protocol_source(const Port& p) {
+  return p.app_protocol ? "appProtocol " + *p.app_protocol : "name " + p.name;
+}
 
 std::vector<Port> ports_of(const nlohmann::json& service) {
   std::vector<Port> out;
   for (const auto& p : service.value("/spec/ports"_json_pointer, nlohmann::json::array())) {
-    out.push_back(Port{p.value("name", ""), p.value("port", 0), p.value("protocol", "TCP"), p.value("appProtocol", "")});
+    Port port{p.value("name", ""), p.value("port", 0), p.value("protocol", "TCP"), std::nullopt};
+    if (auto app = p.find("appProtocol"); app != p.end() && app->is_string()) {
+      port.app_protocol = app->get<std::string>();
+    }
+    out.push_back(std::move(port));
   }
   return out;
 }
@@ -50,7 +68,7 @@ Port pick_port(const ExposeOptions& o, const ExposeFacts& f) {
     if (!o.port) {
       throw UsageError("--dry-run=client cannot read the Service's ports; pass --port");
     }
-    return Port{"", *o.port, "TCP", ""};
+    return Port{"", *o.port, "TCP", std::nullopt};
   }
   const std::vector<Port> ports = ports_of(*f.service);
   if (o.port) {
@@ -75,14 +93,18 @@ Port pick_port(const ExposeOptions& o, const ExposeFacts& f) {
 std::optional<nlohmann::json> port_change(const ExposeOptions& o, const ExposeFacts& f, const Port& p,
                                           ChangeSet& cs) {
   const std::string ref = o.namespace_name + "/" + o.service;
+  if (convert_protocol(istio_view(p)) == protocol::kUdp) {
+    throw Error(fmt::format("port {} of Service {} is UDP, which Istio keeps UDP whatever its name or appProtocol, "
+                            "and gRPC needs TCP; pick a TCP port with --port", p.port, ref));
+  }
   if (o.port_naming == PortNaming::Name) {
-    if (!p.app_protocol.empty() && !speaks_http2("", p.app_protocol)) {
+    if (p.app_protocol && !gateway_speaks_http2(istio_view(p))) {
       throw Error(fmt::format("port {} of Service {} has appProtocol \"{}\", which Istio reads before the port name, "
-                              "so renaming cannot help; use --port-naming appProtocol", p.port, ref, p.app_protocol));
+                              "so renaming cannot help; use --port-naming appProtocol", p.port, ref, *p.app_protocol));
     }
-    if (f.service && speaks_http2(p.name, p.app_protocol)) {
+    if (f.service && gateway_speaks_http2(istio_view(p))) {
       cs.notes.push_back(fmt::format("Port {} of Service {} is already HTTP/2 for Istio ({})", p.port, ref,
-                                     p.app_protocol.empty() ? "name " + p.name : "appProtocol " + p.app_protocol));
+                                     protocol_source(p)));
       return std::nullopt;
     }
     const std::string name = p.name.empty() ? "grpc" : "grpc-" + p.name;
@@ -93,9 +115,9 @@ std::optional<nlohmann::json> port_change(const ExposeOptions& o, const ExposeFa
     }
     return manifest::service_port({o.service, o.namespace_name, p.port, p.protocol, "", name});
   }
-  if (f.service && p.app_protocol != "grpc" && speaks_http2(p.name, p.app_protocol)) {
+  if (f.service && p.app_protocol != "grpc" && gateway_speaks_http2(istio_view(p))) {
     cs.notes.push_back(fmt::format("Port {} of Service {} is already HTTP/2 for Istio ({})", p.port, ref,
-                                   p.app_protocol.empty() ? "name " + p.name : "appProtocol " + p.app_protocol));
+                                   protocol_source(p)));
     return std::nullopt;
   }
   return manifest::service_port({o.service, o.namespace_name, p.port, p.protocol, "grpc", ""});

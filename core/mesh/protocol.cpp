@@ -1,67 +1,118 @@
 #include "core/mesh/protocol.hpp"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
+#include <string>
 #include <utility>
 
+// Every rule below is istio/istio pkg/config/kube/conversion.go
+// (ConvertProtocol) and pkg/config/protocol/instance.go, read at the pinned
+// module version (tests/peers/istio/go.mod).
 namespace grpcmesh::mesh {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Go's strings.ToLower, as far as it can turn a value into one of Parse's
+// (ASCII) keywords: ASCII letters, plus U+0130 (LATIN CAPITAL LETTER I WITH
+// DOT ABOVE), which Go lower-cases to 'i' ("RED\u0130S" is Redis). The only
+// other code point with an ASCII lower case, U+212A (KELVIN SIGN -> 'k'),
+// cannot make a keyword: none has a 'k'.
+std::string go_lower(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s.substr(i, 2) == "\xC4\xB0") {
+      out += 'i';
+      ++i;
+    } else {
+      out += ascii_lower(s[i]);
+    }
+  }
   return out;
 }
 
-// istio/istio pkg/config/protocol/instance.go Parse, plus the Kubernetes
-// appProtocol values ConvertProtocol maps (kubernetes.io/h2c -> HTTP2,
-// kubernetes.io/ws and wss -> HTTP/HTTPS). kubernetes.io/grpc is not one.
-std::string parse(std::string_view value) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kTable{{
-      {"tcp", "TCP"},
-      {"udp", "UDP"},
-      {"grpc", "GRPC"},
-      {"grpc-web", "GRPC-Web"},
-      {"http", "HTTP"},
-      {"http_proxy", "HTTP_PROXY"},
-      {"http2", "HTTP2"},
-      {"https", "HTTPS"},
-      {"tls", "TLS"},
-      {"mongo", "Mongo"},
-      {"redis", "Redis"},
-      {"mysql", "MySQL"},
-      {"kubernetes.io/h2c", "HTTP2"},
-      {"kubernetes.io/ws", "HTTP"},
-      {"kubernetes.io/wss", "HTTPS"},
-      {"hbone", "HBONE"},
+// protocol.Parse. Its case "DoubleHBONE" compares with a lower-cased value
+// and so never matches; "hbone" is not a case at all.
+std::string_view parse(std::string_view value) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kTable{{
+      {"tcp", protocol::kTcp},
+      {"udp", protocol::kUdp},
+      {"grpc", protocol::kGrpc},
+      {"grpc-web", protocol::kGrpcWeb},
+      {"http", protocol::kHttp},
+      {"http_proxy", protocol::kHttpProxy},
+      {"http2", protocol::kHttp2},
+      {"https", protocol::kHttps},
+      {"tls", protocol::kTls},
+      {"mongo", protocol::kMongo},
+      {"redis", protocol::kRedis},
+      {"mysql", protocol::kMySql},
   }};
-  const std::string v = lower(value);
-  for (const auto& [key, protocol] : kTable) {
+  const std::string v = go_lower(value);
+  for (const auto& [key, instance] : kTable) {
     if (v == key) {
-      return std::string(protocol);
+      return instance;
     }
   }
-  return "";
+  return protocol::kUnsupported;
 }
+
+// strings.EqualFold(name[:len("GRPC-Web")], "GRPC-Web"): ASCII folding is
+// exact here, as no other code point folds to a letter of "grpc-web".
+bool starts_with_grpc_web(std::string_view name) {
+  constexpr std::string_view kPrefix = "grpc-web";
+  if (name.size() < kPrefix.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < kPrefix.size(); ++i) {
+    if (ascii_lower(name[i]) != kPrefix[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// wellKnownPorts: SMTP, DNS, MySQL, MongoDB.
+bool well_known(int port) { return port == 25 || port == 53 || port == 3306 || port == 27017; }
 
 }  // namespace
 
-std::string istio_port_protocol(std::string_view port_name, std::string_view app_protocol) {
-  if (!app_protocol.empty()) {
-    return parse(app_protocol);
+std::string_view convert_protocol(const ServicePort& port) {
+  // corev1.ProtocolUDP, compared exactly ("udp" is not UDP).
+  if (port.protocol == "UDP") {
+    return protocol::kUdp;
   }
-  const std::string name(port_name);
-  // A name starting "grpc-web" is gRPC-Web; otherwise the prefix before '-'.
-  if (lower(name).rfind("grpc-web", 0) == 0) {
-    return "GRPC-Web";
+  std::string_view name = port.name;
+  if (port.app_protocol) {
+    name = *port.app_protocol;
+    // Kubernetes' standard appProtocol names, exact (appProtocol only).
+    if (name == "kubernetes.io/h2c") {
+      return protocol::kHttp2;
+    }
+    if (name == "kubernetes.io/ws") {
+      return protocol::kHttp;
+    }
+    if (name == "kubernetes.io/wss") {
+      return protocol::kHttps;
+    }
   }
-  return parse(name.substr(0, name.find('-')));
+  if (starts_with_grpc_web(name)) {
+    return protocol::kGrpcWeb;
+  }
+  name = name.substr(0, name.find('-'));
+  std::string_view parsed = parse(name);
+  if (parsed == protocol::kUnsupported && well_known(port.port)) {
+    return protocol::kTcp;
+  }
+  return parsed;
 }
 
-bool speaks_http2(std::string_view port_name, std::string_view app_protocol) {
-  const std::string p = istio_port_protocol(port_name, app_protocol);
-  return p == "GRPC" || p == "GRPC-Web" || p == "HTTP2";
+bool is_http2(std::string_view instance) {
+  return instance == protocol::kHttp2 || instance == protocol::kGrpc || instance == protocol::kGrpcWeb;
 }
+
+bool is_grpc(std::string_view instance) { return instance == protocol::kGrpc || instance == protocol::kGrpcWeb; }
+
+bool gateway_speaks_http2(const ServicePort& port) { return is_http2(convert_protocol(port)); }
 
 }  // namespace grpcmesh::mesh

@@ -59,7 +59,7 @@ class BackendProtocol final : public Analyzer {
           continue;  // route_destination reports it
         }
         mesh::PortProtocol protocol = mesh::port_protocol(port);
-        if (mesh::is_http2(protocol.protocol) || protocol.protocol == "HTTPS") {
+        if (mesh::is_http2(protocol.protocol) || protocol.protocol == mesh::protocol::kHttps) {
           continue;
         }
         int number = port["port"].get<int>();
@@ -70,7 +70,9 @@ class BackendProtocol final : public Analyzer {
           if (!carries_grpc(rules[d.rule], *svc, port, gateways, host)) {
             continue;
           }
-          std::string shown = protocol.recognised ? protocol.protocol : "TCP (unrecognised port name)";
+          std::string shown = protocol.recognised          ? protocol.protocol
+                              : protocol.from_app_protocol ? "TCP (unrecognised appProtocol)"
+                                                           : "TCP (unrecognised port name)";
           ctx.report(vs, msg::BackendNotHttp2(svc->name, number, shown).for_host(host));
         }
       }

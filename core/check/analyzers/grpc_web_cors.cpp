@@ -115,7 +115,7 @@ class GrpcWebCors final : public Analyzer {
     for (const mesh::Destination& d : mesh::destinations(vs)) {
       const Resource* svc = mesh::destination_service(ctx, d, vs.namespace_name);
       Node port = svc != nullptr && d.port != 0 ? mesh::find_port(*svc, d.port) : Node();
-      if (!port.is_null() && mesh::port_protocol(port).protocol == "GRPC-WEB") {
+      if (!port.is_null() && mesh::port_protocol(port).protocol == mesh::protocol::kGrpcWeb) {
         return true;
       }
     }

@@ -37,7 +37,7 @@ class ServicePortProtocol final : public Analyzer {
       ctx.report(svc, msg::AppProtocolUnrecognised(number, app_protocol.get<std::string>(), name));
       return;
     }
-    std::string by_name = mesh::protocol_from_name(name);
+    std::string by_name = mesh::protocol_from_name(port);
     if (!by_name.empty() && mesh::is_http2(by_name) != mesh::is_http2(effective.protocol)) {
       ctx.report(svc, msg::AppProtocolOverridesName(number, name, app_protocol.get<std::string>(), effective.protocol));
     }

@@ -202,6 +202,14 @@ case("ok-grpc-web-plaintext", base(
 case("ok-appprotocol", base(
     backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "grpc"},
                                  {"name": "http2-alt", "port": 50052, "appProtocol": "grpc"}]), slice_()]), [])
+# Istio cuts appProtocol at the first '-' like a port name: grpc-v2 is GRPC
+# (pkg/config/kube/conversion.go ConvertProtocol; tests/testdata/protocols has every case)
+case("ok-appprotocol-suffix", base(
+    backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "grpc-v2"}]), slice_()]), [])
+# ... but matches Kubernetes' own appProtocol names exactly: Kubernetes.io/H2C is not HTTP2
+case("gm0006-appprotocol-case", base(
+    backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "Kubernetes.io/H2C"}]), slice_()]),
+    ["GM0004 Service default/greeter", "GM0006 VirtualService default/greeter"])
 CA_PEM = pem_cert(cert(key(), ["clients-ca.example.com"], NOW - 10 * DAY, NOW + 700 * DAY))
 
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/unit/mesh/protocol_table.hpp"
+
 using namespace grpcmesh::check;
 using nlohmann::json;
 
@@ -11,7 +13,7 @@ mesh::PortProtocol protocol_of(const json& port) { return mesh::port_protocol(Tr
 
 TEST_CASE("mesh: appProtocol decides the port protocol, else the port name prefix") {
   CHECK(protocol_of(json{{"name", "grpc-api"}}).protocol == "GRPC");
-  CHECK(protocol_of(json{{"name", "grpc-web-ui"}}).protocol == "GRPC-WEB");
+  CHECK(protocol_of(json{{"name", "grpc-web-ui"}}).protocol == "GRPC-Web");
   CHECK(protocol_of(json{{"name", "http2"}}).protocol == "HTTP2");
   CHECK(protocol_of(json{{"name", "GRPC"}}).protocol == "GRPC");
   // appProtocol wins over the name entirely
@@ -19,15 +21,37 @@ TEST_CASE("mesh: appProtocol decides the port protocol, else the port name prefi
   CHECK(p.protocol == "HTTP");
   CHECK(p.from_app_protocol);
   CHECK(protocol_of(json{{"name", "web"}, {"appProtocol", "kubernetes.io/h2c"}}).protocol == "HTTP2");
-  // kubernetes.io/grpc is not an Istio protocol: TCP, name ignored
+  // and is cut at the first '-' like a name
+  CHECK(protocol_of(json{{"name", "tcp"}, {"appProtocol", "grpc-v2"}}).protocol == "GRPC");
+  // kubernetes.io/grpc is not an Istio protocol: unrecognised, name ignored
   auto unknown = protocol_of(json{{"name", "grpc"}, {"appProtocol", "kubernetes.io/grpc"}});
   CHECK_FALSE(unknown.recognised);
-  CHECK(unknown.protocol == "TCP");
+  CHECK(unknown.protocol == "UnsupportedProtocol");
   CHECK_FALSE(protocol_of(json{{"name", "api"}}).recognised);
-  CHECK(protocol_of(json{{"port", 80}}).protocol == "TCP");
+  CHECK_FALSE(protocol_of(json{{"port", 80}}).recognised);
+  // an unrecognised name on a well-known port is TCP
+  CHECK(protocol_of(json{{"port", 3306}, {"name", "db"}}).protocol == "TCP");
+  // UDP whatever appProtocol says, which therefore does not count
+  auto udp = protocol_of(json{{"port", 53}, {"protocol", "UDP"}, {"appProtocol", "grpc"}});
+  CHECK(udp.protocol == "UDP");
+  CHECK_FALSE(udp.from_app_protocol);
+  CHECK(mesh::protocol_from_name(Tree(json{{"name", "grpc-x"}, {"appProtocol", "http"}}).root()) == "GRPC");
+  CHECK(mesh::protocol_from_name(Tree(json{{"name", "x"}, {"appProtocol", "http"}}).root()).empty());
   CHECK(mesh::is_http2("GRPC"));
+  CHECK(mesh::is_http2("GRPC-Web"));
   CHECK(mesh::is_http2("HTTP2"));
   CHECK_FALSE(mesh::is_http2("HTTP"));
+}
+
+TEST_CASE("mesh: Service ports read from objects resolve as Istio resolved every row of the protocol table") {
+  for (const auto& row : grpcmesh::testing::protocol_table()) {
+    INFO(row.describe());
+    mesh::PortProtocol p = protocol_of(row.port);
+    CHECK(p.protocol == row.istio);
+    CHECK(p.recognised == (row.istio != "UnsupportedProtocol"));
+    CHECK(mesh::is_http2(p.protocol) == row.http2);
+    CHECK(mesh::is_grpc(p.protocol) == row.grpc);
+  }
 }
 
 TEST_CASE("mesh: destination hosts resolve like Istio's short names") {

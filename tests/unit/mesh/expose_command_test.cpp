@@ -5,6 +5,7 @@
 #include "core/mesh/routes.hpp"
 #include "core/util/yaml.hpp"
 #include "tests/unit/mesh/fixtures.hpp"
+#include "tests/unit/mesh/protocol_table.hpp"
 
 using namespace grpcmesh::mesh;
 using grpcmesh::testing::check_golden;
@@ -213,4 +214,35 @@ TEST_CASE("expose: --dry-run=client needs --port and the Gateway's namespace") {
   o.grpc_services = {"helloworld.Greeter"};
   ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
   CHECK(dumped(plan_expose(o, expose_facts_from_flags(o))) == dumped(plan_expose(o, f)));
+}
+
+TEST_CASE("expose: every row of the protocol table is left alone exactly when Istio already speaks HTTP/2 to it") {
+  for (const auto& row : grpcmesh::testing::protocol_table()) {
+    INFO(row.describe());
+    json svc = {{"apiVersion", "v1"},
+                {"kind", "Service"},
+                {"metadata", {{"name", "greeter"}, {"namespace", "apps"}}},
+                {"spec", {{"ports", json::array({row.port})}}}};
+    for (PortNaming naming : {PortNaming::AppProtocol, PortNaming::Name}) {
+      ExposeOptions o = options();
+      o.port = row.number;
+      o.port_naming = naming;
+      if (row.istio == "UDP") {
+        CHECK(error_of([&] { plan_expose(o, facts(svc)); }) ==
+              "port " + std::to_string(row.number) +
+                  " of Service apps/greeter is UDP, which Istio keeps UDP whatever its name or appProtocol, and "
+                  "gRPC needs TCP; pick a TCP port with --port");
+        continue;
+      }
+      if (naming == PortNaming::Name && row.app_protocol && !row.http2) {
+        CHECK(error_of([&] { plan_expose(o, facts(svc)); }).find("renaming cannot help") != std::string::npos);
+        continue;
+      }
+      ChangeSet cs = plan_expose(o, facts(svc));
+      // appProtocol mode re-applies an appProtocol of exactly "grpc" (to own it).
+      bool left_alone = row.http2 && !(naming == PortNaming::AppProtocol && row.app_protocol == "grpc");
+      CHECK(cs.changes.size() == (left_alone ? 1U : 2U));
+      CHECK((cs.notes.at(0).find("already HTTP/2 for Istio") != std::string::npos) == left_alone);
+    }
+  }
 }
