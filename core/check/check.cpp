@@ -15,9 +15,19 @@ namespace grpcmesh::check {
 namespace {
 
 // The objects whose findings belong to a host: the VirtualServices serving
-// it, the Gateways they bind and the Services they route to.
+// it, the Gateways they bind and the Services they route to, and the Gateways
+// whose servers name it.
 std::set<ResourceRef> related_to_host(const Snapshot& snapshot, const std::string& host) {
   std::set<ResourceRef> out;
+  for (const Resource& gw : snapshot.list(Kind::Gateway)) {
+    for (Node server : gw.spec()["servers"]) {
+      for (const std::string& h : mesh::server_hosts(server)) {
+        if (mesh::host_matches(h, host)) {
+          out.insert(gw.ref());
+        }
+      }
+    }
+  }
   for (const Resource& vs : snapshot.list(Kind::VirtualService)) {
     bool serves = false;
     for (const std::string& h : mesh::string_list(field(vs.spec(), "hosts"))) {
@@ -37,6 +47,28 @@ std::set<ResourceRef> related_to_host(const Snapshot& snapshot, const std::strin
     }
   }
   return out;
+}
+
+// Whether any VirtualService or Gateway server names `host` (wildcards
+// matching as Istio matches them).
+bool host_is_named(const Snapshot& snapshot, const std::string& host) {
+  for (const Resource& vs : snapshot.list(Kind::VirtualService)) {
+    for (const std::string& h : mesh::hosts(vs)) {
+      if (mesh::host_matches(h, host)) {
+        return true;
+      }
+    }
+  }
+  for (const Resource& gw : snapshot.list(Kind::Gateway)) {
+    for (Node server : gw.spec()["servers"]) {
+      for (const std::string& h : mesh::server_hosts(server)) {
+        if (mesh::host_matches(h, host)) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -69,6 +101,16 @@ void apply_scope(Result& result, std::vector<HostPath>& paths, const Snapshot& s
       if (vs.namespace_name == options.namespace_name) {
         for (const std::string& h : mesh::string_list(field(vs.spec(), "hosts"))) {
           hosts.insert(h);
+        }
+      }
+    }
+    // A Gateway of the namespace also draws the hosts no route serves.
+    for (const Resource& gw : snapshot.list(Kind::Gateway)) {
+      if (gw.namespace_name == options.namespace_name) {
+        for (Node server : gw.spec()["servers"]) {
+          for (const std::string& h : mesh::server_hosts(server)) {
+            hosts.insert(h);
+          }
         }
       }
     }
@@ -123,6 +165,18 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams) 
   std::vector<HostPath> paths =
       options.output == OutputFormat::Human ? trace_paths(snapshot) : std::vector<HostPath>();
   apply_scope(result, paths, snapshot, options);
+  // A host nothing names has no path to draw: say so instead of reporting
+  // nothing, and fail as a finding does.
+  bool unserved = !options.host.empty() && !host_is_named(snapshot, options.host);
+  if (unserved) {
+    streams.err << fmt::format("nothing serves host \"{}\": no Gateway server or VirtualService{} names it{}\n",
+                               options.host,
+                               options.all_namespaces || !options.live ? "" : " in namespace " + options.namespace_name,
+                               options.all_namespaces || !options.live ? "" : " (use -A to look in every namespace)");
+    if (options.output == OutputFormat::Human) {
+      return options.fail_never ? kExitOk : kExitFindings;
+    }
+  }
   switch (options.output) {
     case OutputFormat::Json:
       streams.out << to_json(result).dump(2) << '\n';
@@ -138,7 +192,7 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams) 
       render_human(streams.out, result, paths, {options.color});
       break;
   }
-  if (!options.fail_never && has_findings_at(result, options.fail_on)) {
+  if (!options.fail_never && (unserved || has_findings_at(result, options.fail_on))) {
     return kExitFindings;
   }
   return kExitOk;

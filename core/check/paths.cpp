@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/check/mesh.hpp"
+#include "core/check/unrouted.hpp"
 
 namespace grpcmesh::check {
 namespace {
@@ -57,6 +58,7 @@ std::string server_label(const Resource& gw, Node server) {
 std::vector<HostPath> trace_paths(const Snapshot& s) {
   struct Parts {
     std::set<std::string> lb, server, route, backend, endpoints;
+    bool routed = true;
   };
   std::map<std::string, Parts> hosts;
   // Endpoint counts (ready, total) per Service, and the load balancer of each
@@ -124,8 +126,31 @@ std::vector<HostPath> trace_paths(const Snapshot& s) {
       }
     }
   }
+  // Hosts a gateway server accepts but no route serves: drawn up to the
+  // server, then a route hop that does not exist.
+  for (const UnroutedHost& u : unrouted_hosts(s)) {
+    auto [it, added] = hosts.try_emplace(u.host);
+    if (!added && it->second.routed) {
+      continue;
+    }
+    Parts& p = it->second;
+    p.routed = false;
+    auto lb = balancers.find(u.gateway);
+    if (lb == balancers.end()) {
+      lb = balancers.emplace(u.gateway, load_balancer(s, *u.gateway)).first;
+    }
+    p.lb.insert(lb->second);
+    p.server.insert(server_label(*u.gateway, u.server));
+  }
   std::vector<HostPath> out;
   for (const auto& [host, p] : hosts) {
+    if (!p.routed) {
+      out.push_back({host,
+                     {{Hop::LoadBalancer, join(p.lb, "unknown")},
+                      {Hop::Server, join(p.server, "")},
+                      {Hop::Route, "no VirtualService routes this host"}}});
+      continue;
+    }
     out.push_back({host,
                    {{Hop::LoadBalancer, join(p.lb, "unknown")},
                     {Hop::Server, join(p.server, "no server serves this host")},

@@ -22,7 +22,9 @@ struct HostPath {
 };
 
 // The paths of every host a VirtualService bound to a Gateway serves, as far
-// as the snapshot shows them; sorted by host.
+// as the snapshot shows them, and of every host a Gateway server accepts but
+// no route serves (drawn up to the server, then a route hop that is missing:
+// core/check/unrouted.hpp); sorted by host.
 std::vector<HostPath> trace_paths(const Snapshot& snapshot);
 
 }  // namespace grpcmesh::check

@@ -9,7 +9,8 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
                     make_route_gateway, make_route_destination, make_route_grpc_path, make_route_unreachable,
                     make_route_host, make_gateway_workload, make_gateway_server_tls, make_gateway_passthrough,
                     make_gateway_conflict, make_gateway_credential, make_gateway_certificate, make_endpoints_ready,
-                    make_stream_timeouts, make_destination_rule, make_grpc_web_filter, make_grpc_web_cors}) {
+                    make_stream_timeouts, make_destination_rule, make_grpc_web_filter, make_grpc_web_cors,
+                    make_gateway_route_missing}) {
     out.push_back(make());
   }
   return out;

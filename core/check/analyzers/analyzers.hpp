@@ -27,5 +27,6 @@ std::unique_ptr<Analyzer> make_stream_timeouts();
 std::unique_ptr<Analyzer> make_destination_rule();
 std::unique_ptr<Analyzer> make_grpc_web_filter();
 std::unique_ptr<Analyzer> make_grpc_web_cors();
+std::unique_ptr<Analyzer> make_gateway_route_missing();
 
 }  // namespace grpcmesh::check::analyzers

@@ -55,7 +55,7 @@ class GatewayCertificate final : public Analyzer {
         covered = covered || tls::dns_name_covers(name, h);
       }
       if (!covered) {
-        ctx.report(gw, msg::CertificateHostMismatch(secret, h, fmt::format("{}", fmt::join(cert.dns_names, ", ")))
+        ctx.report(gw, msg::CertificateHostMismatch(secret, h, NameList{cert.dns_names})
                            .for_host(h));
       }
     }

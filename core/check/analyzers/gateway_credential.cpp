@@ -36,7 +36,7 @@ class GatewayCredential final : public Analyzer {
     }
     const TlsCredential& credential = *secret->credential;
     if (!credential.problem.empty()) {
-      ctx.report(gw, msg::CredentialUnusable(ns + "/" + use.credential, credential.problem).for_host(host));
+      ctx.report(gw, msg::CredentialUnusable(ns, use.credential, credential.problem).for_host(host));
       return;
     }
     if (use.mode == "MUTUAL" || use.mode == "OPTIONAL_MUTUAL") {

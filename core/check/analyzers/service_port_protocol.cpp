@@ -1,12 +1,28 @@
 // Service ports: protocols Kubernetes rejects, appProtocol values Istio does
-// not know, and appProtocol silently overriding what the port name says.
+// not know on ports meant for gRPC, and appProtocol taking away the HTTP/2 the
+// port name asks for.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
+
+// A port name or appProtocol that asks for gRPC or HTTP/2 ("grpc",
+// "kubernetes.io/grpc", "h2c", "http2"): an unrecognised one of these makes a
+// gRPC port plain TCP. Other unrecognised values (e.g. "postgresql") are TCP
+// by design, which is what such a port wants.
+bool asks_for_http2(std::string_view value) {
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("grpc") != std::string::npos || lower.find("h2") != std::string::npos ||
+         lower.find("http2") != std::string::npos;
+}
 
 class ServicePortProtocol final : public Analyzer {
  public:
@@ -34,17 +50,22 @@ class ServicePortProtocol final : public Analyzer {
     std::string name = string_field(port, "name");
     mesh::PortProtocol effective = mesh::port_protocol(port);
     if (!effective.recognised) {
-      ctx.report(svc, msg::AppProtocolUnrecognised(number, app_protocol.get<std::string>(), name));
+      if (asks_for_http2(app_protocol.str()) || asks_for_http2(name)) {
+        ctx.report(svc, msg::AppProtocolUnrecognised(number, app_protocol.get<std::string>(), name));
+      }
       return;
     }
+    // Only an override that takes HTTP/2 away changes what gRPC gets; one that
+    // gives it (a port named "http" with appProtocol: grpc, as expose sets it
+    // without renaming the port) is what the operator asked for.
     std::string by_name = mesh::protocol_from_name(port);
-    if (!by_name.empty() && mesh::is_http2(by_name) != mesh::is_http2(effective.protocol)) {
+    if (!by_name.empty() && mesh::is_http2(by_name) && !mesh::is_http2(effective.protocol)) {
       ctx.report(svc, msg::AppProtocolOverridesName(number, name, app_protocol.get<std::string>(), effective.protocol));
     }
   }
 
   AnalyzerMeta meta_{"service_port_protocol",
-                     "Service port protocols: values Kubernetes rejects, unknown appProtocol, appProtocol overriding the port name",
+                     "Service port protocols: values Kubernetes rejects, unknown appProtocol on gRPC ports, appProtocol taking HTTP/2 away from the port name",
                      {Kind::Service},
                      {},
                      Hop::Backend};

@@ -199,6 +199,17 @@ case("ok-grpc-web-plaintext", base(
     gateway_yaml=[gateway(servers=[{"port": {"number": 80, "name": "grpc-web", "protocol": "GRPC-WEB"},
                                     "hosts": ["grpc.example.com"]}])],
     route_yaml=[vs(http=[rule(corsPolicy=CORS_OK)])], secret_yaml=[]), [])
+# expose sets appProtocol: grpc on a port named http without renaming it: HTTP/2 either way for gRPC
+case("ok-appprotocol-over-http-name", base(
+    backend_yaml=[service(ports=[{"name": "http", "port": 50051, "appProtocol": "grpc"}]), slice_()]), [])
+# an appProtocol Istio does not know, on a port nobody calls with gRPC, is TCP as intended
+case("ok-appprotocol-unrecognised-tcp", base(
+    backend_yaml=[service(), slice_(),
+                  service("db", [{"name": "postgres", "port": 5432, "appProtocol": "postgresql"}]), slice_("db")]), [])
+# an http-to-https redirect server needs no route
+case("ok-https-redirect", base(gateway_yaml=[gateway(servers=[
+    https_server(), {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["grpc.example.com", "other.example.com"],
+                     "tls": {"httpsRedirect": True}}])]), [])
 case("ok-appprotocol", base(
     backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "grpc"},
                                  {"name": "http2-alt", "port": 50052, "appProtocol": "grpc"}]), slice_()]), [])
@@ -238,7 +249,9 @@ bad_group["apiVersion"] = "networking.io/v1"
 bad_filter = grpc_web_filter()
 bad_filter["apiVersion"] = "networking.istio.io/v1"
 case("gm0002-api-version", base(route_yaml=[bad_group], filter_yaml=[bad_filter]),
-     ["GM0002 VirtualService default/greeter", "GM0002 EnvoyFilter istio-system/grpc-web"])
+     # the rejected VirtualService routes nothing, so the Gateway's host has no route
+     ["GM0002 VirtualService default/greeter", "GM0002 EnvoyFilter istio-system/grpc-web",
+      "GM0044 Gateway default/grpc-gateway"])
 case("gm0003-protocol-invalid", base(
     backend_yaml=[service(ports=[{"name": "grpc", "port": 50051, "protocol": "grpc"}]), slice_()]),
     ["GM0003 Service default/greeter"])
@@ -268,9 +281,11 @@ case("gm0012-prefix-no-slash", base(route_yaml=[vs(http=[rule(prefix="/helloworl
 case("gm0013-unreachable-rule", base(route_yaml=[vs(http=[rule(prefix=None), rule(prefix=None)])]),
      ["GM0013 VirtualService default/greeter"])
 case("gm0014-host-not-on-gateway", base(route_yaml=[vs(hosts=["api.example.org"])]),
-     ["GM0014 VirtualService default/greeter"])
+     # ... and so the server's host has no route
+     ["GM0014 VirtualService default/greeter", "GM0044 Gateway default/grpc-gateway"])
 case("gm0015-host-with-port", base(route_yaml=[vs(hosts=["grpc.example.com:443"])]),
-     ["GM0015 VirtualService default/greeter", "GM0014 VirtualService default/greeter"])
+     ["GM0015 VirtualService default/greeter", "GM0014 VirtualService default/greeter",
+      "GM0044 Gateway default/grpc-gateway"])
 case("gm0016-selector-no-pods", base(gateway_yaml=[gateway(selector={"istio": "ingress-typo"})]),
      ["GM0016 Gateway default/grpc-gateway"])
 case("gm0017-port-not-exposed", base(gateway_yaml=[gateway(servers=[https_server(port=9443)])]),
@@ -283,10 +298,12 @@ case("gm0019-passthrough-http", base(gateway_yaml=[gateway(servers=[https_server
      ["GM0019 VirtualService default/greeter"])
 case("gm0020-conflicting-gateways", base(gateway_yaml=[gateway(), gateway("grpc-gateway-2")]),
      ["GM0020 Gateway default/grpc-gateway", "GM0020 Gateway default/grpc-gateway-2",
-      "GM0021 Gateway default/grpc-gateway", "GM0021 Gateway default/grpc-gateway-2"])
+      "GM0021 Gateway default/grpc-gateway", "GM0021 Gateway default/grpc-gateway-2",
+      "GM0044 Gateway default/grpc-gateway-2"])
 case("gm0021-duplicate-certificate", base(gateway_yaml=[
     gateway(), gateway("admin-gateway", servers=[https_server(hosts=["admin.example.com"])])]),
-    ["GM0021 Gateway default/grpc-gateway", "GM0021 Gateway default/admin-gateway"])
+    ["GM0021 Gateway default/grpc-gateway", "GM0021 Gateway default/admin-gateway",
+     "GM0044 Gateway default/admin-gateway"])
 case("gm0022-credential-missing", base(secret_yaml=[tls_secret("other-cert", "istio-system", *GOOD)]),
      ["GM0022 Gateway default/grpc-gateway"])
 case("gm0023-credential-in-gateway-namespace", base(secret_yaml=[tls_secret("grpc-cert", "default", *GOOD)]),
@@ -350,6 +367,18 @@ case("gm0042-grpc-web-without-cors", base(
     gateway_yaml=[gateway(servers=[{"port": {"number": 80, "name": "grpc-web", "protocol": "GRPC-WEB"},
                                     "hosts": ["grpc.example.com"]}])], secret_yaml=[]),
     ["GM0042 VirtualService default/greeter"])
+
+case("gm0044-no-route", base(route_yaml=[]), ["GM0044 Gateway default/grpc-gateway"])
+# a second host on the server that no route names
+case("gm0044-host-without-route", base(
+    gateway_yaml=[gateway(servers=[https_server(hosts=["grpc.example.com", "api.example.com"])])]),
+    ["GM0044 Gateway default/grpc-gateway"])
+case("gm0024-generic-entries", base(secret_yaml=[
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "grpc-cert", "namespace": "istio-system"},
+     "type": "Opaque", "data": {"cert": base64.b64encode(b"not a certificate").decode(),
+                                "key": base64.b64encode(b"not a key").decode()}}]),
+    ["GM0024 Gateway default/grpc-gateway"])
+
 
 
 def to_yaml(objects):

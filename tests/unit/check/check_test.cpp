@@ -53,7 +53,9 @@ TEST_CASE("check: --host keeps only that host's path and findings") {
   o.output = OutputFormat::Json;
   o.host = "grpc.example.com";
   auto j = nlohmann::json::parse(check_files({"gm0014-host-not-on-gateway"}, o).out);
-  CHECK(j["findings"].empty());
+  // the Gateway serves grpc.example.com, but the only route is for api.example.org
+  REQUIRE(j["findings"].size() == 1);
+  CHECK(j["findings"][0]["code"] == "GM0044");
   o.host = "api.example.org";
   j = nlohmann::json::parse(check_files({"gm0014-host-not-on-gateway"}, o).out);
   REQUIRE(j["findings"].size() == 1);
@@ -91,4 +93,43 @@ TEST_CASE("check: flag values are validated with kubectl's wording") {
                        "json,sarif,yaml",
                        grpcmesh::UsageError);
   CHECK(parse_output("sarif") == OutputFormat::Sarif);
+}
+
+TEST_CASE("check: --host for a host nothing serves says so in one line and exits 3") {
+  Options o;
+  o.host = "b.example.com";
+  Run r = check_files({"ok-https"}, o);
+  CHECK(r.code == grpcmesh::kExitFindings);
+  CHECK(r.out.empty());
+  CHECK(r.err == "nothing serves host \"b.example.com\": no Gateway server or VirtualService names it\n");
+  // machine formats still print their document
+  o.output = OutputFormat::Json;
+  r = check_files({"ok-https"}, o);
+  CHECK(r.code == grpcmesh::kExitFindings);
+  CHECK(nlohmann::json::parse(r.out)["findings"].empty());
+  CHECK(r.err == "nothing serves host \"b.example.com\": no Gateway server or VirtualService names it\n");
+  // --fail-on none: said, but not a failure
+  Options never;
+  never.host = "b.example.com";
+  parse_fail_on("none", never);
+  CHECK(check_files({"ok-https"}, never).code == grpcmesh::kExitOk);
+  // a host only a Gateway server names is served (its missing route is a finding)
+  Options gw_only;
+  gw_only.host = "api.example.com";
+  gw_only.output = OutputFormat::Json;
+  r = check_files({"gm0044-host-without-route"}, gw_only);
+  CHECK(r.code == grpcmesh::kExitFindings);
+  CHECK(r.err.empty());
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["findings"].size() == 1);
+  CHECK(j["findings"][0]["code"] == "GM0044");
+}
+
+TEST_CASE("check: the routed host of a gateway with an unrouted one is clean under --host") {
+  Options o;
+  o.host = "grpc.example.com";
+  o.output = OutputFormat::Json;
+  Run r = check_files({"gm0044-host-without-route"}, o);
+  CHECK(r.code == grpcmesh::kExitOk);
+  CHECK(nlohmann::json::parse(r.out)["findings"].empty());
 }

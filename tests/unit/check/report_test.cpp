@@ -1,6 +1,7 @@
 #include "core/check/report.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <sstream>
 
@@ -68,7 +69,9 @@ TEST_CASE("report: the human report draws each host's path and marks the broken 
                   "              └─ endpoints: default/greeter: 1 of 1 ready  OK\n") != std::string::npos);
   CHECK(text.find("error GM0006 VirtualService default/greeter") != std::string::npos);
   CHECK(text.find("fix: Name the Service port grpc-<suffix>") != std::string::npos);
-  CHECK(text.find("1 error(s), 0 warning(s), 0 info(s); 19 analyzer(s) run, 1 skipped\n") != std::string::npos);
+  // every analyzer but destination_rule (no DestinationRule in the input) ran
+  CHECK(text.find(fmt::format("1 error(s), 0 warning(s), 0 info(s); {} analyzer(s) run, 1 skipped\n",
+                              all_analyzers().size() - 1)) != std::string::npos);
   CHECK(text.find('\x1b') == std::string::npos);
 
   std::ostringstream colored;
@@ -101,4 +104,25 @@ TEST_CASE("report: skipped analyzers are drawn on their hop, which is then UNCHE
   std::ostringstream colored;
   render_human(colored, result, trace_paths(snapshot), {true});
   CHECK(colored.str().find("\x1b[33mUNCHECKED\x1b[0m") != std::string::npos);
+}
+
+TEST_CASE("report: a host a gateway server accepts but no route serves is drawn up to the server, route BROKEN") {
+  Snapshot snapshot = check_test::load_fixture(check_test::fixture_root() / "gm0044-host-without-route");
+  Result result = run(snapshot, all_analyzers(), check_test::fixture_now());
+  std::ostringstream out;
+  render_human(out, result, trace_paths(snapshot), {false});
+  std::string text = out.str();
+  INFO(text);
+  CHECK(text.find("api.example.com\n  client\n"
+                  "  └─ load balancer: istio-system/istio-ingressgateway LoadBalancer 127.0.0.1  OK\n"
+                  "     └─ gateway server: default/grpc-gateway :443 HTTPS tls SIMPLE credential grpc-cert  OK\n"
+                  "        └─ route: no VirtualService routes this host  BROKEN\n"
+                  "  error GM0044 Gateway default/grpc-gateway (") != std::string::npos);
+  CHECK(text.find("/gm0044-host-without-route/gateway.yaml:2): no route serves api.example.com: every call gets 404 "
+                  "(NR)\n"
+                  "    fix: kubectl grpcmesh expose SERVICE -n NS --host api.example.com\n\n"
+                  "grpc.example.com\n") != std::string::npos);
+  // the routed host keeps its whole path, clean
+  CHECK(text.find("grpc.example.com\n  client\n") != std::string::npos);
+  CHECK(text.find("        └─ route: default/greeter  OK\n") != std::string::npos);
 }
