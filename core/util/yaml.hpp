@@ -50,9 +50,12 @@ void parse_events(std::string_view text, const std::string& source, Handler& han
 void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line = 1);
 
 // Parses a YAML or JSON stream into JSON values the way kubectl does
-// (sigs.k8s.io/yaml over YAML 1.1 scalars: yes/no/on/off are booleans, ~ and
-// null are null). Empty documents are dropped. Throws grpcmesh::Error naming
-// `source` and the line on malformed input.
+// (sigs.k8s.io/yaml over go-yaml v2: YAML 1.1 scalars, where yes/no/on/off
+// are booleans and ~ and null are null; tags; merge keys; map keys turned into
+// strings; numbers as a JSON round trip leaves them). Empty documents are
+// dropped. Throws grpcmesh::Error naming `source` and the line on malformed
+// input and where kubectl fails: nesting deeper than 10,000 levels, excessive
+// alias expansion, values JSON cannot hold, keys it cannot name.
 std::vector<Document> parse_all(std::string_view text, const std::string& source = "<input>");
 
 // Parses exactly one document (an empty input is an empty object).
