@@ -6,7 +6,9 @@
 #include "cmd/apply_flags.hpp"
 #include "cmd/change_command.hpp"
 #include "core/manifest/names.hpp"
+#include "core/manifest/retry_policy.hpp"
 #include "core/mesh/expose_command.hpp"
+#include "core/stream/duration.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::cmd {
@@ -22,7 +24,14 @@ constexpr const char* kLong =
     "/package.Service/, or a catch-all when none is given, to the Service's FQDN and port. Routes from\n"
     "earlier runs for other Services are kept (specific prefixes first, the catch-all last), so Services in\n"
     "several namespaces can share a host. A prefix already routed to another Service is an error unless\n"
-    "--force-conflicts. --remove takes the Service's routes and port setting away again.";
+    "--force-conflicts. --remove takes the Service's routes and port setting away again.\n\n"
+    "Without --retries, --retry-on or --per-try-timeout the routes carry no retry policy and Istio's default\n"
+    "applies: 2 retries on connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes. A\n"
+    "--retry-on list replaces that list: keep a gRPC status in it (cancelled, deadline-exceeded, internal,\n"
+    "resource-exhausted, unavailable; gRPC failures arrive as HTTP 200, so 5xx never matches them).\n"
+    "--per-try-timeout starts when the request is complete, so it cuts server streams longer than it; on a\n"
+    "host whose streams the stream command keeps open it needs --allow-stream-cut. A re-run without the\n"
+    "retry flags goes back to Istio's default.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Route helloworld.Greeter on grpc.example.com to Service greeter in namespace apps\n"
@@ -32,6 +41,11 @@ constexpr const char* kExamples =
     "  # Print the objects without a cluster\n"
     "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --port 50051 \\\n"
     "      --gateway-namespace istio-system --dry-run=client -o yaml\n\n"
+    "  # Retry UNAVAILABLE and RESOURCE_EXHAUSTED up to 3 times, each try at most 2s\n"
+    "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --grpc-service helloworld.Greeter \\\n"
+    "      --retries 3 --retry-on unavailable,resource-exhausted --per-try-timeout 2s\n\n"
+    "  # Turn Istio's default retries off for greeter\n"
+    "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --retries 0\n\n"
     "  # Stop routing to greeter\n"
     "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --remove";
 
@@ -45,6 +59,10 @@ struct ExposeFlags {
   std::string gateway_namespace;
   std::string cluster_domain = "cluster.local";
   bool remove = false;
+  int retries = -1;
+  std::string retry_on;
+  std::string per_try_timeout;
+  bool allow_stream_cut = false;
   ApplyFlags apply;
 };
 
@@ -69,6 +87,17 @@ void register_expose(CLI::App& root, Context& ctx) {
   sub->add_option("--gateway-namespace", flags->gateway_namespace,
                   "Namespace of the host's Gateway (needed with --dry-run=client)");
   sub->add_option("--cluster-domain", flags->cluster_domain, "The cluster's DNS domain")->capture_default_str();
+  sub->add_option("--retries", flags->retries,
+                  "Retries per call on the Service's routes (0 turns Istio's default retries off)")
+      ->check(CLI::Range(0, 1000000));
+  sub->add_option("--retry-on", flags->retry_on,
+                  "Comma-separated conditions to retry on: gRPC statuses (unavailable, cancelled, deadline-exceeded, "
+                  "internal, resource-exhausted), Envoy's (connect-failure, refused-stream, reset, 5xx, ...), HTTP "
+                  "codes");
+  sub->add_option("--per-try-timeout", flags->per_try_timeout,
+                  "Time limit of each try, e.g. 2s (cuts server streams that last longer)");
+  sub->add_flag("--allow-stream-cut", flags->allow_stream_cut,
+                "Set --per-try-timeout even on a host whose streams the stream command keeps open");
   sub->add_flag("--remove", flags->remove, "Remove this Service's routes and port setting");
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
@@ -92,6 +121,16 @@ void register_expose(CLI::App& root, Context& ctx) {
     o->gateway_namespace = f.gateway_namespace;
     o->cluster_domain = f.cluster_domain;
     o->remove = f.remove;
+    if (f.retries >= 0) {
+      o->retries = f.retries;
+    }
+    if (!f.retry_on.empty()) {
+      o->retry_on = manifest::normalize_retry_on(f.retry_on);
+    }
+    if (!f.per_try_timeout.empty()) {
+      o->per_try_timeout = stream::parse_duration_flag(f.per_try_timeout, "--per-try-timeout");
+    }
+    o->allow_stream_cut = f.allow_stream_cut;
     ChangeCommand command;
     command.apply = f.apply.to_options();
     command.print = f.apply.print.to_options();

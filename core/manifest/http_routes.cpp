@@ -94,6 +94,13 @@ nlohmann::json with_route_timeout(nlohmann::json route, const std::optional<std:
   return route;
 }
 
+nlohmann::json without_per_try_timeout(nlohmann::json route) {
+  if (route.contains("retries") && route["retries"].is_object()) {
+    route["retries"].erase("perTryTimeout");
+  }
+  return route;
+}
+
 nlohmann::json with_cors(nlohmann::json route, const nlohmann::json& cors) {
   if (cors.is_null()) {
     route.erase("corsPolicy");
@@ -155,7 +162,7 @@ nlohmann::json keep_route_settings(nlohmann::json generated, const nlohmann::jso
       return r.value("match", nlohmann::json()) == match;
     });
     if (same != old.end()) {
-      for (const char* key : {"corsPolicy", "timeout"}) {
+      for (const char* key : {"corsPolicy", "timeout", "retries"}) {
         if (same->contains(key)) {
           route[key] = (*same)[key];
         }

@@ -32,6 +32,9 @@ bool content_type_only(const nlohmann::json& route);
 // (omitted means disabled; Istio rejects 0s).
 nlohmann::json with_route_timeout(nlohmann::json route, const std::optional<std::string>& timeout);
 
+// The route without retries.perTryTimeout (the retries stay).
+nlohmann::json without_per_try_timeout(nlohmann::json route);
+
 // The route with `cors` as its corsPolicy (removed when `cors` is null).
 nlohmann::json with_cors(nlohmann::json route, const nlohmann::json& cors);
 
@@ -46,7 +49,7 @@ bool is_preflight_route(const nlohmann::json& route);
 
 // `generated` (a VirtualService whose http list is rebuilt from its routes)
 // with the per-route settings stream and web put on the live one kept: a
-// route with the same match keeps its corsPolicy and timeout, and a new route
+// route with the same match keeps its corsPolicy, timeout and retries, and a new route
 // gets the corsPolicy every live route shares (the host serves gRPC-Web).
 nlohmann::json keep_route_settings(nlohmann::json generated, const nlohmann::json& live);
 

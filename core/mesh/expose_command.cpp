@@ -6,6 +6,7 @@
 
 #include "core/manifest/http_routes.hpp"
 #include "core/manifest/names.hpp"
+#include "core/manifest/retry_policy.hpp"
 #include "core/manifest/service_port.hpp"
 #include "core/manifest/virtual_service.hpp"
 #include "core/mesh/host_config.hpp"
@@ -173,6 +174,106 @@ std::vector<std::string> wanted_prefixes(const ExposeOptions& o) {
   return out;
 }
 
+bool retry_flags_given(const ExposeOptions& o) {
+  return o.retries.has_value() || !o.retry_on.empty() || o.per_try_timeout.has_value();
+}
+
+void validate_retry_flags(const ExposeOptions& o) {
+  if (!retry_flags_given(o)) {
+    return;
+  }
+  if (o.remove) {
+    throw UsageError("--retries, --retry-on and --per-try-timeout set the routes' retry policy; --remove takes the "
+                     "routes away with theirs, so drop those flags");
+  }
+  if (o.retries && *o.retries < 0) {
+    throw UsageError(fmt::format("--retries {} is negative; pass 0 to turn retries off, or the number of retries",
+                                 *o.retries));
+  }
+  if (o.retries && *o.retries == 0 && (!o.retry_on.empty() || o.per_try_timeout)) {
+    throw UsageError("--retries 0 turns retries off, and Istio rejects a retry policy with attempts 0; drop "
+                     "--retry-on and --per-try-timeout, or pass --retries 1 or more");
+  }
+  if (o.per_try_timeout && o.per_try_timeout->count() < 1) {
+    throw UsageError("--per-try-timeout must be at least 1ms (Istio rejects shorter durations); omit it and each try "
+                     "may take as long as the route allows");
+  }
+}
+
+// The retries block the flags ask for; nothing when none of them is given.
+std::optional<nlohmann::json> wanted_retries(const ExposeOptions& o) {
+  if (!retry_flags_given(o)) {
+    return std::nullopt;
+  }
+  return manifest::retries_block(o.retries.value_or(manifest::kIstioDefaultAttempts), o.retry_on,
+                                 o.per_try_timeout ? stream::format_duration(*o.per_try_timeout) : "");
+}
+
+std::string policy_source(const manifest::RetryPolicy& p, const ExposeFacts& f) {
+  switch (p.source) {
+    case manifest::RetryPolicy::Source::Route:
+      return "set by --retries/--retry-on/--per-try-timeout";
+    case manifest::RetryPolicy::Source::MeshDefault:
+      return "the mesh default, meshConfig.defaultHttpRetryPolicy in ConfigMap istio-system/istio";
+    case manifest::RetryPolicy::Source::IstioDefault:
+      break;
+  }
+  return f.mesh_retry_default ? "Istio's default, as the routes set no retries"
+                              : "Istio's default, as the routes set no retries (unless meshConfig."
+                                "defaultHttpRetryPolicy sets another; not read with --dry-run=client)";
+}
+
+// Sets (or, with no retry flag, removes) the retries of the Service's routes
+// in `object`, and says which retry policy applies.
+void apply_retries(nlohmann::json& object, const ExposeOptions& o, const ExposeFacts& f, ChangeSet& cs) {
+  const std::string fqdn = manifest::service_fqdn(o.service, o.namespace_name, o.cluster_domain);
+  const std::optional<nlohmann::json> wanted = wanted_retries(o);
+  std::vector<std::string> dropped;
+  for (auto& route : object["spec"]["http"]) {
+    if (route.value("/route/0/destination/host"_json_pointer, std::string()) != fqdn) {
+      continue;
+    }
+    if (wanted) {
+      route["retries"] = *wanted;
+    } else if (route.contains("retries")) {
+      dropped.push_back(route.value("/match/0/uri/prefix"_json_pointer, std::string("the catch-all route")) + " (" +
+                        manifest::describe_retry_policy(manifest::effective_retry_policy(route["retries"])) + ")");
+      route.erase("retries");
+    }
+  }
+  const std::string who = fmt::format("Service {}/{}", o.namespace_name, o.service);
+  if (!dropped.empty()) {
+    cs.notes.push_back(fmt::format("The retry policy set earlier on {} is removed, as no retry flag is given: {}",
+                                   fmt::join(dropped, ", "), "pass --retries/--retry-on again to keep it"));
+  }
+  const manifest::RetryPolicy policy =
+      manifest::effective_retry_policy(wanted.value_or(nullptr), f.mesh_retry_default.value_or(nullptr));
+  cs.notes.push_back(fmt::format("Retries for the routes to {}: {} ({})", who, manifest::describe_retry_policy(policy),
+                                 policy_source(policy, f)));
+  if (policy.enabled && !manifest::has_grpc_retry_condition(policy.retry_on)) {
+    cs.warnings.push_back(fmt::format(
+        "the retry policy for {} names no gRPC status: gRPC failures arrive as HTTP 200 with a grpc-status, which "
+        "5xx and the connection conditions never match, so UNAVAILABLE is no longer retried; add unavailable "
+        "(e.g. --retry-on {},unavailable,cancelled)", who, o.retry_on.empty() ? "5xx" : o.retry_on));
+  }
+  if (!policy.enabled && policy.source == manifest::RetryPolicy::Source::Route) {
+    cs.notes.push_back(fmt::format("--retries 0 turns off Istio's default retries for {}: a call that meets an "
+                                   "UNAVAILABLE backend or a refused stream fails at once", who));
+  }
+  if (o.per_try_timeout) {
+    const std::string d = stream::format_duration(*o.per_try_timeout);
+    if (!f.stream_settings.empty() && !o.allow_stream_cut) {
+      throw Error(fmt::format("--per-try-timeout {} cuts every server stream on {} that lasts longer (a try's clock "
+                              "starts when the request is complete), and stream keeps that host's streams open "
+                              "(DestinationRule {}); pass --allow-stream-cut to set it anyway", d, o.host,
+                              fmt::join(f.stream_settings, ", ")));
+    }
+    cs.warnings.push_back(fmt::format("--per-try-timeout {} also cuts server-streaming calls to {} that last longer "
+                                      "(a try's clock starts when the request is complete, as for the route "
+                                      "timeout)", d, who));
+  }
+}
+
 }  // namespace
 
 ExposeFacts expose_facts_from_flags(const ExposeOptions& o) {
@@ -191,7 +292,9 @@ ExposeFacts expose_facts_from_flags(const ExposeOptions& o) {
 }
 
 ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
+  validate_retry_flags(o);
   ChangeSet cs;
+  ChangeSet retry_notes;  // said after the route table
   const std::string vs_name = manifest::host_object_name(o.host);
   const std::string vs_ref = f.virtual_service_namespace + "/" + vs_name;
   if (f.virtual_service && !is_ours(*f.virtual_service)) {
@@ -227,7 +330,9 @@ ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
       cs.changes.push_back({Change::Kind::Apply, *change});
     }
     vs.routes = merge_routes(current, o.service, o.namespace_name, port.port, wanted_prefixes(o), o.force, o.host);
-    cs.changes.push_back({Change::Kind::Apply, kept(manifest::virtual_service(vs))});
+    nlohmann::json object = kept(manifest::virtual_service(vs));
+    apply_retries(object, o, f, retry_notes);
+    cs.changes.push_back({Change::Kind::Apply, object});
 
     for (const RouteRow& row : route_table(f.other_virtual_services)) {
       const bool overlaps = std::any_of(vs.routes.begin(), vs.routes.end(), [&](const GrpcRoute& mine) {
@@ -266,6 +371,8 @@ ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
   if (cs.notes.back().back() == '\n') {
     cs.notes.back().pop_back();
   }
+  cs.notes.insert(cs.notes.end(), retry_notes.notes.begin(), retry_notes.notes.end());
+  cs.warnings.insert(cs.warnings.end(), retry_notes.warnings.begin(), retry_notes.warnings.end());
   return cs;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/kube/client.hpp"
 #include "core/mesh/change_set.hpp"
+#include "core/stream/duration.hpp"
 
 namespace grpcmesh::mesh {
 
@@ -26,6 +27,12 @@ struct ExposeOptions {
   bool force = false;  // --force-conflicts: also take over prefixes routed to other Services
   std::string field_manager = "kubectl-grpcmesh";  // whose port fields --remove gives back
   bool remove = false;
+  // The retry policy of the Service's routes (core/manifest/retry_policy.hpp).
+  // None of the three given: no retries block, Istio's default applies.
+  std::optional<int> retries;                        // --retries: attempts (0 turns retries off)
+  std::string retry_on;                              // --retry-on, normalised; "" = not given
+  std::optional<stream::Duration> per_try_timeout;   // --per-try-timeout
+  bool allow_stream_cut = false;  // --allow-stream-cut: a perTryTimeout on a host stream keeps open
 };
 
 struct ExposeFacts {
@@ -36,7 +43,17 @@ struct ExposeFacts {
   std::optional<nlohmann::json> virtual_service;     // ours for the host, as it is now
   std::vector<nlohmann::json> other_virtual_services;  // others for the host (route table, overlaps)
   std::optional<int> ready_endpoints;                // unknown when not readable
+  // meshConfig.defaultHttpRetryPolicy (null when unset); unknown with --dry-run=client.
+  std::optional<nlohmann::json> mesh_retry_default;
+  // DestinationRules ("namespace/name") where `stream` recorded settings for
+  // the host: long-lived streams are intended there.
+  std::vector<std::string> stream_settings;
 };
+
+// The DestinationRules ("namespace/name") whose stream::kStreamSettingsAnnotation
+// records settings for `host`.
+std::vector<std::string> stream_settings_for_host(const std::vector<nlohmann::json>& destination_rules,
+                                                  const std::string& host);
 
 ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& options);
 ExposeFacts expose_facts_from_flags(const ExposeOptions& options);

@@ -7,6 +7,8 @@
 #include "core/mesh/cluster_read.hpp"
 #include "core/mesh/expose_command.hpp"
 #include "core/mesh/host_config.hpp"
+#include "core/stream/gateway_read.hpp"
+#include "core/stream/stream_command.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::mesh {
@@ -31,6 +33,24 @@ std::optional<int> ready_endpoints(kube::Client& client, const std::string& ns, 
 }
 
 }  // namespace
+
+std::vector<std::string> stream_settings_for_host(const std::vector<nlohmann::json>& destination_rules,
+                                                  const std::string& host) {
+  std::vector<std::string> out;
+  for (const auto& dr : destination_rules) {
+    const nlohmann::json annotations = dr.value("/metadata/annotations"_json_pointer, nlohmann::json::object());
+    const nlohmann::json text = annotations.value(stream::kStreamSettingsAnnotation, nlohmann::json());
+    if (!text.is_string()) {
+      continue;
+    }
+    const nlohmann::json record = nlohmann::json::parse(text.get<std::string>(), nullptr, false);
+    if (record.is_object() && record.contains(host)) {
+      out.push_back(dr.value("/metadata/namespace"_json_pointer, std::string()) + "/" +
+                    dr.value("/metadata/name"_json_pointer, std::string()));
+    }
+  }
+  return out;
+}
 
 ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& o) {
   ExposeFacts f;
@@ -78,6 +98,10 @@ ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& o) {
     }
   }
   f.ready_endpoints = ready_endpoints(client, o.namespace_name, o.service);
+  const nlohmann::json mesh_config = stream::read_mesh_config(client, "istio-system");
+  f.mesh_retry_default = mesh_config.is_object() ? mesh_config.value("defaultHttpRetryPolicy", nlohmann::json())
+                                                 : nlohmann::json();
+  f.stream_settings = stream_settings_for_host(list_or_empty(client, kube::kinds::kDestinationRule, ""), o.host);
   return f;
 }
 

@@ -347,6 +347,7 @@ mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
     const nlohmann::json http = vs.value("/spec/http"_json_pointer, nlohmann::json::array());
     nlohmann::json updated = nlohmann::json::array();
     std::vector<std::string> changed;
+    std::vector<std::string> per_try;
     for (size_t i = 0; i < http.size(); ++i) {
       const auto& route = http[i];
       if (o.remove || !manifest::route_selected(route, o.prefixes) || manifest::is_preflight_route(route)) {
@@ -359,28 +360,53 @@ mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
                               ? fmt::format("http[{}] timeout {}", i, route["timeout"].get<std::string>())
                               : fmt::format("http[{}] no timeout", i));
       }
+      // A perTryTimeout cuts streams like a route timeout does (its clock also
+      // starts when the request is complete); the retries themselves stay.
+      const nlohmann::json::json_pointer per_try_ptr("/retries/perTryTimeout");
+      if (route.contains(per_try_ptr)) {
+        const nlohmann::json& value = route.at(per_try_ptr);
+        per_try.push_back(fmt::format("http[{}] perTryTimeout {}", i,
+                                      value.is_string() ? value.get<std::string>() : value.dump()));
+        updated.back() = manifest::without_per_try_timeout(updated.back());
+      }
     }
     nlohmann::json planned = vs;
     planned["spec"]["http"] = updated;
     planned_vs.push_back(planned);
-    if (changed.empty()) {
+    if (changed.empty() && per_try.empty()) {
       continue;
     }
-    const std::string problem = fmt::format("VirtualService {} {} ({})", ref_of(vs),
-                                            wanted ? "needs route timeout " + *wanted : "has a route timeout",
-                                            fmt::join(changed, ", "));
-    const std::string fix = fmt::format("{} it with: kubectl edit virtualservice {} -n {}",
-                                        wanted ? "set" : "remove the timeout field from",
+    std::vector<std::string> problems;
+    std::vector<std::string> fixes;
+    if (!changed.empty()) {
+      problems.push_back(fmt::format("{} ({})", wanted ? "needs route timeout " + *wanted : "has a route timeout",
+                                     fmt::join(changed, ", ")));
+      fixes.push_back(wanted ? "set it" : "remove the timeout field from it");
+    }
+    if (!per_try.empty()) {
+      problems.push_back(fmt::format("has a retries.perTryTimeout that cuts streams ({})", fmt::join(per_try, ", ")));
+      fixes.push_back("remove retries.perTryTimeout from it");
+    }
+    const std::string problem = fmt::format("VirtualService {} {}", ref_of(vs), fmt::join(problems, " and "));
+    const std::string fix = fmt::format("{} with: kubectl edit virtualservice {} -n {}", fmt::join(fixes, " and "),
                                         str_at(vs, "/metadata/name"), str_at(vs, "/metadata/namespace"));
     cs.changes.push_back(replace_http(vs, updated, o.field_manager, o.force, problem, fix));
-    cs.notes.push_back(fmt::format("VirtualService {}: {} ({})", ref_of(vs),
-                                   wanted ? "route timeout set to " + *wanted
-                                          : "route timeout removed, so the route has none (an omitted timeout is "
-                                            "disabled; Istio rejects 0s)",
-                                   fmt::join(changed, ", ")));
+    if (!changed.empty()) {
+      cs.notes.push_back(fmt::format("VirtualService {}: {} ({})", ref_of(vs),
+                                     wanted ? "route timeout set to " + *wanted
+                                            : "route timeout removed, so the route has none (an omitted timeout is "
+                                              "disabled; Istio rejects 0s)",
+                                     fmt::join(changed, ", ")));
+    }
+    if (!per_try.empty()) {
+      cs.notes.push_back(fmt::format("VirtualService {}: retries.perTryTimeout removed, as a try's clock starts when "
+                                     "the request is complete and cuts longer server streams; the retries stay ({})",
+                                     ref_of(vs), fmt::join(per_try, ", ")));
+    }
   }
   if (o.remove && !f.virtual_services.empty()) {
-    cs.notes.push_back("Route timeouts are left as they are (a removed timeout has no earlier value to restore)");
+    cs.notes.push_back("Route timeouts and per-try timeouts are left as they are (a removed timeout has no earlier "
+                       "value to restore)");
   }
 
   // 2. One DestinationRule per backend host: ours, or the existing one patched.
@@ -549,7 +575,11 @@ mesh::ChangeSet plan_stream(const StreamOptions& o, const StreamFacts& f) {
 
   // 4. The effective timeout chain.
   if (!o.remove) {
-    std::string chain = format_chain(timeout_chain(planned_vs, o.prefixes, gateway, backends, planned_dr));
+    const nlohmann::json mesh_retry_default = f.gateway.mesh_config.is_object()
+                                                  ? f.gateway.mesh_config.value("defaultHttpRetryPolicy", nlohmann::json())
+                                                  : nlohmann::json();
+    std::string chain =
+        format_chain(timeout_chain(planned_vs, o.prefixes, gateway, backends, planned_dr, mesh_retry_default));
     chain.pop_back();
     cs.notes.push_back(fmt::format("Timeouts a stream on {} meets{}:\n{}", o.host,
                                    f.live ? "" : " (routes and gateway not read: --dry-run=client)", chain));

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/manifest/http_routes.hpp"
+#include "core/manifest/retry_policy.hpp"
 
 namespace grpcmesh::stream {
 namespace {
@@ -23,12 +24,53 @@ ChainLink gateway_link(const std::string& stage, const GatewayTimeout& t) {
   return ChainLink{stage, t.value ? format_duration(*t.value) : "disabled", t.source, t.value.has_value()};
 }
 
+// The retries of a route and, when they are on, the time each try may take.
+// A perTryTimeout starts, like the route timeout, when the downstream request
+// is complete (go-control-plane envoy/config/route/v3/route_components.pb.go:
+// RouteAction.timeout "spans between the point at which the entire downstream
+// request (i.e. end-of-stream) has been processed" and RetryPolicy.per_try_timeout
+// has "the same conditions"), so it cuts server streams.
+void retry_links(std::vector<ChainLink>& chain, const nlohmann::json& route, const std::string& source,
+                 const nlohmann::json& mesh_retry_default) {
+  const nlohmann::json retries = route.value("retries", nlohmann::json());
+  const manifest::RetryPolicy p = manifest::effective_retry_policy(retries, mesh_retry_default);
+  std::string where;
+  switch (p.source) {
+    case manifest::RetryPolicy::Source::Route:
+      where = source + ".retries";
+      break;
+    case manifest::RetryPolicy::Source::MeshDefault:
+      where = source + " (no retries: meshConfig.defaultHttpRetryPolicy)";
+      break;
+    case manifest::RetryPolicy::Source::IstioDefault:
+      where = source + " (no retries: Istio default)";
+      break;
+  }
+  if (!p.enabled) {
+    chain.push_back({"gateway retries", "off", where + ": attempts 0", false});
+    return;
+  }
+  chain.push_back({"gateway retries", fmt::format("{} {}", p.num_retries, p.num_retries == 1 ? "retry" : "retries"),
+                   fmt::format("{}: on {}", where, p.retry_on.empty() ? "no condition" : p.retry_on), false});
+  if (p.per_try_timeout.empty()) {
+    chain.push_back({"gateway per-try timeout", "none", where + ": no perTryTimeout (each try may last as long as the "
+                                                                "route allows)", false});
+  } else {
+    chain.push_back({"gateway per-try timeout", p.per_try_timeout,
+                     (p.source == manifest::RetryPolicy::Source::Route ? source + ".retries"
+                                                                       : std::string("meshConfig.defaultHttpRetryPolicy")) +
+                         ".perTryTimeout (starts when the request is complete)",
+                     true});
+  }
+}
+
 }  // namespace
 
 std::vector<ChainLink> timeout_chain(const std::vector<nlohmann::json>& virtual_services,
                                      const std::vector<std::string>& prefixes, const GatewayTimeouts& gateway,
                                      const std::vector<std::string>& backends,
-                                     const std::vector<nlohmann::json>& destination_rules) {
+                                     const std::vector<nlohmann::json>& destination_rules,
+                                     const nlohmann::json& mesh_retry_default) {
   std::vector<ChainLink> chain;
   chain.push_back({"client deadline", "caller's choice",
                    "the client (grpc-timeout header); honoured uncapped while the route has no timeout", false});
@@ -46,6 +88,7 @@ std::vector<ChainLink> timeout_chain(const std::vector<nlohmann::json>& virtual_
       } else {
         chain.push_back({"gateway route timeout", "none", source + " (no timeout: disabled)", false});
       }
+      retry_links(chain, http[i], source, mesh_retry_default);
     }
   }
   if (!any_route) {

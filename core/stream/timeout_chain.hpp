@@ -17,8 +17,10 @@ struct ChainLink {
   bool cuts = false;   // does it end a healthy long-lived stream?
 };
 
-// The chain for a host: client deadline -> gateway route timeout (one link
-// per selected route of `virtual_services`) -> gateway request timeout and
+// The chain for a host: client deadline -> gateway route timeout, retries and
+// per-try timeout (links for each selected route of `virtual_services`; the
+// retries as Istio generates them, from the route's retries block or else
+// `mesh_retry_default`, meshConfig.defaultHttpRetryPolicy) -> gateway request timeout and
 // stream idle (from `gateway`) -> upstream idle and TCP keepalive (one link
 // each per DestinationRule in `destination_rules`, or Istio's defaults for a
 // backend in `backends` that has none). Objects as the API returns them
@@ -26,7 +28,8 @@ struct ChainLink {
 std::vector<ChainLink> timeout_chain(const std::vector<nlohmann::json>& virtual_services,
                                      const std::vector<std::string>& prefixes, const GatewayTimeouts& gateway,
                                      const std::vector<std::string>& backends,
-                                     const std::vector<nlohmann::json>& destination_rules);
+                                     const std::vector<nlohmann::json>& destination_rules,
+                                     const nlohmann::json& mesh_retry_default = nullptr);
 
 // Aligned text with a header: STAGE VALUE SOURCE (a '!' marks what cuts).
 std::string format_chain(const std::vector<ChainLink>& chain);

@@ -38,6 +38,16 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& cases() {
       {"expose-port-naming-name.yaml",
        {"expose", "greeter", "-n", "apps", "--host", "grpc.example.com", "--port", "50051", "--port-naming", "name",
         "--gateway-namespace", "istio-system"}},
+      {"expose-retries.yaml",
+       {"expose", "greeter", "-n", "apps", "--host", "grpc.example.com", "--port", "50051", "--grpc-service",
+        "helloworld.Greeter", "--gateway-namespace", "istio-system", "--retries", "3", "--retry-on",
+        "UNAVAILABLE,resource-exhausted", "--per-try-timeout", "2s"}},
+      {"expose-retries-off.yaml",
+       {"expose", "greeter", "-n", "apps", "--host", "grpc.example.com", "--port", "50051", "--grpc-service",
+        "helloworld.Greeter", "--gateway-namespace", "istio-system", "--retries", "0"}},
+      {"expose-retry-on-codes.yaml",
+       {"expose", "greeter", "-n", "apps", "--host", "grpc.example.com", "--port", "50051", "--grpc-service",
+        "helloworld.Greeter", "--gateway-namespace", "istio-system", "--retry-on", "unavailable,cancelled,503"}},
       {"stream.yaml", {"stream", "--host", "grpc.example.com", "--backend", "apps/greeter"}},
       {"stream-tuned.yaml",
        {"stream", "--host", "grpc.example.com", "--backend", "apps/greeter", "--idle-timeout", "1h",
@@ -97,9 +107,61 @@ TEST_CASE("dry-run: the goldens hold what each variant is about") {
   CHECK(has("expose-appprotocol.yaml", "prefix: /helloworld.Greeter/"));
   CHECK(has("expose-port-naming-name.yaml", "name: grpc"));
   CHECK_FALSE(has("expose-port-naming-name.yaml", "appProtocol"));
+  CHECK_FALSE(has("expose-appprotocol.yaml", "retries"));  // Istio's default retries
+  CHECK(has("expose-retries.yaml", "attempts: 3"));
+  CHECK(has("expose-retries.yaml", "retryOn: unavailable,resource-exhausted"));
+  CHECK(has("expose-retries.yaml", "perTryTimeout: 2s"));
+  CHECK(has("expose-retries-off.yaml", "attempts: 0"));
+  CHECK_FALSE(has("expose-retries-off.yaml", "retryOn"));
+  CHECK(has("expose-retry-on-codes.yaml", "attempts: 2"));
+  CHECK(has("expose-retry-on-codes.yaml", "retryOn: unavailable,cancelled,503"));
   CHECK(has("stream.yaml", "idleTimeout: 24h"));
   CHECK(has("stream-tuned.yaml", "maxConnectionDuration: 4h"));
   CHECK(has("web.yaml", "envoy.filters.http.grpc_web"));
+}
+
+TEST_CASE("dry-run: expose says which retry policy applies and refuses retry flags Istio rejects") {
+  const std::vector<std::string> base = {"expose", "greeter", "-n", "apps", "--host", "grpc.example.com", "--port",
+                                         "50051", "--gateway-namespace", "istio-system"};
+  auto plain = dry_run(base);
+  REQUIRE_MESSAGE(plain.ok(), plain.describe());
+  CHECK_MESSAGE(plain.err.find("Retries for the routes to Service apps/greeter: 2 retries on "
+                               "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes "
+                               "(Istio's default") != std::string::npos,
+                plain.describe());
+
+  auto five = dry_run([&] {
+    auto a = base;
+    a.insert(a.end(), {"--retry-on", "5xx"});
+    return a;
+  }());
+  REQUIRE_MESSAGE(five.ok(), five.describe());
+  CHECK_MESSAGE(five.err.find("Warning: the retry policy for Service apps/greeter names no gRPC status") !=
+                    std::string::npos,
+                five.describe());
+
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"--retry-on", "unavailable,aborted"},
+       "error: --retry-on aborted: Envoy retries gRPC calls only on the statuses cancelled, deadline-exceeded, "
+       "internal, resource-exhausted and unavailable\n"},
+      {{"--retry-on", "retry-grpc"}, "error: --retry-on retry-grpc: unknown retry condition; use gRPC statuses"},
+      {{"--retries", "0", "--retry-on", "unavailable"},
+       "error: --retries 0 turns retries off, and Istio rejects a retry policy with attempts 0; drop --retry-on and "
+       "--per-try-timeout, or pass --retries 1 or more\n"},
+      {{"--per-try-timeout", "soon"}, "error: "},
+      {{"--retries", "2", "--remove"}, "error: --retries, --retry-on and --per-try-timeout set the routes' retry "
+                                       "policy; --remove takes the routes away with theirs, so drop those flags\n"},
+  };
+  for (const auto& [flags, message] : refused) {
+    auto args = base;
+    args.insert(args.end(), flags.begin(), flags.end());
+    auto r = dry_run(args);
+    CAPTURE(r.describe());
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.rfind(message, 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
 }
 
 TEST_CASE("dry-run: tls never prints the private key unless --show-secret-data is given") {

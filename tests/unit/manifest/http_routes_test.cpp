@@ -83,3 +83,17 @@ TEST_CASE("http routes: a rebuilt list keeps the CORS policy and timeouts set on
   CHECK_FALSE(keep_route_settings(generated, partial)["spec"]["http"][1].contains("corsPolicy"));
   CHECK(keep_route_settings(generated, json::object()) == generated);
 }
+
+TEST_CASE("http routes: a rebuilt list keeps the live routes' retries; stream's edit drops only perTryTimeout") {
+  const json live = route(R"({"spec":{"http":[
+      {"match":[{"uri":{"prefix":"/a.A/"}}],"route":[],"retries":{"attempts":3,"retryOn":"unavailable"}}]}})");
+  const json generated = route(R"({"spec":{"http":[{"match":[{"uri":{"prefix":"/a.A/"}}],"route":[1]},
+      {"route":[2]}]}})");
+  const json kept = keep_route_settings(generated, live);
+  CHECK(kept["spec"]["http"][0]["retries"] == json::parse(R"({"attempts":3,"retryOn":"unavailable"})"));
+  CHECK_FALSE(kept["spec"]["http"][1].contains("retries"));
+
+  const json r = route(R"({"route":[],"retries":{"attempts":2,"perTryTimeout":"5s"}})");
+  CHECK(without_per_try_timeout(r) == route(R"({"route":[],"retries":{"attempts":2}})"));
+  CHECK(without_per_try_timeout(route(R"({"route":[]})")) == route(R"({"route":[]})"));
+}

@@ -216,6 +216,170 @@ TEST_CASE("expose: --dry-run=client needs --port and the Gateway's namespace") {
   CHECK(dumped(plan_expose(o, expose_facts_from_flags(o))) == dumped(plan_expose(o, f)));
 }
 
+namespace {
+
+// The http routes of the VirtualService a plan applies.
+json http_of(const ChangeSet& cs) { return cs.changes.back().object["spec"]["http"]; }
+
+std::string note_starting(const ChangeSet& cs, const std::string& prefix) {
+  for (const auto& n : cs.notes) {
+    if (n.rfind(prefix, 0) == 0) {
+      return n;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("expose: without retry flags the routes carry no retries and expose names Istio's default") {
+  ExposeOptions o = options();
+  o.grpc_services = {"helloworld.Greeter"};
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.mesh_retry_default = json();
+  ChangeSet cs = plan_expose(o, f);
+  CHECK_FALSE(http_of(cs)[0].contains("retries"));
+  CHECK(cs.notes.back() ==
+        "Retries for the routes to Service apps/greeter: 2 retries on "
+        "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (Istio's default, as the "
+        "routes set no retries)");
+  CHECK(cs.warnings.empty());
+
+  // the mesh config's defaultHttpRetryPolicy is what applies then
+  f.mesh_retry_default = json{{"attempts", 1}, {"retryOn", "5xx"}};
+  cs = plan_expose(o, f);
+  CHECK(cs.notes.back() ==
+        "Retries for the routes to Service apps/greeter: 1 retry on 5xx (the mesh default, "
+        "meshConfig.defaultHttpRetryPolicy in ConfigMap istio-system/istio)");
+  REQUIRE(cs.warnings.size() == 1);
+  CHECK(cs.warnings[0].find("names no gRPC status") != std::string::npos);
+}
+
+TEST_CASE("expose: --retries, --retry-on and --per-try-timeout set the Service's routes' retries only") {
+  // echo's routes (with their own retries) are there first
+  ExposeOptions echo = options("echo", "other");
+  echo.retries = 5;
+  echo.retry_on = "unavailable";
+  ExposeFacts fe = facts(service("echo", "other", "[{name: grpc, port: 9000}]"));
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.virtual_service = plan_expose(echo, fe).changes.back().object;
+
+  ExposeOptions o = options();
+  o.grpc_services = {"helloworld.Greeter", "helloworld.Farewell"};
+  o.retries = 3;
+  o.retry_on = "unavailable,resource-exhausted";
+  o.per_try_timeout = grpcmesh::stream::Duration{2000};
+  ChangeSet cs = plan_expose(o, f);
+  const json http = http_of(cs);
+  REQUIRE(http.size() == 3);
+  const json wanted = {{"attempts", 3}, {"retryOn", "unavailable,resource-exhausted"}, {"perTryTimeout", "2s"}};
+  CHECK(http[0]["retries"] == wanted);  // /helloworld.Farewell/
+  CHECK(http[1]["retries"] == wanted);  // /helloworld.Greeter/
+  CHECK(http[2]["retries"] == json{{"attempts", 5}, {"retryOn", "unavailable"}});  // echo's catch-all, kept
+  CHECK(note_starting(cs, "Retries for the routes to Service apps/greeter: ") ==
+        "Retries for the routes to Service apps/greeter: 3 retries on unavailable,resource-exhausted, each try cut "
+        "after 2s (set by --retries/--retry-on/--per-try-timeout)");
+  REQUIRE(cs.warnings.size() == 1);
+  CHECK(cs.warnings[0] == "--per-try-timeout 2s also cuts server-streaming calls to Service apps/greeter that last "
+                          "longer (a try's clock starts when the request is complete, as for the route timeout)");
+
+  // --retry-on alone: Istio's default number of retries, since attempts 0 would turn them off
+  ExposeOptions only_on = options();
+  only_on.retry_on = "5xx";
+  cs = plan_expose(only_on, facts(service("greeter", "apps", "[{name: api, port: 50051}]")));
+  CHECK(http_of(cs)[0]["retries"] == json{{"attempts", 2}, {"retryOn", "5xx"}});
+  REQUIRE(cs.warnings.size() == 1);
+  CHECK(cs.warnings[0].rfind("the retry policy for Service apps/greeter names no gRPC status: gRPC failures arrive "
+                             "as HTTP 200", 0) == 0);
+  CHECK(cs.warnings[0].find("--retry-on 5xx,unavailable,cancelled") != std::string::npos);
+}
+
+TEST_CASE("expose: --retries 0 turns the default off; a re-run without flags goes back to it") {
+  ExposeOptions o = options();
+  o.retries = 0;
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  ChangeSet cs = plan_expose(o, f);
+  CHECK(http_of(cs)[0]["retries"] == json{{"attempts", 0}});
+  CHECK(note_starting(cs, "Retries for the routes") ==
+        "Retries for the routes to Service apps/greeter: off (attempts: 0): no call is retried (set by "
+        "--retries/--retry-on/--per-try-timeout)");
+  CHECK(note_starting(cs, "--retries 0 turns off").find("fails at once") != std::string::npos);
+
+  f.virtual_service = cs.changes.back().object;
+  ChangeSet again = plan_expose(options(), f);
+  CHECK_FALSE(http_of(again)[0].contains("retries"));
+  CHECK(note_starting(again, "The retry policy set earlier") ==
+        "The retry policy set earlier on the catch-all route (off (attempts: 0): no call is retried) is removed, as "
+        "no retry flag is given: pass --retries/--retry-on again to keep it");
+  // the same flags again change nothing
+  CHECK(http_of(plan_expose(o, f)) == http_of(cs));
+}
+
+TEST_CASE("expose: retry flags Istio would reject are refused with one line") {
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  ExposeOptions o = options();
+  o.retries = 0;
+  o.retry_on = "unavailable";
+  CHECK(error_of([&] { plan_expose(o, f); }) ==
+        "--retries 0 turns retries off, and Istio rejects a retry policy with attempts 0; drop --retry-on and "
+        "--per-try-timeout, or pass --retries 1 or more");
+  o = options();
+  o.per_try_timeout = grpcmesh::stream::Duration{0};
+  CHECK(error_of([&] { plan_expose(o, f); }).rfind("--per-try-timeout must be at least 1ms", 0) == 0);
+  o = options();
+  o.retries = -1;
+  CHECK(error_of([&] { plan_expose(o, f); }).rfind("--retries -1 is negative", 0) == 0);
+  o = options();
+  o.remove = true;
+  o.retries = 3;
+  CHECK(error_of([&] { plan_expose(o, f); }).find("--remove takes the routes away with theirs") != std::string::npos);
+}
+
+TEST_CASE("expose: --per-try-timeout on a host stream keeps open needs --allow-stream-cut") {
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  f.stream_settings = stream_settings_for_host(
+      {grpcmesh::yaml::parse("metadata:\n  name: greeter-grpc-stream\n  namespace: apps\n  annotations:\n"
+                             "    kubectl-grpcmesh/stream-settings: '{\"grpc.example.com\":{\"idleTimeout\":\"24h\"}}'\n"),
+       grpcmesh::yaml::parse("metadata:\n  name: other\n  namespace: apps\n  annotations:\n"
+                             "    kubectl-grpcmesh/stream-settings: '{\"api.example.com\":{}}'\n")},
+      "grpc.example.com");
+  REQUIRE(f.stream_settings == std::vector<std::string>{"apps/greeter-grpc-stream"});
+  ExposeOptions o = options();
+  o.retries = 2;
+  o.per_try_timeout = grpcmesh::stream::Duration{10000};
+  CHECK(error_of([&] { plan_expose(o, f); }) ==
+        "--per-try-timeout 10s cuts every server stream on grpc.example.com that lasts longer (a try's clock starts "
+        "when the request is complete), and stream keeps that host's streams open (DestinationRule "
+        "apps/greeter-grpc-stream); pass --allow-stream-cut to set it anyway");
+  o.allow_stream_cut = true;
+  ChangeSet cs = plan_expose(o, f);
+  CHECK(http_of(cs)[0]["retries"] == json{{"attempts", 2}, {"perTryTimeout", "10s"}});
+  // without a perTryTimeout, retries on such a host need no confirmation
+  o.allow_stream_cut = false;
+  o.per_try_timeout.reset();
+  CHECK(http_of(plan_expose(o, f))[0]["retries"] == json{{"attempts", 2}});
+}
+
+TEST_CASE("expose: --remove of one Service keeps the retries of the others' routes") {
+  ExposeOptions a = options();
+  a.grpc_services = {"helloworld.Greeter"};
+  a.retries = 4;
+  a.retry_on = "unavailable";
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  ExposeOptions b = options("echo", "other");
+  ExposeFacts fb = facts(service("echo", "other", "[{name: grpc, port: 9000}]"));
+  fb.virtual_service = plan_expose(a, f).changes.back().object;
+  f.virtual_service = plan_expose(b, fb).changes.back().object;
+  REQUIRE(f.virtual_service->at("spec").at("http").size() == 2);
+  CHECK((*f.virtual_service)["spec"]["http"][0]["retries"] == json{{"attempts", 4}, {"retryOn", "unavailable"}});
+
+  b.remove = true;
+  ChangeSet cs = plan_expose(b, f);
+  const json http = http_of(cs);
+  REQUIRE(http.size() == 1);
+  CHECK(http[0]["retries"] == json{{"attempts", 4}, {"retryOn", "unavailable"}});
+}
+
 TEST_CASE("expose: every row of the protocol table is left alone exactly when Istio already speaks HTTP/2 to it") {
   for (const auto& row : grpcmesh::testing::protocol_table()) {
     INFO(row.describe());

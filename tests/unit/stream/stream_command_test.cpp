@@ -369,3 +369,44 @@ TEST_CASE("stream: warnings for settings in an existing rule that defeat or brea
   CHECK(cs.warnings[1].rfind("DestinationRule apps/greeter has portLevelSettings with a connectionPool for port "
                              "50051", 0) == 0);
 }
+
+TEST_CASE("stream: removes a per-try timeout from the selected routes, keeps their retries, and says so") {
+  StreamFacts f = live_facts();
+  auto& http = f.virtual_services[0]["spec"]["http"];
+  http[0]["retries"] = {{"attempts", 3}, {"retryOn", "unavailable"}, {"perTryTimeout", "10s"}};
+  http[1]["retries"] = {{"attempts", 2}, {"perTryTimeout", "1s"}};
+  StreamOptions o = host_options();
+  o.prefixes = {"/helloworld.Greeter/"};  // only the catch-all route (greeter) is selected
+  const ChangeSet cs = plan_stream(o, f);
+  const auto& planned = cs.changes.at(0).object["spec"]["http"];
+  CHECK(planned[0]["retries"] == http[0]["retries"]);  // the chat route is not selected
+  CHECK(planned[1]["retries"] == nlohmann::json{{"attempts", 2}});
+  CHECK(std::find(cs.notes.begin(), cs.notes.end(),
+                  "VirtualService istio-system/grpc-example-com: retries.perTryTimeout removed, as a try's clock "
+                  "starts when the request is complete and cuts longer server streams; the retries stay (http[1] "
+                  "perTryTimeout 1s)") != cs.notes.end());
+  // the chain shows the retries that stay, and no per-try timeout
+  const std::string chain = cs.notes.back();
+  CHECK(chain.find("  gateway retries ") != std::string::npos);
+  CHECK(chain.find("http[1].retries: no perTryTimeout") != std::string::npos);
+  CHECK(chain.find("! gateway per-try timeout") == std::string::npos);
+
+  // a re-run changes nothing more
+  f.virtual_services[0]["spec"]["http"] = planned;
+  const ChangeSet again = plan_stream(o, f);
+  CHECK(std::none_of(again.notes.begin(), again.notes.end(),
+                     [](const std::string& n) { return n.find("perTryTimeout removed") != std::string::npos; }));
+}
+
+TEST_CASE("stream: a per-try timeout in someone else's list is a conflict naming the fix") {
+  StreamFacts f = live_facts();
+  nlohmann::json legacy = load_objects("stream/foreign-timeout.yaml").at(0);
+  legacy["spec"]["http"][0].erase("timeout");
+  legacy["spec"]["http"][0]["retries"] = {{"attempts", 2}, {"perTryTimeout", "5s"}};
+  f.virtual_services.push_back(legacy);
+  CHECK(error_of([&] { plan_stream(host_options(), f); }) ==
+        "VirtualService apps/legacy has a retries.perTryTimeout that cuts streams (http[0] perTryTimeout 5s); "
+        "the http list of VirtualService apps/legacy is owned by field manager \"kubectl-client-side-apply\": remove "
+        "retries.perTryTimeout from it with: kubectl edit virtualservice legacy -n apps, or re-run with "
+        "--force-conflicts to take the list over (only this change is made)");
+}
