@@ -21,13 +21,17 @@ std::pair<std::string_view, std::string_view> split_api_version(std::string_view
   return {api_version.substr(0, slash), api_version.substr(slash + 1)};
 }
 
-// What names an object, needed while it is decoded (and the labels).
+// The one annotation check reads: a Service's exportTo (visibility.hpp).
+constexpr std::string_view kExportToAnnotation = "metadata.annotations.networking.istio.io/exportTo";
+
+// What names an object, needed while it is decoded (and the labels, and the
+// exportTo annotation).
 Verdict naming(std::string_view path) {
   if (path == "apiVersion" || path == "kind" || path == "metadata.name" || path == "metadata.namespace" ||
-      path == "metadata.labels") {
+      path == "metadata.labels" || path == kExportToAnnotation) {
     return Verdict::Keep;
   }
-  return path == "metadata" ? Verdict::Descend : Verdict::Drop;
+  return path == "metadata" || path == "metadata.annotations" ? Verdict::Descend : Verdict::Drop;
 }
 
 bool is_naming(std::string_view path) {
@@ -41,7 +45,8 @@ bool is_naming(std::string_view path) {
 Verdict kept(Kind kind, std::string_view path) {
   if (is_naming(path)) {
     bool labelled = kind == Kind::Pod || kind == Kind::EndpointSlice;
-    return path == "metadata" || (labelled && path == "metadata.labels") ? naming(path) : Verdict::Drop;
+    bool exported = kind == Kind::Service && (path == "metadata.annotations" || path == kExportToAnnotation);
+    return path == "metadata" || (labelled && path == "metadata.labels") || exported ? naming(path) : Verdict::Drop;
   }
   switch (kind) {
     case Kind::Service:

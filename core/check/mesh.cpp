@@ -109,6 +109,9 @@ std::vector<Destination> destinations(const Resource& vs) {
         if (Node n = dest["port"]["number"]; n.is_number_integer()) {
           d.port = n.get<int>();
         }
+        if (Node subset = dest["subset"]; subset.is_string()) {
+          d.subset = std::string(subset.str());
+        }
         if (!d.host.empty()) {
           out.push_back(std::move(d));
         }

@@ -55,6 +55,7 @@ struct Destination {
   int rule = 0;         // index in that section
   std::string host;
   int port = 0;         // 0 when not given
+  std::string subset;   // "" when not given
 };
 std::vector<Destination> destinations(const Resource& virtual_service);
 

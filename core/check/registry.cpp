@@ -10,7 +10,7 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
                     make_route_host, make_gateway_workload, make_gateway_server_tls, make_gateway_passthrough,
                     make_gateway_conflict, make_gateway_credential, make_gateway_certificate, make_endpoints_ready,
                     make_stream_timeouts, make_destination_rule, make_grpc_web_filter, make_grpc_web_cors,
-                    make_gateway_route_missing}) {
+                    make_gateway_route_missing, make_route_export, make_route_subset}) {
     out.push_back(make());
   }
   return out;

@@ -28,5 +28,7 @@ std::unique_ptr<Analyzer> make_destination_rule();
 std::unique_ptr<Analyzer> make_grpc_web_filter();
 std::unique_ptr<Analyzer> make_grpc_web_cors();
 std::unique_ptr<Analyzer> make_gateway_route_missing();
+std::unique_ptr<Analyzer> make_route_export();
+std::unique_ptr<Analyzer> make_route_subset();
 
 }  // namespace grpcmesh::check::analyzers

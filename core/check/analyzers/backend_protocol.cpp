@@ -5,13 +5,17 @@
 
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
+#include "core/check/visibility.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
 
+// h2UpgradePolicy: UPGRADE, or useClientProtocol (the client's HTTP/2 for
+// gRPC), at the top or for the port (cluster_builder.go setUpstreamProtocol).
 bool upgrades(Node traffic_policy, int port) {
   auto upgrade = [](Node policy) {
-    return string_field(field(field(policy, "connectionPool"), "http"), "h2UpgradePolicy") == "UPGRADE";
+    Node http = field(field(policy, "connectionPool"), "http");
+    return string_field(http, "h2UpgradePolicy") == "UPGRADE" || field(http, "useClientProtocol").boolean();
   };
   if (upgrade(traffic_policy)) {
     return true;
@@ -33,7 +37,8 @@ class BackendProtocol final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    // DestinationRules by the Service they target, indexed once.
+    // DestinationRules by the Service they target, indexed once: used when
+    // the gateway workload's namespace is unknown.
     std::multimap<mesh::NamespacedName, const Resource*> rules_by_service;
     for (const Resource& dr : ctx.list(Kind::DestinationRule)) {
       if (auto target = mesh::service_for_host(string_field(dr.spec(), "host"), dr.namespace_name)) {
@@ -45,6 +50,7 @@ class BackendProtocol final : public Analyzer {
       if (gateways.empty()) {
         continue;
       }
+      const auto proxy_namespaces = mesh::proxy_namespaces(ctx, vs);
       Node rules = vs.spec()["http"];
       for (const mesh::Destination& d : mesh::destinations(vs)) {
         if (d.section != "http") {
@@ -59,11 +65,14 @@ class BackendProtocol final : public Analyzer {
           continue;  // route_destination reports it
         }
         mesh::PortProtocol protocol = mesh::port_protocol(port);
-        if (mesh::is_http2(protocol.protocol) || protocol.protocol == mesh::protocol::kHttps) {
+        // HTTPS too: the gateway speaks HTTP/1.1 to an HTTPS port unless a
+        // DestinationRule upgrades it (the Istio oracle tests show it).
+        if (mesh::is_http2(protocol.protocol)) {
           continue;
         }
         int number = port["port"].get<int>();
-        if (upgraded(rules_by_service, *svc, number)) {
+        if (proxy_namespaces.empty() ? upgraded(rules_by_service, *svc, number)
+                                     : upgraded(ctx, proxy_namespaces, *svc, number)) {
           continue;
         }
         for (const std::string& host : mesh::hosts(vs)) {
@@ -96,6 +105,21 @@ class BackendProtocol final : public Analyzer {
     return false;
   }
 
+  // Whether a DestinationRule the gateway applies upgrades the port
+  // (visibility.hpp destination_rules_for).
+  static bool upgraded(const Context& ctx, const std::vector<std::string>& proxy_namespaces, const Resource& svc,
+                       int port) {
+    const std::string host = mesh::fqdn(svc.name, svc.namespace_name);
+    for (const std::string& ns : proxy_namespaces) {
+      for (const Resource* dr : mesh::destination_rules_for(ctx, host, svc.namespace_name, ns)) {
+        if (upgrades(field(dr->spec(), "trafficPolicy"), port)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   static bool upgraded(const std::multimap<mesh::NamespacedName, const Resource*>& rules, const Resource& svc,
                        int port) {
     auto [first, last] = rules.equal_range(mesh::NamespacedName{svc.namespace_name, svc.name});
@@ -110,7 +134,7 @@ class BackendProtocol final : public Analyzer {
   AnalyzerMeta meta_{"backend_protocol",
                      "gRPC routes from a gateway to Service ports Istio does not treat as HTTP/2",
                      {Kind::VirtualService, Kind::Gateway, Kind::Service},
-                     {Kind::DestinationRule},
+                     {Kind::DestinationRule, Kind::Pod},
                      Hop::Backend};
 };
 
