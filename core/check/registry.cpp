@@ -10,7 +10,8 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
                     make_route_host, make_gateway_workload, make_gateway_server_tls, make_gateway_passthrough,
                     make_gateway_conflict, make_gateway_credential, make_gateway_certificate, make_endpoints_ready,
                     make_stream_timeouts, make_destination_rule, make_grpc_web_filter, make_grpc_web_cors,
-                    make_gateway_route_missing, make_route_export, make_route_subset}) {
+                    make_gateway_route_missing, make_route_export, make_route_subset, make_retry_on_grpc,
+                    make_retry_per_try_timeout, make_retries_disabled, make_retry_policy_valid}) {
     out.push_back(make());
   }
   return out;

@@ -30,5 +30,9 @@ std::unique_ptr<Analyzer> make_grpc_web_cors();
 std::unique_ptr<Analyzer> make_gateway_route_missing();
 std::unique_ptr<Analyzer> make_route_export();
 std::unique_ptr<Analyzer> make_route_subset();
+std::unique_ptr<Analyzer> make_retry_on_grpc();
+std::unique_ptr<Analyzer> make_retry_per_try_timeout();
+std::unique_ptr<Analyzer> make_retries_disabled();
+std::unique_ptr<Analyzer> make_retry_policy_valid();
 
 }  // namespace grpcmesh::check::analyzers

@@ -380,6 +380,34 @@ case("gm0024-generic-entries", base(secret_yaml=[
     ["GM0024 Gateway default/grpc-gateway"])
 
 
+# --- retries (istio.io/istio route/retry/retry.go, validation.go validateHTTPRetry) ---
+STREAM_POOL = {"connectionPool": {"http": {"idleTimeout": "24h"},
+                                  "tcp": {"tcpKeepalive": {"time": "5m", "interval": "30s", "probes": 3}}}}
+# gRPC statuses in retryOn, and retries without a perTryTimeout on a host set up for long streams
+case("ok-retries-grpc", base(
+    route_yaml=[vs(http=[rule(retries={"attempts": 3, "retryOn": "unavailable,cancelled,503"})])],
+    dr_yaml=[dr(STREAM_POOL)]), [])
+# no gRPC path in the match: the Service port's name says the rule carries gRPC
+case("gm0045-retry-on-without-grpc", base(
+    route_yaml=[vs(http=[rule(prefix=None, retries={"attempts": 3, "retryOn": "5xx,connect-failure"})])]),
+    ["GM0045 VirtualService default/greeter"])
+case("gm0046-per-try-timeout", base(
+    route_yaml=[vs(http=[rule(prefix=None, retries={"attempts": 2, "retryOn": "unavailable", "perTryTimeout": "5s"})])]),
+    ["GM0046 VirtualService default/greeter"])
+case("gm0047-per-try-timeout-stream", base(
+    route_yaml=[vs(http=[rule(retries={"attempts": 2, "retryOn": "unavailable", "perTryTimeout": "5s"})])],
+    dr_yaml=[dr(STREAM_POOL)]),
+    ["GM0047 VirtualService default/greeter"])
+case("gm0048-retries-disabled", base(route_yaml=[vs(http=[rule(retries={"attempts": 0})])]),
+     ["GM0048 VirtualService default/greeter"])
+case("gm0049-retry-on-invalid", base(
+    route_yaml=[vs(http=[rule(retries={"attempts": 3, "retryOn": "unavailable,aborted"})])]),
+    ["GM0049 VirtualService default/greeter"])
+# retryOn without attempts: attempts is 0, and Istio rejects a policy with it
+case("gm0049-retry-on-without-attempts", base(
+    route_yaml=[vs(http=[rule(retries={"retryOn": "unavailable"})])]),
+    ["GM0049 VirtualService default/greeter"])
+
 
 def to_yaml(objects):
     # JSON is YAML; one document per object keeps line numbers meaningful.
