@@ -393,9 +393,8 @@ struct Client::Impl {
       }
       if (retryable(x, idempotent) && attempt < kMaxAttempts) {
         auto delay = backoff(attempt);
-        const std::string& after = x.retry_after;
-        if (!after.empty() && std::all_of(after.begin(), after.end(), ::isdigit)) {
-          delay = std::chrono::milliseconds(std::min(10L, std::stol(after)) * 1000);
+        if (auto after = retry_after_seconds(x.retry_after)) {
+          delay = std::clamp(*after, std::chrono::seconds(0), std::chrono::seconds(10));
         }
         std::this_thread::sleep_for(delay);
         continue;

@@ -73,8 +73,17 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
   if (*rest == 'Z' || *rest == 'z') {
     ++rest;
   } else if (*rest == '+' || *rest == '-') {
+    // Exactly "±hh:mm", as Go's time.Parse(time.RFC3339) reads it.
+    auto two_digits = [](const char* p, int& out) {
+      if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') {
+        return false;
+      }
+      out = (p[0] - '0') * 10 + (p[1] - '0');
+      return true;
+    };
     offset_sign = *rest == '+' ? 1 : -1;
-    if (std::sscanf(rest + 1, "%2d:%2d", &oh, &om) != 2) {
+    // Each check stops at the string's end ('\0' is no digit, no ':').
+    if (!two_digits(rest + 1, oh) || rest[3] != ':' || !two_digits(rest + 4, om)) {
       return std::nullopt;
     }
     rest += 6;

@@ -1,6 +1,8 @@
 #include "core/kube/wire.hpp"
 
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 
 namespace grpcmesh::kube {
 namespace {
@@ -41,6 +43,18 @@ void note_response_header(Exchange& exchange, std::string_view name, std::string
   } else if (same_name(name, "content-type")) {
     exchange.content_type = value;
   }
+}
+
+std::optional<std::chrono::seconds> retry_after_seconds(std::string_view value) {
+  if (!value.empty() && value[0] == '+') {
+    value.remove_prefix(1);  // strconv.Atoi takes a sign
+  }
+  std::int64_t seconds = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (value.empty() || ec != std::errc() || ptr != value.data() + value.size()) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(seconds);
 }
 
 std::vector<std::string> parse_warnings(std::string_view value) {

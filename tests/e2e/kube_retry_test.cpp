@@ -41,6 +41,15 @@ TEST_SUITE("kube client") {
     CHECK(count_of(r.err, "GET " + server.url + "/api/v1/namespaces/default/configmaps/reset 200 OK") == 1);
   }
 
+  TEST_CASE("retries: a Retry-After beyond 64 bits is no wait, not an error") {
+    FlakyServer server;
+    auto r = probe(server.url, {"get", "ConfigMap", "huge-retry-after", "-o", "name"});
+    CAPTURE(r.describe());
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "configmap/huge-retry-after\n");
+    CHECK(count_of(r.err, "/configmaps/huge-retry-after 429 Too Many Requests") == 1);
+  }
+
   TEST_CASE("retries: never for a POST, nor for a 500 without Retry-After") {
     FlakyServer server;
     auto post = probe(server.url, {"whoami"});

@@ -69,6 +69,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if name == "slow":
             time.sleep(3)
+        if name == "huge-retry-after" and first_time(path):
+            return self.send_json(429, self.status(429, "TooManyRequests", "slow down"),
+                                  [("Retry-After", "99999999999999999999")])
         if name == "always-500":
             return self.send_json(500, self.status(500, "InternalError", "boom"))
         if name == "warned":

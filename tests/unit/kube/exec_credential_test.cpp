@@ -89,6 +89,14 @@ TEST_CASE("exec credentials: RFC 3339 timestamps") {
   CHECK(system_clock::to_time_t(*parse_rfc3339("2030-01-01T01:00:00.123+01:00")) == 1893456000);
   CHECK_FALSE(parse_rfc3339("2030-01-01"));
   CHECK_FALSE(parse_rfc3339("2030-01-01T00:00:00"));
+  // The offset is exactly ±hh:mm; anything shorter is refused without
+  // reading past the end of the text.
+  CHECK(system_clock::to_time_t(*parse_rfc3339("2030-01-01T00:00:00-01:30")) == 1893456000 + 5400);
+  for (const char* bad : {"2030-01-01T00:00:00+1:2", "2030-01-01T00:00:00+01:2x", "2030-01-01T00:00:00+1:234",
+                          "2030-01-01T00:00:00+01", "2030-01-01T00:00:00+", "2030-01-01T00:00:00+01:00:00"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_rfc3339(bad));
+  }
 }
 
 TEST_CASE("exec credentials: cached until expirationTimestamp, re-run after invalidate") {

@@ -43,6 +43,18 @@ TEST_CASE("wire: response headers that matter are read without regard to case, t
   CHECK(x.warnings == std::vector<std::string>{"first", "second \"quoted\"", "third"});
 }
 
+TEST_CASE("wire: Retry-After is read as client-go reads it, a 20-digit value as none") {
+  using std::chrono::seconds;
+  CHECK(grpcmesh::kube::retry_after_seconds("3") == seconds(3));
+  CHECK(grpcmesh::kube::retry_after_seconds("+3") == seconds(3));
+  CHECK(grpcmesh::kube::retry_after_seconds("-3") == seconds(-3));
+  CHECK(grpcmesh::kube::retry_after_seconds("9223372036854775807") == seconds(INT64_MAX));
+  for (const char* none : {"", "99999999999999999999", "3s", "Wed, 21 Oct 2015 07:28:00 GMT", " 3", "+", "1.5"}) {
+    CAPTURE(none);
+    CHECK_FALSE(grpcmesh::kube::retry_after_seconds(none));
+  }
+}
+
 TEST_CASE("wire: warnings without a quoted text give nothing") {
   CHECK(parse_warnings("299 -").empty());
   CHECK(parse_warnings("").empty());
