@@ -46,7 +46,7 @@ struct ExposeFacts {
   // meshConfig.defaultHttpRetryPolicy (null when unset); unknown with --dry-run=client.
   std::optional<nlohmann::json> mesh_retry_default;
   // DestinationRules ("namespace/name") where `stream` recorded settings for
-  // the host: long-lived streams are intended there.
+  // the host: long-lived streams are intended there (read only with --per-try-timeout).
   std::vector<std::string> stream_settings;
 };
 

@@ -101,7 +101,9 @@ ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& o) {
   const nlohmann::json mesh_config = stream::read_mesh_config(client, "istio-system");
   f.mesh_retry_default = mesh_config.is_object() ? mesh_config.value("defaultHttpRetryPolicy", nlohmann::json())
                                                  : nlohmann::json();
-  f.stream_settings = stream_settings_for_host(list_or_empty(client, kube::kinds::kDestinationRule, ""), o.host);
+  if (o.per_try_timeout) {  // only a per-try timeout needs to know whether stream keeps the host's streams open
+    f.stream_settings = stream_settings_for_host(list_or_empty(client, kube::kinds::kDestinationRule, ""), o.host);
+  }
   return f;
 }
 
