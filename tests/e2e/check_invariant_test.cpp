@@ -160,3 +160,45 @@ TEST_CASE("check invariant: MUTUAL TLS with a client CA, a new CA, --remove") {
     step({"tls", "--host", host, "--remove"}, owned, {"GM0022 " + gw, "GM0044 " + gw});
     step({"init", "--host", host, "--remove"}, owned, {});
 }
+
+TEST_CASE("check invariant: a gateway workload of its own, a moved credential, gateway idle timeout, web options") {
+    // A gateway workload (Deployment, Pod, LoadBalancer Service) with labels of its own in a fresh namespace, where
+    // init puts the Gateway and VirtualService and tls the Secret.
+    const std::string ns = e2e::create_namespace("inv-gw");
+    const std::string label = e2e::unique_name("inv-gw");
+    const std::string labels = "{grpcmesh-gateway: " + label + ", app: own-gateway}";
+    auto workload = e2e::apply_yaml(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: own-gateway\n  namespace: " + ns +
+        "\nspec:\n  replicas: 1\n  selector:\n    matchLabels: " + labels + "\n  template:\n    metadata:\n"
+        "      labels: " + labels + "\n    spec:\n      containers:\n      - {name: istio-proxy, image: "
+        "docker.io/istio/proxyv2:1.31.0}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: own-gateway-1\n  namespace: " + ns + "\n  labels: " + labels +
+        "\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.31.0}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: own-gateway\n  namespace: " + ns +
+        "\nspec:\n  type: LoadBalancer\n  selector: " + labels + "\n  ports:\n"
+        "  - {name: http2, port: 80, targetPort: 8080}\n  - {name: https, port: 443, targetPort: 8443}\n");
+    REQUIRE_MESSAGE(workload.ok(), workload.describe());
+    mesh_e2e::create_service(ns, "greeter", "  - {name: api, port: 50051}\n");
+    const std::string host = e2e::unique_name("inv-gw") + ".example.com";
+    const std::string obj = host_object(host);
+    const Owned owned{{ns}, {}};
+    const std::string gw = "Gateway " + ns + "/" + obj;
+    const std::vector<std::string> no_route = {"GM0044 " + gw};
+    const std::vector<std::string> down = {"GM0030 Service " + ns + "/greeter"};
+    e2e::TempDir dir;
+    const auto [cert, key] = mesh_e2e::make_certificate(dir, host);
+
+    step({"init", "--host", host, "--selector", "grpcmesh-gateway=" + label}, owned, {"GM0022 " + gw, "GM0044 " + gw});
+    step({"tls", "--host", host, "--self-signed", "--ca-out", (dir.path() / "self-ca.crt").string()}, owned, no_route);
+    step({"tls", "--host", host, "--cert", cert, "--key", key, "--secret-name", obj + "-next"}, owned, no_route);
+    step({"expose", "greeter", "-n", ns, "--host", host}, owned, down);
+    step({"stream", "--host", host, "--gateway-idle-timeout", "1h"}, owned, down);
+    step({"web", "--host", host, "--allow-origin-regex", "https://.*\\.example\\.com", "--allow-header", "x-tenant",
+          "--max-age", "1h"},
+         owned, down);
+    step({"web", "--host", host, "--remove"}, owned, down);
+    step({"stream", "--host", host, "--remove"}, owned, down);
+    step({"expose", "greeter", "-n", ns, "--host", host, "--remove"}, owned, no_route);
+    step({"tls", "--host", host, "--remove"}, owned, {"GM0022 " + gw, "GM0044 " + gw});
+    step({"init", "--host", host, "--selector", "grpcmesh-gateway=" + label, "--remove"}, owned, {});
+}

@@ -63,12 +63,18 @@ TEST_CASE("catalogue: docs/check.md gives each code its level and why it has tha
   for (const CatalogueEntry& e : catalogue()) {
     INFO("code: ", e.code);
     auto at = doc.find("### " + std::string(e.code) + " " + std::string(e.name) + "\n");
-    REQUIRE(at != std::string::npos);
+    CHECK(at != std::string::npos);
+    if (at == std::string::npos) {
+      continue;
+    }
     std::string section = doc.substr(at, doc.find("\n### ", at + 1) - at);
     std::string level(level_name(e.level));
     CHECK(section.find("\n- level: " + level + ";") != std::string::npos);
     auto why = section.find("\n- why " + level + ": ");
-    REQUIRE(why != std::string::npos);
+    CHECK(why != std::string::npos);
+    if (why == std::string::npos) {
+      continue;
+    }
     // a reason, not an empty line
     CHECK(section.find('\n', why + 1) - why > 20);
   }
@@ -166,8 +172,9 @@ TEST_CASE("message GM0024: the fix names the Secret's namespace as a flag kubect
 TEST_CASE("message arguments: an empty text is shown as \"\", a control character is escaped") {
   Message m = msg::GatewayNotFound("");
   CHECK(m.text == "Referenced gateway not found: \"\"");
-  Message n = msg::HostCarriesPort("a\nb:443", "a\nb");
-  CHECK(n.text == "host \"a\\nb:443\" carries a port; requests whose :authority is host-only (or another port) do not "
-                  "match it");
-  CHECK(n.fix == "Use the host name alone: \"a\\nb\"");
+  // {} and {:?} alike: a value holding a control character is quoted and escaped
+  Message n = msg::NoReadyEndpoints("a\nb", "\x1b[31m");
+  CHECK(n.text == "Service \"a\\nb\" has no ready endpoint for port \"\\x1b[31m\"");
+  Message q = msg::GatewayNotFound("a\tb");
+  CHECK(q.text == "Referenced gateway not found: \"a\\tb\"");
 }

@@ -16,8 +16,9 @@ void add(Snapshot& s, Kind kind, const std::string& ns, const std::string& name,
                  Tree(json{{"metadata", {{"name", name}, {"namespace", ns}}}, {"spec", spec}}), {}});
 }
 
-json server(const json& hosts, const std::string& protocol = "HTTPS", const json& tls = {{"mode", "SIMPLE"}}) {
-  json s = {{"port", {{"number", 443}, {"name", "p"}, {"protocol", protocol}}}, {"hosts", hosts}};
+json server(const json& hosts, const std::string& protocol = "HTTPS", const json& tls = {{"mode", "SIMPLE"}},
+            int port = 443) {
+  json s = {{"port", {{"number", port}, {"name", "p"}, {"protocol", protocol}}}, {"hosts", hosts}};
   if (!tls.is_null()) {
     s["tls"] = tls;
   }
@@ -46,7 +47,7 @@ std::set<std::string> unrouted(const Snapshot& s) {
 TEST_CASE("unrouted hosts: a server host no bound route intersects, wildcards matching either way") {
   Snapshot s;
   gateway(s, "istio-system", "gw", json::array({server({"a.example.com", "b.example.com", "*.wild.example.com"})}));
-  gateway(s, "istio-system", "idle", json::array({server({"*"}, "HTTP", nullptr)}));
+  gateway(s, "istio-system", "idle", json::array({server({"*"}, "HTTP", nullptr, 80)}));
   route(s, "istio-system", "a", {"a.example.com"}, {"gw"});
   route(s, "apps", "w", {"x.wild.example.com"}, {"istio-system/gw"});
   // a route for b bound to another gateway does not serve gw's b
