@@ -10,13 +10,16 @@
 //   show the trap the finding is about, and an object check calls invalid
 //   must be one Istio's validation rejects.
 // The expected values are written out here, not computed by the code under
-// test.
+// test; the last case compares the retry rules expose and check share
+// (core/manifest/retry_policy.hpp) with Istio on hundreds of retryOn values.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "core/manifest/retry_policy.hpp"
 #include "harness.hpp"
 
 namespace {
@@ -161,4 +164,95 @@ TEST_CASE("retries: the check fixtures' retry traps are what Istio generates or 
         CHECK(answer["invalid"][0].value("name", "") == "greeter");
         CHECK(answer["invalid"][0].value("error", "").find(error) != std::string::npos);
     }
+}
+
+TEST_CASE("retries: Istio's validation and generator agree with the retryOn rules of expose and check") {
+    // Each token alone, and lists: every condition Istio lists, near misses,
+    // every number from 0 to 600 and the other ways strconv.Atoi reads one.
+    std::vector<std::string> values = {
+        "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "retriable-4xx",
+        "refused-stream", "retriable-status-codes", "retriable-headers", "envoy-ratelimited",
+        "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal", "resource-exhausted",
+        "unavailable", "UNAVAILABLE", "Unavailable", "aborted", "deadline_exceeded", "5XX", "retriable-status-code",
+        "grpc-unavailable", " unavailable", "unavailable ", "5xx, unavailable", "unavailable,", ",unavailable",
+        "unavailable,,cancelled", "503,unavailable", "unavailable,cancelled,503,429", "+503", "-503", "0503",
+        "00429", "1e3", "503.0", "99999999999999999999", "503 ", "retriable-status-codes,503"};
+    for (int code = 0; code <= 600; ++code) {
+        values.push_back(std::to_string(code));
+    }
+    std::string objects = R"(apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system, labels: {istio: ingressgateway}}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: http2, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: istio-ingressgateway-sim-1, namespace: istio-system, labels: {istio: ingressgateway}}
+spec:
+  containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.31.0}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: greeter, namespace: apps}
+spec:
+  selector: {app: greeter}
+  ports: [{name: grpc, port: 50051}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+)";
+    json calls = json::array();
+    for (size_t i = 0; i < values.size(); ++i) {
+        const std::string host = "r" + std::to_string(i) + ".example.com";
+        const json vs = {
+            {"apiVersion", "networking.istio.io/v1"},
+            {"kind", "VirtualService"},
+            {"metadata", {{"name", "r" + std::to_string(i)}, {"namespace", "istio-system"}}},
+            {"spec",
+             {{"hosts", {host}},
+              {"gateways", {"gw"}},
+              {"http",
+               {{{"route", {{{"destination", {{"host", "greeter.apps.svc.cluster.local"},
+                                              {"port", {{"number", 50051}}}}}}}},
+                 {"retries", {{"attempts", 3}, {"retryOn", values[i]}}}}}}}}};
+        objects += "---\n" + vs.dump() + "\n";
+        calls.push_back({{"name", std::to_string(i)}, {"port", 80}, {"tls", "plaintext"}, {"authority", host},
+                         {"path", "/helloworld.Greeter/SayHello"}, {"headers", {{"content-type", "application/grpc"}}}});
+    }
+    e2e::TempDir tmp("grpcmesh-retry-on-oracle");
+    tmp.write("calls.json", calls.dump());
+    const json answer = oracle(tmp, {tmp.write("snapshot/objects.yaml", objects).string()});
+    std::set<std::string> invalid;
+    for (const auto& o : answer.at("invalid")) {
+        invalid.insert(o.at("name").get<std::string>());
+    }
+    REQUIRE(answer.at("calls").size() == values.size());
+    int accepted = 0;
+    for (size_t i = 0; i < values.size(); ++i) {
+        const std::string& value = values[i];
+        CAPTURE(value);
+        const bool istio_rejects = invalid.count("r" + std::to_string(i)) == 1;
+        CHECK(grpcmesh::manifest::rejected_retry_on_tokens(value).empty() == !istio_rejects);
+        if (istio_rejects) {
+            continue;
+        }
+        ++accepted;
+        const json& call = answer["calls"][i];
+        CAPTURE(call.dump());
+        const grpcmesh::manifest::RetryPolicy p =
+            grpcmesh::manifest::effective_retry_policy(json{{"attempts", 3}, {"retryOn", value}});
+        json want = {{"retryOn", p.retry_on}, {"numRetries", p.num_retries}};
+        if (!p.retriable_status_codes.empty()) {
+            want["retriableStatusCodes"] = p.retriable_status_codes;
+        }
+        CHECK(call.value("retry", json()) == want);
+    }
+    // the numbers Go's net/http names, the conditions and the lists that are right
+    CHECK(accepted >= 60 + 16);
 }
