@@ -42,6 +42,182 @@ void merge_named(const json& doc, const char* list_key, const char* item_key, co
   }
 }
 
+// The kubeconfig's Go types (k8s.io/client-go/tools/clientcmd/api/v1
+// types.go), for the check kubectl's decoding makes: a value of the wrong JSON
+// type is an error (`token: 0x1F` is a number, not a string), null is unset.
+enum class GoType { String, Bool, Bytes, Strings, StringsMap, StringMap, Struct, StructList, Any };
+
+struct GoField;
+struct GoStruct {
+  const char* name;  // as encoding/json names it in errors
+  std::initializer_list<GoField> fields;
+};
+struct GoField {
+  const char* json;
+  GoType type;
+  const GoStruct* of = nullptr;  // Struct, StructList
+};
+
+constexpr GoStruct kExecEnvVar{"ExecEnvVar", {{"name", GoType::String}, {"value", GoType::String}}};
+constexpr GoStruct kExecConfig{"ExecConfig",
+                           {{"command", GoType::String},
+                            {"args", GoType::Strings},
+                            {"env", GoType::StructList, &kExecEnvVar},
+                            {"apiVersion", GoType::String},
+                            {"installHint", GoType::String},
+                            {"provideClusterInfo", GoType::Bool},
+                            {"interactiveMode", GoType::String}}};
+constexpr GoStruct kAuthProvider{"AuthProviderConfig", {{"name", GoType::String}, {"config", GoType::StringMap}}};
+constexpr GoStruct kExtension{"NamedExtension", {{"name", GoType::String}, {"extension", GoType::Any}}};
+constexpr GoStruct kCluster{"Cluster",
+                        {{"server", GoType::String},
+                         {"tls-server-name", GoType::String},
+                         {"insecure-skip-tls-verify", GoType::Bool},
+                         {"certificate-authority", GoType::String},
+                         {"certificate-authority-data", GoType::Bytes},
+                         {"proxy-url", GoType::String},
+                         {"disable-compression", GoType::Bool},
+                         {"extensions", GoType::StructList, &kExtension}}};
+constexpr GoStruct kAuthInfo{"AuthInfo",
+                         {{"client-certificate", GoType::String},
+                          {"client-certificate-data", GoType::Bytes},
+                          {"client-key", GoType::String},
+                          {"client-key-data", GoType::Bytes},
+                          {"token", GoType::String},
+                          {"tokenFile", GoType::String},
+                          {"as", GoType::String},
+                          {"as-uid", GoType::String},
+                          {"as-groups", GoType::Strings},
+                          {"as-user-extra", GoType::StringsMap},
+                          {"username", GoType::String},
+                          {"password", GoType::String},
+                          {"auth-provider", GoType::Struct, &kAuthProvider},
+                          {"exec", GoType::Struct, &kExecConfig},
+                          {"extensions", GoType::StructList, &kExtension}}};
+constexpr GoStruct kContext{"Context",
+                        {{"cluster", GoType::String},
+                         {"user", GoType::String},
+                         {"namespace", GoType::String},
+                         {"extensions", GoType::StructList, &kExtension}}};
+constexpr GoStruct kNamedCluster{"NamedCluster", {{"name", GoType::String}, {"cluster", GoType::Struct, &kCluster}}};
+constexpr GoStruct kNamedAuthInfo{"NamedAuthInfo", {{"name", GoType::String}, {"user", GoType::Struct, &kAuthInfo}}};
+constexpr GoStruct kNamedContext{"NamedContext", {{"name", GoType::String}, {"context", GoType::Struct, &kContext}}};
+constexpr GoStruct kPreferences{"Preferences", {{"colors", GoType::Bool}, {"extensions", GoType::StructList, &kExtension}}};
+constexpr GoStruct kConfig{"Config",
+                       {{"kind", GoType::String},
+                        {"apiVersion", GoType::String},
+                        {"preferences", GoType::Struct, &kPreferences},
+                        {"clusters", GoType::StructList, &kNamedCluster},
+                        {"users", GoType::StructList, &kNamedAuthInfo},
+                        {"contexts", GoType::StructList, &kNamedContext},
+                        {"current-context", GoType::String},
+                        {"extensions", GoType::StructList, &kExtension}}};
+
+// encoding/json's word for a value's kind in an UnmarshalTypeError.
+const char* json_kind(const json& v) {
+  switch (v.type()) {
+    case json::value_t::boolean: return "bool";
+    case json::value_t::string: return "string";
+    case json::value_t::array: return "array";
+    case json::value_t::object: return "object";
+    default: return "number";
+  }
+}
+
+[[noreturn]] void type_error(const std::string& file, const json& v, const char* in_struct, const std::string& path,
+                             const std::string& go_type) {
+  std::string hint = go_type == "string" && (v.is_number() || v.is_boolean()) ? "; quote the value" : "";
+  throw Error(fmt::format("error loading config file \"{}\": json: cannot unmarshal {} into Go struct field {}.{} "
+                          "of type {}{}",
+                          file, json_kind(v), in_struct, path, go_type, hint));
+}
+
+void check_struct(const json& v, const GoStruct& type, const std::string& path, const std::string& file);
+
+void check_field(const json& v, const GoField& f, const char* in_struct, const std::string& path,
+                 const std::string& file) {
+  if (v.is_null()) {
+    return;
+  }
+  switch (f.type) {
+    case GoType::String:
+      if (!v.is_string()) {
+        type_error(file, v, in_struct, path, "string");
+      }
+      return;
+    case GoType::Bool:
+      if (!v.is_boolean()) {
+        type_error(file, v, in_struct, path, "bool");
+      }
+      return;
+    case GoType::Bytes:
+      if (!v.is_string() && !v.is_array()) {
+        type_error(file, v, in_struct, path, "[]uint8");
+      }
+      return;
+    case GoType::Strings:
+      if (!v.is_array()) {
+        type_error(file, v, in_struct, path, "[]string");
+      }
+      for (const json& item : v) {
+        if (!item.is_null() && !item.is_string()) {
+          type_error(file, item, in_struct, path, "string");
+        }
+      }
+      return;
+    case GoType::StringMap:
+    case GoType::StringsMap: {
+      bool lists = f.type == GoType::StringsMap;
+      if (!v.is_object()) {
+        type_error(file, v, in_struct, path, lists ? "map[string][]string" : "map[string]string");
+      }
+      for (const auto& [key, item] : v.items()) {
+        if (item.is_null()) {
+          continue;
+        }
+        if (!lists && !item.is_string()) {
+          type_error(file, item, in_struct, path + "." + key, "string");
+        }
+        if (lists) {
+          check_field(item, {f.json, GoType::Strings}, in_struct, path + "." + key, file);
+        }
+      }
+      return;
+    }
+    case GoType::Struct:
+      if (!v.is_object()) {
+        type_error(file, v, in_struct, path, std::string("v1.") + f.of->name);
+      }
+      check_struct(v, *f.of, path, file);
+      return;
+    case GoType::StructList:
+      if (!v.is_array()) {
+        type_error(file, v, in_struct, path, std::string("[]v1.") + f.of->name);
+      }
+      for (const json& item : v) {
+        if (item.is_null()) {
+          continue;
+        }
+        if (!item.is_object()) {
+          type_error(file, item, in_struct, path, std::string("v1.") + f.of->name);
+        }
+        check_struct(item, *f.of, path, file);
+      }
+      return;
+    case GoType::Any:
+      return;
+  }
+}
+
+void check_struct(const json& v, const GoStruct& type, const std::string& path, const std::string& file) {
+  for (const GoField& f : type.fields) {
+    auto it = v.find(f.json);
+    if (it != v.end()) {
+      check_field(*it, f, type.name, path.empty() ? f.json : path + "." + f.json, file);
+    }
+  }
+}
+
 }  // namespace
 
 KubeconfigSources kubeconfig_sources(const ConnectionOptions& options, const Environment& env) {
@@ -105,6 +281,7 @@ Kubeconfig load_kubeconfig(const KubeconfigSources& sources) {
                               "clusters, users and contexts)",
                               file));
     }
+    check_struct(doc, kConfig, "", file);
     config.files.push_back(file);
     merge_named(doc, "clusters", "cluster", file, config.clusters);
     merge_named(doc, "users", "user", file, config.users);

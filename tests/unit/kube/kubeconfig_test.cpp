@@ -353,3 +353,44 @@ TEST_CASE("kubeconfig: --request-timeout accepts kubectl's forms") {
     CHECK_THROWS_AS(parse_request_timeout(bad), grpcmesh::UsageError);
   }
 }
+
+TEST_CASE("kubeconfig: a value of the wrong type is an error, as kubectl decodes it") {
+  // kubectl's messages for these files (clientcmd decoding into the v1 types).
+  TempDir dir;
+  const std::string head =
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://h:6443\n"
+      "contexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n";
+  struct Case {
+    std::string tail;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {"users:\n- name: u\n  user:\n    token: 0x1F\n",
+       "json: cannot unmarshal number into Go struct field AuthInfo.users.user.token of type string; quote the value"},
+      {"users:\n- name: u\n  user:\n    token: yes\n",
+       "json: cannot unmarshal bool into Go struct field AuthInfo.users.user.token of type string; quote the value"},
+      {"users:\n- name: u\n  user: {token: t, as-groups: [1]}\n",
+       "json: cannot unmarshal number into Go struct field AuthInfo.users.user.as-groups of type string; quote the value"},
+      {"users:\n- name: u\n  user: {exec: {command: x, apiVersion: a, env: [{name: a, value: 1}]}}\n",
+       "json: cannot unmarshal number into Go struct field ExecEnvVar.users.user.exec.env.value of type string; quote the value"},
+      {"users: []\nextra:\n  - insecure\n",  // unknown fields are ignored
+       ""},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.tail);
+    std::string file = dir.write("kc", head + c.tail);
+    std::string message = error_of([&] { load_kubeconfig(kubeconfig_sources(with_kubeconfig(file), env_with({}))); });
+    if (c.expected.empty()) {
+      CHECK(message.empty());
+    } else {
+      CHECK(message == "error loading config file \"" + file + "\": " + c.expected);
+    }
+  }
+  std::string text = error_of([&] {
+    std::string bad = dir.write("bad", "clusters:\n- name: c\n  cluster: {server: s, insecure-skip-tls-verify: \"yes\"}\n"
+                                       "current-context: 12\n");
+    load_kubeconfig(kubeconfig_sources(with_kubeconfig(bad), env_with({})));
+  });
+  CHECK(text.ends_with("json: cannot unmarshal string into Go struct field Cluster.clusters.cluster."
+                       "insecure-skip-tls-verify of type bool"));
+}
