@@ -257,3 +257,77 @@ func namespacedManifest(path, ns string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// The analysis mode's own test (run with the other TestSelf tests).
+func TestSelfAnalyze(t *testing.T) {
+	has := func(res analyzeResult, code, kind, ns, name, text string) bool {
+		for _, m := range res.Messages {
+			if m.Code == code && m.Kind == kind && m.Namespace == ns && m.Name == name && strings.Contains(m.Text, text) {
+				return true
+			}
+		}
+		return false
+	}
+	run := func(c analyzeCase) analyzeResult {
+		t.Helper()
+		res := analyzeCaseFiles(c)
+		if res.Error != "" {
+			t.Fatalf("%s: %s", c.Name, res.Error)
+		}
+		return res
+	}
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	base := run(analyzeCase{Name: "base", Files: []string{"testdata/base.yaml"}})
+	// Pods are read from the files: the Gateway selects the gateway pod.
+	if has(base, "IST0101", "Gateway", "istio-system", "grpc-example-com", "selector") {
+		t.Errorf("the gateway pod in the files was not seen: %+v", base.Messages)
+	}
+	// Service ports without protocol are TCP, as the API server defaults them.
+	if has(base, "IST0162", "Gateway", "istio-system", "grpc-example-com", "") {
+		t.Errorf("the gateway Service's ports were not seen as TCP: %+v", base.Messages)
+	}
+	// No Secret of that name.
+	if !has(base, "IST0101", "Gateway", "istio-system", "grpc-example-com", `credentialName not found: "grpc-example-com-tls"`) {
+		t.Errorf("no IST0101 for the missing credential: %+v", base.Messages)
+	}
+
+	// Secrets are read from the files: one that holds no certificate is invalid.
+	secret := write("secret.yaml", `apiVersion: v1
+kind: Secret
+metadata: {name: grpc-example-com-tls, namespace: istio-system}
+type: kubernetes.io/tls
+data: {tls.crt: bm90IGEgY2VydGlmaWNhdGU=, tls.key: bm90IGEga2V5}
+`)
+	invalid := run(analyzeCase{Name: "invalid secret", Files: []string{"testdata/base.yaml", secret}})
+	if !has(invalid, "IST0161", "Gateway", "istio-system", "grpc-example-com", "") ||
+		has(invalid, "IST0101", "Gateway", "istio-system", "grpc-example-com", "credentialName") {
+		t.Errorf("the Secret in the files was not seen: %+v", invalid.Messages)
+	}
+
+	noPods := run(analyzeCase{Name: "no pods", Files: []string{"testdata/no-pods.yaml"}})
+	if !has(noPods, "IST0101", "Gateway", "istio-system", "grpc-example-com", `selector not found: "istio=ingressgateway"`) {
+		t.Errorf("no IST0101 for a selector without pods: %+v", noPods.Messages)
+	}
+
+	// Objects without a namespace are in the case's namespace.
+	route := write("route.yaml", `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: r}
+spec:
+  hosts: [a.example.com]
+  gateways: [missing]
+  http: [{route: [{destination: {host: greeter.apps.svc.cluster.local}}]}]
+`)
+	ns := run(analyzeCase{Name: "namespace", Files: []string{"testdata/base.yaml", route}, Namespace: "team"})
+	if !has(ns, "IST0101", "VirtualService", "team", "r", `gateway not found: "missing"`) {
+		t.Errorf("the VirtualService without namespace is not in the case's: %+v", ns.Messages)
+	}
+}
