@@ -24,11 +24,11 @@ std::pair<std::string_view, std::string_view> split_api_version(std::string_view
 // The one annotation check reads: a Service's exportTo (visibility.hpp).
 constexpr std::string_view kExportToAnnotation = "metadata.annotations.networking.istio.io/exportTo";
 
-// What names an object, needed while it is decoded (and the labels, and the
-// exportTo annotation).
+// What names an object, needed while it is decoded (and the labels, the
+// exportTo annotation and the creation time, which kept() narrows by kind).
 Verdict naming(std::string_view path) {
   if (path == "apiVersion" || path == "kind" || path == "metadata.name" || path == "metadata.namespace" ||
-      path == "metadata.labels" || path == kExportToAnnotation) {
+      path == "metadata.labels" || path == kExportToAnnotation || path == "metadata.creationTimestamp") {
     return Verdict::Keep;
   }
   return path == "metadata" || path == "metadata.annotations" ? Verdict::Descend : Verdict::Drop;
@@ -46,7 +46,11 @@ Verdict kept(Kind kind, std::string_view path) {
   if (is_naming(path)) {
     bool labelled = kind == Kind::Pod || kind == Kind::EndpointSlice;
     bool exported = kind == Kind::Service && (path == "metadata.annotations" || path == kExportToAnnotation);
-    return path == "metadata" || (labelled && path == "metadata.labels") || exported ? naming(path) : Verdict::Drop;
+    // Istio merges Gateways oldest first: the older of two conflicting
+    // servers wins (gateway_conflict.cpp).
+    bool created = kind == Kind::Gateway && path == "metadata.creationTimestamp";
+    return path == "metadata" || (labelled && path == "metadata.labels") || exported || created ? naming(path)
+                                                                                               : Verdict::Drop;
   }
   switch (kind) {
     case Kind::Service:

@@ -53,28 +53,71 @@ std::vector<UnroutedHost> unrouted_hosts(const Source& source) {
       bound[{ref.namespace_name, ref.name}].push_back(&vs);
     }
   }
-  std::vector<UnroutedHost> out;
+  // The Gateways with a server on each port: Istio merges the servers of
+  // one port, so a route bound to any of them may serve a host another one
+  // lists (a duplicate server is dropped for the first one's:
+  // pilot/pkg/model/gateway.go MergeGateways).
+  std::map<int, std::vector<const Resource*>> by_port;
   for (const Resource& gw : source.list(Kind::Gateway)) {
-    auto routes = bound.find({gw.namespace_name, gw.name});
     for (Node server : gw.spec()["servers"]) {
-      if (!serves_http(server) || server["tls"]["httpsRedirect"].boolean()) {
+      if (Node n = server["port"]["number"]; n.is_number_integer()) {
+        auto& list = by_port[n.get<int>()];
+        if (list.empty() || list.back() != &gw) {
+          list.push_back(&gw);
+        }
+      }
+    }
+  }
+  // Whether a route bound to `gw` serves `host` through one of gw's servers
+  // on `port`.
+  auto routes_host = [&](const Resource& gw, int port, std::string_view host) {
+    auto routes = bound.find({gw.namespace_name, gw.name});
+    if (routes == bound.end()) {
+      return false;
+    }
+    for (Node server : gw.spec()["servers"]) {
+      if (Node n = server["port"]["number"]; !n.is_number_integer() || n.get<int>() != port) {
         continue;
       }
       for (Node entry : server["hosts"]) {
         if (!entry.is_string()) {
           continue;
         }
-        bool routed = false;
-        if (routes != bound.end()) {
-          for (const Resource* vs : routes->second) {
-            std::string h = visible_host(entry.str(), gw.namespace_name, vs->namespace_name);
-            for (const std::string& vs_host : mesh::hosts(*vs)) {
-              routed = routed || (!h.empty() && intersects(h, vs_host));
+        for (const Resource* vs : routes->second) {
+          std::string h = visible_host(entry.str(), gw.namespace_name, vs->namespace_name);
+          if (h.empty() || !intersects(h, host)) {
+            continue;
+          }
+          for (const std::string& vs_host : mesh::hosts(*vs)) {
+            if (intersects(h, vs_host) && intersects(vs_host, host)) {
+              return true;
             }
           }
         }
+      }
+    }
+    return false;
+  };
+  std::vector<UnroutedHost> out;
+  for (const Resource& gw : source.list(Kind::Gateway)) {
+    for (Node server : gw.spec()["servers"]) {
+      if (!serves_http(server) || server["tls"]["httpsRedirect"].boolean()) {
+        continue;
+      }
+      Node number = server["port"]["number"];
+      for (Node entry : server["hosts"]) {
+        if (!entry.is_string()) {
+          continue;
+        }
+        const std::string host = mesh::server_host(entry.str());
+        bool routed = false;
+        if (number.is_number_integer()) {
+          for (const Resource* other : by_port[number.get<int>()]) {
+            routed = routed || routes_host(*other, number.get<int>(), host);
+          }
+        }
         if (!routed) {
-          out.push_back({&gw, server, mesh::server_host(entry.str())});
+          out.push_back({&gw, server, host});
         }
       }
     }

@@ -53,7 +53,13 @@ std::optional<std::string> WebTextDecoder::feed(std::string_view text) {
   size_t whole = carry_.size() / 4 * 4;
   std::string out;
   for (size_t i = 0; i < whole; i += 4) {
-    auto group = base64_decode(std::string_view(carry_).substr(i, 4));
+    std::string_view chars = std::string_view(carry_).substr(i, 4);
+    // Padding only ends a group: "xxx=" or "xx==" (RFC 4648 section 3.2).
+    size_t pad = chars.find('=');
+    if (pad != std::string_view::npos && (pad < 2 || chars.substr(pad).find_first_not_of('=') != std::string_view::npos)) {
+      return std::nullopt;
+    }
+    auto group = base64_decode(chars);
     if (!group) {
       return std::nullopt;
     }
@@ -67,12 +73,17 @@ Metadata parse_trailer_block(std::string_view block) {
   Metadata out;
   size_t start = 0;
   while (start < block.size()) {
-    size_t end = block.find("\r\n", start);
+    // Lines end in CRLF (PROTOCOL-WEB.md); a bare LF is read as one too, as
+    // Go's net/textproto reads header lines.
+    size_t end = block.find('\n', start);
     if (end == std::string_view::npos) {
       end = block.size();
     }
     std::string_view line = block.substr(start, end - start);
-    start = end + 2;
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
     auto colon = line.find(':');
     if (colon == std::string_view::npos) {
       continue;

@@ -19,7 +19,17 @@ class GatewayWorkload final : public Analyzer {
       std::vector<const Resource*> pods = mesh::selected_pods(ctx, selector);
       std::string selector_text = mesh::selector_string(selector);
       if (pods.empty()) {
-        ctx.report(gw, msg::GatewaySelectorNoPods(selector_text));
+        // Nothing serves this Gateway's hosts, unless another Gateway that
+        // has pods serves them too.
+        std::vector<std::string> orphaned;
+        for (Node server : gw.spec()["servers"]) {
+          for (const std::string& host : mesh::server_hosts(server)) {
+            if (!served_elsewhere(ctx, gw, host)) {
+              orphaned.push_back(host);
+            }
+          }
+        }
+        ctx.report(gw, mesh::on_first_host(msg::GatewaySelectorNoPods(selector_text), orphaned));
         continue;
       }
       std::vector<const Resource*> services = fronting(ctx, pods);
@@ -34,6 +44,18 @@ class GatewayWorkload final : public Analyzer {
   }
 
  private:
+  static bool served_elsewhere(const Context& ctx, const Resource& gw, const std::string& host) {
+    for (const Resource& other : ctx.list(Kind::Gateway)) {
+      if (&other == &gw || mesh::selected_pods(ctx, other.spec()["selector"]).empty()) {
+        continue;
+      }
+      if (!mesh::servers_for_host(other, host).empty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // The Services that select one of the pods (in the pod's namespace).
   static std::vector<const Resource*> fronting(const Context& ctx, const std::vector<const Resource*>& pods) {
     std::set<const Resource*> out;

@@ -1,6 +1,7 @@
-// VirtualServices bound to Gateways that do not exist: nothing serves them.
+// VirtualServices bound to Gateways that do not exist.
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
+#include "core/check/visibility.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
@@ -11,10 +12,23 @@ class RouteGateway final : public Analyzer {
 
   void analyze(Context& ctx) const override {
     for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      auto hosts = mesh::hosts(vs);
+      // Istio ignores a reference to a missing Gateway: the route still
+      // serves its hosts through the Gateways that exist, so the finding
+      // breaks only the path of a host none of them serves.
+      std::vector<std::string> unserved;
+      const auto existing = mesh::bound_gateways(ctx, vs);
+      for (const std::string& host : mesh::hosts(vs)) {
+        bool served = false;
+        for (const Resource* gw : existing) {
+          served = served || !mesh::servers_admitting(*gw, vs.namespace_name, host).empty();
+        }
+        if (!served) {
+          unserved.push_back(host);
+        }
+      }
       for (const mesh::NamespacedName& ref : mesh::gateway_refs(vs)) {
         if (ctx.find(Kind::Gateway, ref.namespace_name, ref.name) == nullptr) {
-          ctx.report(vs, mesh::on_first_host(msg::GatewayNotFound(ref.str()), hosts));
+          ctx.report(vs, mesh::on_first_host(msg::GatewayNotFound(ref.str()), unserved));
         }
       }
     }

@@ -1,7 +1,11 @@
-// VirtualService hosts: each must be served by the Gateways it binds to, and
-// must not carry a port (":authority" matching is on the host).
+// VirtualService hosts: each must be served by one of the Gateways it binds
+// to (Istio needs a host on any one of them, not on each), counting the
+// namespace part of server hosts ("ns/host", "./host": pilot/pkg/model/
+// gateway.go), and must not carry a port (Istio's validation rejects
+// "host:443").
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
+#include "core/check/visibility.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
@@ -31,10 +35,17 @@ class RouteHost final : public Analyzer {
         if (std::string bare = strip_port(host); !bare.empty()) {
           ctx.report(vs, msg::HostCarriesPort(host, bare).for_host(host));
         }
+        if (gateways.empty()) {
+          continue;  // route_gateway reports missing gateways
+        }
+        bool served = false;
+        std::string names;
         for (const Resource* gw : gateways) {
-          if (mesh::servers_for_host(*gw, host).empty()) {
-            ctx.report(vs, msg::HostNotOnGateway(host, gw->namespace_name + "/" + gw->name).for_host(host));
-          }
+          served = served || !mesh::servers_admitting(*gw, vs.namespace_name, host).empty();
+          names += (names.empty() ? "" : ", ") + gw->namespace_name + "/" + gw->name;
+        }
+        if (!served) {
+          ctx.report(vs, msg::HostNotOnGateway(host, names).for_host(host));
         }
       }
     }

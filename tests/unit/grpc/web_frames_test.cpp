@@ -67,11 +67,29 @@ TEST_CASE("WebTextDecoder decodes base64 chunks split anywhere, each with its ow
   CHECK_FALSE(decoder.feed("%%%%").has_value());
 }
 
+TEST_CASE("WebTextDecoder refuses padding anywhere but at the end of a group") {
+  for (const char* bad : {"A=AA", "=AAA", "AB=C", "A===", "====", "AAAA=AAA"}) {
+    CAPTURE(bad);
+    WebTextDecoder decoder;
+    CHECK_FALSE(decoder.feed(bad).has_value());
+  }
+  WebTextDecoder decoder;
+  CHECK(decoder.feed("aGk=aGk=aA==") == std::optional<std::string>("hihih"));
+}
+
 TEST_CASE("parse_trailer_block reads key:value lines, lower-cases keys, trims values") {
   Metadata md = parse_trailer_block("Grpc-Status: 5\r\ngrpc-message:not found\r\nx-extra: a\r\n");
   CHECK(md.find("grpc-status")->second == "5");
   CHECK(md.find("grpc-message")->second == "not found");
   CHECK(md.find("x-extra")->second == "a");
+  CHECK(md.size() == 3);
+}
+
+TEST_CASE("parse_trailer_block reads lines ending in a bare LF") {
+  Metadata md = parse_trailer_block("grpc-status:3\ngrpc-message:bad input\r\nx-a: 1\n");
+  CHECK(md.find("grpc-status")->second == "3");
+  CHECK(md.find("grpc-message")->second == "bad input");
+  CHECK(md.find("x-a")->second == "1");
   CHECK(md.size() == 3);
 }
 
