@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
 #include <sstream>
 
 #include "core/util/error.hpp"
@@ -132,4 +133,42 @@ TEST_CASE("check: the routed host of a gateway with an unrouted one is clean und
   Run r = check_files({"gm0044-host-without-route"}, o);
   CHECK(r.code == grpcmesh::kExitOk);
   CHECK(nlohmann::json::parse(r.out)["findings"].empty());
+}
+
+TEST_CASE("check: --host for a host only a Gateway serves keeps that Gateway's findings without a host") {
+  Options o;
+  o.host = "admin.example.com";
+  o.output = OutputFormat::Json;
+  Run r = check_files({"gm0021-duplicate-certificate"}, o);
+  INFO(r.out, r.err);
+  const nlohmann::json doc = nlohmann::json::parse(r.out);
+  std::set<std::string> codes;
+  for (const auto& f : doc["findings"]) {
+    codes.insert(f["code"].get<std::string>() + " " + f["resource"]["name"].get<std::string>());
+  }
+  // GM0021 names no host: it belongs to the host through the Gateway serving it
+  CHECK(codes == std::set<std::string>{"GM0021 admin-gateway", "GM0044 admin-gateway"});
+}
+
+TEST_CASE("check: -n NS draws the hosts of the namespace's Gateways, routed or not") {
+  Snapshot snapshot = check_test::load_fixture(check_test::fixture_root() / "gm0044-no-route");
+  Result result = run(snapshot, all_analyzers(), check_test::fixture_now());
+  std::vector<HostPath> paths = trace_paths(snapshot);
+  Options o;
+  o.live = true;
+  o.namespace_name = "default";
+  apply_scope(result, paths, snapshot, o);
+  REQUIRE(paths.size() == 1);
+  CHECK(paths[0].host == "grpc.example.com");
+  REQUIRE(paths[0].hops.size() == 3);
+  CHECK(paths[0].hops[2].label == "no VirtualService routes this host");
+  REQUIRE(result.findings.size() == 1);
+  CHECK(result.findings[0].code == "GM0044");
+  // another namespace has neither the Gateway's path nor its finding
+  Result other = run(snapshot, all_analyzers(), check_test::fixture_now());
+  std::vector<HostPath> other_paths = trace_paths(snapshot);
+  o.namespace_name = "apps";
+  apply_scope(other, other_paths, snapshot, o);
+  CHECK(other_paths.empty());
+  CHECK(other.findings.empty());
 }
