@@ -3,6 +3,7 @@
 package oracle
 
 import (
+	"fmt"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,15 +14,16 @@ import (
 	"istio.io/istio/pkg/config/schema/gvk"
 )
 
-// gatewayWorkload is one set of gateway pods the oracle builds a proxy for:
-// a Pod of the snapshot that some Istio Gateway selects, or, when the files
-// hold no such Pod, the workload a gateway Service selects.
+// gatewayWorkload is one gateway pod the oracle builds a proxy for: a Pod of
+// the snapshot behind a LoadBalancer or NodePort Service or selected by an
+// Istio Gateway, or, when the files hold no such Pod, one made for such a
+// Service.
 type gatewayWorkload struct {
 	ID        string            `json:"id"` // pod.namespace, as istiod names proxies
 	Namespace string            `json:"namespace"`
 	Labels    map[string]string `json:"labels"`
 	IP        string            `json:"ip,omitempty"`
-	Pod       bool              `json:"pod"` // false: no Pod in the snapshot, built from a Service
+	Pod       bool              `json:"pod"` // false: no Pod in the files, one made for a Service
 	// Ports of the Services in front of the workload: Service port -> target
 	// port on the pod (what the load balancer forwards), when known.
 	ports map[int]int
@@ -63,37 +65,65 @@ func gatewayWorkloads(s *snapshot) []gatewayWorkload {
 		}
 	}
 	var out []gatewayWorkload
+	next := 0
+	// address gives a gateway pod without one (files often leave status
+	// out) the address a scheduled pod would have, so that Istio finds the
+	// Services in front of it and translates their ports as in a cluster.
+	address := func(p *corev1.Pod) {
+		if p.Status.PodIP == "" {
+			next++
+			p.Status.PodIP = fmt.Sprintf("10.255.%d.%d", next/250, next%250+1)
+			p.Status.PodIPs = []corev1.PodIP{{IP: p.Status.PodIP}}
+		}
+		if p.Status.Phase == "" {
+			p.Status.Phase = corev1.PodRunning
+		}
+	}
+	// The calls go to the load balancer: the gateway workloads are the pods
+	// behind LoadBalancer and NodePort Services, and those a Gateway
+	// selects (a Gateway that selects none of them serves nothing).
+	fronted := func(l map[string]string, ns string) bool {
+		for _, svc := range services {
+			if svc.Namespace == ns && len(svc.Spec.Selector) > 0 && exposed(svc) &&
+				labels.Instance(svc.Spec.Selector).SubsetOf(l) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, p := range pods {
-		if !selectedByAny(sel, p.Labels) {
+		if !selectedByAny(sel, p.Labels) && !fronted(p.Labels, p.Namespace) {
 			continue
 		}
+		address(p)
 		w := gatewayWorkload{ID: p.Name + "." + p.Namespace, Namespace: p.Namespace, Labels: p.Labels, IP: p.Status.PodIP, Pod: true}
 		w.ports = servicePorts(services, p.Namespace, p.Labels, p)
 		out = append(out, w)
 	}
 	if len(out) == 0 {
-		// No pod in the files: the workload behind a Service whose selector
-		// a Gateway's selector picks (the Service shows the pods' labels and
-		// namespace).
+		// No pod in the files: one for each LoadBalancer or NodePort Service
+		// and each Service whose selector a Gateway's selector picks, with
+		// the labels and namespace the Service shows, added to the snapshot.
 		for _, svc := range services {
-			if len(svc.Spec.Selector) == 0 || !selectedByAny(sel, svc.Spec.Selector) {
+			if len(svc.Spec.Selector) == 0 || !(exposed(svc) || selectedByAny(sel, svc.Spec.Selector)) {
 				continue
 			}
-			w := gatewayWorkload{ID: svc.Name + "-pod." + svc.Namespace, Namespace: svc.Namespace, Labels: svc.Spec.Selector}
+			p := &corev1.Pod{}
+			p.Name, p.Namespace, p.Labels = svc.Name+"-oracle", svc.Namespace, svc.Spec.Selector
+			p.Spec.Containers = []corev1.Container{{Name: "istio-proxy", Image: "proxyv2"}}
+			address(p)
+			s.kube = append(s.kube, p)
+			w := gatewayWorkload{ID: p.Name + "." + p.Namespace, Namespace: p.Namespace, Labels: p.Labels, IP: p.Status.PodIP}
 			w.ports = servicePorts(services, svc.Namespace, svc.Spec.Selector, nil)
 			out = append(out, w)
 		}
 	}
-	if len(out) == 0 {
-		// Nothing in front of the gateways: a workload in istio-system with
-		// the labels the first Gateway selects.
-		for _, l := range sel {
-			out = append(out, gatewayWorkload{ID: "istio-ingressgateway-pod.istio-system", Namespace: "istio-system", Labels: l})
-			break
-		}
-	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+func exposed(svc *corev1.Service) bool {
+	return svc.Spec.Type == corev1.ServiceTypeLoadBalancer || svc.Spec.Type == corev1.ServiceTypeNodePort
 }
 
 // servicePorts maps the ports of every Service in ns selecting those labels
