@@ -221,6 +221,7 @@ GRPCURL=${dirs[grpcurl]}/grpcurl
 KREW=${dirs[krew]}/krew
 GRPCMESH_TESTSERVER=${dirs[testserver]}/testserver
 ISTIO_ORACLE=${dirs[oracle]}/istio-oracle
+ISTIO_SOURCE=$(moddir "$(srcdir istio)" istio.io/istio)
 ISTIO_CRDS=${dirs[istio]}/crds/crd-all.gen.yaml
 GATEWAY_API_CRDS=${dirs[gateway-api]}/crds/standard
 EOF
