@@ -202,3 +202,50 @@ TEST_CASE("check invariant: a gateway workload of its own, a moved credential, g
     step({"tls", "--host", host, "--remove"}, owned, {"GM0022 " + gw, "GM0044 " + gw});
     step({"init", "--host", host, "--selector", "grpcmesh-gateway=" + label, "--remove"}, owned, {});
 }
+
+TEST_CASE("check invariant: expose --gateway to a wildcard Gateway written by hand; init on another port and credential") {
+    const std::string ns = e2e::create_namespace("inv-wild");
+    mesh_e2e::create_service(ns, "greeter", "  - {name: api, port: 50051}\n");
+    const std::vector<std::string> down = {"GM0030 Service " + ns + "/greeter"};
+
+    // A Gateway the team wrote for a whole domain, with its certificate; no route yet.
+    const std::string domain = e2e::unique_name("inv-wild") + ".example.com";
+    const std::string shared = host_object(domain);
+    e2e::TempDir dir;
+    const auto [wild_cert, wild_key] = mesh_e2e::make_certificate(dir, "*." + domain);
+    auto secret = e2e::kubectl({"create", "secret", "tls", shared + "-cert", "-n", kGatewayNs, "--cert", wild_cert,
+                                "--key", wild_key});
+    REQUIRE_MESSAGE(secret.ok(), secret.describe());
+    auto written = e2e::apply_yaml("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: " + shared +
+                                   "\n  namespace: " + kGatewayNs + "\nspec:\n  selector: {istio: ingressgateway}\n"
+                                   "  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n"
+                                   "    hosts: ['*." + domain + "']\n    tls: {mode: SIMPLE, credentialName: " + shared +
+                                   "-cert}\n");
+    REQUIRE_MESSAGE(written.ok(), written.describe());
+    const std::string host = "api." + domain;
+    Owned owned{{ns}, check_invariant::host_objects(host)};
+    owned.objects.push_back("Gateway " + kGatewayNs + "/" + shared);
+    const std::vector<std::string> wildcard_unrouted = {"GM0044 Gateway " + kGatewayNs + "/" + shared};
+    expect_clean("a wildcard Gateway without routes", owned, wildcard_unrouted);
+
+    step({"expose", "greeter", "-n", ns, "--host", host, "--gateway", kGatewayNs + "/" + shared}, owned, down);
+    step({"stream", "--host", host}, owned, down);
+    step({"stream", "--host", host, "--remove"}, owned, down);
+    step({"expose", "greeter", "-n", ns, "--host", host, "--gateway", kGatewayNs + "/" + shared, "--remove"}, owned,
+         wildcard_unrouted);
+    e2e::kubectl({"delete", "gateway.networking.istio.io", shared, "-n", kGatewayNs});
+    e2e::kubectl({"delete", "secret", shared + "-cert", "-n", kGatewayNs});
+
+    // init on the Service's target port with a credential name of its own
+    const std::string other = e2e::unique_name("inv-port") + ".example.com";
+    const std::string gw = "Gateway " + kGatewayNs + "/" + host_object(other);
+    const Owned mine{{ns}, check_invariant::host_objects(other)};
+    step({"init", "--host", other, "--https-port", "8443", "--credential-name", host_object(other) + "-cred"}, mine,
+         {"GM0022 " + gw, "GM0044 " + gw});
+    step({"tls", "--host", other, "--self-signed", "--ca-out", (dir.path() / "other-ca.crt").string()}, mine,
+         {"GM0044 " + gw});
+    step({"expose", "greeter", "-n", ns, "--host", other}, mine, down);
+    step({"expose", "greeter", "-n", ns, "--host", other, "--remove"}, mine, {"GM0044 " + gw});
+    step({"tls", "--host", other, "--remove"}, mine, {"GM0022 " + gw, "GM0044 " + gw});
+    step({"init", "--host", other, "--remove"}, mine, {});
+}
