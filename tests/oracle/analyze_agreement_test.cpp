@@ -141,9 +141,9 @@ const std::vector<Decision>& decisions() {
        "user.api and a Gateway for *.api plus one for *.homepage, Istio reports the second Gateway, check nothing."},
       {kExtra, "istio host defined in virtualservice not found in the gateway with ns", "IST0145", "Gateway",
        Scope::Any, "GM0020",
-       "Istio's ConflictingGatewayAnalyzer (and its gateway merging, model.CheckDuplicates) finds a conflict only "
-       "between servers that name the same host text; check compares hosts without their namespace part and "
-       "matches wildcards, so ./h, */h and * on one port conflict for check."},
+       "Istio's ConflictingGatewayAnalyzer finds a conflict only between servers that name the same host text "
+       "(model.CheckDuplicates, which the gateway merging also applies to TLS servers); check compares hosts "
+       "without their namespace part and matches wildcards, so ./h, */h and * on one port conflict for check."},
   };
   return list;
 }

@@ -80,6 +80,22 @@ TEST_CASE("catalogue: docs/check.md gives each code its level and why it has tha
   }
 }
 
+TEST_CASE("catalogue: docs/check.md gives each code the istioctl analyze code its findings carry") {
+  std::ifstream f(std::string(GRPCMESH_SOURCE_DIR) + "/docs/check.md");
+  REQUIRE(f.good());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string doc = ss.str();
+  for (const CatalogueEntry& e : catalogue()) {
+    INFO("code: ", e.code);
+    auto at = doc.find("### " + std::string(e.code) + " " + std::string(e.name) + "\n");
+    REQUIRE(at != std::string::npos);
+    std::string section = doc.substr(at, doc.find("\n### ", at + 1) - at);
+    std::string istio = e.istio_code.empty() ? "none" : std::string(e.istio_code);
+    CHECK(section.find("; istioctl analyze: " + istio + "\n") != std::string::npos);
+  }
+}
+
 // Every message, rendered with empty and with unusual arguments, stays one
 // readable line: no control character (a name holding a newline or an escape
 // sequence is quoted), no empty "()" and no doubled or dangling space where a
