@@ -30,8 +30,9 @@ constexpr const char* kLong =
     "--retry-on list replaces that list: keep a gRPC status in it (cancelled, deadline-exceeded, internal,\n"
     "resource-exhausted, unavailable; gRPC failures arrive as HTTP 200, so 5xx never matches them).\n"
     "--per-try-timeout starts when the request is complete, so it cuts server streams longer than it; on a\n"
-    "host whose streams the stream command keeps open it needs --allow-stream-cut. A re-run without the\n"
-    "retry flags goes back to Istio's default.";
+    "host whose streams the stream command keeps open, or when --protoset shows that a routed method streams\n"
+    "its responses, it needs --allow-stream-cut. A re-run without the retry flags goes back to Istio's\n"
+    "default.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Route helloworld.Greeter on grpc.example.com to Service greeter in namespace apps\n"
@@ -63,6 +64,7 @@ struct ExposeFlags {
   std::string retry_on;
   std::string per_try_timeout;
   bool allow_stream_cut = false;
+  std::string protoset;
   ApplyFlags apply;
 };
 
@@ -97,7 +99,11 @@ void register_expose(CLI::App& root, Context& ctx) {
   sub->add_option("--per-try-timeout", flags->per_try_timeout,
                   "Time limit of each try, e.g. 2s (cuts server streams that last longer)");
   sub->add_flag("--allow-stream-cut", flags->allow_stream_cut,
-                "Set --per-try-timeout even on a host whose streams the stream command keeps open");
+                "Set --per-try-timeout even on a host whose streams the stream command keeps open, or for "
+                "server-streaming methods");
+  sub->add_option("--protoset", flags->protoset,
+                  "The services' protoset (protoc --include_imports --descriptor_set_out): --per-try-timeout then "
+                  "needs --allow-stream-cut when a routed method streams its responses");
   sub->add_flag("--remove", flags->remove, "Remove this Service's routes and port setting");
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
@@ -131,6 +137,10 @@ void register_expose(CLI::App& root, Context& ctx) {
       o->per_try_timeout = stream::parse_duration_flag(f.per_try_timeout, "--per-try-timeout");
     }
     o->allow_stream_cut = f.allow_stream_cut;
+    if (!f.protoset.empty()) {
+      o->methods = mesh::read_protoset(f.protoset, "--protoset");
+      o->protoset = "--protoset " + f.protoset;
+    }
     ChangeCommand command;
     command.apply = f.apply.to_options();
     command.print = f.apply.print.to_options();

@@ -262,6 +262,20 @@ void apply_retries(nlohmann::json& object, const ExposeOptions& o, const ExposeF
   }
   if (o.per_try_timeout) {
     const std::string d = stream::format_duration(*o.per_try_timeout);
+    std::vector<std::string> streaming;  // routed methods whose responses stream
+    for (const ProtosetMethod& m : o.methods) {
+      const bool routed = o.grpc_services.empty() ||
+                          std::find(o.grpc_services.begin(), o.grpc_services.end(), m.service) != o.grpc_services.end();
+      if (routed && m.server_streaming) {
+        streaming.push_back(m.full_name());
+      }
+    }
+    if (!streaming.empty() && !o.allow_stream_cut) {
+      throw Error(fmt::format("--per-try-timeout {} cuts every call of the server-streaming {} {} ({}) that lasts "
+                              "longer (a try's clock starts when the request is complete); pass --allow-stream-cut "
+                              "to set it anyway", d, streaming.size() == 1 ? "method" : "methods",
+                              fmt::join(streaming, ", "), o.protoset));
+    }
     if (!f.stream_settings.empty() && !o.allow_stream_cut) {
       throw Error(fmt::format("--per-try-timeout {} cuts every server stream on {} that lasts longer (a try's clock "
                               "starts when the request is complete), and stream keeps that host's streams open "

@@ -7,6 +7,7 @@
 
 #include "core/kube/client.hpp"
 #include "core/mesh/change_set.hpp"
+#include "core/mesh/protoset.hpp"
 #include "core/stream/duration.hpp"
 
 namespace grpcmesh::mesh {
@@ -33,6 +34,10 @@ struct ExposeOptions {
   std::string retry_on;                              // --retry-on, normalised; "" = not given
   std::optional<stream::Duration> per_try_timeout;   // --per-try-timeout
   bool allow_stream_cut = false;  // --allow-stream-cut: a perTryTimeout on a host stream keeps open
+  // The methods of --protoset (the routed ones among them are checked for
+  // server streams a perTryTimeout would cut); its name for messages.
+  std::vector<ProtosetMethod> methods;
+  std::string protoset;
 };
 
 struct ExposeFacts {

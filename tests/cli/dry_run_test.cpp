@@ -152,6 +152,28 @@ TEST_CASE("dry-run: expose says which retry policy applies and refuses retry fla
       {{"--retries", "2", "--remove"}, "error: --retries, --retry-on and --per-try-timeout set the routes' retry "
                                        "policy; --remove takes the routes away with theirs, so drop those flags\n"},
   };
+  // a protoset showing that a routed method streams its responses: exit 1 until confirmed
+  const std::string protoset = (source_dir() / "tests/testdata/grpc/shapes.protoset").string();
+  auto streams = dry_run([&] {
+    auto a = base;
+    a.insert(a.end(), {"--grpc-service", "shapes.v1.Shapes", "--per-try-timeout", "5s", "--protoset", protoset});
+    return a;
+  }());
+  CHECK_MESSAGE(streams.exit_code == 1, streams.describe());
+  CHECK(streams.out.empty());
+  CHECK(streams.err == "error: --per-try-timeout 5s cuts every call of the server-streaming methods "
+                       "shapes.v1.Shapes/Watch, shapes.v1.Shapes/Chat (--protoset " + protoset +
+                       ") that lasts longer (a try's clock starts when the request is complete); pass "
+                       "--allow-stream-cut to set it anyway\n");
+  auto confirmed = dry_run([&] {
+    auto a = base;
+    a.insert(a.end(), {"--grpc-service", "shapes.v1.Shapes", "--per-try-timeout", "5s", "--protoset", protoset,
+                       "--allow-stream-cut"});
+    return a;
+  }());
+  REQUIRE_MESSAGE(confirmed.ok(), confirmed.describe());
+  CHECK(confirmed.out.find("perTryTimeout: 5s") != std::string::npos);
+
   for (const auto& [flags, message] : refused) {
     auto args = base;
     args.insert(args.end(), flags.begin(), flags.end());

@@ -410,3 +410,29 @@ TEST_CASE("expose: every row of the protocol table is left alone exactly when Is
     }
   }
 }
+
+TEST_CASE("expose: --per-try-timeout for server-streaming methods of --protoset needs --allow-stream-cut") {
+  const auto methods = read_protoset(grpcmesh::testing::testdata_path("grpc/shapes.protoset"), "--protoset");
+  ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));
+  ExposeOptions o = options();
+  o.methods = methods;
+  o.protoset = "--protoset shapes.protoset";
+  o.retries = 2;
+  o.per_try_timeout = grpcmesh::stream::Duration{2000};
+  // the catch-all route carries every service of the protoset
+  CHECK(error_of([&] { plan_expose(o, f); }) ==
+        "--per-try-timeout 2s cuts every call of the server-streaming methods shapes.v1.Shapes/Watch, "
+        "shapes.v1.Shapes/Chat (--protoset shapes.protoset) that lasts longer (a try's clock starts when the "
+        "request is complete); pass --allow-stream-cut to set it anyway");
+  o.grpc_services = {"shapes.v1.Shapes"};
+  CHECK_FALSE(error_of([&] { plan_expose(o, f); }).empty());
+  o.allow_stream_cut = true;
+  CHECK(http_of(plan_expose(o, f))[0]["retries"] == json{{"attempts", 2}, {"perTryTimeout", "2s"}});
+  // routes to other services, or no per-try timeout: nothing to confirm
+  o.allow_stream_cut = false;
+  o.grpc_services = {"helloworld.Greeter"};
+  CHECK(error_of([&] { plan_expose(o, f); }).empty());
+  o.grpc_services = {"shapes.v1.Shapes"};
+  o.per_try_timeout.reset();
+  CHECK(error_of([&] { plan_expose(o, f); }).empty());
+}
