@@ -13,9 +13,10 @@ namespace grpcmesh::check::analyzers {
 namespace {
 
 // A port name or appProtocol that asks for gRPC or HTTP/2 ("grpc",
-// "kubernetes.io/grpc", "h2c", "http2"): an unrecognised one of these makes a
-// gRPC port plain TCP. Other unrecognised values (e.g. "postgresql") are TCP
-// by design, which is what such a port wants.
+// "kubernetes.io/grpc", "h2c", "http2"): when Istio does not recognise the
+// appProtocol, an ingress gateway speaks HTTP/1.1 to such a port and gRPC
+// fails. Other unrecognised values (e.g. "postgresql") leave the protocol to
+// sidecar sniffing, which is no concern of gRPC through the gateway.
 bool asks_for_http2(std::string_view value) {
   std::string lower(value);
   std::transform(lower.begin(), lower.end(), lower.begin(),

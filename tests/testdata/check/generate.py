@@ -202,7 +202,7 @@ case("ok-grpc-web-plaintext", base(
 # expose sets appProtocol: grpc on a port named http without renaming it: HTTP/2 either way for gRPC
 case("ok-appprotocol-over-http-name", base(
     backend_yaml=[service(ports=[{"name": "http", "port": 50051, "appProtocol": "grpc"}]), slice_()]), [])
-# an appProtocol Istio does not know, on a port nobody calls with gRPC, is TCP as intended
+# an appProtocol Istio does not know, on a port that asks for nothing gRPC, is left to sidecar sniffing
 case("ok-appprotocol-unrecognised-tcp", base(
     backend_yaml=[service(), slice_(),
                   service("db", [{"name": "postgres", "port": 5432, "appProtocol": "postgresql"}]), slice_("db")]), [])
