@@ -41,10 +41,13 @@ bool is_grpc_condition(std::string_view s) {
          std::end(kGrpcRetryConditions);
 }
 
-// strconv.Atoi: an optional sign, then decimal digits only.
+// strconv.Atoi: an optional sign, then decimal digits only (leading zeros
+// allowed). Values past any status code are kept at kLarge: whether Atoi
+// overflows or not, no status code is that large.
 std::optional<long> go_atoi(std::string_view s) {
+  constexpr long kLarge = 1000000;
   size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
-  if (i == s.size() || s.size() > 18) {
+  if (i == s.size()) {
     return std::nullopt;
   }
   long value = 0;
@@ -52,7 +55,7 @@ std::optional<long> go_atoi(std::string_view s) {
     if (std::isdigit(static_cast<unsigned char>(s[j])) == 0) {
       return std::nullopt;
     }
-    value = value * 10 + (s[j] - '0');
+    value = std::min(kLarge, value * 10 + (s[j] - '0'));
   }
   return s[0] == '-' ? -value : value;
 }

@@ -176,7 +176,7 @@ TEST_CASE("retries: Istio's validation and generator agree with the retryOn rule
         "unavailable", "UNAVAILABLE", "Unavailable", "aborted", "deadline_exceeded", "5XX", "retriable-status-code",
         "grpc-unavailable", " unavailable", "unavailable ", "5xx, unavailable", "unavailable,", ",unavailable",
         "unavailable,,cancelled", "503,unavailable", "unavailable,cancelled,503,429", "+503", "-503", "0503",
-        "00429", "1e3", "503.0", "99999999999999999999", "503 ", "retriable-status-codes,503"};
+        "00429", "1e3", "503.0", "99999999999999999999", "0000000000000000000503", "503 ", "retriable-status-codes,503"};
     for (int code = 0; code <= 600; ++code) {
         values.push_back(std::to_string(code));
     }

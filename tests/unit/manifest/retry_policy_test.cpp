@@ -12,14 +12,15 @@ TEST_CASE("retry policy: retryOn parts as Istio's validation reads them") {
   for (const char* ok : {"5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "retriable-4xx",
                          "refused-stream", "retriable-status-codes", "retriable-headers", "envoy-ratelimited",
                          "http3-post-connect-failure", "cancelled", "deadline-exceeded", "internal",
-                         "resource-exhausted", "unavailable", "503", "429", "+503", "418"}) {
+                         "resource-exhausted", "unavailable", "503", "429", "+503", "418",
+                         "0000000000000000000503"}) {
     CAPTURE(ok);
     CHECK(istio_accepts_retry_on_token(ok));
   }
   // case-sensitive, not trimmed, gRPC names only in Envoy's spelling, only
   // codes Go's net/http has a text for (306 is unused)
   for (const char* bad : {"UNAVAILABLE", " unavailable", "unavailable ", "aborted", "deadline_exceeded", "5XX",
-                          "retry-on-5xx", "", "306", "599", "-503", "0", "1e3"}) {
+                          "retry-on-5xx", "", "306", "599", "-503", "0", "1e3", "99999999999999999999503"}) {
     CAPTURE(bad);
     CHECK_FALSE(istio_accepts_retry_on_token(bad));
   }
