@@ -249,3 +249,32 @@ TEST_CASE("check invariant: expose --gateway to a wildcard Gateway written by ha
     step({"tls", "--host", other, "--remove"}, mine, {"GM0022 " + gw, "GM0044 " + gw});
     step({"init", "--host", other, "--remove"}, mine, {});
 }
+
+TEST_CASE("check invariant: expose's retry flags, and a per-try timeout next to stream") {
+    const std::string host = e2e::unique_name("inv-retry") + ".example.com";
+    const std::string obj = host_object(host);
+    const std::string ns = e2e::create_namespace("inv-retry");
+    mesh_e2e::create_service(ns, "greeter", "  - {name: api, port: 50051}\n");
+    const Owned owned{{ns}, check_invariant::host_objects(host)};
+    const std::string gw = "Gateway " + kGatewayNs + "/" + obj;
+    const std::string vs = "VirtualService " + kGatewayNs + "/" + obj;
+    const std::vector<std::string> down = {"GM0030 Service " + ns + "/greeter"};
+    const std::vector<std::string> expose = {"expose", "greeter", "-n", ns, "--host", host, "--grpc-service",
+                                             "helloworld.Greeter"};
+
+    step({"init", "--host", host, "--plaintext"}, owned, {"GM0044 " + gw});
+    step(plus(expose, {"--retries", "3", "--retry-on", "unavailable,resource-exhausted"}), owned, down);
+    step(plus(expose, {"--retries", "0"}), owned, down);  // retries off: an info, nothing to change
+    step(expose, owned, down);                            // back to Istio's default policy
+    // What the flags ask for knowingly, and expose warns about as it sets it: a list without a gRPC status
+    // (GM0045) and a per-try timeout, which cuts longer server streams (GM0046).
+    step(plus(expose, {"--retries", "2", "--retry-on", "5xx,connect-failure"}), owned,
+         plus(down, {"GM0045 " + vs}));
+    step(plus(expose, {"--retries", "2", "--retry-on", "unavailable", "--per-try-timeout", "2s"}), owned,
+         plus(down, {"GM0046 " + vs}));
+    step(expose, owned, down);
+    step({"stream", "--host", host}, owned, down);
+    step({"stream", "--host", host, "--remove"}, owned, down);
+    step({"expose", "greeter", "-n", ns, "--host", host, "--remove"}, owned, {"GM0044 " + gw});
+    step({"init", "--host", host, "--remove"}, owned, {});
+}
