@@ -141,15 +141,9 @@ const std::vector<Decision>& decisions() {
       {kMissed, "istio ", "IST0106", "ServiceEntry", Scope::Any, "", kNotAValidator},
       {kMissed, "istio ", "IST0145", "Gateway", Scope::GatewaySelectsNoPod, "", kNoWorkload},
       {kMissed, "istio ", "IST0138", "Gateway", Scope::GatewaySelectsNoPod, "", kNoWorkload},
-      {kExtra, "istio ", "IST0138", "Gateway", Scope::Any, "GM0021",
-       "check reports every Gateway of a group sharing a credentialName on the same pods; Istio's "
-       "CertificateAnalyzer reports a Gateway only against Gateways whose selector holds all of its own labels, so "
-       "of `{istio}` and `{istio, type}` it reports only the first."},
+      {kExtra, "istio ", "IST0138", "Gateway", Scope::Any, "GM0021", kSamePods},
       {kMissed, "istio host defined in virtualservice not found in the gateway", "IST0132", "VirtualService",
-       Scope::Any, "",
-       "Istio reports a bound Gateway that serves none of a VirtualService's hosts (vsHostInGateway); check reports "
-       "a host that none of the bound Gateways serves, the host whose calls get 404. Of a VirtualService for "
-       "user.api and a Gateway for *.api plus one for *.homepage, Istio reports the second Gateway, check nothing."},
+       Scope::Any, "", kPerGateway},
       {kExtra, "istio host defined in virtualservice not found in the gateway with ns", "IST0145", "Gateway",
        Scope::Any, "GM0020",
        "Istio's ConflictingGatewayAnalyzer finds a conflict only between servers that name the same host text "
