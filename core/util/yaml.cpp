@@ -722,6 +722,9 @@ class EventParser {
           break;
         case YAML_SCALAR_EVENT: {
           const auto& sc = event.data.scalar;
+          if (sc.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE || (sc.style == YAML_PLAIN_SCALAR_STYLE && open_flows_ > 0)) {
+            check_scalar_text(event);
+          }
           start_anchor(sc.anchor);
           on({Op::Scalar, std::string_view(reinterpret_cast<const char*>(sc.value), sc.length),
               sc.tag != nullptr ? std::string_view(reinterpret_cast<const char*>(sc.tag)) : std::string_view(),
@@ -794,6 +797,37 @@ class EventParser {
       ++cursor_index_;
     }
     return cursor_byte_;
+  }
+
+  // Where libyaml 0.2.5 reads more than go-yaml v2's scanner (scannerc.go),
+  // which kubectl uses: the escape \/ in double quotes, and '?' inside a plain
+  // scalar in flow context (go-yaml ends the scalar there and fails).
+  void check_scalar_text(const yaml_event_t& e) {
+    const auto& sc = e.data.scalar;
+    if (sc.style == YAML_PLAIN_SCALAR_STYLE) {
+      if (std::string_view(reinterpret_cast<const char*>(sc.value), sc.length).find('?') != std::string_view::npos) {
+        fail_at(line(e), "a '?' inside a plain scalar in a flow collection; kubectl's YAML reader ends the scalar "
+                         "there and fails (did not find expected ',' or ']'); quote the value");
+      }
+      return;
+    }
+    if (!map_marks_) {
+      return;
+    }
+    size_t begin = byte_at(e.start_mark.index);
+    size_t end = std::min(byte_at(e.end_mark.index), text_.size());
+    if (begin >= end || text_[begin] != '"') {
+      return;
+    }
+    for (size_t i = begin + 1; i + 1 < end; ++i) {
+      if (text_[i] == '\\') {
+        if (text_[i + 1] == '/') {
+          fail_at(line(e), "found unknown escape character \\/ in a double-quoted scalar (kubectl's YAML reader "
+                           "knows no \\/); write / alone");
+        }
+        ++i;
+      }
+    }
   }
 
   void flow_start(const yaml_event_t& e, bool flow) {

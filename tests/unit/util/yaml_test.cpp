@@ -389,3 +389,10 @@ TEST_CASE("yaml: merge keys (<<) merge as go-yaml v2 merges them") {
     CHECK(error_of(bad).find("map merge requires map or sequence of maps as the value") != std::string::npos);
   }
 }
+
+TEST_CASE("yaml: what libyaml reads and go-yaml does not is refused, as kubectl refuses it") {
+  CHECK(error_of("a: \"x\\/y\"\n").starts_with("f.yaml:1: found unknown escape character \\/"));
+  CHECK(parse("a: \"x\\\\/y\"\n")["a"] == "x\\/y");  // an escaped backslash, then '/'
+  CHECK(error_of("a: [b?c]\n").starts_with("f.yaml:1: a '?' inside a plain scalar in a flow collection"));
+  CHECK(parse("a: b?c\nd: ['b?c']\n") == json{{"a", "b?c"}, {"d", {"b?c"}}});
+}
