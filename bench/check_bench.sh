@@ -33,7 +33,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "${GRPCMESH_SERVER:-}" ]; then
-  exec "$root/tests/controlplane/controlplane.sh" exec -- "$0" --runs "$runs" --build "$build" ${keep:+--keep "$keep"}
+  # shellcheck source=bench/peers_env.sh
+  . "$root/bench/peers_env.sh"
+  env_file=$(peers_env "$build")
+  need_peers check_bench "$env_file" KUBE_APISERVER KUBECTL ETCD ISTIO_CRDS GATEWAY_API_CRDS ISTIOCTL
+  exec "$root/tests/controlplane/controlplane.sh" exec --peers-env "$env_file" -- "$0" --runs "$runs" --build "$build" ${keep:+--keep "$keep"}
 fi
 plugin=$build/kubectl-grpcmesh
 probe=$build/grpcmesh-kube-probe

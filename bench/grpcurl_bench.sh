@@ -8,16 +8,19 @@
 # Prints medians and ratios as Markdown rows for docs/benchmarks.md.
 #
 # Usage: bench/grpcurl_bench.sh [BUILD_DIR] [RUNS]   (default: build, 50)
-# Needs the peers (scripts/build-peers.sh) for grpcurl and the test server.
+# Needs the peers (scripts/build-peers.sh) for grpcurl and the test server:
+# $GRPCMESH_PEERS_ENV, else BUILD_DIR/peers.env, else the cache's peers.env.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 runs=${2:-50}
 plugin="$build/kubectl-grpcmesh"
-env_file=${GRPCMESH_PEERS_ENV:-${GRPCMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh}/peers.env}
+# shellcheck source=bench/peers_env.sh
+. "$root/bench/peers_env.sh"
+env_file=$(peers_env "$build")
 [ -x "$plugin" ] || { echo "grpcurl_bench: build $plugin first (ninja -C build kubectl-grpcmesh)" >&2; exit 1; }
-[ -f "$env_file" ] || { echo "grpcurl_bench: no $env_file: run scripts/build-peers.sh" >&2; exit 1; }
+need_peers grpcurl_bench "$env_file" GRPCURL GRPCMESH_TESTSERVER
 # shellcheck disable=SC1090
 . "$env_file"
 grpcurl=${GRPCURL:?grpcurl_bench: GRPCURL missing from $env_file}

@@ -24,7 +24,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "${GRPCMESH_SERVER:-}" ]; then
-  exec "$root/tests/controlplane/controlplane.sh" exec -- "$0" --runs "$runs" --build "$build"
+  # shellcheck source=bench/peers_env.sh
+  . "$root/bench/peers_env.sh"
+  env_file=$(peers_env "$build")
+  need_peers kube_bench "$env_file" KUBE_APISERVER KUBECTL ETCD ISTIO_CRDS GATEWAY_API_CRDS
+  exec "$root/tests/controlplane/controlplane.sh" exec --peers-env "$env_file" -- "$0" --runs "$runs" --build "$build"
 fi
 probe=$build/grpcmesh-kube-probe
 [ -x "$probe" ] || { echo "kube_bench: $probe not built (ninja -C $build grpcmesh-kube-probe)" >&2; exit 1; }

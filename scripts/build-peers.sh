@@ -5,6 +5,7 @@
 #     peers/kubernetes-<v>/   kube-apiserver, kubectl
 #     peers/etcd-<v>/         etcd
 #     peers/istio-<v>/        istioctl, crds/crd-all.gen.yaml
+#     peers/istio-crds-<v>/   crds/crd-all.gen.yaml alone (only with --only)
 #     peers/istio-oracle-<h>/ istio-oracle (h: hash of tests/peers/istio/oracle
 #                             and the module's go.mod/go.sum), built right after
 #                             istioctl from the same module and build cache
@@ -17,19 +18,24 @@
 # stamp matches go.mod, go.sum, the Go version and the build flags) is skipped.
 # At most two builds run at a time. Writes an env file naming every binary and
 # CRD location (default $GRPCMESH_CACHE/peers.env) and prints it.
+# --only LIST builds just the named peers (comma-separated: kubernetes, etcd,
+# istio, istio-crds, oracle, gateway-api, grpcurl, krew, testserver); the env
+# file then names every peer whose directory is complete, built now or before.
 #
-# Usage: scripts/build-peers.sh [--env-file PATH] [--quiet]
+# Usage: scripts/build-peers.sh [--env-file PATH] [--quiet] [--only LIST]
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${GRPCMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh}
 env_file=""
 quiet=0
+only=""
 while [ $# -gt 0 ]; do
   case $1 in
     --env-file) env_file=${2:?build-peers: --env-file needs a path}; shift 2 ;;
     --quiet) quiet=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only) only=${2:?build-peers: --only needs a comma-separated list of peers}; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-peers: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -94,29 +100,43 @@ declare -A dirs
 dirs[kubernetes]="$peers/kubernetes-$k8s_version"
 dirs[etcd]="$peers/etcd-$etcd_version"
 dirs[istio]="$peers/istio-$istio_version"
+dirs[istio-crds]="$peers/istio-crds-$istio_version"
 dirs[gateway-api]="$peers/gateway-api-$gwapi_version"
 dirs[grpcurl]="$peers/grpcurl-$grpcurl_version"
 dirs[krew]="$peers/krew-$krew_version"
 dirs[testserver]="$peers/testserver-$testserver_hash"
 dirs[oracle]="$peers/istio-oracle-$oracle_hash"
 
+# peer_src NAME: the Go module NAME is built from.
+peer_src() {
+  case $1 in
+    testserver) echo "$root/tests/testserver" ;;
+    oracle|istio-crds) srcdir istio ;;
+    *) srcdir "$1" ;;
+  esac
+}
+# want_stamp NAME: the stamp a complete build of NAME has.
+want_stamp() {
+  local src
+  src=$(peer_src "$1")
+  case $1 in
+    kubernetes) stamp "$1" "$src" "$k8s_ldflags" ;;
+    istio) stamp "$1" "$src" "$istio_ldflags" ;;
+    grpcurl) stamp "$1" "$src" "$grpcurl_ldflags" ;;
+    oracle) stamp "$1" "$src" "-s -w $oracle_hash" ;;
+    *) stamp "$1" "$src" "-s -w" ;;
+  esac
+}
+# complete NAME: whether NAME's directory holds a finished build.
+complete() { [ -f "${dirs[$1]}/.stamp" ] && [ "$(cat "${dirs[$1]}/.stamp")" = "$(want_stamp "$1")" ]; }
+
 # build_peer NAME: builds one peer into a temp dir next to its final place and
 # renames it into place when complete, so an interrupted build leaves nothing
 # that looks finished.
 build_peer() {
   local name=$1 out=${dirs[$1]} src want tmp
-  case $name in
-    testserver) src="$root/tests/testserver" ;;
-    oracle) src=$(srcdir istio) ;;
-    *) src=$(srcdir "$name") ;;
-  esac
-  case $name in
-    kubernetes) want=$(stamp "$name" "$src" "$k8s_ldflags") ;;
-    istio) want=$(stamp "$name" "$src" "$istio_ldflags") ;;
-    grpcurl) want=$(stamp "$name" "$src" "$grpcurl_ldflags") ;;
-    oracle) want=$(stamp "$name" "$src" "-s -w $oracle_hash") ;;
-    *) want=$(stamp "$name" "$src" "-s -w") ;;
-  esac
+  src=$(peer_src "$name")
+  want=$(want_stamp "$name")
   if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$want" ]; then
     [ "$quiet" = 1 ] || echo "peers: $(basename "$out") cached"
     return 0
@@ -133,6 +153,9 @@ build_peer() {
         "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/etcd" . ;;
       istio)
         "${gobuild[@]}" -ldflags="$istio_ldflags" -o "$tmp/" istio.io/istio/istioctl/cmd/istioctl
+        mkdir -p "$tmp/crds"
+        cp "$(moddir "$src" istio.io/istio)/manifests/charts/base/files/crd-all.gen.yaml" "$tmp/crds/" ;;
+      istio-crds)
         mkdir -p "$tmp/crds"
         cp "$(moddir "$src" istio.io/istio)/manifests/charts/base/files/crd-all.gen.yaml" "$tmp/crds/" ;;
       gateway-api)
@@ -162,6 +185,17 @@ build_peer() {
 
 # Longest first: two build slots keep both cores busy.
 order=(kubernetes istio etcd grpcurl krew testserver gateway-api)
+if [ -n "$only" ]; then
+  for name in ${only//,/ }; do
+    [ -n "${dirs[$name]:-}" ] || { echo "build-peers: unknown peer '$name' in --only (known: ${!dirs[*]})" >&2; exit 2; }
+  done
+  # In the same order; the oracle goes with istio when both are asked for.
+  chosen=()
+  for name in "${order[@]}" oracle istio-crds; do
+    case ",$only," in *",$name,"*) chosen+=("$name") ;; esac
+  done
+  order=("${chosen[@]}")
+fi
 pids=()
 # kill_tree PID: stops a build job and the go processes it started.
 kill_tree() {
@@ -192,7 +226,13 @@ for name in "${order[@]}"; do
   case $name in
     # The oracle compiles much of what istioctl does: build it after
     # istioctl in the same slot, so it finds those packages in the cache.
-    istio) { build_peer istio && build_peer oracle; } & ;;
+    istio)
+      if [[ ",${only:-oracle}," == *,oracle,* ]]; then
+        { build_peer istio && build_peer oracle; } &
+      else
+        build_peer istio &
+      fi ;;
+    oracle) [[ ",$only," == *,istio,* ]] && continue; build_peer oracle & ;;
     *) build_peer "$name" & ;;
   esac
   pids+=($!)
@@ -202,29 +242,40 @@ for pid in "${running[@]}"; do wait "$pid" || failed=1; done
 pids=()
 [ "$failed" = 0 ] || { echo "build-peers: a peer failed to build" >&2; exit 1; }
 
+# The env file names the peers whose directories are complete: all of them
+# after a full build, the chosen ones (and any built before) with --only.
+have() { complete "$1"; }
+istio_crds=""
+if have istio; then
+  istio_crds=${dirs[istio]}/crds/crd-all.gen.yaml
+elif have istio-crds; then
+  istio_crds=${dirs[istio-crds]}/crds/crd-all.gen.yaml
+fi
 mkdir -p "$(dirname "$env_file")"
-cat > "$env_file.tmp.$$" <<EOF
-# Written by scripts/build-peers.sh: the test peers' binaries and CRDs.
-# (No ETCD_* names: etcd reads those from its environment as settings.)
-VERSION_KUBERNETES=$k8s_version
-VERSION_ETCD=$etcd_version
-VERSION_ISTIO=$istio_release
-VERSION_ISTIO_MODULE=$istio_version
-VERSION_GATEWAY_API=$gwapi_version
-VERSION_GRPCURL=$grpcurl_version
-VERSION_KREW=$krew_version
-KUBE_APISERVER=${dirs[kubernetes]}/kube-apiserver
-KUBECTL=${dirs[kubernetes]}/kubectl
-ETCD=${dirs[etcd]}/etcd
-ISTIOCTL=${dirs[istio]}/istioctl
-GRPCURL=${dirs[grpcurl]}/grpcurl
-KREW=${dirs[krew]}/krew
-GRPCMESH_TESTSERVER=${dirs[testserver]}/testserver
-ISTIO_ORACLE=${dirs[oracle]}/istio-oracle
-ISTIO_SOURCE=$(moddir "$(srcdir istio)" istio.io/istio)
-ISTIO_CRDS=${dirs[istio]}/crds/crd-all.gen.yaml
-GATEWAY_API_CRDS=${dirs[gateway-api]}/crds/standard
-EOF
+{
+  echo "# Written by scripts/build-peers.sh: the test peers' binaries and CRDs."
+  echo "# (No ETCD_* names: etcd reads those from its environment as settings.)"
+  echo "VERSION_KUBERNETES=$k8s_version"
+  echo "VERSION_ETCD=$etcd_version"
+  echo "VERSION_ISTIO=$istio_release"
+  echo "VERSION_ISTIO_MODULE=$istio_version"
+  echo "VERSION_GATEWAY_API=$gwapi_version"
+  echo "VERSION_GRPCURL=$grpcurl_version"
+  echo "VERSION_KREW=$krew_version"
+  if have kubernetes; then
+    echo "KUBE_APISERVER=${dirs[kubernetes]}/kube-apiserver"
+    echo "KUBECTL=${dirs[kubernetes]}/kubectl"
+  fi
+  if have etcd; then echo "ETCD=${dirs[etcd]}/etcd"; fi
+  if have istio; then echo "ISTIOCTL=${dirs[istio]}/istioctl"; fi
+  if have grpcurl; then echo "GRPCURL=${dirs[grpcurl]}/grpcurl"; fi
+  if have krew; then echo "KREW=${dirs[krew]}/krew"; fi
+  if have testserver; then echo "GRPCMESH_TESTSERVER=${dirs[testserver]}/testserver"; fi
+  if have oracle; then echo "ISTIO_ORACLE=${dirs[oracle]}/istio-oracle"; fi
+  if [ -n "$istio_crds" ] || have oracle; then echo "ISTIO_SOURCE=$(moddir "$(srcdir istio)" istio.io/istio)"; fi
+  if [ -n "$istio_crds" ]; then echo "ISTIO_CRDS=$istio_crds"; fi
+  if have gateway-api; then echo "GATEWAY_API_CRDS=${dirs[gateway-api]}/crds/standard"; fi
+} > "$env_file.tmp.$$"
 mv "$env_file.tmp.$$" "$env_file"
 if [ "$quiet" = 1 ]; then
   echo "peers: ready in $((SECONDS - total_start))s ($env_file)"

@@ -67,7 +67,9 @@ cd "$root"
 [ -x /usr/local/go/bin/go ] && ! command -v go >/dev/null && export PATH="$PATH:/usr/local/go/bin"
 echo "==> installing packages, building the peers and the plugin"
 scripts/install-deps.sh
-scripts/build-peers.sh --quiet --env-file "$build/peers.env"
+# Only what the demo runs: the API server, kubectl, etcd and the CRDs (no
+# istioctl, grpcurl, krew, test server or oracle: those are for the tests).
+scripts/build-peers.sh --quiet --only kubernetes,etcd,istio-crds,gateway-api --env-file "$build/peers.env"
 gen=()
 [ -f "$build/CMakeCache.txt" ] || gen=(-G Ninja)
 cmake -S . -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
