@@ -27,26 +27,39 @@ bool executable(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-std::optional<std::string> find_command(const std::string& command, const std::map<std::string, std::string>& env) {
+struct Found {
+  std::optional<std::string> path;
+  bool relative = false;  // found only through a relative PATH element
+};
+
+// Go's exec.LookPath (os/exec/lp_unix.go), which client-go's exec plugin
+// runs through exec.Command: a name with '/' is used as it is; any other is
+// searched in the PATH of the process itself (the plugin's env does not
+// count), an empty element meaning "."; and the first match through a
+// relative element is refused (exec.ErrDot) instead of run.
+Found find_command(const std::string& command, const std::map<std::string, std::string>& parent_env) {
   if (command.find('/') != std::string::npos) {
-    return executable(command) ? std::optional<std::string>(command) : std::nullopt;
+    return {executable(command) ? std::optional<std::string>(command) : std::nullopt};
   }
-  auto path = env.find("PATH");
-  std::string dirs = path == env.end() ? "/usr/local/bin:/usr/bin:/bin" : path->second;
+  auto path = parent_env.find("PATH");
+  if (path == parent_env.end() || path->second.empty()) {
+    return {};  // filepath.SplitList("") has no elements
+  }
+  const std::string& dirs = path->second;
   size_t start = 0;
   while (start <= dirs.size()) {
     size_t colon = dirs.find(':', start);
     std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
     std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
     if (executable(candidate)) {
-      return candidate;
+      return {candidate, candidate.front() != '/'};
     }
     if (colon == std::string::npos) {
       break;
     }
     start = colon + 1;
   }
-  return std::nullopt;
+  return {};
 }
 
 std::string user_label(const RestConfig& config) {
@@ -191,7 +204,14 @@ ExecCredential ExecCredentialProvider::run() {
     env[k] = v;
   }
   env["KUBERNETES_EXEC_INFO"] = exec_info_json(config_, interactive);
-  auto path = find_command(ex.command, env);
+  Found found = find_command(ex.command, config_.exec_env);
+  if (found.relative) {
+    throw Error(fmt::format("exec plugin \"{}\" of {} was found as {}, relative to the current directory, which "
+                            "kubectl refuses to run (cannot run executable found relative to current directory); "
+                            "use an absolute command or absolute PATH entries",
+                            ex.command, user_label(config_), *found.path));
+  }
+  const std::optional<std::string>& path = found.path;
   if (!path) {
     std::string hint = ex.install_hint.empty() ? "install it or fix users[].user.exec.command in the kubeconfig"
                                                : ex.install_hint;

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <sstream>
 
 #include "core/kube/encoding.hpp"
@@ -122,6 +124,41 @@ TEST_CASE("exec credentials: cached until expirationTimestamp, re-run after inva
   CHECK(info["spec"]["interactive"] == false);
   CHECK(info["spec"]["cluster"]["server"] == "https://10.1.2.3:6443");
   CHECK(info["spec"]["cluster"]["certificate-authority-data"] == base64_encode(rc.ca_data));
+}
+
+TEST_CASE("exec credentials: the plugin is looked up as Go's exec.LookPath looks it up") {
+  TempDir dir;
+  std::string plugin = counting_plugin(dir);  // dir/plugin.sh
+  std::ostringstream diag;
+  // The search uses the PATH of the process, not the one in the plugin's env.
+  RestConfig in_env = exec_config(dir, "plugin.sh");
+  in_env.exec->env.push_back({"PATH", dir.path()});
+  ExecCredentialProvider not_found(in_env, diag, false);
+  CHECK(error_of([&] { not_found.get(); }).starts_with("exec plugin: executable \"plugin.sh\" of user"));
+  RestConfig in_parent = exec_config(dir, "plugin.sh");
+  in_parent.exec_env["PATH"] = "/nonexistent:" + dir.path();
+  in_parent.exec->env.push_back({"PATH", "/nonexistent"});
+  ExecCredentialProvider found(in_parent, diag, false);
+  CHECK(found.get().token == "tok-1");
+  // No PATH at all finds nothing (Go's filepath.SplitList("") is empty).
+  RestConfig no_path = exec_config(dir, "sh");
+  no_path.exec_env.erase("PATH");
+  ExecCredentialProvider nothing(no_path, diag, false);
+  CHECK(error_of([&] { nothing.get(); }).starts_with("exec plugin: executable \"sh\" of user"));
+  // An empty or relative PATH element that finds it: refused, not run.
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  for (const std::string& elements : {std::string(":/usr/bin"), std::string("/nonexistent::/usr/bin"),
+                                      std::string("."), std::string("../" + std::filesystem::path(dir.path()).filename().string())}) {
+    CAPTURE(elements);
+    RestConfig relative = exec_config(dir, "plugin.sh");
+    relative.exec_env["PATH"] = elements;
+    ExecCredentialProvider refused(relative, diag, false);
+    CHECK(error_of([&] { refused.get(); }).find("relative to the current directory, which kubectl refuses to run") !=
+          std::string::npos);
+  }
+  std::filesystem::current_path(cwd);
+  CHECK(found.runs() == 1);
 }
 
 TEST_CASE("exec credentials: a missing plugin shows the installHint - a failing one its exit code") {
