@@ -169,14 +169,22 @@ size_t Decoder::add(Node object, const Origin& origin, std::string_view api_vers
     }
     return n;
   }
+  auto [group, version] = split_api_version(api_version);
+  if (group.empty() && version == "v1" && kind_text == "Namespace") {
+    // A repository declares the namespaces it fills; that is all they say:
+    // read, and nothing to report (a namespace holding nothing else is
+    // still a place routes may point at, checked as any other).
+    return 1;
+  }
   Node metadata = object["metadata"];
   std::string name(metadata["name"].str());
   std::string ns(metadata["namespace"].str());
-  if (ns.empty()) {
+  if (cluster_scoped(group, kind_text)) {
+    ns.clear();
+  } else if (ns.empty()) {
     ns = default_namespace_;
   }
   std::optional<Kind> kind = kind_by_name(kind_text);
-  auto [group, version] = split_api_version(api_version);
   if (!kind || (*kind == Kind::Gateway && group == "gateway.networking.k8s.io")) {
     ignore({std::string(api_version), std::string(kind_text), ns, name, origin.str()});
     return 1;

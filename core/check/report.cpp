@@ -52,6 +52,23 @@ std::string resource_text(const Message& m) {
   return r;
 }
 
+// A cluster-scoped object has no namespace: none is written, as kubectl
+// writes none in its metadata.
+nlohmann::ordered_json resource_json(const ResourceRef& r) {
+  nlohmann::ordered_json out = {{"kind", r.kind}};
+  if (!r.namespace_name.empty()) {
+    out["namespace"] = r.namespace_name;
+  }
+  out["name"] = r.name;
+  return out;
+}
+
+// "Kind/namespace/name", or "Kind/name" for a cluster-scoped object.
+std::string qualified_name(const ResourceRef& r) {
+  return r.namespace_name.empty() ? fmt::format("{}/{}", r.kind, r.name)
+                                  : fmt::format("{}/{}/{}", r.kind, r.namespace_name, r.name);
+}
+
 void render_finding(std::ostream& out, const Message& m, const Palette& p, std::string_view indent) {
   out << fmt::format("{}{} {} {}: {}\n", indent, p.level(m.level), m.code, resource_text(m), m.text);
   out << fmt::format("{}  fix: {}\n", indent, m.fix);
@@ -66,10 +83,7 @@ nlohmann::ordered_json to_json(const Result& result) {
                         {"level", level_name(m.level)},
                         {"message", m.text},
                         {"fix", m.fix},
-                        {"resource",
-                         {{"kind", m.resource.kind},
-                          {"namespace", m.resource.namespace_name},
-                          {"name", m.resource.name}}},
+                        {"resource", resource_json(m.resource)},
                         {"istioCode", m.istio_code}});
   }
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
@@ -98,9 +112,7 @@ nlohmann::json to_sarif(const Result& result, const std::string& tool_version) {
   for (const Message& m : result.findings) {
     nlohmann::json location = {
         {"logicalLocations",
-         {{{"fullyQualifiedName",
-            fmt::format("{}/{}/{}", m.resource.kind, m.resource.namespace_name, m.resource.name)},
-           {"kind", "resource"}}}}};
+         {{{"fullyQualifiedName", qualified_name(m.resource)}, {"kind", "resource"}}}}};
     if (auto colon = m.origin.rfind(':'); colon != std::string::npos) {
       int line = std::atoi(m.origin.c_str() + colon + 1);
       location["physicalLocation"] = {{"artifactLocation", {{"uri", m.origin.substr(0, colon)}}},

@@ -24,7 +24,47 @@ constexpr std::array kKinds = {
     KindInfo{Kind::EnvoyFilter, "EnvoyFilter", "networking.istio.io", "envoyfilters", kAlpha3},
 };
 
+// The cluster-scoped kinds of Kubernetes v1.37 and the Gateway API: group,
+// kind (`kubectl api-resources --namespaced=false`).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 26> kClusterScoped = {{
+    {"", "ComponentStatus"},
+    {"", "Namespace"},
+    {"", "Node"},
+    {"", "PersistentVolume"},
+    {"admissionregistration.k8s.io", "MutatingAdmissionPolicy"},
+    {"admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"},
+    {"admissionregistration.k8s.io", "MutatingWebhookConfiguration"},
+    {"admissionregistration.k8s.io", "ValidatingAdmissionPolicy"},
+    {"admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"},
+    {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration"},
+    {"apiextensions.k8s.io", "CustomResourceDefinition"},
+    {"apiregistration.k8s.io", "APIService"},
+    {"certificates.k8s.io", "CertificateSigningRequest"},
+    {"flowcontrol.apiserver.k8s.io", "FlowSchema"},
+    {"flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"},
+    {"gateway.networking.k8s.io", "GatewayClass"},
+    {"networking.k8s.io", "IngressClass"},
+    {"networking.k8s.io", "IPAddress"},
+    {"networking.k8s.io", "ServiceCIDR"},
+    {"node.k8s.io", "RuntimeClass"},
+    {"rbac.authorization.k8s.io", "ClusterRole"},
+    {"rbac.authorization.k8s.io", "ClusterRoleBinding"},
+    {"scheduling.k8s.io", "PriorityClass"},
+    {"storage.k8s.io", "CSIDriver"},
+    {"storage.k8s.io", "CSINode"},
+    {"storage.k8s.io", "StorageClass"},
+}};
+
 }  // namespace
+
+bool cluster_scoped(std::string_view group, std::string_view kind) {
+  for (const auto& [g, k] : kClusterScoped) {
+    if (g == group && k == kind) {
+      return true;
+    }
+  }
+  return false;
+}
 
 std::span<const KindInfo> known_kinds() { return kKinds; }
 

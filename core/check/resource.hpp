@@ -39,7 +39,14 @@ std::string_view kind_name(Kind kind);
 // Looks a kind up by its name alone ("Gateway" -> Istio's Gateway).
 std::optional<Kind> kind_by_name(std::string_view name);
 
-// "Kind namespace/name" address of an object, used in findings.
+// Whether the API server keeps objects of this kind outside namespaces
+// (Namespace, ClusterRole, CustomResourceDefinition, GatewayClass, ...), as
+// `kubectl api-resources --namespaced=false` lists them for Kubernetes and
+// the Gateway API. Such an object has no namespace, whatever its metadata says.
+bool cluster_scoped(std::string_view group, std::string_view kind);
+
+// "Kind namespace/name" address of an object, used in findings ("Kind name"
+// for a cluster-scoped one, whose namespace is empty).
 struct ResourceRef {
   std::string kind;
   std::string namespace_name;
