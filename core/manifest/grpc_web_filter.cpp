@@ -7,17 +7,18 @@
 namespace grpcmesh::manifest {
 
 nlohmann::json grpc_web_filter(const GrpcWebFilterOptions& o) {
+  // First in the chain, where Istio itself puts grpc_web on GRPC-WEB servers
+  // (before grpc_stats, fault and cors; the Istio oracle shows both chains):
+  // grpc_stats then counts gRPC-Web calls as gRPC, and an abort the fault
+  // filter injects reaches the browser framed as gRPC-Web. INSERT_FIRST
+  // needs no other filter to be there.
   nlohmann::json patch = {
       {"applyTo", "HTTP_FILTER"},
       {"match",
        {{"context", "GATEWAY"},
-        {"listener",
-         {{"filterChain",
-           {{"filter",
-             {{"name", "envoy.filters.network.http_connection_manager"},
-              {"subFilter", {{"name", "envoy.filters.http.router"}}}}}}}}}}},
+        {"listener", {{"filterChain", {{"filter", {{"name", "envoy.filters.network.http_connection_manager"}}}}}}}}},
       {"patch",
-       {{"operation", "INSERT_BEFORE"},
+       {{"operation", "INSERT_FIRST"},
         {"value",
          {{"name", kGrpcWebFilterName},
           {"typed_config", {{"@type", "type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"}}}}}}},
@@ -29,9 +30,9 @@ nlohmann::json grpc_web_filter(const GrpcWebFilterOptions& o) {
        {{"name", o.name},
         {"namespace", o.namespace_name},
         {"labels", {{std::string(kManagedByLabel), std::string(kManagedByValue)}}}}},
-      // INSERT_BEFORE is relative: without a priority istioctl analyze warns
-      // (IST0151) that the patch may not apply; any non-zero priority settles
-      // the order.
+      // A priority orders this patch among other EnvoyFilters' patches of
+      // the same workload (istioctl analyze warns, IST0151, about relative
+      // operations without one).
       {"spec",
        {{"workloadSelector", {{"labels", o.selector}}},
         {"priority", kGrpcWebFilterPriority},

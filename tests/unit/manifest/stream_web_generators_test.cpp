@@ -41,7 +41,7 @@ TEST_CASE("manifest: grpc_web EnvoyFilter before the router, for the gateway wor
   check_golden("manifest/envoy-filter-grpc-web.yaml", dump(f));
   CHECK(f["apiVersion"] == "networking.istio.io/v1alpha3");
   CHECK(f["spec"]["configPatches"][0]["match"]["context"] == "GATEWAY");
-  CHECK(f["spec"]["configPatches"][0]["patch"]["operation"] == "INSERT_BEFORE");
+  CHECK(f["spec"]["configPatches"][0]["patch"]["operation"] == "INSERT_FIRST");
 }
 
 TEST_CASE("manifest: grpc_web filter names come from the selector's values") {
