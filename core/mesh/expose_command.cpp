@@ -219,8 +219,8 @@ std::string policy_source(const manifest::RetryPolicy& p, const ExposeFacts& f) 
       break;
   }
   return f.mesh_retry_default ? "Istio's default, as the routes set no retries"
-                              : "Istio's default, as the routes set no retries (unless meshConfig."
-                                "defaultHttpRetryPolicy sets another; not read with --dry-run=client)";
+                              : "Istio's default, as the routes set no retries; a meshConfig.defaultHttpRetryPolicy "
+                                "would replace it, and --dry-run=client does not read the mesh config";
 }
 
 // Sets (or, with no retry flag, removes) the retries of the Service's routes

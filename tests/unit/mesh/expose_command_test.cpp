@@ -436,3 +436,15 @@ TEST_CASE("expose: --per-try-timeout for server-streaming methods of --protoset 
   o.per_try_timeout.reset();
   CHECK(error_of([&] { plan_expose(o, f); }).empty());
 }
+
+TEST_CASE("expose: --dry-run=client says the mesh's default retry policy was not read") {
+  ExposeOptions o = options();
+  o.port = 50051;
+  o.gateway_namespace = "istio-system";
+  const ChangeSet cs = plan_expose(o, expose_facts_from_flags(o));
+  CHECK(cs.notes.back() ==
+        "Retries for the routes to Service apps/greeter: 2 retries on "
+        "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (Istio's default, as the routes "
+        "set no retries; a meshConfig.defaultHttpRetryPolicy would replace it, and --dry-run=client does not read the "
+        "mesh config)");
+}
