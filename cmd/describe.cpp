@@ -85,7 +85,7 @@ cli::ValueKind kind_for_name(const std::string& raw) {
     return cli::ValueKind::Host;
   }
   if (name == "kubeconfig" || name == "file" || name == "filename" || name == "certificate-authority" ||
-      name == "cert" || name == "key" || name == "ca" ||
+      name == "cert" || name == "key" || name == "ca" || name == "protoset" ||
       ends_with_any(name, {"-file", "-cert", "-key", "-certificate", "-ca", "-out", "-proto", "-protoset"})) {
     return cli::ValueKind::File;
   }

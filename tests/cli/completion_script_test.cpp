@@ -228,3 +228,10 @@ TEST_CASE("completion: zsh completes commands and flags through the sourced scri
   CHECK(has_line(naming, "appProtocol"));
   CHECK(has_line(naming, "name"));
 }
+
+TEST_CASE("completion: expose's retry flags: --protoset completes file names, --retry-on offers none") {
+  auto protoset = plugin({"__complete", "expose", "svc", "--protoset", ""}, true);
+  CHECK_MESSAGE(protoset.out == ":0\n", protoset.describe());  // the shell falls back to file names
+  auto retry_on = plugin({"__complete", "expose", "svc", "--retry-on", ""}, true);
+  CHECK_MESSAGE(retry_on.out == ":4\n", retry_on.describe());
+}
