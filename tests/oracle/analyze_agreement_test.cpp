@@ -17,7 +17,7 @@
 #include <set>
 #include <sstream>
 
-#include "analyze_client.hpp"
+#include "oracle_client.hpp"
 #include "core/check/analyzer.hpp"
 #include "core/check/file_loader.hpp"
 #include "core/check/mesh.hpp"

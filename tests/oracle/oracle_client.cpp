@@ -68,25 +68,35 @@ std::string quoted(const std::string& s) {
 
 }  // namespace
 
-nlohmann::json run_batch(const nlohmann::json& scenarios) {
+namespace {
+
+// Runs `istio-oracle -test.run=TEST -FLAG=<input as a file> -out=...` and
+// returns what it wrote: an array as long as the input.
+nlohmann::json run_oracle(const std::string& test, const std::string& flag, const nlohmann::json& input) {
   const std::string binary = peer("ISTIO_ORACLE");
   TempDir dir;
-  const auto in = dir.path() / "scenarios.json";
-  const auto out = dir.path() / "results.json";
+  const auto in = dir.path() / "input.json";
+  const auto out = dir.path() / "output.json";
   const auto log = dir.path() / "oracle.log";
-  std::ofstream(in) << scenarios.dump();
-  const std::string cmd = quoted(binary) + " -test.run=TestOracle -batch=" + quoted(in.string()) +
+  std::ofstream(in) << input.dump();
+  const std::string cmd = quoted(binary) + " -test.run=" + test + " -" + flag + "=" + quoted(in.string()) +
                           " -out=" + quoted(out.string()) + " >" + quoted(log.string()) + " 2>&1";
   const int rc = std::system(cmd.c_str());
   if (rc != 0 || !fs::exists(out)) {
-    throw std::runtime_error("the Istio oracle failed (" + std::to_string(rc) + "): " + read_all(log));
+    throw std::runtime_error("the Istio oracle (" + test + ") failed (" + std::to_string(rc) + "): " + read_all(log));
   }
   auto results = nlohmann::json::parse(read_all(out));
-  if (!results.is_array() || results.size() != scenarios.size()) {
-    throw std::runtime_error("the Istio oracle answered " + std::to_string(results.size()) + " scenarios of " +
-                             std::to_string(scenarios.size()));
+  if (!results.is_array() || results.size() != input.size()) {
+    throw std::runtime_error("the Istio oracle (" + test + ") answered " + std::to_string(results.size()) + " of " +
+                             std::to_string(input.size()));
   }
   return results;
 }
+
+}  // namespace
+
+nlohmann::json run_batch(const nlohmann::json& scenarios) { return run_oracle("TestOracle", "batch", scenarios); }
+
+nlohmann::json run_analyze(const nlohmann::json& cases) { return run_oracle("TestAnalyze", "analyze", cases); }
 
 }  // namespace oracle

@@ -33,4 +33,12 @@ class TempDir {
 // when it fails.
 nlohmann::json run_batch(const nlohmann::json& scenarios);
 
+// Runs Istio's analyzers (what `istioctl analyze` runs) through the
+// oracle's analysis mode (`-test.run=TestAnalyze -analyze=...`,
+// tests/peers/istio/oracle/analyze_test.go) on an array of cases ({"name",
+// "files", "namespace"}) and returns the array of results ({"name", "error",
+// "messages": [{"code", "level", "kind", "namespace", "name", "text"}]}), in
+// order. Throws std::runtime_error with the oracle's output when it fails.
+nlohmann::json run_analyze(const nlohmann::json& cases);
+
 }  // namespace oracle
