@@ -36,6 +36,9 @@ constexpr int kUnknown = 2;
 constexpr int kDeadlineExceeded = 4;
 constexpr int kResourceExhausted = 8;
 constexpr int kInternal = 13;
+// The largest response header list accepted and advertised (grpc-go's
+// defaultClientMaxHeaderListSize).
+constexpr std::uint32_t kMaxHeaderList = 16U << 20;
 constexpr int kUnavailable = 14;
 
 std::string lower(std::string s) {
@@ -193,6 +196,7 @@ struct Call::Impl {
   char errbuf[CURL_ERROR_SIZE] = {0};
   WebFrameParser frames;
   WebTextDecoder text;
+  size_t header_list = 0;  // the response's header list so far, as HPACK counts it
   std::deque<std::string> inbound;
   std::optional<std::chrono::system_clock::time_point> deadline;
   bool added = false;      // libcurl: in the multi handle
@@ -845,6 +849,18 @@ struct H2Callbacks {
     if (call == nullptr || frame->hd.type != NGHTTP2_HEADERS) {
       return 0;
     }
+    // grpc-go's limit on a received header list (internal/transport
+    // defaults.go defaultClientMaxHeaderListSize), each field counted as
+    // name + value + 32 (RFC 7541 section 4.1): a server's HPACK references
+    // cannot make it grow without bound.
+    call->impl_->header_list += namelen + valuelen + 32;
+    if (call->impl_->header_list > kMaxHeaderList) {
+      if (!call->local_status_) {
+        call->local_status_ =
+            CallOutcome{kInternal, "peer header list size exceeded limit (16 MiB of response headers)", ""};
+      }
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // resets the stream
+    }
     std::string key(reinterpret_cast<const char*>(name), namelen);
     std::string val(reinterpret_cast<const char*>(value), valuelen);
     if (conn.log_ != nullptr) {
@@ -1011,8 +1027,9 @@ void Connection::h2_open() {
   nghttp2_session_callbacks_del(cb);
   // Large windows: responses are consumed as they come.
   const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-                                             {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 16 * 1024 * 1024}};
-  nghttp2_submit_settings(h.session, NGHTTP2_FLAG_NONE, settings, 2);
+                                             {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 16 * 1024 * 1024},
+                                             {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kMaxHeaderList}};
+  nghttp2_submit_settings(h.session, NGHTTP2_FLAG_NONE, settings, 3);
   nghttp2_session_set_local_window_size(h.session, NGHTTP2_FLAG_NONE, 0, 64 * 1024 * 1024);
   h.open = true;
 }

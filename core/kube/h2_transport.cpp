@@ -33,6 +33,10 @@
 namespace grpcmesh::kube {
 namespace {
 
+// The largest response header list accepted and advertised (Go's HTTP/2
+// client, which client-go uses: 10 MiB).
+constexpr std::uint32_t kMaxHeaderList = 10U << 20;
+
 using Clock = std::chrono::steady_clock;
 
 std::string unbracket(const std::string& host) {
@@ -206,8 +210,9 @@ class H2Transport final : public Transport {
     nghttp2_session_callbacks_del(cb);
     // Generous windows: bodies are consumed as they arrive.
     const nghttp2_settings_entry entries[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-                                              {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 4 * 1024 * 1024}};
-    nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, entries, 2);
+                                              {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 4 * 1024 * 1024},
+                                              {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kMaxHeaderList}};
+    nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, entries, 3);
     nghttp2_session_set_local_window_size(session_.get(), NGHTTP2_FLAG_NONE, 0, 16 * 1024 * 1024);
     return {};
   }
@@ -305,6 +310,8 @@ class H2Transport final : public Transport {
     std::unique_ptr<Inflater> inflater;
     size_t received = 0;  // body bytes, as sent
     bool broken_body = false;
+    size_t header_list = 0;  // as HPACK counts it: name + value + 32 per field
+    bool headers_too_large = false;
   };
 
   bool make_context(Outcome& out) {
@@ -633,6 +640,14 @@ class H2Transport final : public Transport {
     if (s == nullptr || frame->hd.type != NGHTTP2_HEADERS) {
       return 0;
     }
+    // Go's HTTP/2 client refuses a response header list beyond 10 MiB
+    // (golang.org/x/net/http2 transport.go maxHeaderListSize), so HPACK
+    // references cannot make one grow without bound.
+    s->header_list += namelen + valuelen + 32;
+    if (s->header_list > kMaxHeaderList) {
+      s->headers_too_large = true;
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // resets the stream
+    }
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":status") {
@@ -678,7 +693,11 @@ class H2Transport final : public Transport {
     Stream& s = *it->second;
     Exchange& x = *s.exchange;
     const bool body_cut = s.gzip && (s.inflater == nullptr || !s.inflater->ended) && s.received > 0;
-    if (s.broken_body) {
+    if (s.headers_too_large) {
+      x.failure = Failure::kOther;
+      x.status = 0;
+      x.detail = "the server sent more than 10 MiB of response headers (client-go's limit)";
+    } else if (s.broken_body) {
       x.failure = Failure::kOther;
       x.detail = "the server sent a gzip body that does not inflate";
     } else if (x.status == 0 || (error_code != NGHTTP2_NO_ERROR && x.status < 400) || body_cut) {
