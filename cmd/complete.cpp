@@ -11,6 +11,7 @@
 #include "cmd/app.hpp"
 #include "cmd/describe.hpp"
 #include "cmd/help.hpp"
+#include "cmd/usage.hpp"
 #include "core/cli/complete.hpp"
 #include "core/cli/kube_values.hpp"
 #include "core/util/error.hpp"
@@ -72,8 +73,8 @@ std::optional<int> run_early(int argc, char** argv, CLI::App& root, Context& ctx
     const std::string meant = cli::suggest_subcommand(tree, std::string(entry));
     ctx.streams.err << ctx.err_painter().paint(term::Style::Red, "error:") << " unknown command \"" << entry
                     << "\" for \"" << ctx.program << "\""
-                    << (meant.empty() ? std::string() : " - did you mean \"" + meant + "\"?") << " (see '"
-                    << ctx.program << " --help')\n";
+                    << (meant.empty() ? std::string() : " - did you mean \"" + meant + "\"?") << '\n'
+                    << see_help(root, ctx.program) << '\n';
     return kExitUsage;
   }
   return std::nullopt;

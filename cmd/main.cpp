@@ -10,6 +10,7 @@
 
 #include "cmd/app.hpp"
 #include "cmd/help.hpp"
+#include "cmd/usage.hpp"
 #include "core/util/error.hpp"
 #include "core/util/terminal.hpp"
 
@@ -27,6 +28,16 @@ std::string one_line(std::string s) {
 // "error:" in red when stderr is a terminal that may be coloured.
 std::ostream& error_prefix(const grpcmesh::cmd::Context& ctx) {
   return ctx.streams.err << ctx.err_painter().paint(grpcmesh::term::Style::Red, "error:") << ' ';
+}
+
+// An expected failure: its one line, and for a usage error (exit 2) kubectl's
+// pointer to the help of the command given.
+int report(const grpcmesh::cmd::Context& ctx, const grpcmesh::Error& e, const CLI::App& app) {
+  error_prefix(ctx) << one_line(e.what()) << '\n';
+  if (e.exit_code() == grpcmesh::kExitUsage) {
+    ctx.streams.err << grpcmesh::cmd::see_help(grpcmesh::cmd::parsed_command(app), ctx.program) << '\n';
+  }
+  return e.exit_code();
 }
 
 }  // namespace
@@ -82,6 +93,7 @@ int main(int argc, char** argv) {
   cmd::register_completion(app, ctx);
 
   cmd::install_help(app, ctx);  // after every command is registered
+  cmd::last_value_wins(app);
   try {
     if (const auto rc = cmd::run_early(argc, argv, app, ctx)) {
       return *rc;
@@ -98,23 +110,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e, ctx.streams.out, ctx.streams.err);
   } catch (const CLI::ParseError& e) {
-    // "--bogus" alone leaves no subcommand, and CLI11 then reports the missing
-    // subcommand; the unknown flag is the real mistake, so name it.
-    const auto extras = app.remaining();
-    const bool unknown_root_flag = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && !extras.empty() &&
-                                   extras.front().starts_with('-');
-    error_prefix(ctx) << (unknown_root_flag ? "unknown flag: " + extras.front() : one_line(e.what())) << " (see '"
-                      << ctx.program << " --help')\n";
+    // In kubectl's words, and pointing at the help of the command given.
+    error_prefix(ctx) << one_line(cmd::usage_message(e, app, {argv + 1, argv + argc}, ctx.program)) << '\n'
+                      << cmd::see_help(cmd::parsed_command(app), ctx.program) << '\n';
     return kExitUsage;
   } catch (const Error& e) {
-    error_prefix(ctx) << one_line(e.what()) << '\n';
-    return e.exit_code();
+    return report(ctx, e, app);
   }
   try {
     return ctx.action ? ctx.action() : kExitOk;
   } catch (const Error& e) {
-    error_prefix(ctx) << one_line(e.what()) << '\n';
-    return e.exit_code();
+    return report(ctx, e, app);
   } catch (const std::exception& e) {
     error_prefix(ctx) << "internal: " << one_line(e.what()) << '\n';
     return kExitFailure;

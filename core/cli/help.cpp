@@ -1,6 +1,7 @@
 #include "core/cli/help.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace grpcmesh::cli {
 
@@ -115,7 +116,10 @@ std::string usage_block(const CommandPath& cmd) {
   return line;
 }
 
-std::string examples_block(const Command& cmd) {
+// The examples are written as typed through kubectl; run directly, they
+// name the program as it was run ("kubectl-grpcmesh init ...").
+std::string examples_block(const Command& cmd, const std::string& program) {
+  constexpr std::string_view kPlugin = "kubectl grpcmesh";
   std::string out;
   for (std::size_t i = 0; i < cmd.examples.size(); ++i) {
     const Example& e = cmd.examples[i];
@@ -126,7 +130,8 @@ std::string examples_block(const Command& cmd) {
       out += "  # " + e.comment + '\n';
     }
     for (const std::string& line : e.lines) {
-      out += "  " + line + '\n';
+      const bool ours = line.starts_with(kPlugin) && (line.size() == kPlugin.size() || line[kPlugin.size()] == ' ');
+      out += "  " + (ours ? program + line.substr(kPlugin.size()) : line) + '\n';
     }
   }
   return out;
@@ -159,7 +164,7 @@ std::string render_help(const CommandPath& cmd) {
   }
   out += "\nUsage:\n" + usage_block(cmd);
   if (!c.examples.empty()) {
-    out += "\nExamples:\n" + examples_block(c);
+    out += "\nExamples:\n" + examples_block(c, cmd.program);
   }
   if (has_visible_subcommands(c)) {
     out += "\nCommands:\n" + commands_block(c);
@@ -196,7 +201,7 @@ std::string render_markdown(const CommandPath& cmd) {
   }
   out += "\n### Usage\n\n```\n" + usage_block(cmd) + "```\n";
   if (!c.examples.empty()) {
-    out += "\n### Examples\n\n```\n" + examples_block(c) + "```\n";
+    out += "\n### Examples\n\n```\n" + examples_block(c, cmd.program) + "```\n";
   }
   for (const auto& [title, flags] : grouped(c.flags)) {
     out += "\n### " + title + "\n\n```\n" + flags_block(flags) + "```\n";
