@@ -33,3 +33,26 @@ TEST_CASE("input files: an unreadable file is named with its option and the reas
   check_unreadable({"grpcurl", "-cacert", missing, "127.0.0.1:1", "list"},
                    "cannot read -cacert " + missing + ": No such file or directory");
 }
+
+TEST_CASE("input files: check -f reads Namespaces and prints cluster-scoped objects without a namespace") {
+  e2e::TempDir dir("grpcmesh-cli");
+  const std::string extra = (dir.path() / "extra.yaml").string();
+  cli_test::spit(extra,
+                 "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: grpc-apps\n---\n"
+                 "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: grpc-reader\n");
+  const std::string fixture = (cli_test::source_dir() / "tests/testdata/check/ok-https").string();
+  auto run = [&](const std::vector<std::string>& output) {
+    std::vector<std::string> args{"check", "--offline", "--fail-on", "none", "-f", fixture, "-f", extra};
+    args.insert(args.end(), output.begin(), output.end());
+    auto r = cli_test::plugin(args);
+    CAPTURE(r.describe());
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("grpc-apps") == std::string::npos);  // the Namespace is read, not reported
+    return r.out;
+  };
+  CHECK(run({}).find("info GM0001 ClusterRole grpc-reader (" + extra + ":6)") != std::string::npos);
+  CHECK(run({"-o", "json"}).find("\"resource\": {\n        \"kind\": \"ClusterRole\",\n        \"name\": \"grpc-reader\"\n") !=
+        std::string::npos);
+  CHECK(run({"-o", "yaml"}).find("  resource:\n    kind: ClusterRole\n    name: grpc-reader\n") != std::string::npos);
+  CHECK(run({"-o", "sarif"}).find("\"fullyQualifiedName\": \"ClusterRole/grpc-reader\"") != std::string::npos);
+}
