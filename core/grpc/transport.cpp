@@ -36,6 +36,9 @@ constexpr int kUnknown = 2;
 constexpr int kDeadlineExceeded = 4;
 constexpr int kResourceExhausted = 8;
 constexpr int kInternal = 13;
+// A dial that did not finish in time, in grpc-go's words.
+constexpr std::string_view kHandshakeTimeout =
+    "context deadline exceeded (the TLS handshake did not finish within -connect-timeout or -max-time)";
 // The largest response header list accepted and advertised (grpc-go's
 // defaultClientMaxHeaderListSize).
 constexpr std::uint32_t kMaxHeaderList = 16U << 20;
@@ -383,7 +386,10 @@ void Call::throw_if_dial_failed() {
   ProbeRequest probe{t.address, t.plaintext, o.insecure, o.cacert,
                      t.servername.empty() ? t.authority : t.servername, std::min(o.connect_timeout, 5.0),
                      !o.cert.empty()};
-  std::string why = connection_.diagnose_ ? diagnose_connection(probe) : std::string();
+  // A handshake that ran out of time is not diagnosed: that would take as long again.
+  std::string why = connection_.diagnose_ && !dial_error_->starts_with(kHandshakeTimeout.substr(0, 26))
+                        ? diagnose_connection(probe)
+                        : std::string();
   if (why.empty()) {
     why = *dial_error_;
   }
@@ -933,10 +939,18 @@ struct H2Callbacks {
   }
 };
 
-void Connection::h2_open() {
+void Connection::h2_open(std::optional<std::chrono::system_clock::time_point> call_deadline) {
   H2& h = *h2_;
   const Options& o = options_;
   const int timeout_ms = static_cast<int>(std::max(0.001, o.connect_timeout) * 1000);
+  // grpc-go dials (TCP and the TLS handshake) within the dial context:
+  // -connect-timeout, and the call's own deadline (-max-time).
+  auto dial_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  if (call_deadline) {
+    dial_deadline = std::min(dial_deadline, std::chrono::steady_clock::now() +
+                                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                    *call_deadline - std::chrono::system_clock::now()));
+  }
   std::string error;
   h.fd = connect_tcp(target_.address, timeout_ms, error);
   if (h.fd < 0) {
@@ -998,8 +1012,26 @@ void Connection::h2_open() {
       }
     }
     SSL_set_fd(h.ssl, h.fd);
-    ERR_clear_error();
-    if (SSL_connect(h.ssl) != 1) {  // blocking, within the socket's timeouts
+    // Non-blocking, so that a server sending a byte at a time cannot keep
+    // the handshake going past the deadline.
+    fcntl(h.fd, F_SETFL, fcntl(h.fd, F_GETFL) | O_NONBLOCK);
+    int connected = 0;
+    for (;;) {
+      ERR_clear_error();
+      connected = SSL_connect(h.ssl);
+      const int why = connected == 1 ? SSL_ERROR_NONE : SSL_get_error(h.ssl, connected);
+      if (why != SSL_ERROR_WANT_READ && why != SSL_ERROR_WANT_WRITE) {
+        break;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(dial_deadline -
+                                                                              std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        throw Error(std::string(kHandshakeTimeout));
+      }
+      pollfd p{h.fd, static_cast<short>(why == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+      poll(&p, 1, static_cast<int>(left.count()));
+    }
+    if (connected != 1) {
       const long verify = SSL_get_verify_result(h.ssl);
       throw Error(verify != X509_V_OK ? fmt::format("TLS certificate verification failed: {}",
                                                     X509_verify_cert_error_string(verify))
@@ -1047,7 +1079,7 @@ void Connection::h2_start(Call& call, const CallSettings& settings) {
     }
     h.close();
     try {
-      h2_open();
+      h2_open(x.deadline);
     } catch (const Error& e) {
       h.close();
       call.dial_error_ = e.what();

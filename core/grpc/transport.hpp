@@ -169,7 +169,9 @@ class Connection {
 
   struct H2;
   // The native gRPC engine (wire kGrpc).
-  void h2_open();
+  // Dials and, over TLS, shakes hands within -connect-timeout and the
+  // call's deadline, whichever ends first.
+  void h2_open(std::optional<std::chrono::system_clock::time_point> call_deadline);
   void h2_start(Call& call, const CallSettings& settings);
   void h2_drive(const std::function<bool()>& done);
   void h2_fail(const std::string& why);

@@ -67,3 +67,39 @@ TEST_SUITE("hostile servers") {
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   }
 }
+
+TEST_SUITE("hostile servers") {
+  TEST_CASE("hostile servers: grpcurl's TLS handshake ends at -connect-timeout and -max-time, however slow the server") {
+    // tests/testdata/h2/slow_tls_server.py sends its handshake a byte every
+    // 200 ms: no single read waits long, the whole would take minutes.
+    e2e::TempDir dir;
+    const std::string cert = (dir.path() / "tls.crt").string();
+    const std::string key = (dir.path() / "tls.key").string();
+    auto made = e2e::run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                          "-days", "1", "-subj", "/CN=slow", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key,
+                          "-out", cert});
+    REQUIRE_MESSAGE(made.ok(), made.describe());
+    e2e::Background server({"python3", (e2e::source_dir() / "tests/testdata/h2/slow_tls_server.py").string(),
+                            "--tls-cert", cert, "--tls-key", key});
+    const std::string address = server.wait_for_line("listening on ").substr(13);
+    e2e::RunOptions options;
+    options.timeout = std::chrono::seconds(20);
+    for (const std::vector<std::string>& limit : {std::vector<std::string>{"-connect-timeout", "1"},
+                                                  std::vector<std::string>{"-max-time", "1"}}) {
+      CAPTURE(limit[0]);
+      std::vector<std::string> argv{e2e::plugin_path().string(), "grpcurl", "-insecure"};
+      argv.insert(argv.end(), limit.begin(), limit.end());
+      argv.insert(argv.end(), {address, "list"});
+      auto start = std::chrono::steady_clock::now();
+      auto r = e2e::run(argv, options);
+      auto took = std::chrono::steady_clock::now() - start;
+      CAPTURE(r.describe());
+      CHECK_FALSE(r.timed_out);
+      CHECK(r.exit_code == 1);
+      CHECK(r.err == "error: failed to dial target host \"" + address +
+                         "\": context deadline exceeded (the TLS handshake did not finish within -connect-timeout or "
+                         "-max-time)\n");
+      CHECK(took < std::chrono::seconds(5));
+    }
+  }
+}
