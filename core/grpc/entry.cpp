@@ -36,7 +36,8 @@ extern "C" __attribute__((visibility("default"))) int grpcmesh_grpcurl_run(const
   try {
     return grpcmesh::grpc::run_grpcurl(args, streams, *call->kube, call->help ? call->help : "");
   } catch (const grpcmesh::UsageError& e) {
-    streams.err << "error: " << one_line(e.what()) << " (see '" << call->program << " grpcurl --help')\n";
+    // kubectl's pointer to the command's help (k8s.io/kubectl pkg/util/templates).
+    streams.err << "error: " << one_line(e.what()) << "\nSee '" << call->program << " grpcurl --help' for usage.\n";
     return e.exit_code();
   } catch (const grpcmesh::Error& e) {
     streams.err << "error: " << one_line(e.what()) << '\n';

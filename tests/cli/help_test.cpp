@@ -155,6 +155,8 @@ TEST_CASE("usage errors: CLI11's messages in kubectl's words, naming the command
       {{}, "no command given", ""},
       // our own usage errors get the same pointer
       {{"tls", "--host", "grpc.example.com"}, "pass either --cert FILE --key FILE or --self-signed", "tls"},
+      {{"grpcurl", "-plaintext", "-insecure", "127.0.0.1:1", "list"},
+       "the -insecure and -plaintext flags are mutually exclusive", "grpcurl"},
   };
   for (const Case& c : cases) {
     for (bool as_plugin : {true, false}) {

@@ -153,10 +153,11 @@ TEST_SUITE("grpcurl") {
     Result usage = ours({"-plaintext", "-insecure", "127.0.0.1:1", "list"});
     CHECK(usage.exit_code == 2);
     CHECK(usage.err ==
-          "error: the -insecure and -plaintext flags are mutually exclusive (see 'kubectl-grpcmesh grpcurl --help')\n");
+          "error: the -insecure and -plaintext flags are mutually exclusive\n"
+          "See 'kubectl-grpcmesh grpcurl --help' for usage.\n");
     Result bad_flag = ours({"-plantext", "127.0.0.1:1", "list"});
     CHECK(bad_flag.exit_code == 2);
-    CHECK(bad_flag.err == "error: unknown flag -plantext (see 'kubectl-grpcmesh grpcurl --help')\n");
+    CHECK(bad_flag.err == "error: unknown flag -plantext\nSee 'kubectl-grpcmesh grpcurl --help' for usage.\n");
   }
 
   TEST_CASE("the gRPC module is loaded only by grpcurl, next to the binary or from ../lib/kubectl-grpcmesh") {
