@@ -9,6 +9,7 @@ pkgs=(
   libgrpc++-dev libprotobuf-dev libprotoc-dev protobuf-compiler protobuf-compiler-grpc
   openssl curl python3 iproute2 procps strace
   debootstrap zsh fish
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
