@@ -93,8 +93,10 @@ void apply_scope(Result& result, std::vector<HostPath>& paths, const Snapshot& s
         }
       }
     }
+    // A cluster-scoped object (from the files) is in no namespace: kept.
     std::erase_if(result.findings, [&](const Message& m) {
-      return m.resource.namespace_name != options.namespace_name && !related.count(m.resource);
+      return !m.resource.namespace_name.empty() && m.resource.namespace_name != options.namespace_name &&
+             !related.count(m.resource);
     });
     std::set<std::string> hosts;
     for (const Resource& vs : snapshot.list(Kind::VirtualService)) {

@@ -163,3 +163,28 @@ TEST_CASE("namespaces: a route into a declared namespace that holds nothing else
   CHECK(found[1].starts_with("GM0009 "));
   CHECK(found[1].find("api.backend.svc.cluster.local") != std::string::npos);
 }
+
+TEST_CASE("namespaces: a namespace-scoped live check keeps the files' cluster-scoped objects") {
+  TempFile file(std::string(kClusterScoped) +
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: other}\n");
+  Options options;
+  options.live = true;
+  options.namespace_name = "default";
+  options.output = OutputFormat::Json;
+  options.now = check_test::fixture_now();
+  options.files = {(check_test::fixture_root() / "ok-https").string(), file.path.string()};
+  std::istringstream in;
+  std::ostringstream out, err;
+  grpcmesh::Streams streams{in, out, err};
+  // The cluster holds nothing: the files are laid over an empty snapshot.
+  run_check(options, [](Snapshot&, const Options&) {}, streams);
+  auto j = nlohmann::json::parse(out.str());
+  std::vector<std::string> ignored;
+  for (const auto& f : j["findings"]) {
+    if (f["code"] == "GM0001") {
+      ignored.push_back(f["resource"]["kind"].get<std::string>() + " " + f["resource"]["name"].get<std::string>());
+    }
+  }
+  // the ConfigMap of namespace "other" is outside -n default; the others are in no namespace
+  CHECK(ignored == std::vector<std::string>{"ClusterRole grpc-reader", "GatewayClass istio"});
+}
