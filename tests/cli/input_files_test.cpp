@@ -51,7 +51,8 @@ TEST_CASE("input files: check -f reads Namespaces and prints cluster-scoped obje
     return r.out;
   };
   CHECK(run({}).find("info GM0001 ClusterRole grpc-reader (" + extra + ":6)") != std::string::npos);
-  const std::string json_resource = "\"resource\": {\n        \"kind\": \"ClusterRole\",\n        \"name\": \"grpc-reader\"\n";
+  const std::string json_resource =
+      "\"resource\": {\n        \"kind\": \"ClusterRole\",\n        \"name\": \"grpc-reader\"\n";
   CHECK(run({"-o", "json"}).find(json_resource) != std::string::npos);
   CHECK(run({"-o", "yaml"}).find("  resource:\n    kind: ClusterRole\n    name: grpc-reader\n") != std::string::npos);
   CHECK(run({"-o", "sarif"}).find("\"fullyQualifiedName\": \"ClusterRole/grpc-reader\"") != std::string::npos);
