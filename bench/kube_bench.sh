@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=${2:?--runs needs a number}; shift 2 ;;
     --build) build=$(cd "${2:?--build needs a directory}" && pwd); shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "kube_bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

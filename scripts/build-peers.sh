@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     --env-file) env_file=${2:?build-peers: --env-file needs a path}; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --only) only=${2:?build-peers: --only needs a comma-separated list of peers}; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-peers: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
