@@ -16,10 +16,10 @@ struct GrpcWebFilterOptions {
 };
 
 // The EnvoyFilter (networking.istio.io/v1alpha3, the only version it has)
-// that adds envoy.filters.http.grpc_web to the gateway's HTTP filter chain
-// before the router, with a priority (a relative operation without one is an
-// istioctl analyze warning, IST0151). Pilot adds that filter by itself only to plaintext
-// GRPC-WEB servers; HTTPS servers need this.
+// that adds envoy.filters.http.grpc_web first in the gateway's HTTP filter
+// chain, where Pilot puts it on the plaintext GRPC-WEB servers it adds it to
+// by itself; HTTPS servers need this. Its priority orders it among other
+// EnvoyFilters of the same pods.
 nlohmann::json grpc_web_filter(const GrpcWebFilterOptions& options);
 
 // The default object name for a workload's filter: "grpc-web-" + the

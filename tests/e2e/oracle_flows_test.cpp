@@ -152,8 +152,9 @@ TEST_CASE("oracle: HTTPS with two services on one host, stream, web and every --
                                     grpc_call("unknown host", "unknown-" + host, "/shop.Catalog/List"),
                                     grpc_call("unknown service", host, "/shop.Other/List")});
 
+    e2e::TempDir ca_dir;
     step({"init", "--host", host});
-    step({"tls", "--host", host, "--self-signed"});
+    step({"tls", "--host", host, "--self-signed", "--ca-out", (ca_dir.path() / "ca.crt").string()});
     auto before = judge(calls, owned);
     expect_unrouted(before[0]);  // a server, no route yet
 
@@ -235,8 +236,9 @@ TEST_CASE("oracle: h2c and HTTPS on one host reach the backend on both servers, 
     const json calls = json::array({grpc_call("h2c", host, "/helloworld.Greeter/SayHello", false),
                                     grpc_call("tls", host, "/helloworld.Greeter/SayHello", true)});
 
+    e2e::TempDir ca_dir;
     step({"init", "--host", host, "--https", "--plaintext"});
-    step({"tls", "--host", host, "--self-signed"});
+    step({"tls", "--host", host, "--self-signed", "--ca-out", (ca_dir.path() / "ca.crt").string()});
     step({"expose", "greeter", "-n", ns, "--host", host});
     auto both = judge(calls, owned);
     expect_grpc(both[0], greeter);

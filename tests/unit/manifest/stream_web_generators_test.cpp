@@ -35,7 +35,7 @@ TEST_CASE("manifest: a DestinationRule patch of someone else's rule carries no l
   check_golden("manifest/destination-rule-patch.yaml", dump(destination_rule(o)));
 }
 
-TEST_CASE("manifest: grpc_web EnvoyFilter before the router, for the gateway workload only") {
+TEST_CASE("manifest: grpc_web EnvoyFilter first in the chain, for the gateway workload only") {
   const nlohmann::json f =
       grpc_web_filter({"grpc-web-ingressgateway", "istio-system", {{"istio", "ingressgateway"}}});
   check_golden("manifest/envoy-filter-grpc-web.yaml", dump(f));
