@@ -4,7 +4,10 @@
 #   $GRPCMESH_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh)
 #     peers/kubernetes-<v>/   kube-apiserver, kubectl
 #     peers/etcd-<v>/         etcd
-#     peers/istio-<v>/        istioctl, crds/crd-all.gen.yaml
+#     peers/istio-<v>/        istioctl, pilot-discovery (istiod), xdsclient (a
+#                             stand-in gateway on istiod's xDS port, from
+#                             tests/peers/istio/xdsclient), all three from one
+#                             go build; crds/crd-all.gen.yaml
 #     peers/istio-crds-<v>/   crds/crd-all.gen.yaml alone (only with --only)
 #     peers/istio-oracle-<h>/ istio-oracle (h: hash of tests/peers/istio/oracle
 #                             and the module's go.mod/go.sum), built right after
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
     --env-file) env_file=${2:?build-peers: --env-file needs a path}; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --only) only=${2:?build-peers: --only needs a comma-separated list of peers}; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-peers: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -71,6 +74,8 @@ krew_version=$(modversion "$(srcdir krew)" sigs.k8s.io/krew)
 testserver_hash=$(cd "$root/tests/testserver" &&
   find . -type f \( -name '*.go' -o -name '*.proto' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort |
   xargs sha256sum | sha256sum | cut -c1-16)
+xdsclient_hash=$(cd "$root/tests/peers/istio" &&
+  find xdsclient -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 oracle_hash=$(cd "$root/tests/peers/istio" &&
   find oracle go.mod go.sum -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 for v in k8s_version etcd_version istio_version istio_api_version gwapi_version grpcurl_version krew_version; do
@@ -121,7 +126,7 @@ want_stamp() {
   src=$(peer_src "$1")
   case $1 in
     kubernetes) stamp "$1" "$src" "$k8s_ldflags" ;;
-    istio) stamp "$1" "$src" "$istio_ldflags" ;;
+    istio) stamp "$1" "$src" "$istio_ldflags xdsclient-$xdsclient_hash" ;;
     grpcurl) stamp "$1" "$src" "$grpcurl_ldflags" ;;
     oracle) stamp "$1" "$src" "-s -w $oracle_hash" ;;
     *) stamp "$1" "$src" "-s -w" ;;
@@ -152,7 +157,9 @@ build_peer() {
       etcd)
         "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/etcd" . ;;
       istio)
-        "${gobuild[@]}" -ldflags="$istio_ldflags" -o "$tmp/" istio.io/istio/istioctl/cmd/istioctl
+        # One build for the three binaries: they share most packages.
+        "${gobuild[@]}" -ldflags="$istio_ldflags" -o "$tmp/" istio.io/istio/istioctl/cmd/istioctl \
+          istio.io/istio/pilot/cmd/pilot-discovery ./xdsclient
         mkdir -p "$tmp/crds"
         cp "$(moddir "$src" istio.io/istio)/manifests/charts/base/files/crd-all.gen.yaml" "$tmp/crds/" ;;
       istio-crds)
@@ -267,7 +274,11 @@ mkdir -p "$(dirname "$env_file")"
     echo "KUBECTL=${dirs[kubernetes]}/kubectl"
   fi
   if have etcd; then echo "ETCD=${dirs[etcd]}/etcd"; fi
-  if have istio; then echo "ISTIOCTL=${dirs[istio]}/istioctl"; fi
+  if have istio; then
+    echo "ISTIOCTL=${dirs[istio]}/istioctl"
+    echo "ISTIOD=${dirs[istio]}/pilot-discovery"
+    echo "ISTIO_XDSCLIENT=${dirs[istio]}/xdsclient"
+  fi
   if have grpcurl; then echo "GRPCURL=${dirs[grpcurl]}/grpcurl"; fi
   if have krew; then echo "KREW=${dirs[krew]}/krew"; fi
   if have testserver; then echo "GRPCMESH_TESTSERVER=${dirs[testserver]}/testserver"; fi

@@ -20,6 +20,9 @@
 # Options:
 #   --peers-env FILE   peers env file (default: $GRPCMESH_PEERS_ENV, else the
 #                      one scripts/build-peers.sh writes in its cache)
+#   --istiod           also run a real istiod (pilot-discovery, $ISTIOD) on
+#                      loopback ports of its own, against this API server;
+#                      its addresses go to DIR/env (GRPCMESH_ISTIOD_*)
 #
 # DIR/env (KEY=VALUE lines) names everything a test needs: KUBECONFIG (admin),
 # GRPCMESH_VIEWER_KUBECONFIG, GRPCMESH_TOKEN_KUBECONFIG, GRPCMESH_SERVER,
@@ -35,19 +38,21 @@ now() { echo "${EPOCHREALTIME/[,]/.}"; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 mode=${1:-}
-[ -n "$mode" ] || { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ -n "$mode" ] || { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 shift
 state=""
 istio_sim=0
+istiod=0
 peers_env=${GRPCMESH_PEERS_ENV:-${GRPCMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh}/peers.env}
 cmd=()
 while [ $# -gt 0 ]; do
   case $1 in
     --state-dir) state=${2:?--state-dir needs a directory}; shift 2 ;;
     --istio-sim) istio_sim=1; shift ;;
+    --istiod) istiod=1; shift ;;
     --peers-env) peers_env=${2:?--peers-env needs a file}; shift 2 ;;
     --) shift; cmd=("$@"); break ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$prog: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -62,6 +67,9 @@ load_peers() {
   for v in KUBE_APISERVER ETCD KUBECTL ISTIO_CRDS GATEWAY_API_CRDS; do
     [ -e "${!v:-}" ] || die "$v (${!v:-unset}) from $peers_env does not exist; run scripts/build-peers.sh"
   done
+  if [ "$istiod" = 1 ]; then
+    [ -x "${ISTIOD:-}" ] || die "--istiod: ISTIOD (${ISTIOD:-unset}) from $peers_env does not exist; run scripts/build-peers.sh"
+  fi
 }
 
 # free_ports N: N distinct free loopback ports (bound together, then released).
@@ -479,6 +487,49 @@ EOF
   [ $rc = 0 ] || { echo "$prog: laying down the simulated Istio install failed:" >&2; tail -n 5 "$state/logs/istio-sim.log" >&2; return 1; }
 }
 
+# ---------------------------------------------------------------- istiod
+
+# start_istiod: pilot-discovery as a local process against the API server
+# (admin kubeconfig), as a default install runs it: namespace istio-system,
+# revision default, the mesh config of the simulated install's ConfigMap
+# (rootNamespace istio-system, trustDomain cluster.local), its self-signed CA.
+# Every port it opens (HTTP with /ready and /debug, plaintext and TLS xDS,
+# webhooks, monitoring, ControlZ) is a free one on 127.0.0.1.
+istiod_http="" istiod_xds="" istiod_secure_xds="" istiod_monitoring=""
+start_istiod() {
+  local dir=$state/istiod attempt http https grpc sgrpc mon ctrlz pid
+  mkdir -p "$dir"
+  kc get namespace istio-system >/dev/null 2>&1 || kc create namespace istio-system >/dev/null || return 1
+  printf '%s\n' 'rootNamespace: istio-system' 'trustDomain: cluster.local' 'defaultConfig:' \
+    '  discoveryAddress: istiod.istio-system.svc:15012' > "$dir/mesh.yaml"
+  for attempt in 1 2 3; do
+    read -r http https grpc sgrpc mon ctrlz <<<"$(free_ports 6)"
+    POD_NAMESPACE=istio-system POD_NAME=istiod-grpcmesh-test REVISION=default \
+      "$ISTIOD" discovery --kubeconfig "$state/admin.kubeconfig" \
+      --meshConfig "$dir/mesh.yaml" --networksConfig "$dir/meshNetworks.yaml" \
+      --domain cluster.local --clusterID Kubernetes \
+      --httpAddr "127.0.0.1:$http" --httpsAddr "127.0.0.1:$https" \
+      --grpcAddr "127.0.0.1:$grpc" --secureGRPCAddr "127.0.0.1:$sgrpc" \
+      --monitoringAddr "127.0.0.1:$mon" --ctrlz_address 127.0.0.1 --ctrlz_port "$ctrlz" \
+      --shutdownDuration 1s \
+      </dev/null >"$state/logs/istiod.log" 2>&1 &
+    pid=$!
+    echo "$pid" > "$state/istiod.pid"
+    if poll 120 "istiod on port $http" "$pid" curl -fsS "http://127.0.0.1:$http/ready"; then
+      istiod_http=127.0.0.1:$http istiod_xds=127.0.0.1:$grpc
+      istiod_secure_xds=127.0.0.1:$sgrpc istiod_monitoring=127.0.0.1:$mon
+      return 0
+    fi
+    stop_pid "$pid" "$ISTIOD"
+    if [ $attempt -lt 3 ] && grep -q "address already in use" "$state/logs/istiod.log"; then
+      echo "$prog: a port was taken meanwhile; retrying istiod on new ports" >&2
+      continue
+    fi
+    return 1
+  done
+  return 1
+}
+
 # ---------------------------------------------------------------- env file
 
 write_env() {
@@ -506,6 +557,13 @@ EOF
       echo "GRPCMESH_INGRESS_IP=${ISTIO_SIM_INGRESS_IP:-127.0.0.1}"
       echo "GRPCMESH_ISTIO_SIM_VERSION=${ISTIO_SIM_VERSION:-${VERSION_ISTIO:-1.31.0}}"
     fi
+    if [ "$istiod" = 1 ]; then
+      echo "GRPCMESH_ISTIOD=1"
+      echo "GRPCMESH_ISTIOD_HTTP=$istiod_http"
+      echo "GRPCMESH_ISTIOD_XDS=$istiod_xds"
+      echo "GRPCMESH_ISTIOD_SECURE_XDS=$istiod_secure_xds"
+      echo "GRPCMESH_ISTIOD_MONITORING=$istiod_monitoring"
+    fi
   } > "$state/env.tmp"
   chmod 600 "$state/env.tmp"
   mv "$state/env.tmp" "$state/env"
@@ -519,6 +577,10 @@ token=""
 
 stop_processes() {
   local dir=$1 pid
+  if [ -f "$dir/istiod.pid" ]; then
+    pid=$(cat "$dir/istiod.pid")
+    stop_pid "$pid" "${ISTIOD:-}"
+  fi
   if [ -f "$dir/kube-apiserver.pid" ]; then
     pid=$(cat "$dir/kube-apiserver.pid")
     stop_pid "$pid" "${KUBE_APISERVER:-}"
@@ -586,6 +648,11 @@ start_plane() {
     istio_sim || return 1
     t_sim=", istio-sim $(elapsed "$t1")s"
   fi
+  if [ "$istiod" = 1 ]; then
+    t1=$(now)
+    start_istiod || { echo "$prog: istiod did not become ready" >&2; show_logs; return 1; }
+    t_sim+=", istiod $(elapsed "$t1")s"
+  fi
   write_env
   echo "$prog: ready in $(elapsed "$t0")s (etcd ${t_etcd}s, kube-apiserver ${t_api}s, CRDs ${t_crds}s${t_sim}) at $server"
 }
@@ -612,6 +679,7 @@ case $mode in
     if [ -f "$state/env" ]; then
       KUBE_APISERVER=$(sed -n 's/^KUBE_APISERVER=//p' "$state/env")
       ETCD=$(sed -n 's/^ETCD=//p' "$state/env")
+      ISTIOD=$(sed -n 's/^ISTIOD=//p' "$state/env")
     elif [ -f "$peers_env" ]; then
       load_peers
     fi

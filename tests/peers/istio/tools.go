@@ -1,6 +1,10 @@
 //go:build tools
 
-// Package peers pins istioctl and, from the same module, Istio's CRDs.
+// Package peers pins istioctl, pilot-discovery (istiod) and, from the same
+// module, Istio's CRDs.
 package peers
 
-import _ "istio.io/istio/istioctl/cmd/istioctl"
+import (
+	_ "istio.io/istio/istioctl/cmd/istioctl"
+	_ "istio.io/istio/pilot/cmd/pilot-discovery"
+)

@@ -1,0 +1,201 @@
+// Against a real istiod (controlplane.sh --istiod, the "controlplane-istiod"
+// fixture): the objects `init`, `tls` and `expose` write for a host become,
+// in istiod, a listener filter chain and a route for that host, which the
+// stand-in gateway (the xdsclient peer, connected as a simulated gateway pod)
+// receives and ACKs; a gateway that NACKs routes shows istiod's view of that
+// NACK in /debug/syncz.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "harness.hpp"
+#include "mesh_support.hpp"
+
+using namespace mesh_e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kListener = "type.googleapis.com/envoy.config.listener.v3.Listener";
+const std::string kRoute = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+const std::string kCluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+
+// The stand-in gateway: connects to istiod as POD (istio-system) and keeps
+// the dump file up to date until destroyed.
+struct Gateway {
+    Gateway(const e2e::TempDir& dir, const std::string& pod, const std::vector<std::string>& extra = {})
+        : dump(dir.path() / (pod + ".json")), proc(argv(pod, extra)) {
+        proc.wait_for_line("synced ", 60s);
+    }
+    std::vector<std::string> argv(const std::string& pod, const std::vector<std::string>& extra) const {
+        std::vector<std::string> a{e2e::cluster("ISTIO_XDSCLIENT"), "--xds", e2e::cluster("GRPCMESH_ISTIOD_XDS"),
+                                   "--kubeconfig", e2e::cluster("GRPCMESH_ADMIN_KUBECONFIG"),
+                                   "--pod", "istio-system/" + pod, "--dump", dump.string()};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    json resources() const {
+        std::string text;
+        try {
+            text = e2e::read_file(dump);
+        } catch (...) {
+            return json::object();
+        }
+        json j = json::parse(text, nullptr, false);
+        return j.is_discarded() ? json::object() : j.value("resources", json::object());
+    }
+    e2e::fs::path dump;
+    e2e::Background proc;
+};
+
+// Polls `probe` every 100 ms for up to 60 s; returns its last value.
+std::optional<json> eventually(const std::function<std::optional<json>()>& probe) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    for (;;) {
+        auto v = probe();
+        if (v || std::chrono::steady_clock::now() > deadline) {
+            return v;
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+}
+
+json istiod_debug(const std::string& path) {
+    auto r = e2e::run({"curl", "-fsS", "--max-time", "10", "http://" + e2e::cluster("GRPCMESH_ISTIOD_HTTP") + path});
+    REQUIRE_MESSAGE(r.ok(), r.describe());
+    return json::parse(r.out);
+}
+
+// The route configuration holding a virtual host for `host`, with its name.
+std::optional<json> route_for(const json& routes, const std::string& host) {
+    for (auto& [name, rc] : routes.items()) {
+        for (const auto& vh : rc.value("virtualHosts", json::array())) {
+            for (const auto& d : vh.value("domains", json::array())) {
+                if (d == host) {
+                    return json{{"name", name}, {"virtualHost", vh}};
+                }
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// The RDS route name of the filter chain whose SNI is `host`.
+std::optional<std::string> chain_route(const json& listeners, const std::string& host) {
+    for (auto& [name, l] : listeners.items()) {
+        for (const auto& fc : l.value("filterChains", json::array())) {
+            const auto sni = fc.value("filterChainMatch", json::object()).value("serverNames", json::array());
+            if (std::find(sni.begin(), sni.end(), host) == sni.end()) {
+                continue;
+            }
+            for (const auto& f : fc.value("filters", json::array())) {
+                const auto tc = f.value("typedConfig", json::object());
+                if (tc.contains("rds")) {
+                    return tc["rds"].value("routeConfigName", "");
+                }
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// The syncz entry of a proxy (POD.NAMESPACE).
+std::optional<json> syncz_of(const std::string& proxy) {
+    for (const auto& p : istiod_debug("/debug/syncz")) {
+        if (p.value("proxy", "") == proxy) {
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("istiod: init, tls and expose reach the gateway over xDS, and a NACKed route shows in syncz") {
+    const std::string host = e2e::unique_name("xds") + ".example.com";
+    const std::string ns = e2e::create_namespace("xds");
+    create_service(ns, "greeter", "  - {name: api, port: 50051}\n");
+    const std::string cluster = "outbound|50051||greeter." + ns + ".svc.cluster.local";
+    e2e::TempDir dir;
+    const auto [cert, key] = make_certificate(dir, host);
+
+    Gateway acking(dir, "istio-ingressgateway-sim-1");
+    // Connected and synced, but nothing for the host yet.
+    CHECK_FALSE(route_for(acking.resources().value(kRoute, json::object()), host).has_value());
+    CHECK_FALSE(chain_route(acking.resources().value(kListener, json::object()), host).has_value());
+
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"init", "--host", host},
+             {"tls", "--host", host, "--cert", cert, "--key", key},
+             {"expose", "greeter", "-n", ns, "--host", host, "--grpc-service", "helloworld.Greeter"}}) {
+        auto r = e2e::plugin(args);
+        REQUIRE_MESSAGE(r.ok(), r.describe());
+    }
+
+    // istiod turns the objects into a filter chain for the host's SNI whose
+    // route configuration sends /helloworld.Greeter/ to the Service over HTTP/2.
+    auto got = eventually([&]() -> std::optional<json> {
+        json res = acking.resources();
+        auto rds = chain_route(res.value(kListener, json::object()), host);
+        auto route = route_for(res.value(kRoute, json::object()), host);
+        if (!rds || !route || (*route)["name"] != *rds || !res.value(kCluster, json::object()).contains(cluster)) {
+            return std::nullopt;
+        }
+        return json{{"route", *route}, {"cluster", res[kCluster][cluster]}};
+    });
+    REQUIRE_MESSAGE(got.has_value(), "the stand-in gateway never received a listener, route and cluster for " << host
+                             << "; it holds: " << acking.resources().dump().substr(0, 2000));
+    const json& routes = (*got)["route"]["virtualHost"]["routes"];
+    REQUIRE(routes.size() == 1);
+    CHECK(routes[0]["match"]["prefix"] == "/helloworld.Greeter/");
+    CHECK(routes[0]["route"]["cluster"] == cluster);
+    CHECK((*got)["cluster"]["typedExtensionProtocolOptions"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+              ["explicitHttpConfig"]
+                  .contains("http2ProtocolOptions"));
+    const std::string route_name = (*got)["route"]["name"];
+
+    // istiod's own view of what it sent the pod: the same route.
+    json dump = istiod_debug("/debug/config_dump?proxyID=istio-ingressgateway-sim-1.istio-system");
+    bool in_dump = false;
+    for (const auto& c : dump["configs"]) {
+        for (const auto& r : c.value("dynamicRouteConfigs", json::array())) {
+            in_dump = in_dump || r["routeConfig"].value("name", "") == route_name;
+        }
+    }
+    CHECK_MESSAGE(in_dump, "istiod's config_dump for the pod lacks " << route_name);
+
+    // A second gateway pod that NACKs every route update: istiod records the
+    // error text for routes, while the first pod has ACKed what it was sent.
+    Gateway nacking(dir, "istio-ingressgateway-sim-2", {"--nack", "rds"});
+    auto nacked = eventually([&]() -> std::optional<json> {
+        auto p = syncz_of("istio-ingressgateway-sim-2.istio-system");
+        if (!p || !(*p)["resources"].contains(kRoute) || !(*p)["resources"][kRoute].contains("lastError")) {
+            return std::nullopt;
+        }
+        return p;
+    });
+    REQUIRE_MESSAGE(nacked.has_value(), "istiod's syncz never showed the NACK of istio-ingressgateway-sim-2");
+    const json& r2 = (*nacked)["resources"][kRoute];
+    CHECK(contains(r2["lastError"].get<std::string>(), "as told by --nack"));
+    CHECK(contains(r2["lastError"].get<std::string>(), route_name));
+    CHECK_FALSE(r2.contains("acked"));
+    CHECK((*nacked)["resources"][kListener]["acked"] == (*nacked)["resources"][kListener]["sent"]);
+    auto acked = eventually([&]() -> std::optional<json> {
+        auto p = syncz_of("istio-ingressgateway-sim-1.istio-system");
+        if (!p || !(*p)["resources"].contains(kRoute)) {
+            return std::nullopt;
+        }
+        const json& r = (*p)["resources"][kRoute];
+        if (!r.contains("acked") || r["acked"] != r["sent"]) {
+            return std::nullopt;
+        }
+        return r;
+    });
+    REQUIRE_MESSAGE(acked.has_value(), "istiod's syncz never showed istio-ingressgateway-sim-1 ACKing its routes");
+    CHECK_FALSE(acked->contains("lastError"));
+}
