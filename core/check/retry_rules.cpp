@@ -20,7 +20,7 @@ bool carries_grpc(const Context& ctx, const Resource& vs, Node rule) {
     Node number = dest["port"]["number"];
     Node port = mesh::destination_port(*svc, number.is_number_integer() ? number.get<int>() : 0);
     if (!port.is_null() &&
-        (mesh::port_looks_grpc(*svc, port) || mesh::port_protocol(port).protocol.starts_with("GRPC"))) {
+        (mesh::port_looks_grpc(*svc, port) || mesh::is_grpc(mesh::port_protocol(port).protocol))) {
       return true;
     }
   }

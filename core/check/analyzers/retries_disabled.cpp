@@ -16,18 +16,13 @@ class RetriesDisabled final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      const auto hosts = mesh::hosts(vs);
-      Node rules = vs.spec()["http"];
-      for (size_t i = 0; i < rules.size(); ++i) {
-        Node retries = rules[i]["retries"];
-        if (!retries.is_object() || retry_rules::attempts(retries) != 0 || retries.contains("retryOn") ||
-            retries.contains("perTryTimeout") || retries.contains("retryRemoteLocalities")) {
-          continue;
-        }
-        ctx.report(vs, mesh::on_first_host(msg::RetriesDisabled(static_cast<int>(i)), hosts));
+    retry_rules::for_each_retries(ctx, [&](const Resource& vs, const auto& hosts, int rule, Node, Node retries) {
+      if (retry_rules::attempts(retries) != 0 || retries.contains("retryOn") || retries.contains("perTryTimeout") ||
+          retries.contains("retryRemoteLocalities")) {
+        return;
       }
-    }
+      ctx.report(vs, mesh::on_first_host(msg::RetriesDisabled(rule), hosts));
+    });
   }
 
  private:

@@ -18,19 +18,14 @@ class RetryOnGrpc final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      const auto hosts = mesh::hosts(vs);
-      Node rules = vs.spec()["http"];
-      for (size_t i = 0; i < rules.size(); ++i) {
-        Node retries = rules[i]["retries"];
-        Node retry_on = retries["retryOn"];
-        if (!retry_on.is_string() || retry_rules::attempts(retries) <= 0 ||
-            manifest::has_grpc_retry_condition(retry_on.str()) || !retry_rules::carries_grpc(ctx, vs, rules[i])) {
-          continue;
-        }
-        ctx.report(vs, mesh::on_first_host(msg::RetryOnWithoutGrpc(static_cast<int>(i), retry_on.str()), hosts));
+    retry_rules::for_each_retries(ctx, [&](const Resource& vs, const auto& hosts, int rule, Node http, Node retries) {
+      Node retry_on = retries["retryOn"];
+      if (!retry_on.is_string() || retry_rules::attempts(retries) <= 0 ||
+          manifest::has_grpc_retry_condition(retry_on.str()) || !retry_rules::carries_grpc(ctx, vs, http)) {
+        return;
       }
-    }
+      ctx.report(vs, mesh::on_first_host(msg::RetryOnWithoutGrpc(rule, retry_on.str()), hosts));
+    });
   }
 
  private:

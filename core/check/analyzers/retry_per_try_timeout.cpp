@@ -19,28 +19,21 @@ class RetryPerTryTimeout final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      const auto hosts = mesh::hosts(vs);
-      Node rules = vs.spec()["http"];
-      for (size_t i = 0; i < rules.size(); ++i) {
-        Node retries = rules[i]["retries"];
-        Node per_try = retries["perTryTimeout"];
-        // attempts 0: Istio generates no retry policy, so no per-try timeout
-        if (!per_try.is_string() || !mesh::parse_duration(per_try.str()) || retry_rules::attempts(retries) <= 0 ||
-            !retry_rules::carries_grpc(ctx, vs, rules[i])) {
-          continue;
-        }
-        const int rule = static_cast<int>(i);
-        if (const Resource* dr = retry_rules::stream_settings_rule(ctx, vs, rules[i])) {
-          ctx.report(vs, mesh::on_first_host(
-                             msg::PerTryTimeoutCutsIntendedStreams(rule, per_try.str(),
-                                                                    dr->namespace_name + "/" + dr->name),
-                             hosts));
-        } else {
-          ctx.report(vs, mesh::on_first_host(msg::PerTryTimeoutCutsStreams(rule, per_try.str()), hosts));
-        }
+    retry_rules::for_each_retries(ctx, [&](const Resource& vs, const auto& hosts, int rule, Node http, Node retries) {
+      Node per_try = retries["perTryTimeout"];
+      // attempts 0: Istio generates no retry policy, so no per-try timeout
+      if (!per_try.is_string() || !mesh::parse_duration(per_try.str()) || retry_rules::attempts(retries) <= 0 ||
+          !retry_rules::carries_grpc(ctx, vs, http)) {
+        return;
       }
-    }
+      if (const Resource* dr = retry_rules::stream_settings_rule(ctx, vs, http)) {
+        ctx.report(vs, mesh::on_first_host(msg::PerTryTimeoutCutsIntendedStreams(rule, per_try.str(),
+                                                                                 dr->namespace_name + "/" + dr->name),
+                                           hosts));
+      } else {
+        ctx.report(vs, mesh::on_first_host(msg::PerTryTimeoutCutsStreams(rule, per_try.str()), hosts));
+      }
+    });
   }
 
  private:

@@ -21,39 +21,30 @@ class RetryPolicyValid final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (const Resource& vs : ctx.list(Kind::VirtualService)) {
-      const auto hosts = mesh::hosts(vs);
-      Node rules = vs.spec()["http"];
-      for (size_t i = 0; i < rules.size(); ++i) {
-        Node retries = rules[i]["retries"];
-        if (!retries.is_object()) {
-          continue;
-        }
-        const int rule = static_cast<int>(i);
-        const auto report = [&](const std::string& problem) {
-          ctx.report(vs, mesh::on_first_host(msg::RetryPolicyInvalid(rule, problem), hosts));
-        };
-        const std::int64_t attempts = retry_rules::attempts(retries);
-        if (attempts < 0) {
-          report(fmt::format("attempts is {}, and attempts cannot be negative", attempts));
-        }
-        if (attempts == 0) {
-          for (const char* key : {"retryOn", "perTryTimeout", "retryRemoteLocalities"}) {
-            if (retries.contains(key)) {
-              report(fmt::format("{} is set while attempts is {} (retries disabled)",
-                                 key, retries.contains("attempts") ? "0" : "left out, so 0"));
-              break;
-            }
-          }
-        }
-        Node retry_on = retries["retryOn"];
-        if (retry_on.is_string()) {
-          for (const std::string& token : manifest::rejected_retry_on_tokens(retry_on.str())) {
-            report(fmt::format("retryOn {:?} has {:?}, which is not a valid retryOn policy", retry_on.str(), token));
+    retry_rules::for_each_retries(ctx, [&](const Resource& vs, const auto& hosts, int rule, Node, Node retries) {
+      const auto report = [&](const std::string& problem) {
+        ctx.report(vs, mesh::on_first_host(msg::RetryPolicyInvalid(rule, problem), hosts));
+      };
+      const std::int64_t attempts = retry_rules::attempts(retries);
+      if (attempts < 0) {
+        report(fmt::format("attempts is {}, and attempts cannot be negative", attempts));
+      }
+      if (attempts == 0) {
+        for (const char* key : {"retryOn", "perTryTimeout", "retryRemoteLocalities"}) {
+          if (retries.contains(key)) {
+            report(fmt::format("{} is set while attempts is {} (retries disabled)", key,
+                               retries.contains("attempts") ? "0" : "left out, so 0"));
+            break;
           }
         }
       }
-    }
+      Node retry_on = retries["retryOn"];
+      if (retry_on.is_string()) {
+        for (const std::string& token : manifest::rejected_retry_on_tokens(retry_on.str())) {
+          report(fmt::format("retryOn {:?} has {:?}, which is not a valid retryOn policy", retry_on.str(), token));
+        }
+      }
+    });
   }
 
  private:

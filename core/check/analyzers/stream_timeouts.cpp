@@ -5,6 +5,7 @@
 
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
+#include "core/check/retry_rules.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
@@ -47,7 +48,7 @@ class StreamTimeouts final : public Analyzer {
         valid_duration(ctx, vs, fmt::format("http[{}].retries.perTryTimeout", i),
                        field(field(rule, "retries"), "perTryTimeout"), host);
         auto timeout = valid_duration(ctx, vs, fmt::format("http[{}].timeout", i), field(rule, "timeout"), host);
-        if (timeout && carries_grpc(ctx, vs, rule)) {
+        if (timeout && retry_rules::carries_grpc(ctx, vs, rule)) {
           ctx.report(vs, msg::RouteTimeoutCutsStreams(static_cast<int>(i), field(rule, "timeout").get<std::string>())
                              .for_host(host));
         }
@@ -56,27 +57,6 @@ class StreamTimeouts final : public Analyzer {
   }
 
  private:
-  static bool carries_grpc(const Context& ctx, const Resource& vs, Node rule) {
-    if (mesh::rule_looks_grpc(rule)) {
-      return true;
-    }
-    for (Node route : rule["route"]) {
-      Node dest = route["destination"];
-      auto name = mesh::service_for_host(dest["host"].str(), vs.namespace_name);
-      const Resource* svc = name ? ctx.find(Kind::Service, name->namespace_name, name->name) : nullptr;
-      if (svc == nullptr) {
-        continue;
-      }
-      Node number = dest["port"]["number"];
-      Node port = mesh::destination_port(*svc, number.is_number_integer() ? number.get<int>() : 0);
-      if (!port.is_null() &&
-          (mesh::port_looks_grpc(*svc, port) || mesh::is_grpc(mesh::port_protocol(port).protocol))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   AnalyzerMeta meta_{"stream_timeouts",
                      "Route timeouts that are invalid (under 1ms, e.g. 0s) or cut gRPC streams",
                      {Kind::VirtualService},
