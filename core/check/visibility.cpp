@@ -167,4 +167,10 @@ std::vector<Node> servers_admitting(const Resource& gateway, std::string_view ro
   return out;
 }
 
+bool admitted_by_any(const std::vector<const Resource*>& gateways, std::string_view route_ns, std::string_view host) {
+  return std::any_of(gateways.begin(), gateways.end(), [&](const Resource* gw) {
+    return !servers_admitting(*gw, route_ns, host).empty();
+  });
+}
+
 }  // namespace grpcmesh::check::mesh

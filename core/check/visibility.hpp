@@ -54,5 +54,8 @@ bool server_admits(std::string_view entry, std::string_view gateway_ns, std::str
 // The servers of a Gateway that admit a VirtualService of `route_ns` for
 // `host`.
 std::vector<Node> servers_admitting(const Resource& gateway, std::string_view route_ns, std::string_view host);
+// Whether one of the Gateways has such a server: Istio needs a route's host
+// on any one of the Gateways it binds to.
+bool admitted_by_any(const std::vector<const Resource*>& gateways, std::string_view route_ns, std::string_view host);
 
 }  // namespace grpcmesh::check::mesh

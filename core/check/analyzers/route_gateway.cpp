@@ -18,11 +18,7 @@ class RouteGateway final : public Analyzer {
       std::vector<std::string> unserved;
       const auto existing = mesh::bound_gateways(ctx, vs);
       for (const std::string& host : mesh::hosts(vs)) {
-        bool served = false;
-        for (const Resource* gw : existing) {
-          served = served || !mesh::servers_admitting(*gw, vs.namespace_name, host).empty();
-        }
-        if (!served) {
+        if (!mesh::admitted_by_any(existing, vs.namespace_name, host)) {
           unserved.push_back(host);
         }
       }

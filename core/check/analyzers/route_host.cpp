@@ -38,13 +38,11 @@ class RouteHost final : public Analyzer {
         if (gateways.empty()) {
           continue;  // route_gateway reports missing gateways
         }
-        bool served = false;
-        std::string names;
-        for (const Resource* gw : gateways) {
-          served = served || !mesh::servers_admitting(*gw, vs.namespace_name, host).empty();
-          names += (names.empty() ? "" : ", ") + gw->namespace_name + "/" + gw->name;
-        }
-        if (!served) {
+        if (!mesh::admitted_by_any(gateways, vs.namespace_name, host)) {
+          std::string names;
+          for (const Resource* gw : gateways) {
+            names += (names.empty() ? "" : ", ") + gw->namespace_name + "/" + gw->name;
+          }
           ctx.report(vs, msg::HostNotOnGateway(host, names).for_host(host));
         }
       }
