@@ -12,7 +12,7 @@ seconds=${1:-15}
 shift || true
 build=${GRPCMESH_FUZZ_BUILD_DIR:-$root/build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(yaml_fuzz grpc_web_fuzz wire_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(yaml_fuzz grpc_web_fuzz wire_fuzz protoset_fuzz)
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
@@ -26,6 +26,7 @@ seed_dirs() {
     yaml_fuzz) echo "$root/tests/testdata/yaml-corpus $root/tests/testdata/check $root/tests/testdata/kube" ;;
     grpc_web_fuzz) echo "$root/tests/testdata/grpc" ;;
     wire_fuzz) echo "$root/tests/testdata/tls $root/tests/testdata/kube" ;;
+    protoset_fuzz) echo "$root/tests/testdata/grpc" ;;
   esac
 }
 
