@@ -3,7 +3,6 @@
 package oracle
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -56,30 +55,13 @@ func TestAnalyze(t *testing.T) {
 	if *analyzeFlag == "" {
 		t.Skip("no -analyze given")
 	}
-	data, err := os.ReadFile(*analyzeFlag)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cases []analyzeCase
-	if err := json.Unmarshal(data, &cases); err != nil {
-		t.Fatalf("%s: %v", *analyzeFlag, err)
-	}
+	readJSON(t, *analyzeFlag, &cases)
 	results := make([]analyzeResult, 0, len(cases))
 	for _, c := range cases {
 		results = append(results, analyzeCaseFiles(c))
 	}
-	out, err := json.MarshalIndent(results, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, '\n')
-	if *outFlag == "" {
-		os.Stdout.Write(out)
-		return
-	}
-	if err := os.WriteFile(*outFlag, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeOut(t, results)
 }
 
 // analyzeCaseFiles analyses one case as Istio sees a live cluster holding

@@ -144,12 +144,29 @@ func TestOracle(t *testing.T) {
 	for _, sc := range scenarios {
 		results = append(results, runScenario(t, sc))
 	}
-	var out []byte
 	if *batchFlag != "" {
-		out, err = json.MarshalIndent(results, "", "  ")
+		writeOut(t, results)
 	} else {
-		out, err = json.MarshalIndent(results[0], "", "  ")
+		writeOut(t, results[0])
 	}
+}
+
+// readJSON reads the JSON file a mode's flag names into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// writeOut writes v as indented JSON to -out, or to stdout without it.
+func writeOut(t *testing.T, v any) {
+	t.Helper()
+	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}

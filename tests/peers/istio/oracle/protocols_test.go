@@ -3,10 +3,8 @@
 package oracle
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"testing"
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -62,14 +60,8 @@ func TestProtocols(t *testing.T) {
 	if *protocolsFlag == "" {
 		t.Skip("no -protocols given")
 	}
-	data, err := os.ReadFile(*protocolsFlag)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rows []protocolRow
-	if err := json.Unmarshal(data, &rows); err != nil {
-		t.Fatalf("%s: %v", *protocolsFlag, err)
-	}
+	readJSON(t, *protocolsFlag, &rows)
 
 	objects := make([]runtime.Object, 0, len(rows))
 	for i, r := range rows {
@@ -112,18 +104,7 @@ func TestProtocols(t *testing.T) {
 		answers = append(answers, a)
 	}
 
-	out, err := json.MarshalIndent(answers, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out = append(out, '\n')
-	if *outFlag == "" {
-		os.Stdout.Write(out)
-		return
-	}
-	if err := os.WriteFile(*outFlag, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeOut(t, answers)
 }
 
 // upstreamHTTP2 reports whether a cluster's upstream HTTP protocol options
