@@ -13,6 +13,9 @@
 #                             and the module's go.mod/go.sum), built right after
 #                             istioctl from the same module and build cache
 #     peers/gateway-api-<v>/  crds/standard/*.yaml
+#     peers/cert-manager-<v>/ cert-manager-controller (cert-manager's certificate,
+#                             issuer and self-signed/CA controllers, wired by
+#                             tests/peers/cert-manager/main.go); crds/*.yaml
 #     peers/grpcurl-<v>/      grpcurl
 #     peers/krew-<v>/         krew (installs the release archive from its manifest)
 #     peers/testserver-<h>/   testserver (h: hash of tests/testserver sources)
@@ -22,7 +25,8 @@
 # At most two builds run at a time. Writes an env file naming every binary and
 # CRD location (default $GRPCMESH_CACHE/peers.env) and prints it.
 # --only LIST builds just the named peers (comma-separated: kubernetes, etcd,
-# istio, istio-crds, oracle, gateway-api, grpcurl, krew, testserver); the env
+# istio, istio-crds, oracle, gateway-api, grpcurl, krew, testserver,
+# cert-manager); the env
 # file then names every peer whose directory is complete, built now or before.
 #
 # Usage: scripts/build-peers.sh [--env-file PATH] [--quiet] [--only LIST]
@@ -38,7 +42,7 @@ while [ $# -gt 0 ]; do
     --env-file) env_file=${2:?build-peers: --env-file needs a path}; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --only) only=${2:?build-peers: --only needs a comma-separated list of peers}; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-peers: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -71,6 +75,8 @@ istio_api_version=$(modversion "$(srcdir istio)" istio.io/api)
 gwapi_version=$(modversion "$(srcdir gateway-api)" sigs.k8s.io/gateway-api)
 grpcurl_version=$(modversion "$(srcdir grpcurl)" github.com/fullstorydev/grpcurl)
 krew_version=$(modversion "$(srcdir krew)" sigs.k8s.io/krew)
+certmanager_version=$(modversion "$(srcdir cert-manager)" github.com/cert-manager/cert-manager)
+certmanager_hash=$(sha256sum "$(srcdir cert-manager)/main.go" | cut -c1-16)
 testserver_hash=$(cd "$root/tests/testserver" &&
   find . -type f \( -name '*.go' -o -name '*.proto' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort |
   xargs sha256sum | sha256sum | cut -c1-16)
@@ -78,7 +84,8 @@ xdsclient_hash=$(cd "$root/tests/peers/istio" &&
   find xdsclient -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 oracle_hash=$(cd "$root/tests/peers/istio" &&
   find oracle go.mod go.sum -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
-for v in k8s_version etcd_version istio_version istio_api_version gwapi_version grpcurl_version krew_version; do
+for v in k8s_version etcd_version istio_version istio_api_version gwapi_version grpcurl_version krew_version \
+  certmanager_version; do
   [ -n "${!v}" ] || { echo "build-peers: cannot read ${v%_version} version from tests/peers/*/go.mod" >&2; exit 1; }
 done
 # Istio's release number (1.31.0) from the istio.io/api version it builds with.
@@ -111,6 +118,7 @@ dirs[grpcurl]="$peers/grpcurl-$grpcurl_version"
 dirs[krew]="$peers/krew-$krew_version"
 dirs[testserver]="$peers/testserver-$testserver_hash"
 dirs[oracle]="$peers/istio-oracle-$oracle_hash"
+dirs[cert-manager]="$peers/cert-manager-$certmanager_version"
 
 # peer_src NAME: the Go module NAME is built from.
 peer_src() {
@@ -129,6 +137,7 @@ want_stamp() {
     istio) stamp "$1" "$src" "$istio_ldflags xdsclient-$xdsclient_hash" ;;
     grpcurl) stamp "$1" "$src" "$grpcurl_ldflags" ;;
     oracle) stamp "$1" "$src" "-s -w $oracle_hash" ;;
+    cert-manager) stamp "$1" "$src" "-s -w main-$certmanager_hash" ;;
     *) stamp "$1" "$src" "-s -w" ;;
   esac
 }
@@ -174,6 +183,10 @@ build_peer() {
         "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/" sigs.k8s.io/krew/cmd/krew ;;
       testserver)
         "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/testserver" . ;;
+      cert-manager)
+        "${gobuild[@]}" -ldflags="-s -w" -o "$tmp/cert-manager-controller" .
+        mkdir -p "$tmp/crds"
+        cp "$(moddir "$src" github.com/cert-manager/cert-manager)"/deploy/crds/*.yaml "$tmp/crds/" ;;
       oracle)
         # A test binary: Istio's simulation needs a *testing.T.
         go test -trimpath -ldflags="-s -w" -c -o "$tmp/istio-oracle" ./oracle ;;
@@ -191,7 +204,7 @@ build_peer() {
 }
 
 # Longest first: two build slots keep both cores busy.
-order=(kubernetes istio etcd grpcurl krew testserver gateway-api)
+order=(kubernetes istio cert-manager etcd grpcurl krew testserver gateway-api)
 if [ -n "$only" ]; then
   for name in ${only//,/ }; do
     [ -n "${dirs[$name]:-}" ] || { echo "build-peers: unknown peer '$name' in --only (known: ${!dirs[*]})" >&2; exit 2; }
@@ -269,6 +282,7 @@ mkdir -p "$(dirname "$env_file")"
   echo "VERSION_GATEWAY_API=$gwapi_version"
   echo "VERSION_GRPCURL=$grpcurl_version"
   echo "VERSION_KREW=$krew_version"
+  echo "VERSION_CERT_MANAGER=$certmanager_version"
   if have kubernetes; then
     echo "KUBE_APISERVER=${dirs[kubernetes]}/kube-apiserver"
     echo "KUBECTL=${dirs[kubernetes]}/kubectl"
@@ -286,6 +300,10 @@ mkdir -p "$(dirname "$env_file")"
   if [ -n "$istio_crds" ] || have oracle; then echo "ISTIO_SOURCE=$(moddir "$(srcdir istio)" istio.io/istio)"; fi
   if [ -n "$istio_crds" ]; then echo "ISTIO_CRDS=$istio_crds"; fi
   if have gateway-api; then echo "GATEWAY_API_CRDS=${dirs[gateway-api]}/crds/standard"; fi
+  if have cert-manager; then
+    echo "CERT_MANAGER_CONTROLLER=${dirs[cert-manager]}/cert-manager-controller"
+    echo "CERT_MANAGER_CRDS=${dirs[cert-manager]}/crds"
+  fi
 } > "$env_file.tmp.$$"
 mv "$env_file.tmp.$$" "$env_file"
 if [ "$quiet" = 1 ]; then

@@ -23,6 +23,11 @@
 #   --istiod           also run a real istiod (pilot-discovery, $ISTIOD) on
 #                      loopback ports of its own, against this API server;
 #                      its addresses go to DIR/env (GRPCMESH_ISTIOD_*)
+#   --cert-manager     also install cert-manager's CRDs ($CERT_MANAGER_CRDS)
+#                      and run its controller ($CERT_MANAGER_CONTROLLER)
+#                      against this API server, with a self-signed
+#                      ClusterIssuer and a CA Issuer in istio-system, both
+#                      Ready (DIR/env: GRPCMESH_CERT_MANAGER_*)
 #
 # DIR/env (KEY=VALUE lines) names everything a test needs: KUBECONFIG (admin),
 # GRPCMESH_VIEWER_KUBECONFIG, GRPCMESH_TOKEN_KUBECONFIG, GRPCMESH_SERVER,
@@ -38,11 +43,12 @@ now() { echo "${EPOCHREALTIME/[,]/.}"; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 mode=${1:-}
-[ -n "$mode" ] || { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ -n "$mode" ] || { sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 shift
 state=""
 istio_sim=0
 istiod=0
+cert_manager=0
 peers_env=${GRPCMESH_PEERS_ENV:-${GRPCMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh}/peers.env}
 cmd=()
 while [ $# -gt 0 ]; do
@@ -50,9 +56,10 @@ while [ $# -gt 0 ]; do
     --state-dir) state=${2:?--state-dir needs a directory}; shift 2 ;;
     --istio-sim) istio_sim=1; shift ;;
     --istiod) istiod=1; shift ;;
+    --cert-manager) cert_manager=1; shift ;;
     --peers-env) peers_env=${2:?--peers-env needs a file}; shift 2 ;;
     --) shift; cmd=("$@"); break ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$prog: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -69,6 +76,10 @@ load_peers() {
   done
   if [ "$istiod" = 1 ]; then
     [ -x "${ISTIOD:-}" ] || die "--istiod: ISTIOD (${ISTIOD:-unset}) from $peers_env does not exist; run scripts/build-peers.sh"
+  fi
+  if [ "$cert_manager" = 1 ]; then
+    [ -x "${CERT_MANAGER_CONTROLLER:-}" ] && [ -d "${CERT_MANAGER_CRDS:-}" ] ||
+      die "--cert-manager: CERT_MANAGER_CONTROLLER and CERT_MANAGER_CRDS from $peers_env do not exist; run scripts/build-peers.sh"
   fi
 }
 
@@ -269,7 +280,8 @@ rules:
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
   verbs: [get, list, watch]
-- apiGroups: [networking.istio.io, security.istio.io, gateway.networking.k8s.io, apiextensions.k8s.io]
+- apiGroups: [networking.istio.io, security.istio.io, gateway.networking.k8s.io, apiextensions.k8s.io,
+    cert-manager.io]
   resources: ["*"]
   verbs: [get, list, watch]
 ---
@@ -530,6 +542,65 @@ start_istiod() {
   return 1
 }
 
+# ---------------------------------------------------------------- cert-manager
+
+# start_cert_manager: cert-manager's CRDs, its controller as a local process
+# against the API server (admin kubeconfig; ClusterIssuers' Secrets in
+# namespace cert-manager), then the issuers the tests use, each Ready as the
+# controller reports it: ClusterIssuer grpcmesh-selfsigned (selfSigned), a CA
+# Certificate it issues into istio-system, and Issuer grpcmesh-ca there
+# signing with that CA. No webhook: the controllers do not need one.
+start_cert_manager() {
+  local pid
+  kc apply --server-side --force-conflicts -f "$CERT_MANAGER_CRDS" >"$state/logs/crds-cert-manager.log" 2>&1 ||
+    { echo "$prog: applying cert-manager's CRDs failed:" >&2; tail -n 5 "$state/logs/crds-cert-manager.log" >&2; return 1; }
+  poll 60 "CRDs established" "" all_established || return 1
+  poll 60 "cert-manager.io/v1 certificates" "" served /apis/cert-manager.io/v1 certificates || return 1
+  local ns
+  for ns in cert-manager istio-system; do
+    kc get namespace "$ns" >/dev/null 2>&1 || kc create namespace "$ns" >/dev/null || return 1
+  done
+  "$CERT_MANAGER_CONTROLLER" --kubeconfig "$state/admin.kubeconfig" --cluster-resource-namespace cert-manager \
+    </dev/null >"$state/logs/cert-manager.log" 2>&1 &
+  pid=$!
+  echo "$pid" > "$state/cert-manager.pid"
+  kc apply --server-side -f - >>"$state/logs/cert-manager-issuers.log" 2>&1 <<'EOF' || return 1
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: grpcmesh-selfsigned
+spec:
+  selfSigned: {}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: grpcmesh-test-ca
+  namespace: istio-system
+spec:
+  isCA: true
+  commonName: grpcmesh-test-issuing-ca
+  secretName: grpcmesh-test-ca
+  privateKey: {algorithm: ECDSA, size: 256}
+  issuerRef: {group: cert-manager.io, kind: ClusterIssuer, name: grpcmesh-selfsigned}
+---
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: grpcmesh-ca
+  namespace: istio-system
+spec:
+  ca:
+    secretName: grpcmesh-test-ca
+EOF
+  poll 120 "ClusterIssuer grpcmesh-selfsigned Ready" "$pid" \
+    kc wait --for=condition=Ready --timeout=5s clusterissuer/grpcmesh-selfsigned || return 1
+  poll 120 "Certificate istio-system/grpcmesh-test-ca Ready" "$pid" \
+    kc wait --for=condition=Ready --timeout=5s -n istio-system certificate/grpcmesh-test-ca || return 1
+  poll 120 "Issuer istio-system/grpcmesh-ca Ready" "$pid" \
+    kc wait --for=condition=Ready --timeout=5s -n istio-system issuer/grpcmesh-ca
+}
+
 # ---------------------------------------------------------------- env file
 
 write_env() {
@@ -564,6 +635,12 @@ EOF
       echo "GRPCMESH_ISTIOD_SECURE_XDS=$istiod_secure_xds"
       echo "GRPCMESH_ISTIOD_MONITORING=$istiod_monitoring"
     fi
+    if [ "$cert_manager" = 1 ]; then
+      echo "GRPCMESH_CERT_MANAGER=1"
+      echo "GRPCMESH_CERT_MANAGER_CLUSTER_ISSUER=grpcmesh-selfsigned"
+      echo "GRPCMESH_CERT_MANAGER_CA_ISSUER=grpcmesh-ca"
+      echo "GRPCMESH_CERT_MANAGER_CA_ISSUER_NAMESPACE=istio-system"
+    fi
   } > "$state/env.tmp"
   chmod 600 "$state/env.tmp"
   mv "$state/env.tmp" "$state/env"
@@ -577,6 +654,10 @@ token=""
 
 stop_processes() {
   local dir=$1 pid
+  if [ -f "$dir/cert-manager.pid" ]; then
+    pid=$(cat "$dir/cert-manager.pid")
+    stop_pid "$pid" "${CERT_MANAGER_CONTROLLER:-}"
+  fi
   if [ -f "$dir/istiod.pid" ]; then
     pid=$(cat "$dir/istiod.pid")
     stop_pid "$pid" "${ISTIOD:-}"
@@ -653,6 +734,11 @@ start_plane() {
     start_istiod || { echo "$prog: istiod did not become ready" >&2; show_logs; return 1; }
     t_sim+=", istiod $(elapsed "$t1")s"
   fi
+  if [ "$cert_manager" = 1 ]; then
+    t1=$(now)
+    start_cert_manager || { echo "$prog: cert-manager's controller or its issuers did not become ready" >&2; show_logs; return 1; }
+    t_sim+=", cert-manager $(elapsed "$t1")s"
+  fi
   write_env
   echo "$prog: ready in $(elapsed "$t0")s (etcd ${t_etcd}s, kube-apiserver ${t_api}s, CRDs ${t_crds}s${t_sim}) at $server"
 }
@@ -680,6 +766,7 @@ case $mode in
       KUBE_APISERVER=$(sed -n 's/^KUBE_APISERVER=//p' "$state/env")
       ETCD=$(sed -n 's/^ETCD=//p' "$state/env")
       ISTIOD=$(sed -n 's/^ISTIOD=//p' "$state/env")
+      CERT_MANAGER_CONTROLLER=$(sed -n 's/^CERT_MANAGER_CONTROLLER=//p' "$state/env")
     elif [ -f "$peers_env" ]; then
       load_peers
     fi

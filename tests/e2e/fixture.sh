@@ -4,12 +4,15 @@
 # simulated Istio install, state in BUILD_DIR/e2e-controlplane; `stop
 # BUILD_DIR` tears it down. `start-istiod` and `stop-istiod` do the same for a
 # second control plane that also runs a real istiod (controlplane.sh --istiod),
-# state in BUILD_DIR/e2e-controlplane-istiod. tests/e2e/CMakeLists.txt
-# registers them.
+# state in BUILD_DIR/e2e-controlplane-istiod; `start-cert-manager` and
+# `stop-cert-manager` for a third one running cert-manager's controller
+# (controlplane.sh --cert-manager), state in
+# BUILD_DIR/e2e-controlplane-cert-manager. tests/e2e/CMakeLists.txt registers
+# them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-usage="usage: fixture.sh start|stop|start-istiod|stop-istiod BUILD_DIR"
+usage="usage: fixture.sh start|stop|start-istiod|stop-istiod|start-cert-manager|stop-cert-manager BUILD_DIR"
 mode=${1:?$usage}
 build=$(cd "${2:?$usage}" && pwd)
 state="$build/e2e-controlplane"
@@ -24,5 +27,11 @@ case $mode in
     exec "$root/tests/controlplane/controlplane.sh" start --state-dir "$state-istiod" --peers-env "$build/peers.env" --istio-sim --istiod ;;
   stop-istiod)
     exec "$root/tests/controlplane/controlplane.sh" stop --state-dir "$state-istiod" --peers-env "$build/peers.env" ;;
-  *) echo "fixture.sh: unknown mode '$mode' (start, stop, start-istiod or stop-istiod)" >&2; exit 2 ;;
+  start-cert-manager)
+    "$root/scripts/build-peers.sh" --quiet --env-file "$build/peers.env"
+    exec "$root/tests/controlplane/controlplane.sh" start --state-dir "$state-cert-manager" --peers-env "$build/peers.env" \
+      --istio-sim --cert-manager ;;
+  stop-cert-manager)
+    exec "$root/tests/controlplane/controlplane.sh" stop --state-dir "$state-cert-manager" --peers-env "$build/peers.env" ;;
+  *) echo "fixture.sh: unknown mode '$mode' (start, stop, start-istiod, stop-istiod, start-cert-manager or stop-cert-manager)" >&2; exit 2 ;;
 esac
