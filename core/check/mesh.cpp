@@ -431,6 +431,11 @@ std::vector<Node> servers_for_host(const Resource& gateway, std::string_view hos
   return out;
 }
 
+bool passthrough(Node server) {
+  std::string_view mode = server["tls"]["mode"].str();
+  return mode == "PASSTHROUGH" || mode == "AUTO_PASSTHROUGH";
+}
+
 std::vector<std::string> string_list(Node value) {
   std::vector<std::string> out;
   for (Node v : value) {

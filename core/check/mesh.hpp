@@ -115,6 +115,9 @@ bool port_looks_grpc(const Resource& service, Node port);
 std::vector<const Resource*> bound_gateways(const Context& ctx, const Resource& virtual_service);
 // The servers of a gateway that serve `host`.
 std::vector<Node> servers_for_host(const Resource& gateway, std::string_view host);
+// A server whose TLS mode forwards the connection untouched (PASSTHROUGH or
+// AUTO_PASSTHROUGH): only tls: routes (by SNI) apply to it.
+bool passthrough(Node server);
 std::vector<std::string> string_list(Node value);
 // The route's hosts, and the first of them (or "") for findings about it.
 std::vector<std::string> hosts(const Resource& virtual_service);

@@ -99,8 +99,10 @@ Verdict oracle_verdict(const json& call) {
     return {false, "no cluster " + call.value("cluster", "")};
   }
   const std::string protocol = call.value("upstreamProtocol", "");
-  // DOWNSTREAM: the client's protocol, which is HTTP/2 for gRPC.
-  if (protocol != "HTTP2" && protocol != "DOWNSTREAM") {
+  // DOWNSTREAM: the client's protocol, which is HTTP/2 for gRPC; OPAQUE: a
+  // TCP proxy (TLS passthrough) hands the client's TLS, and the HTTP/2
+  // inside it, to the backend untouched.
+  if (protocol != "HTTP2" && protocol != "DOWNSTREAM" && protocol != "OPAQUE") {
     return {false, "upstream " + protocol + " to " + call.value("cluster", "")};
   }
   return {true, call.value("cluster", "")};

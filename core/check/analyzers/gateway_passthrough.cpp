@@ -5,11 +5,6 @@
 namespace grpcmesh::check::analyzers {
 namespace {
 
-bool passthrough(Node server) {
-  std::string mode = string_field(field(server, "tls"), "mode");
-  return mode == "PASSTHROUGH" || mode == "AUTO_PASSTHROUGH";
-}
-
 class GatewayPassthrough final : public Analyzer {
  public:
   const AnalyzerMeta& meta() const override { return meta_; }
@@ -28,7 +23,7 @@ class GatewayPassthrough final : public Analyzer {
           }
           bool all_passthrough = true;
           for (Node s : servers) {
-            all_passthrough = all_passthrough && passthrough(s);
+            all_passthrough = all_passthrough && mesh::passthrough(s);
           }
           if (all_passthrough) {
             int port = servers[0]["port"]["number"].get<int>();  // 0 when not a number

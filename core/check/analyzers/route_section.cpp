@@ -1,10 +1,25 @@
 // gRPC is routed by its /package.Service/Method path, which only http: rules
-// see; a gRPC backend under tcp: or tls: bypasses every http feature.
+// see; a gRPC backend under tcp: or tls: bypasses every http feature. A tls:
+// route that a PASSTHROUGH server of its gateway serves is the exception: the
+// client's TLS (and its gRPC inside) reaches the backend untouched by design.
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
+
+bool served_by_passthrough(const Context& ctx, const Resource& vs, const std::vector<std::string>& hosts) {
+  for (const Resource* gw : mesh::bound_gateways(ctx, vs)) {
+    for (const std::string& host : hosts) {
+      for (Node server : mesh::servers_for_host(*gw, host)) {
+        if (mesh::passthrough(server)) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
 
 class RouteSection final : public Analyzer {
  public:
@@ -17,7 +32,7 @@ class RouteSection final : public Analyzer {
       }
       auto hosts = mesh::hosts(vs);
       for (const mesh::Destination& d : mesh::destinations(vs)) {
-        if (d.section == "http") {
+        if (d.section == "http" || (d.section == "tls" && served_by_passthrough(ctx, vs, hosts))) {
           continue;
         }
         const Resource* svc = mesh::destination_service(ctx, d, vs.namespace_name);
@@ -38,7 +53,7 @@ class RouteSection final : public Analyzer {
  private:
   AnalyzerMeta meta_{"route_section",
                      "gRPC backends routed under tcp: or tls: instead of http:",
-                     {Kind::VirtualService, Kind::Service},
+                     {Kind::VirtualService, Kind::Service, Kind::Gateway},
                      {},
                      Hop::Route};
 };

@@ -266,6 +266,15 @@ case("gm0006-backend-http1", base(backend_yaml=[service(ports=[{"name": "web", "
 case("gm0007-grpc-under-tcp", base(route_yaml=[vs(http=False, tcp=[{"route": [{"destination": {
     "host": "greeter", "port": {"number": 50051}}}]}])]),
     ["GM0007 VirtualService default/greeter"])
+TLS_ROUTE = [{"match": [{"sniHosts": ["grpc.example.com"], "port": 443}],
+              "route": [{"destination": {"host": "greeter", "port": {"number": 50051}}}]}]
+# gRPC under tls: is end-to-end TLS through a PASSTHROUGH server: the paths are the backend's to see
+case("ok-grpc-tls-passthrough", base(
+    gateway_yaml=[gateway(servers=[https_server(credential=None, mode="PASSTHROUGH")])],
+    route_yaml=[vs(http=False, tls=TLS_ROUTE)], secret_yaml=[]), [])
+# the same tls: route on a terminating server never applies: gRPC belongs under http:
+case("gm0007-grpc-under-tls-terminated", base(route_yaml=[vs(http=False, tls=TLS_ROUTE)]),
+     ["GM0007 VirtualService default/greeter"])
 case("gm0008-gateway-missing", base(route_yaml=[vs(gateways=["grpc-gateway", "missing-gateway"])]),
      ["GM0008 VirtualService default/greeter"])
 case("gm0009-host-missing", base(route_yaml=[vs(http=[rule(host="greeter-typo")])]),

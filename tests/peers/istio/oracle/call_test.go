@@ -44,8 +44,13 @@ type callResult struct {
 	// Whether the cluster exists in the gateway's configuration (a route to
 	// a subset no DestinationRule defines names a cluster that does not).
 	ClusterFound bool `json:"clusterFound"`
-	// "HTTP2", "HTTP11", "DOWNSTREAM" (the client's protocol) or "AUTO".
+	// "HTTP2", "HTTP11", "DOWNSTREAM" (the client's protocol) or "AUTO"; for
+	// a TCP proxy, "OPAQUE": the client's bytes go upstream untouched.
 	UpstreamProtocol string `json:"upstreamProtocol,omitempty"`
+	// The filter chain proxies the connection to the cluster without HTTP
+	// (a PASSTHROUGH server's tls: route, or a tcp: route): no route, no
+	// HTTP filter applies, and TLS reaches the backend as the client sent it.
+	TCPProxy bool `json:"tcpProxy,omitempty"`
 	Endpoints        int    `json:"endpoints"`
 
 	HTTPFilters []string `json:"httpFilters,omitempty"`
@@ -200,6 +205,22 @@ func (g *gatewaySim) run(c call) callResult {
 	res.VirtualHost = r.VirtualHostMatched
 	if r.Error != nil && !errors.Is(r.Error, simulation.ErrNoRoute) {
 		res.Error = errorText(r.Error)
+		return res
+	}
+	if r.Error == nil && r.RouteConfigMatched == "" && r.ClusterMatched != "" {
+		// pilot/pkg/simulation: a filter chain whose network filter is a
+		// TCP proxy names its cluster directly.
+		res.TCPProxy = true
+		res.Cluster = r.ClusterMatched
+		res.Clusters = []string{r.ClusterMatched}
+		if cl := xdstest.ExtractCluster(res.Cluster, g.sim.Clusters); cl != nil {
+			res.ClusterFound = true
+			describeCluster(&res, cl)
+		} else {
+			res.Error = "no cluster"
+		}
+		res.UpstreamProtocol = "OPAQUE"
+		res.Endpoints = g.endpoints[res.Cluster]
 		return res
 	}
 	l := xdstest.ExtractListener(r.ListenerMatched, g.sim.Listeners)

@@ -140,3 +140,22 @@ func TestSelfWithoutPodsUsesTheService(t *testing.T) {
 		t.Errorf("tls: %+v", c)
 	}
 }
+
+func TestSelfPassthroughProxiesTLS(t *testing.T) {
+	res := selfScenario(t, []string{"testdata/base.yaml", "testdata/passthrough.yaml"},
+		grpcCall("passthrough", 443, true, "secure.example.com", "/helloworld.Greeter/SayHello"),
+		grpcCall("terminated", 443, true, "grpc.example.com", "/helloworld.Greeter/SayHello"))
+	pt, term := res.Calls[0], res.Calls[1]
+	if pt.Error != "" || !pt.TCPProxy || pt.UpstreamProtocol != "OPAQUE" {
+		t.Fatalf("passthrough: error %q tcpProxy %v upstream %q; want a TCP proxy", pt.Error, pt.TCPProxy, pt.UpstreamProtocol)
+	}
+	if pt.Cluster != "outbound|50051||greeter.apps.svc.cluster.local" || !pt.ClusterFound || pt.Endpoints != 1 {
+		t.Errorf("passthrough: cluster %q found=%v endpoints %d", pt.Cluster, pt.ClusterFound, pt.Endpoints)
+	}
+	if pt.Route != "" || len(pt.HTTPFilters) != 0 {
+		t.Errorf("passthrough: route %q filters %v; no HTTP applies", pt.Route, pt.HTTPFilters)
+	}
+	if term.Error != "" || term.TCPProxy || term.UpstreamProtocol != "HTTP2" {
+		t.Errorf("terminated host on the same port: error %q tcpProxy %v upstream %q", term.Error, term.TCPProxy, term.UpstreamProtocol)
+	}
+}
