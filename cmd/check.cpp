@@ -16,6 +16,8 @@
 namespace grpcmesh::cmd {
 namespace {
 
+namespace deep = check::deep;
+
 constexpr const char* kShort = "Diagnose the gRPC path through the Istio ingress gateway, live or from files";
 
 constexpr const char* kLong =
@@ -46,7 +48,10 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh check --offline -f deploy/ -o sarif > check.sarif\n"
     "\n"
     "  # Fail on warnings too\n"
-    "  kubectl grpcmesh check --offline -f deploy/ --fail-on warning";
+    "  kubectl grpcmesh check --offline -f deploy/ --fail-on warning\n"
+    "\n"
+    "  # Also verify what istiod sends each gateway pod serving the host\n"
+    "  kubectl grpcmesh check --host grpc.example.com --deep";
 
 struct CheckFlags {
   std::vector<std::string> filenames;
@@ -55,6 +60,10 @@ struct CheckFlags {
   std::string host;
   std::string fail_on = "error";
   std::string output;
+  bool deep = false;
+  std::string istio_namespace;
+  std::string revision;
+  std::string istiod_address;
 };
 
 bool nonempty_env(const kube::Environment& env, std::string_view name) {
@@ -91,6 +100,16 @@ check::Options to_options(const CheckFlags& f, const Context& ctx, const kube::E
     throw UsageError("--offline needs input: give -f FILE|DIR|- (repeatable)");
   }
   o.live = !f.offline && cluster_configured(ctx.kube, env);
+  if (!f.deep && (!f.istio_namespace.empty() || !f.revision.empty() || !f.istiod_address.empty())) {
+    throw UsageError("--istio-namespace, --revision and --istiod-address apply only with --deep");
+  }
+  if (f.deep && f.offline) {
+    throw UsageError("--deep reads istiod in the cluster: it cannot be used with --offline");
+  }
+  if (f.deep && !o.live) {
+    throw UsageError("--deep reads istiod in the cluster, and no cluster is configured (give --kubeconfig or set KUBECONFIG)");
+  }
+  o.deep = f.deep;
   if (!ctx.kube.namespace_name.empty()) {
     o.namespace_name = ctx.kube.namespace_name;
   }
@@ -115,10 +134,22 @@ void register_check(CLI::App& root, Context& ctx) {
   sub->add_option("--fail-on", flags->fail_on, "Exit 3 when a finding at or above this level exists: error, warning, info or none")
       ->capture_default_str();
   sub->add_option("-o,--output", flags->output, "Output format: json, yaml or sarif (default: a report per host)");
+  sub->add_flag("--deep", flags->deep,
+                "Also verify what istiod sends each gateway pod (listener, filters, routes, clusters, SDS, sync state)");
+  sub->add_option("--istio-namespace", flags->istio_namespace, "With --deep: the namespace istiod runs in (default istio-system)");
+  sub->add_option("--revision", flags->revision, "With --deep: the istiod revision to ask (its istio.io/rev label)");
+  sub->add_option("--istiod-address", flags->istiod_address,
+                  "With --deep: istiod's debug port as HOST:PORT, asked directly instead of through the API server");
   sub->callback([&ctx, flags] {
     auto env = std::make_shared<kube::Environment>(kube::Environment::from_process());
     auto options = std::make_shared<check::Options>(to_options(*flags, ctx, *env));
-    ctx.action = [&ctx, env, options] {
+    deep::IstiodOptions istiod;
+    if (!flags->istio_namespace.empty()) {
+      istiod.istio_namespace = flags->istio_namespace;
+    }
+    istiod.revision = flags->revision;
+    istiod.address = flags->istiod_address;
+    ctx.action = [&ctx, env, options, istiod] {
       std::unique_ptr<kube::Client> client;
       if (options->live) {
         kube::RestConfig config = kube::load_rest_config(ctx.kube, *env);
@@ -130,7 +161,12 @@ void register_check(CLI::App& root, Context& ctx) {
       auto live = [&client](check::Snapshot& snapshot, const check::Options& o) {
         check::load_live(snapshot, *client, o);
       };
-      return check::run_check(*options, live, ctx.streams);
+      auto inspect = [&client, istiod](const check::Snapshot& snapshot, const std::vector<std::string>& hosts,
+                                       std::vector<check::Message>& findings, Streams&) {
+        auto source = deep::connect_istiod(*client, istiod);
+        return deep::inspect(snapshot, hosts, *source, findings);
+      };
+      return check::run_check(*options, live, ctx.streams, inspect);
     };
   });
 }

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "core/check/file_loader.hpp"
 #include "core/check/mesh.hpp"
@@ -150,7 +153,7 @@ OutputFormat parse_output(const std::string& text) {
   throw UsageError(fmt::format("unable to match a printer suitable for the output format \"{}\", allowed formats are: json,sarif,yaml", text));
 }
 
-int run_check(const Options& options, const LiveLoader& live, Streams& streams) {
+int run_check(const Options& options, const LiveLoader& live, Streams& streams, const DeepInspector& inspector) {
   Snapshot snapshot;
   if (options.live) {
     live(snapshot, options);
@@ -163,10 +166,21 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams) 
   }
   auto analyzers = all_analyzers();
   Result result = run(snapshot, analyzers, options.now);
-  // Only the human report draws paths.
+  // Only the human report draws paths (--deep checks the hosts they draw).
   std::vector<HostPath> paths =
-      options.output == OutputFormat::Human ? trace_paths(snapshot) : std::vector<HostPath>();
+      options.output == OutputFormat::Human || options.deep ? trace_paths(snapshot) : std::vector<HostPath>();
   apply_scope(result, paths, snapshot, options);
+  std::optional<deep::DeepReport> deep_report;
+  if (options.deep && inspector) {
+    std::vector<std::string> hosts;
+    for (const HostPath& p : paths) {
+      hosts.push_back(p.host);
+    }
+    deep_report = inspector(snapshot, hosts, result.findings, streams);
+    std::stable_sort(result.findings.begin(), result.findings.end(), [](const Message& a, const Message& b) {
+      return std::tie(a.host, a.code, a.resource) < std::tie(b.host, b.code, b.resource);
+    });
+  }
   // A host nothing names has no path to draw: say so instead of reporting
   // nothing, and fail as a finding does.
   bool unserved = !options.host.empty() && !host_is_named(snapshot, options.host);
@@ -181,17 +195,27 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams) 
   }
   switch (options.output) {
     case OutputFormat::Json:
-      streams.out << to_json(result).dump(2) << '\n';
+    case OutputFormat::Yaml: {
+      nlohmann::ordered_json out = to_json(result);
+      if (deep_report) {
+        out["deep"] = deep::to_json(*deep_report);
+      }
+      if (options.output == OutputFormat::Json) {
+        streams.out << out.dump(2) << '\n';
+      } else {
+        // The YAML printer sorts keys, like kubectl's.
+        streams.out << yaml::dump(nlohmann::json::parse(out.dump()));
+      }
       break;
-    case OutputFormat::Yaml:
-      // The YAML printer sorts keys, like kubectl's.
-      streams.out << yaml::dump(nlohmann::json::parse(to_json(result).dump()));
-      break;
+    }
     case OutputFormat::Sarif:
       streams.out << to_sarif(result, build_info().version).dump(2) << '\n';
       break;
     case OutputFormat::Human:
       render_human(streams.out, result, paths, {options.color});
+      if (deep_report) {
+        deep::render_human(streams.out, *deep_report);
+      }
       break;
   }
   if (!options.fail_never && (unserved || has_findings_at(result, options.fail_on))) {

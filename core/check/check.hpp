@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/check/analyzer.hpp"
+#include "core/check/deep/deep.hpp"
 #include "core/check/paths.hpp"
 #include "core/util/streams.hpp"
 
@@ -24,6 +25,7 @@ struct Options {
   bool fail_never = false;                 // --fail-on none
   OutputFormat output = OutputFormat::Human;
   bool color = false;
+  bool deep = false;  // --deep: also verify what istiod sends the gateway pods (live only)
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 };
 
@@ -31,11 +33,16 @@ struct Options {
 // CLI passes it in so the core of check needs no connection).
 using LiveLoader = std::function<void(Snapshot&, const Options&)>;
 
+// --deep: reads istiod's view of the gateway pods of `hosts` (the CLI passes
+// it in, connected to istiod), appending its findings; returns what it read.
+using DeepInspector = std::function<deep::DeepReport(const Snapshot&, const std::vector<std::string>& hosts,
+                                                     std::vector<Message>& findings, Streams& streams)>;
+
 // Loads (cluster, then files over it), analyses, filters to the scope and
 // renders. Returns the exit code: 0, or 3 (kExitFindings) when something at
 // or above --fail-on was found. Throws grpcmesh::Error when the check itself
 // fails (unreadable input, unreachable cluster).
-int run_check(const Options& options, const LiveLoader& live, Streams& streams);
+int run_check(const Options& options, const LiveLoader& live, Streams& streams, const DeepInspector& deep = {});
 
 // Findings and paths limited to a namespace and/or host (exposed for tests).
 void apply_scope(Result& result, std::vector<HostPath>& paths, const Snapshot& snapshot, const Options& options);

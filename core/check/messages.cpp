@@ -7,10 +7,13 @@ namespace {
 
 #define GM_MESSAGE(code, Name, level, hop, istio, text, fix, params, args) \
   CatalogueEntry{#code, #Name, Level::level, Hop::hop, istio, text, fix},
+#define GM_DEEP_MESSAGE(code, Name, level, hop, istio, text, fix, params, args) \
+  CatalogueEntry{#code, #Name, Level::level, Hop::hop, istio, text, fix, true},
 constexpr std::array kCatalogue = {
 #include "core/check/messages.def"
 };
 #undef GM_MESSAGE
+#undef GM_DEEP_MESSAGE
 
 }  // namespace
 

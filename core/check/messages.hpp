@@ -46,6 +46,7 @@ struct CatalogueEntry {
   std::string_view istio_code;
   std::string_view text_template;
   std::string_view fix_template;
+  bool deep = false;  // a finding of check --deep (GM_DEEP_MESSAGE)
 };
 
 // Every message, ordered by code (core/check/messages.def).

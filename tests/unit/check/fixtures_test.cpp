@@ -42,6 +42,9 @@ TEST_CASE("check fixtures: every catalogue code has a case that expects it") {
     }
   }
   for (const CatalogueEntry& e : catalogue()) {
+    if (e.deep) {
+      continue;  // made from istiod's configuration, not from files: tests/unit/check/deep/
+    }
     CHECK_MESSAGE(expected_codes.count(std::string(e.code)) == 1, "no fixture expects ", e.code);
   }
 }

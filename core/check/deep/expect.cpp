@@ -1,0 +1,257 @@
+#include "core/check/deep/expect.hpp"
+
+#include <fmt/format.h>
+
+#include "core/check/mesh.hpp"
+
+namespace grpcmesh::check::deep {
+namespace {
+
+std::string upper(std::string s) {
+  for (char& c : s) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return s;
+}
+
+std::vector<const Resource*> pods_of(const Snapshot& s, Node selector) {
+  std::vector<const Resource*> out;
+  if (!selector.is_object() || selector.empty()) {
+    return out;
+  }
+  const Member first = *selector.items().begin();
+  for (const Resource* pod : s.labelled(Kind::Pod, first.key, first.value.str())) {
+    if (mesh::selects(selector, pod->labels())) {
+      out.push_back(pod);
+    }
+  }
+  return out;
+}
+
+// Whether an EnvoyFilter inserts grpc_web for pods with `labels` in `pod_namespace`.
+bool adds_grpc_web(const Resource& filter, const Resource& pod) {
+  if (filter.namespace_name != pod.namespace_name && filter.namespace_name != "istio-system") {
+    return false;
+  }
+  Node selector = filter.spec()["workloadSelector"]["labels"];
+  if (selector.is_object() && !selector.empty() && !mesh::selects(selector, pod.labels())) {
+    return false;
+  }
+  for (Node patch : filter.spec()["configPatches"]) {
+    std::string op = std::string(patch["patch"]["operation"].str());
+    if (op.starts_with("INSERT") && patch["patch"]["value"].dump().find("envoy.filters.http.grpc_web") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string cluster_name(const Snapshot& s, const mesh::Destination& d, const std::string& route_namespace) {
+  auto name = mesh::service_for_host(d.host, route_namespace);
+  if (!name) {
+    return "";
+  }
+  int port = d.port;
+  if (port == 0) {
+    if (const Resource* svc = s.find(Kind::Service, name->namespace_name, name->name)) {
+      Node p = mesh::destination_port(*svc, 0);
+      port = p.is_null() ? 0 : static_cast<int>(p["port"].integer());
+    }
+  }
+  if (port == 0) {
+    return "";
+  }
+  return fmt::format("outbound|{}|{}|{}.{}.svc.cluster.local", port, d.subset, name->name, name->namespace_name);
+}
+
+}  // namespace
+
+HostExpectation expect_host(const Snapshot& s, const std::string& host) {
+  HostExpectation out;
+  out.host = host;
+  std::set<const Resource*> gateways;
+  for (const Resource& vs : s.list(Kind::VirtualService)) {
+    bool serves = false;
+    for (const std::string& h : mesh::hosts(vs)) {
+      serves = serves || mesh::host_matches(h, host);
+    }
+    if (!serves) {
+      continue;
+    }
+    bool bound = false;
+    for (const auto& ref : mesh::gateway_refs(vs)) {
+      const Resource* gw = s.find(Kind::Gateway, ref.namespace_name, ref.name);
+      if (gw != nullptr && !mesh::servers_for_host(*gw, host).empty()) {
+        gateways.insert(gw);
+        bound = true;
+      }
+    }
+    if (!bound) {
+      continue;
+    }
+    auto dests = mesh::destinations(vs);
+    int index = 0;
+    for (Node rule : vs.spec()["http"]) {
+      std::vector<const mesh::Destination*> mine;
+      for (const auto& d : dests) {
+        if (d.section == "http" && d.rule == index) {
+          mine.push_back(&d);
+        }
+      }
+      ExpectedRoute base;
+      base.virtual_service = vs.namespace_name + "/" + vs.name;
+      base.rule = index;
+      base.cluster = mine.size() == 1 ? cluster_name(s, *mine[0], vs.namespace_name) : "";
+      if (rule["timeout"].is_string()) {
+        base.timeout = std::string(rule["timeout"].str());
+      }
+      Node matches = rule["match"];
+      if (!matches.is_array() || matches.empty()) {
+        ExpectedRoute r = base;
+        r.path = "/";
+        r.match = "any path";
+        out.routes.push_back(std::move(r));
+      }
+      for (Node m : matches) {
+        if (m.size() != 1 || !m["uri"].is_object()) {
+          continue;  // headers, methods, ...: not a plain gRPC call's match
+        }
+        ExpectedRoute r = base;
+        if (m["uri"]["prefix"].is_string()) {
+          std::string prefix(m["uri"]["prefix"].str());
+          r.path = prefix.ends_with('/') ? prefix + "Call" : prefix;
+          r.match = "prefix " + prefix;
+        } else if (m["uri"]["exact"].is_string()) {
+          r.path = std::string(m["uri"]["exact"].str());
+          r.match = "exact " + r.path;
+        } else {
+          continue;
+        }
+        out.routes.push_back(std::move(r));
+      }
+      ++index;
+    }
+  }
+  std::set<const Resource*> pods;
+  for (const Resource* gw : gateways) {
+    for (Node server : mesh::servers_for_host(*gw, host)) {
+      if (mesh::passthrough(server)) {
+        continue;
+      }
+      ExpectedServer e;
+      e.gateway = gw->namespace_name + "/" + gw->name;
+      e.port = static_cast<int>(server["port"]["number"].integer());
+      e.protocol = upper(std::string(server["port"]["protocol"].str()));
+      e.credential = std::string(server["tls"]["credentialName"].str());
+      e.tls = !server["tls"]["mode"].is_null() || e.protocol == "HTTPS";
+      e.listener_ports.insert(e.port);
+      for (const Resource* svc : mesh::agreeing_services(s, gw->spec()["selector"])) {
+        for (Node p : svc->spec()["ports"]) {
+          if (p["port"].integer() == e.port && p["targetPort"].is_number_integer()) {
+            e.listener_ports.insert(static_cast<int>(p["targetPort"].integer()));
+          }
+        }
+      }
+      out.web = out.web || e.protocol == "GRPC-WEB";
+      out.servers.push_back(std::move(e));
+    }
+    for (const Resource* pod : pods_of(s, gw->spec()["selector"])) {
+      if (pods.insert(pod).second) {
+        out.pods.push_back(pod);
+      }
+    }
+  }
+  for (const Resource* pod : out.pods) {
+    for (const Resource& filter : s.list(Kind::EnvoyFilter)) {
+      out.web = out.web || adds_grpc_web(filter, *pod);
+    }
+  }
+  return out;
+}
+
+Located locate(const HostExpectation& expected, const ConfigDump& dump) {
+  Located out;
+  for (const ExpectedServer& server : expected.servers) {
+    for (const Listener& l : dump.listeners) {
+      if (!server.listener_ports.count(l.port)) {
+        continue;
+      }
+      for (const FilterChain& fc : l.chains) {
+        bool match = false;
+        if (server.tls) {
+          for (const std::string& name : fc.server_names) {
+            match = match || mesh::host_matches(name, expected.host);
+          }
+        } else {
+          match = fc.http && fc.server_names.empty();
+        }
+        if (match) {
+          out.listener = &l;
+          out.chain = &fc;
+          out.server = &server;
+          break;
+        }
+      }
+      if (out.chain != nullptr) {
+        break;
+      }
+    }
+    if (out.chain != nullptr) {
+      break;
+    }
+  }
+  if (out.server == nullptr && !expected.servers.empty()) {
+    out.server = &expected.servers.front();
+  }
+  if (out.chain == nullptr || out.chain->route_config.empty()) {
+    return out;
+  }
+  auto rc = dump.routes.find(out.chain->route_config);
+  if (rc == dump.routes.end()) {
+    return out;
+  }
+  out.route_config = &rc->second;
+  // The exact domain first, then the most specific pattern (Envoy's order).
+  const VirtualHost* best = nullptr;
+  size_t best_len = 0;
+  for (const VirtualHost& vh : rc->second.virtual_hosts) {
+    for (const std::string& d : vh.domains) {
+      std::string_view domain = d;
+      if (auto colon = domain.rfind(":*"); colon != std::string_view::npos && colon + 2 == domain.size()) {
+        domain = domain.substr(0, colon);
+      }
+      if (domain == expected.host) {
+        out.virtual_host = &vh;
+        return out;
+      }
+      if (mesh::host_matches(domain, expected.host) && (best == nullptr || domain.size() > best_len)) {
+        best = &vh;
+        best_len = domain.size();
+      }
+    }
+  }
+  out.virtual_host = best;
+  return out;
+}
+
+const HttpRoute* first_match(const VirtualHost& vhost, const std::string& path, bool preflight) {
+  for (const HttpRoute& r : vhost.routes) {
+    if (r.regex) {
+      continue;
+    }
+    bool path_matches = (!r.prefix.empty() && path.starts_with(r.prefix)) || (!r.path.empty() && path == r.path);
+    if (!path_matches) {
+      continue;
+    }
+    bool headers_match = true;
+    for (const std::string& h : r.headers) {
+      headers_match = headers_match && !preflight && h == "content-type=application/grpc";
+    }
+    if (headers_match) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace grpcmesh::check::deep

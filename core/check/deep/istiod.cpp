@@ -1,0 +1,183 @@
+#include "core/check/deep/istiod.hpp"
+
+#include <fmt/format.h>
+
+#include <sstream>
+
+#include "core/util/error.hpp"
+
+namespace grpcmesh::check::deep {
+namespace {
+
+// The first line of a body, for an error message (bodies of proxy errors
+// are short texts; never more than 200 characters of them).
+std::string first_line(const std::string& body) {
+  std::string line = body.substr(0, body.find('\n'));
+  if (line.size() > 200) {
+    line = line.substr(0, 200) + "...";
+  }
+  return line;
+}
+
+// istiod pods reached through the API server: GET
+// /api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH.
+class PodProxySource final : public IstiodSource {
+ public:
+  PodProxySource(kube::Client& client, const IstiodOptions& options) : client_(client), namespace_(options.istio_namespace) {
+    kube::ApiResource pods = client_.resolve(kube::GroupKind{"", "Pod"});
+    kube::ListOptions list;
+    list.namespace_name = namespace_;
+    list.label_selector = "app=istiod";
+    if (!options.revision.empty()) {
+      list.label_selector += ",istio.io/rev=" + options.revision;
+    }
+    list.field_selector = "status.phase=Running";
+    kube::ListResult found = client_.list(pods, list);
+    if (found.forbidden) {
+      throw Error(fmt::format("--deep: cannot list the istiod pods in namespace {}: {}", namespace_, found.message));
+    }
+    for (const auto& pod : found.items) {
+      std::string name = pod["metadata"].value("name", "");
+      int port = 15014;
+      const auto& annotations = pod["metadata"].value("annotations", nlohmann::json::object());
+      if (auto it = annotations.find("prometheus.io/port"); it != annotations.end() && it->is_string()) {
+        try {
+          port = std::stoi(it->get<std::string>());
+        } catch (const std::exception&) {
+        }
+      }
+      names_.push_back(name);
+      ports_.push_back(port);
+    }
+    if (names_.empty()) {
+      if (!options.revision.empty()) {
+        throw Error(fmt::format("--deep: no running istiod of revision \"{}\" in namespace {} (no pod labelled "
+                                "app=istiod,istio.io/rev={}); check --revision, or --istio-namespace",
+                                options.revision, namespace_, options.revision));
+      }
+      throw Error(fmt::format("--deep: no running istiod in namespace {} (no pod labelled app=istiod); give the "
+                              "namespace Istio runs in with --istio-namespace, or istiod's address with --istiod-address",
+                              namespace_));
+    }
+  }
+
+  const std::vector<std::string>& instances() const override { return names_; }
+
+  std::vector<kube::Response> get_all(const std::string& path) override {
+    std::vector<kube::Request> requests;
+    for (size_t i = 0; i < names_.size(); ++i) {
+      requests.push_back(request(i, path));
+    }
+    std::vector<kube::Response> out = client_.send_all(requests);
+    for (size_t i = 0; i < out.size(); ++i) {
+      check(i, out[i]);
+    }
+    return out;
+  }
+
+  kube::Response get(size_t i, const std::string& path) override {
+    kube::Response r = client_.send(request(i, path));
+    check(i, r);
+    return r;
+  }
+
+ private:
+  kube::Request request(size_t i, const std::string& path) const {
+    kube::Request r;
+    auto q = path.find('?');
+    r.path = fmt::format("/api/v1/namespaces/{}/pods/{}:{}/proxy{}", namespace_, names_[i], ports_[i], path.substr(0, q));
+    if (q != std::string::npos) {
+      std::string query = path.substr(q + 1);
+      auto eq = query.find('=');
+      r.query.emplace_back(query.substr(0, eq), eq == std::string::npos ? "" : query.substr(eq + 1));
+    }
+    r.accept = "application/json, */*";
+    r.verb = "get";
+    r.resource = "pods/proxy";
+    r.name = names_[i];
+    r.namespace_name = namespace_;
+    return r;
+  }
+
+  // A refusal of the proxy subresource, or a proxy error, is the whole
+  // check's failure; a 404 from istiod itself (an unknown proxyID) is not.
+  void check(size_t i, const kube::Response& r) const {
+    if (r.status == 403 || r.status == 401) {
+      throw Error(fmt::format("--deep: the API server refused the proxy to istiod pod {}/{} ({}): {}; grant "
+                              "\"get\" on pods/proxy in namespace {}, or give --istiod-address",
+                              namespace_, names_[i], r.status, first_line(r.body), namespace_));
+    }
+    if (r.status >= 500 || r.status == 0) {
+      throw Error(fmt::format("--deep: cannot reach istiod pod {}/{} on port {} through the API server ({}): {}",
+                              namespace_, names_[i], ports_[i], r.status, first_line(r.body)));
+    }
+  }
+
+  kube::Client& client_;
+  std::string namespace_;
+  std::vector<std::string> names_;
+  std::vector<int> ports_;
+};
+
+// One istiod at HOST:PORT over plain HTTP (its monitoring or HTTP port).
+class AddressSource final : public IstiodSource {
+ public:
+  AddressSource(const kube::RestConfig& base, const std::string& address) : address_(address) {
+    if (address.empty() || address.find(':') == std::string::npos || address.find('/') != std::string::npos) {
+      throw UsageError(fmt::format("invalid --istiod-address \"{}\": give HOST:PORT of istiod's debug port (15014)",
+                                   address));
+    }
+    kube::RestConfig config;
+    config.server = "http://" + address;
+    config.request_timeout = base.request_timeout;
+    config.verbosity = base.verbosity;
+    config.namespace_name = base.namespace_name;
+    client_ = std::make_unique<kube::Client>(std::move(config), sink_);
+    names_.push_back(address);
+  }
+
+  const std::vector<std::string>& instances() const override { return names_; }
+
+  std::vector<kube::Response> get_all(const std::string& path) override { return {get(0, path)}; }
+
+  kube::Response get(size_t, const std::string& path) override {
+    kube::Request r;
+    auto q = path.find('?');
+    r.path = path.substr(0, q);
+    if (q != std::string::npos) {
+      std::string query = path.substr(q + 1);
+      auto eq = query.find('=');
+      r.query.emplace_back(query.substr(0, eq), eq == std::string::npos ? "" : query.substr(eq + 1));
+    }
+    r.accept = "application/json, */*";
+    r.verb = "get";
+    kube::Response out;
+    try {
+      out = client_->send(r);
+    } catch (const Error& e) {
+      throw Error(fmt::format("--deep: cannot reach istiod at {}: {}", address_, e.what()));
+    }
+    if (out.status >= 500 || out.status == 401 || out.status == 403) {
+      throw Error(fmt::format("--deep: istiod at {} answered {} to {}: {}", address_, out.status, r.path,
+                              first_line(out.body)));
+    }
+    return out;
+  }
+
+ private:
+  std::string address_;
+  std::ostringstream sink_;
+  std::unique_ptr<kube::Client> client_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace
+
+std::unique_ptr<IstiodSource> connect_istiod(kube::Client& client, const IstiodOptions& options) {
+  if (!options.address.empty()) {
+    return std::make_unique<AddressSource>(client.config(), options.address);
+  }
+  return std::make_unique<PodProxySource>(client, options);
+}
+
+}  // namespace grpcmesh::check::deep

@@ -1,0 +1,398 @@
+// check --deep over a configuration dump and sync state captured from a real
+// istiod (tests/testdata/deep: what pilot-discovery sent the stand-in gateway
+// pod istio-ingressgateway-sim-1 after `init`, `tls`, `expose` and `web` for
+// grpc.deep.example.com), each case changing one thing in them as a fault
+// would. The e2e tests (tests/e2e/istiod/deep_test.cpp) cause the same
+// faults in a real istiod.
+#include "core/check/deep/deep.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "core/check/file_loader.hpp"
+#include "core/util/error.hpp"
+
+using namespace grpcmesh;
+using namespace grpcmesh::check;
+using json = nlohmann::json;
+
+namespace {
+
+std::string read(const std::string& name) {
+  std::ifstream f(std::string(GRPCMESH_TESTDATA_DIR) + "/deep/" + name);
+  REQUIRE(f.good());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The objects behind the captured dump, as `init`, `tls`, `expose` and `web` wrote them.
+constexpr const char* kObjects = R"(
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: grpc-deep-example-com, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https-443, protocol: HTTPS}
+    hosts: [grpc.deep.example.com]
+    tls: {mode: SIMPLE, credentialName: grpc-deep-example-com-tls}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: grpc-deep-example-com, namespace: istio-system}
+spec:
+  hosts: [grpc.deep.example.com]
+  gateways: [grpc-deep-example-com]
+  http:
+  - match: [{uri: {prefix: /helloworld.Greeter/}}]
+    route: [{destination: {host: greeter.app.svc.cluster.local, port: {number: 50051}}}]
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: grpc-web-ingressgateway, namespace: istio-system}
+spec:
+  workloadSelector: {labels: {istio: ingressgateway}}
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {context: GATEWAY, listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager}}}}
+    patch:
+      operation: INSERT_FIRST
+      value: {name: envoy.filters.http.grpc_web}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: greeter, namespace: app}
+spec:
+  selector: {app: greeter}
+  ports: [{name: grpc, port: 50051}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  type: LoadBalancer
+  selector: {istio: ingressgateway, app: istio-ingressgateway}
+  ports:
+  - {name: http2, port: 80, targetPort: 8080}
+  - {name: https, port: 443, targetPort: 8443}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: istio-ingressgateway-sim-1
+  namespace: istio-system
+  labels: {app: istio-ingressgateway, istio: ingressgateway}
+)";
+
+const std::string kHost = "grpc.deep.example.com";
+const std::string kRouteType = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+const std::string kSecretType = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
+
+// A stand-in for istiod's debug endpoints serving fixed bodies: the fault
+// injection of these tests (the e2e tests ask a real istiod).
+class FixedIstiod final : public deep::IstiodSource {
+ public:
+  FixedIstiod(std::string syncz, std::string dump, long dump_status = 200)
+      : syncz_(std::move(syncz)), dump_(std::move(dump)), dump_status_(dump_status) {}
+  const std::vector<std::string>& instances() const override { return names_; }
+  std::vector<kube::Response> get_all(const std::string& path) override { return {get(0, path)}; }
+  kube::Response get(size_t, const std::string& path) override {
+    kube::Response r;
+    if (path == "/debug/syncz") {
+      r.status = 200;
+      r.body = syncz_;
+    } else {
+      CHECK(path == "/debug/config_dump?proxyID=istio-ingressgateway-sim-1.istio-system");
+      r.status = dump_status_;
+      r.body = dump_;
+    }
+    return r;
+  }
+
+ private:
+  std::vector<std::string> names_{"istiod-test"};
+  std::string syncz_, dump_;
+  long dump_status_;
+};
+
+struct Run {
+  std::vector<Message> findings;
+  deep::DeepReport report;
+  std::set<std::string> keys() const {
+    std::set<std::string> out;
+    for (const Message& m : findings) {
+      out.insert(std::string(m.code) + " " + m.resource.kind + " " + m.resource.namespace_name + "/" +
+                 m.resource.name);
+    }
+    return out;
+  }
+};
+
+Run run_deep(const json& syncz, const json& dump, const std::string& extra_objects = "") {
+  Snapshot snapshot;
+  std::istringstream in(std::string(kObjects) + (extra_objects.empty() ? "" : "---\n" + extra_objects));
+  load_files(snapshot, {"-"}, in, "default");
+  FixedIstiod istiod(syncz.dump(), dump.dump());
+  Run r;
+  r.report = deep::inspect(snapshot, {kHost}, istiod, r.findings);
+  return r;
+}
+
+json& listener(json& dump) {
+  for (json& c : dump["configs"]) {
+    if (c["@type"].get<std::string>().ends_with("ListenersConfigDump")) {
+      for (json& l : c["dynamicListeners"]) {
+        if (l["name"] == "0.0.0.0_8443") {
+          return l["activeState"]["listener"];
+        }
+      }
+    }
+  }
+  FAIL("no listener 0.0.0.0_8443 in the captured dump");
+  throw std::logic_error("unreachable");
+}
+
+json& hcm(json& dump) {
+  for (json& fc : listener(dump)["filterChains"]) {
+    const auto& names = fc["filterChainMatch"].value("serverNames", json::array());
+    if (std::find(names.begin(), names.end(), kHost) != names.end()) {
+      return fc["filters"].back()["typedConfig"];
+    }
+  }
+  FAIL("no filter chain for the host");
+  throw std::logic_error("unreachable");
+}
+
+json& routes(json& dump) {
+  for (json& c : dump["configs"]) {
+    if (c["@type"].get<std::string>().ends_with("RoutesConfigDump")) {
+      for (json& r : c["dynamicRouteConfigs"]) {
+        if (r["routeConfig"]["name"] == "https.443.https-443.grpc-deep-example-com.istio-system") {
+          return r["routeConfig"]["virtualHosts"][0]["routes"];
+        }
+      }
+    }
+  }
+  FAIL("no route configuration for the host");
+  throw std::logic_error("unreachable");
+}
+
+json& route(json& dump) { return routes(dump)[0]; }
+
+json& clusters(json& dump) {
+  for (json& c : dump["configs"]) {
+    if (c["@type"].get<std::string>().ends_with("ClustersConfigDump")) {
+      return c["dynamicActiveClusters"];
+    }
+  }
+  FAIL("no clusters");
+  throw std::logic_error("unreachable");
+}
+
+const std::string kCluster = "outbound|50051||greeter.app.svc.cluster.local";
+
+json& greeter_cluster(json& dump) {
+  for (json& c : clusters(dump)) {
+    if (c["cluster"]["name"] == kCluster) {
+      return c["cluster"];
+    }
+  }
+  FAIL("no greeter cluster");
+  throw std::logic_error("unreachable");
+}
+
+void erase_filter(json& dump, const std::string& name) {
+  auto& filters = hcm(dump)["httpFilters"];
+  for (auto it = filters.begin(); it != filters.end(); ++it) {
+    if ((*it)["name"] == name) {
+      filters.erase(it);
+      return;
+    }
+  }
+  FAIL("no filter " << name);
+}
+
+const std::string kPod = "Pod istio-system/istio-ingressgateway-sim-1";
+const std::string kSdsInfo = "GM0113 " + kPod;
+
+}  // namespace
+
+TEST_CASE("deep: the captured istiod configuration of a working host yields no finding but the SDS note") {
+  Run r = run_deep(json::parse(read("syncz.json")), json::parse(read("config_dump.json")));
+  CHECK(r.keys() == std::set<std::string>{kSdsInfo});
+  REQUIRE(r.report.pods.size() == 1);
+  CHECK(r.report.pods[0].istiod == "istiod-test");
+  CHECK(r.report.pods[0].istio_version == "1.31.0");
+  REQUIRE(r.report.hosts.size() == 1);
+  const deep::HostFacts& h = r.report.hosts[0];
+  CHECK(h.listener == "0.0.0.0_8443");
+  CHECK(h.port == 8443);
+  CHECK(h.route_config == "https.443.https-443.grpc-deep-example-com.istio-system");
+  CHECK(h.secrets == std::vector<std::string>{"kubernetes://grpc-deep-example-com-tls"});
+  CHECK(h.http_filters.front() == "envoy.filters.http.grpc_web");
+  CHECK(h.http_filters.back() == "envoy.filters.http.router");
+  REQUIRE(h.routes.size() == 1);
+  CHECK(h.routes[0].match == "prefix /helloworld.Greeter/");
+  CHECK(h.routes[0].cluster == kCluster);
+  CHECK(h.routes[0].timeout == "0s");
+  CHECK(h.routes[0].http2);
+  json j = deep::to_json(r.report);
+  CHECK(j["pods"][0]["sync"][0] == json{{"type", "CDS"}, {"state", "SYNCED"}});
+  CHECK(j["hosts"][0]["routes"][0]["cluster"] == kCluster);
+}
+
+// One fault a case: what it changes in the captured sync state or dump (or
+// objects it adds), and the findings it must yield.
+struct Fault {
+  std::string name;
+  std::function<void(json& syncz, json& dump)> apply;
+  std::set<std::string> expected;
+  std::string extra_objects = "";
+  std::string text = "";  // a part of the first finding's message
+};
+
+TEST_CASE("deep: each fault in istiod's view of the pod yields its code (every deep code has a case)") {
+  const std::vector<Fault> faults = {
+      {"pod unknown to istiod", [](json& s, json&) { s = json::array(); }, {"GM0101 " + kPod},
+       "", "is not connected to istiod (istiod-test)"},
+      {"routes NACKed",
+       [](json& s, json&) { s[0]["resources"][kRouteType]["lastError"] = "route rejected: bad regex"; },
+       {"GM0102 " + kPod, kSdsInfo}, "", "rejected (NACKed) the RDS configuration istiod sent: \"route rejected: bad regex\""},
+      {"routes STALE", [](json& s, json&) { s[0]["resources"][kRouteType]["sent"] = "newer-nonce"; },
+       {"GM0103 " + kPod, kSdsInfo}, "", "STALE: sent newer-nonce"},
+      {"no filter chain for the SNI",
+       [](json&, json& d) {
+         for (json& fc : listener(d)["filterChains"]) {
+           if (fc["filterChainMatch"].contains("serverNames")) {
+             fc["filterChainMatch"]["serverNames"] = json::array({"other.example.com"});
+           }
+         }
+       },
+       {"GM0104 " + kPod}, "", "no filter chain for grpc.deep.example.com on port 443"},
+      {"an EnvoyFilter removed grpc_web", [](json&, json& d) { erase_filter(d, "envoy.filters.http.grpc_web"); },
+       {"GM0105 " + kPod, kSdsInfo}, "", "without envoy.filters.http.grpc_web before the router"},
+      {"a filter after the router",
+       [](json&, json& d) { hcm(d)["httpFilters"].push_back({{"name", "envoy.filters.http.lua"}}); },
+       {"GM0106 " + kPod, kSdsInfo}, "", "envoy.filters.http.router is not the last one"},
+      {"the route is gone",
+       [](json&, json& d) { route(d)["match"]["prefix"] = "/other.Service/"; },
+       {"GM0107 " + kPod, kSdsInfo}, "", "no route of virtual host grpc.deep.example.com:443 matches it"},
+      {"another team's VirtualService shadows the route",
+       [](json&, json& d) {
+         json first = route(d);
+         first["match"]["prefix"] = "/";
+         first["route"]["cluster"] = "outbound|8080||legacy.team-b.svc.cluster.local";
+         first["metadata"]["filterMetadata"]["istio"]["config"] =
+             "/apis/networking.istio.io/v1/namespaces/team-b/virtual-service/legacy";
+         routes(d).insert(routes(d).begin(), first);
+       },
+       {"GM0108 " + kPod, kSdsInfo}, "",
+       "match a route of VirtualService team-b/legacy first and go to outbound|8080||legacy.team-b.svc.cluster.local"},
+      {"a route timeout the objects do not set", [](json&, json& d) { route(d)["route"]["timeout"] = "15s"; },
+       {"GM0109 " + kPod, kSdsInfo}, "", "has timeout 15s, while the objects set none on rule 0"},
+      {"the cluster is missing",
+       [](json&, json& d) {
+         auto& cs = clusters(d);
+         for (auto it = cs.begin(); it != cs.end(); ++it) {
+           if ((*it)["cluster"]["name"] == kCluster) {
+             cs.erase(it);
+             break;
+           }
+         }
+       },
+       {"GM0110 " + kPod, kSdsInfo}, "", "no cluster outbound|50051||greeter.app.svc.cluster.local"},
+      {"the cluster speaks HTTP/1.1",
+       [](json&, json& d) {
+         greeter_cluster(d)["typedExtensionProtocolOptions"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+                           ["explicitHttpConfig"] = {{"httpProtocolOptions", json::object()}};
+       },
+       {"GM0111 " + kPod, kSdsInfo}, "", "does not speak HTTP/2 upstream"},
+      {"the pod asks for the secret and istiod sends none",
+       [](json& s, json&) { s[0]["resources"][kSecretType] = {{"sent", "n1"}, {"acked", "n1"}}; },
+       {"GM0112 " + kPod}, "", "asks for SDS secret kubernetes://grpc-deep-example-com-tls"},
+  };
+  std::set<std::string> produced;
+  for (const Fault& f : faults) {
+    INFO("fault: ", f.name);
+    json syncz = json::parse(read("syncz.json"));
+    json dump = json::parse(read("config_dump.json"));
+    f.apply(syncz, dump);
+    Run r = run_deep(syncz, dump, f.extra_objects);
+    CHECK(r.keys() == f.expected);
+    REQUIRE(!r.findings.empty());
+    CHECK_MESSAGE(r.findings[0].text.find(f.text) != std::string::npos, r.findings[0].text);
+    for (const Message& m : r.findings) {
+      CHECK(m.host == kHost);
+      produced.insert(std::string(m.code));
+    }
+  }
+  for (const CatalogueEntry& e : catalogue()) {
+    if (e.deep) {
+      CHECK_MESSAGE(produced.count(std::string(e.code)) == 1, "no deep fault case yields ", e.code);
+    }
+  }
+}
+
+TEST_CASE("deep: the objects' own timeout must be the live one; no grpc_web is expected without web") {
+  // A VirtualService timeout of 30s that istiod sends as 30s: no finding.
+  json dump = json::parse(read("config_dump.json"));
+  route(dump)["route"]["timeout"] = "30s";
+  Snapshot snapshot;
+  std::string objects = kObjects;
+  objects.replace(objects.find("  - match: [{uri: {prefix: /helloworld.Greeter/}}]\n"),
+                  std::string("  - match: [{uri: {prefix: /helloworld.Greeter/}}]\n").size(),
+                  "  - match: [{uri: {prefix: /helloworld.Greeter/}}]\n    timeout: 30s\n");
+  // Without the EnvoyFilter web writes, a missing grpc_web is no finding.
+  objects = objects.substr(0, objects.find("---\napiVersion: networking.istio.io/v1alpha3")) +
+            objects.substr(objects.find("---\napiVersion: v1\nkind: Service"));
+  erase_filter(dump, "envoy.filters.http.grpc_web");
+  std::istringstream in(objects);
+  load_files(snapshot, {"-"}, in, "default");
+  FixedIstiod istiod(read("syncz.json"), dump.dump());
+  std::vector<Message> findings;
+  deep::inspect(snapshot, {kHost}, istiod, findings);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].code == "GM0113");
+  // The same route at 10s: the live timeout is not the objects'.
+  route(dump)["route"]["timeout"] = "10s";
+  FixedIstiod changed(read("syncz.json"), dump.dump());
+  findings.clear();
+  deep::inspect(snapshot, {kHost}, changed, findings);
+  std::set<std::string> codes;
+  for (const Message& m : findings) {
+    codes.insert(std::string(m.code));
+  }
+  CHECK(codes == std::set<std::string>{"GM0109", "GM0113"});
+}
+
+TEST_CASE("deep: what is not istiod's debug output fails with one line") {
+  CHECK_THROWS_WITH_AS(deep::parse_config_dump("<html>"), "istiod's config dump is not a JSON ConfigDump (no \"configs\" array)",
+                       Error);
+  CHECK_THROWS_WITH_AS(deep::parse_syncz("{}", "x"), "istiod's /debug/syncz is not a JSON array of proxies", Error);
+  Snapshot snapshot;
+  std::istringstream in(kObjects);
+  load_files(snapshot, {"-"}, in, "default");
+  FixedIstiod html("<html>not istiod</html>", "");
+  std::vector<Message> findings;
+  CHECK_THROWS_WITH_AS(deep::inspect(snapshot, {kHost}, html, findings),
+                       "--deep: istiod's /debug/syncz is not a JSON array of proxies (istiod-test): is it istiod's debug port?",
+                       Error);
+}
+
+TEST_CASE("deep: a pod that leaves istiod between syncz and its dump is not connected") {
+  Snapshot snapshot;
+  std::istringstream in(kObjects);
+  load_files(snapshot, {"-"}, in, "default");
+  FixedIstiod gone(read("syncz.json"), "Proxy not connected to this Pilot instance.", 404);
+  std::vector<Message> findings;
+  auto report = deep::inspect(snapshot, {kHost}, gone, findings);
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].code == "GM0101");
+  CHECK(report.hosts.empty());
+  CHECK_FALSE(deep::to_json(report)["pods"][0]["connected"].get<bool>());
+}
