@@ -25,7 +25,19 @@ kube::ApplyOptions ApplyFlags::to_options() const {
   if (field_manager.empty()) {
     throw UsageError("--field-manager must not be empty; omit it to use \"kubectl-grpcmesh\"");
   }
-  if (force_conflicts && o.dry_run == kube::DryRun::Client) {
+  if (!filenames.empty() && !local) {
+    throw UsageError("-f names the manifests --local reads the current state from; add --local (or drop -f to use "
+                     "the cluster)");
+  }
+  if (local) {
+    if (filenames.empty()) {
+      throw UsageError("--local reads the current state from manifests: give -f FILE|DIR|- (repeatable)");
+    }
+    if (o.dry_run == kube::DryRun::Server) {
+      throw UsageError("--local contacts no cluster, so there is no server to dry-run against: drop --dry-run=server");
+    }
+    o.dry_run = kube::DryRun::Client;
+  } else if (force_conflicts && o.dry_run == kube::DryRun::Client) {
     throw UsageError("--force-conflicts has no effect with --dry-run=client - did you mean --dry-run=server?");
   }
   o.field_manager = field_manager;
@@ -50,6 +62,13 @@ void bind_apply_flags(CLI::App& app, ApplyFlags& flags) {
       ->capture_default_str();
   app.add_flag("--force-conflicts", flags.force_conflicts,
                "If true, server-side apply will force the changes against conflicts");
+  app.add_flag("--local", flags.local,
+               "If true, read the current state from the -f manifests instead of a cluster and print the complete "
+               "objects that change (contacts no cluster)");
+  app.add_option("-f,--filename", flags.filenames,
+                 "Manifests holding the current state for --local (file, directory read recursively, or - for "
+                 "stdin); repeatable")
+      ->allow_extra_args(false);
   bind_print_flags(app, flags.print);
 }
 

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "core/kube/apply.hpp"
 #include "core/kube/printer.hpp"
@@ -20,15 +21,20 @@ struct PrintFlags {
 
 // The flags of a command that changes live resources: kubectl's
 // --dry-run=none|client|server, --field-manager, --force-conflicts, plus the
-// printing flags.
+// printing flags, and --local -f FILE|DIR|- (the current state from
+// manifests, no cluster).
 struct ApplyFlags {
   std::string dry_run = "none";
   std::string field_manager = "kubectl-grpcmesh";
   bool force_conflicts = false;
+  bool local = false;
+  std::vector<std::string> filenames;
   PrintFlags print;
 
   // Throws UsageError for a bad --dry-run or an empty --field-manager, or
-  // --force-conflicts with --dry-run=client (nothing is sent to resolve).
+  // --force-conflicts with --dry-run=client (nothing is sent to resolve);
+  // -f without --local, --local without -f, --local with --dry-run=server.
+  // --local plans without a cluster: dry_run is Client.
   kube::ApplyOptions to_options() const;
 };
 

@@ -1,14 +1,19 @@
 #pragma once
 // The run loop shared by commands that change live resources (init, tls,
-// expose, and later stream and web): make the client unless
-// --dry-run=client, plan, execute the change set, then any follow-up output.
+// expose, stream and web): read the current state (the cluster, or with
+// --local the -f manifests; nothing with --dry-run=client), plan, then
+// execute the change set (or, with --local, print the complete objects that
+// change), then any follow-up output.
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cmd/app.hpp"
+#include "cmd/apply_flags.hpp"
 #include "core/kube/client.hpp"
+#include "core/mesh/cluster_state.hpp"
 #include "core/mesh/execute.hpp"
 
 namespace grpcmesh::cmd {
@@ -18,16 +23,24 @@ std::unique_ptr<kube::Client> make_client(Context& ctx);
 
 // The namespace for namespaced arguments: -n, else the kubeconfig context's,
 // else "default" (also when there is no kubeconfig, for --dry-run=client).
-std::string target_namespace(Context& ctx);
+// With --local it is -n, else "default": the namespace the files' objects
+// without one get, as for check -f.
+std::string target_namespace(Context& ctx, bool local = false);
 
 struct ChangeCommand {
   kube::ApplyOptions apply;
   kube::PrintOptions print;
-  // Computes the change set; `client` is null with --dry-run=client.
-  std::function<mesh::ChangeSet(kube::Client* client)> plan;
+  bool local = false;              // --local: the state from `filenames`
+  std::vector<std::string> filenames;
+  // Computes the change set from the current state; `state` is null with
+  // --dry-run=client (every fact from flags).
+  std::function<mesh::ChangeSet(mesh::ClusterState* state)> plan;
   // Runs after a successful execute (e.g. printing a route table); optional.
-  std::function<void(kube::Client* client, Streams& streams)> after;
+  std::function<void(Streams& streams)> after;
 };
+
+// The shared settings of ApplyFlags (-o, --dry-run, --local -f ...).
+ChangeCommand change_command(const ApplyFlags& flags);
 
 int run_change_command(Context& ctx, const ChangeCommand& command);
 

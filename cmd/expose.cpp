@@ -47,6 +47,8 @@ constexpr const char* kExamples =
     "      --retries 3 --retry-on unavailable,resource-exhausted --per-try-timeout 2s\n\n"
     "  # Turn Istio's default retries off for greeter\n"
     "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --retries 0\n\n"
+    "  # Merge the route into the manifests of a GitOps repository; print the changed objects\n"
+    "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --local -f deploy/\n\n"
     "  # Stop routing to greeter\n"
     "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --remove";
 
@@ -87,7 +89,7 @@ void register_expose(CLI::App& root, Context& ctx) {
       ->capture_default_str();
   sub->add_option("--gateway", flags->gateway, "Bind to this Gateway (NAMESPACE/NAME) instead of those serving the host");
   sub->add_option("--gateway-namespace", flags->gateway_namespace,
-                  "Namespace of the host's Gateway (needed with --dry-run=client)");
+                  "Namespace of the host's Gateway (needed with --dry-run=client; --local finds it in the files)");
   sub->add_option("--cluster-domain", flags->cluster_domain, "The cluster's DNS domain")->capture_default_str();
   sub->add_option("--retries", flags->retries,
                   "Retries per call on the Service's routes (0 turns Istio's default retries off)")
@@ -141,14 +143,12 @@ void register_expose(CLI::App& root, Context& ctx) {
       o->methods = mesh::read_protoset(f.protoset, "--protoset");
       o->protoset = "--protoset " + f.protoset;
     }
-    ChangeCommand command;
-    command.apply = f.apply.to_options();
-    command.print = f.apply.print.to_options();
+    ChangeCommand command = change_command(f.apply);
     o->force = command.apply.force_conflicts;
     o->field_manager = command.apply.field_manager;
-    command.plan = [&ctx, o](kube::Client* client) {
-      o->namespace_name = target_namespace(ctx);
-      return mesh::plan_expose(*o, client ? mesh::read_expose_facts(*client, *o) : mesh::expose_facts_from_flags(*o));
+    command.plan = [&ctx, o, local = command.local](mesh::ClusterState* state) {
+      o->namespace_name = target_namespace(ctx, local);
+      return mesh::plan_expose(*o, state ? mesh::read_expose_facts(*state, *o) : mesh::expose_facts_from_flags(*o));
     };
     ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
   });

@@ -33,6 +33,8 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh init --host grpc.example.com --client-ca ca.crt\n\n"
     "  # Print the Gateway without a cluster\n"
     "  kubectl grpcmesh init --host grpc.example.com --gateway-namespace istio-system --dry-run=client -o yaml\n\n"
+    "  # Plan against the manifests of a GitOps repository instead of a cluster\n"
+    "  kubectl grpcmesh init --host grpc.example.com --gateway-namespace istio-system --local -f deploy/\n\n"
     "  # Remove the Gateway again\n"
     "  kubectl grpcmesh init --host grpc.example.com --remove";
 
@@ -86,7 +88,7 @@ void register_init(CLI::App& root, Context& ctx) {
   sub->add_option("--host", flags->host, "The host name clients use (e.g. grpc.example.com)")->required();
   sub->add_option("--selector", flags->selector, "Labels of the ingress gateway pods")->capture_default_str();
   sub->add_option("--gateway-namespace", flags->gateway_namespace,
-                  "Namespace of the gateway pods (found from --selector unless --dry-run=client)");
+                  "Namespace of the gateway pods (found from --selector; needed with --dry-run=client, and with --local when the files hold no gateway Pods)");
   sub->add_flag("--https", flags->https, "Serve HTTPS (the default unless --plaintext is given)");
   sub->add_flag("--plaintext", flags->plaintext, "Serve plaintext h2c (protocol HTTP2)");
   sub->add_option("--https-port", flags->https_port, "Gateway port for HTTPS (default: 443 or the Service's https port)")
@@ -101,13 +103,11 @@ void register_init(CLI::App& root, Context& ctx) {
                 "Remove what init created (with --https or --plaintext: only that server)");
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
-    ChangeCommand command;
-    command.apply = flags->apply.to_options();
-    command.print = flags->apply.print.to_options();
+    ChangeCommand command = change_command(flags->apply);
     auto options = std::make_shared<mesh::InitOptions>(to_options(*flags));
-    command.plan = [options](kube::Client* client) {
-      return mesh::plan_init(*options, client ? mesh::read_init_facts(*client, *options)
-                                              : mesh::init_facts_from_flags(*options));
+    command.plan = [options](mesh::ClusterState* state) {
+      return mesh::plan_init(*options, state ? mesh::read_init_facts(*state, *options)
+                                             : mesh::init_facts_from_flags(*options));
     };
     ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
   });

@@ -31,6 +31,8 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh stream --host grpc.example.com --gateway-idle-timeout 1h\n\n"
     "  # Print the DestinationRule for a backend without a cluster\n"
     "  kubectl grpcmesh stream --host grpc.example.com --backend apps/greeter --dry-run=client -o yaml\n\n"
+    "  # The same against a GitOps repository's manifests, printing the changed objects\n"
+    "  kubectl grpcmesh stream --host grpc.example.com --local -f deploy/\n\n"
     "  # Remove the connection settings again\n"
     "  kubectl grpcmesh stream --host grpc.example.com --remove";
 
@@ -109,15 +111,13 @@ void register_stream(CLI::App& root, Context& ctx) {
   sub->add_flag("--remove", flags->remove, "Remove the connection settings this command set");
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
-    ChangeCommand command;
-    command.apply = flags->apply.to_options();
-    command.print = flags->apply.print.to_options();
+    ChangeCommand command = change_command(flags->apply);
     auto options = std::make_shared<stream::StreamOptions>(to_options(*flags));
     options->field_manager = command.apply.field_manager;
     options->force = command.apply.force_conflicts;
-    command.plan = [options](kube::Client* client) {
-      return stream::plan_stream(*options, client ? stream::read_stream_facts(*client, *options)
-                                                  : stream::stream_facts_from_flags(*options));
+    command.plan = [options](mesh::ClusterState* state) {
+      return stream::plan_stream(*options, state ? stream::read_stream_facts(*state, *options)
+                                                 : stream::stream_facts_from_flags(*options));
     };
     ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
   });

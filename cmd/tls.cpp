@@ -35,6 +35,9 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh tls --host grpc.example.com --self-signed\n\n"
     "  # Add the CA for client certificates (tls mode MUTUAL)\n"
     "  kubectl grpcmesh tls --host grpc.example.com --cert tls.crt --key tls.key --ca clients-ca.crt\n\n"
+    "  # Plan against a GitOps repository's manifests (the Secret's data shows as REDACTED)\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --cert tls.crt --key tls.key --gateway-namespace istio-system \\\n"
+    "      --local -f deploy/\n\n"
     "  # Remove the Secret again\n"
     "  kubectl grpcmesh tls --host grpc.example.com --remove";
 
@@ -88,16 +91,14 @@ void register_tls(CLI::App& root, Context& ctx) {
   sub->add_option("--secret-name", flags->secret_name,
                   "Secret name (default: the server's credentialName, else HOST-with-dashes-tls)");
   sub->add_option("--gateway-namespace", flags->gateway_namespace,
-                  "Namespace of the gateway pods (found from the host's Gateway unless --dry-run=client)");
+                  "Namespace of the gateway pods (found from the host's Gateway; needed with --dry-run=client, and with --local when the files hold no gateway Pods)");
   sub->add_flag("--show-secret-data", flags->show_secret_data, "Print Secret data with -o yaml|json (key material!)");
   sub->add_flag("--remove", flags->remove, "Remove the Secret tls created");
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
     const TlsFlags& f = *flags;
     manifest::validate_host(f.host);
-    ChangeCommand command;
-    command.apply = f.apply.to_options();
-    command.print = f.apply.print.to_options();
+    ChangeCommand command = change_command(f.apply);
     command.print.show_secret_data = f.show_secret_data;
     auto options = std::make_shared<mesh::TlsOptions>();
     options->host = f.host;
@@ -134,11 +135,12 @@ void register_tls(CLI::App& root, Context& ctx) {
     }
     const std::string ca_out = f.ca_out.empty() ? "./" + f.host + "-ca.crt" : f.ca_out;
     const std::string ca_key_out = f.ca_key_out;
-    const bool dry_run = command.apply.dry_run != kube::DryRun::None;
+    // --local writes the CA files: the Secret it prints goes into the repository.
+    const bool dry_run = command.apply.dry_run != kube::DryRun::None && !command.local;
     auto files = std::make_shared<CaFiles>();
-    command.plan = [options, generated, ca_out, ca_key_out, dry_run, files](kube::Client* client) {
-      mesh::ChangeSet cs = mesh::plan_tls(*options, client ? mesh::read_tls_facts(*client, *options)
-                                                           : mesh::tls_facts_from_flags(*options));
+    command.plan = [options, generated, ca_out, ca_key_out, dry_run, files](mesh::ClusterState* state) {
+      mesh::ChangeSet cs = mesh::plan_tls(*options, state ? mesh::read_tls_facts(*state, *options)
+                                                          : mesh::tls_facts_from_flags(*options));
       if (generated && !dry_run) {
         files->cert.emplace(ca_out, generated->ca_cert_pem, 0644, "--ca-out");
         cs.notes.push_back("Clients trust the CA in " + ca_out + " (e.g. grpcurl -cacert " + ca_out + ")");
@@ -151,7 +153,7 @@ void register_tls(CLI::App& root, Context& ctx) {
       }
       return cs;
     };
-    command.after = [files](kube::Client*, Streams&) { files->commit(); };
+    command.after = [files](Streams&) { files->commit(); };
     ctx.action = [&ctx, command, files] {
       try {
         return run_change_command(ctx, command);

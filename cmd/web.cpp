@@ -32,6 +32,9 @@ constexpr const char* kExamples =
     "  # Print the EnvoyFilter without a cluster\n"
     "  kubectl grpcmesh web --host grpc.example.com --allow-origin https://app.example.com \\\n"
     "      --gateway-namespace istio-system --dry-run=client -o yaml\n\n"
+    "  # CORS on the routes a GitOps repository holds, printed as the changed objects\n"
+    "  kubectl grpcmesh web --host grpc.example.com --allow-origin https://app.example.com \\\n"
+    "      --gateway-namespace istio-system --local -f deploy/\n\n"
     "  # Turn gRPC-Web off again\n"
     "  kubectl grpcmesh web --host grpc.example.com --remove";
 
@@ -88,19 +91,17 @@ void register_web(CLI::App& root, Context& ctx) {
   sub->add_option("--selector", flags->selector, "Labels of the gateway pods (with --dry-run=client)")
       ->capture_default_str();
   sub->add_option("--gateway-namespace", flags->gateway_namespace,
-                  "Namespace of the gateway pods (needed with --dry-run=client)");
+                  "Namespace of the gateway pods (needed with --dry-run=client, and with --local when the files hold no gateway Pods)");
   sub->add_flag("--remove", flags->remove, "Take the CORS policy off and remove the filter when unused");
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
-    ChangeCommand command;
-    command.apply = flags->apply.to_options();
-    command.print = flags->apply.print.to_options();
+    ChangeCommand command = change_command(flags->apply);
     auto options = std::make_shared<stream::WebOptions>(to_options(*flags));
     options->field_manager = command.apply.field_manager;
     options->force = command.apply.force_conflicts;
-    command.plan = [options](kube::Client* client) {
-      return stream::plan_web(*options, client ? stream::read_web_facts(*client, *options)
-                                               : stream::web_facts_from_flags(*options));
+    command.plan = [options](mesh::ClusterState* state) {
+      return stream::plan_web(*options, state ? stream::read_web_facts(*state, *options)
+                                              : stream::web_facts_from_flags(*options));
     };
     ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
   });

@@ -111,12 +111,11 @@ void decode_all(std::vector<Input>& inputs, const std::string& default_namespace
 
 }  // namespace
 
-size_t load_files(Snapshot& snapshot, const std::vector<std::string>& paths, std::istream& in,
-                  const std::string& default_namespace) {
-  std::vector<Input> inputs;
+std::vector<std::string> manifest_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
   for (const std::string& path : paths) {
     if (path == "-") {
-      inputs.push_back({"<stdin>", std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}});
+      out.push_back(path);
       continue;
     }
     std::error_code ec;
@@ -137,11 +136,24 @@ size_t load_files(Snapshot& snapshot, const std::vector<std::string>& paths, std
       }
       std::sort(files.begin(), files.end());
       for (const fs::path& f : files) {
-        inputs.push_back({f.string()});
+        out.push_back(f.string());
       }
       continue;
     }
-    inputs.push_back({path});
+    out.push_back(path);
+  }
+  return out;
+}
+
+size_t load_files(Snapshot& snapshot, const std::vector<std::string>& paths, std::istream& in,
+                  const std::string& default_namespace) {
+  std::vector<Input> inputs;
+  for (const std::string& file : manifest_files(paths)) {
+    if (file == "-") {
+      inputs.push_back({"<stdin>", std::string{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}});
+    } else {
+      inputs.push_back({file});
+    }
   }
   // Files are read and decoded in parallel; the snapshot takes their objects
   // in the order of the files, so that the result, a later file's object

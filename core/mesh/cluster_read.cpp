@@ -7,44 +7,68 @@
 
 namespace grpcmesh::mesh {
 
-std::string istio_api_version(kube::Client& client) {
-  auto version = client.first_served_version("networking.istio.io", {"v1", "v1beta1"});
-  if (!version) {
-    throw Error("Istio is not installed: the API server does not serve networking.istio.io (v1 or v1beta1); "
-                "install Istio first (istioctl install) or check --context");
-  }
-  return "networking.istio.io/" + *version;
-}
+std::string istio_api_version(ClusterState& state) { return state.istio_api_version(); }
 
-std::vector<nlohmann::json> list_or_throw(kube::Client& client, const kube::GroupKind& kind,
+std::vector<nlohmann::json> list_or_throw(ClusterState& state, const kube::GroupKind& kind,
                                           const std::string& namespace_name, const std::string& label_selector,
                                           const std::string& hint) {
-  const kube::ApiResource resource = client.resolve(kind);
-  kube::ListResult r = client.list(resource, kube::ListOptions{namespace_name, label_selector, "", 500});
+  kube::ListResult r = state.list(kind, kube::ListOptions{namespace_name, label_selector, "", 500});
   if (r.forbidden) {
     throw Error(fmt::format("{}{}", r.message, hint.empty() ? "" : "; " + hint));
   }
   return r.items;
 }
 
-std::vector<nlohmann::json> list_or_empty(kube::Client& client, const kube::GroupKind& kind,
+std::vector<nlohmann::json> list_or_throw(kube::Client& client, const kube::GroupKind& kind,
+                                          const std::string& namespace_name, const std::string& label_selector,
+                                          const std::string& hint) {
+  LiveState state(client);
+  return list_or_throw(state, kind, namespace_name, label_selector, hint);
+}
+
+std::vector<nlohmann::json> list_or_empty(ClusterState& state, const kube::GroupKind& kind,
                                           const std::string& namespace_name) {
-  const kube::ApiResource resource = client.resolve(kind);
-  kube::ListResult r = client.list(resource, kube::ListOptions{namespace_name, "", "", 500});
+  kube::ListResult r = state.list(kind, kube::ListOptions{namespace_name, "", "", 500});
   return r.forbidden ? std::vector<nlohmann::json>{} : r.items;
 }
 
-std::optional<nlohmann::json> get_object(kube::Client& client, const kube::GroupKind& kind,
-                                         const std::string& namespace_name, const std::string& name) {
-  return client.get(client.resolve(kind), namespace_name, name);
+std::vector<nlohmann::json> list_or_empty(kube::Client& client, const kube::GroupKind& kind,
+                                          const std::string& namespace_name) {
+  LiveState state(client);
+  return list_or_empty(state, kind, namespace_name);
 }
 
-GatewayWorkload read_gateway_workload(kube::Client& client, const Labels& selector,
+std::optional<nlohmann::json> get_object(ClusterState& state, const kube::GroupKind& kind,
+                                         const std::string& namespace_name, const std::string& name) {
+  return state.get(kind, namespace_name, name);
+}
+
+GatewayWorkload read_gateway_workload(ClusterState& state, const Labels& selector,
                                       const std::string& namespace_hint) {
-  auto pods = list_or_throw(client, kube::kinds::kPod, namespace_hint, format_selector(selector),
+  if (!state.knows(kube::kinds::kPod)) {
+    if (namespace_hint.empty()) {
+      throw UsageError(fmt::format("the gateway pods' namespace is unknown: {} hold no Pods matching {}; pass "
+                                   "--gateway-namespace (e.g. istio-system)",
+                                   state.source(), format_selector(selector)));
+    }
+    // The pods as the selector describes them, so that the Service in front
+    // of them is found as for live pods.
+    nlohmann::json pod = {{"metadata", {{"namespace", namespace_hint}, {"labels", nlohmann::json::object()}}}};
+    for (const auto& [k, v] : selector) {
+      pod["metadata"]["labels"][k] = v;
+    }
+    const auto services = state.knows(kube::kinds::kService)
+                              ? list_or_empty(state, kube::kinds::kService, namespace_hint)
+                              : std::vector<nlohmann::json>{};
+    GatewayWorkload w = find_gateway_workload(selector, {pod}, services, namespace_hint);
+    w.pods.clear();
+    w.ready_pods = 0;
+    return w;
+  }
+  auto pods = list_or_throw(state, kube::kinds::kPod, namespace_hint, format_selector(selector),
                             namespace_hint.empty() ? "pass --gateway-namespace to look in one namespace only" : "");
   GatewayWorkload w = find_gateway_workload(selector, pods, {}, namespace_hint);
-  auto services = list_or_throw(client, kube::kinds::kService, w.namespace_name, "", "");
+  auto services = list_or_throw(state, kube::kinds::kService, w.namespace_name, "", "");
   return find_gateway_workload(selector, pods, services, namespace_hint);
 }
 

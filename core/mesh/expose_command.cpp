@@ -220,7 +220,7 @@ std::string policy_source(const manifest::RetryPolicy& p, const ExposeFacts& f) 
   }
   return f.mesh_retry_default ? "Istio's default, as the routes set no retries"
                               : "Istio's default, as the routes set no retries; a meshConfig.defaultHttpRetryPolicy "
-                                "would replace it, and --dry-run=client does not read the mesh config";
+                                "would replace it, and the mesh config (ConfigMap istio-system/istio) was not read";
 }
 
 // Sets (or, with no retry flag, removes) the retries of the Service's routes

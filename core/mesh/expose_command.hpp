@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/kube/client.hpp"
+#include "core/mesh/cluster_state.hpp"
 #include "core/mesh/change_set.hpp"
 #include "core/mesh/protoset.hpp"
 #include "core/stream/duration.hpp"
@@ -60,7 +60,7 @@ struct ExposeFacts {
 std::vector<std::string> stream_settings_for_host(const std::vector<nlohmann::json>& destination_rules,
                                                   const std::string& host);
 
-ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& options);
+ExposeFacts read_expose_facts(ClusterState& state, const ExposeOptions& options);
 ExposeFacts expose_facts_from_flags(const ExposeOptions& options);
 
 ChangeSet plan_expose(const ExposeOptions& options, const ExposeFacts& facts);

@@ -14,9 +14,12 @@
 namespace grpcmesh::mesh {
 namespace {
 
-std::optional<int> ready_endpoints(kube::Client& client, const std::string& ns, const std::string& service) {
-  const kube::ApiResource resource = client.resolve(kube::kinds::kEndpointSlice);
-  kube::ListResult r = client.list(resource, kube::ListOptions{ns, "kubernetes.io/service-name=" + service, "", 500});
+std::optional<int> ready_endpoints(ClusterState& state, const std::string& ns, const std::string& service) {
+  if (!state.knows(kube::kinds::kEndpointSlice)) {
+    return std::nullopt;  // manifests without EndpointSlices: unknown, not "none ready"
+  }
+  kube::ListResult r =
+      state.list(kube::kinds::kEndpointSlice, kube::ListOptions{ns, "kubernetes.io/service-name=" + service, "", 500});
   if (r.forbidden) {
     return std::nullopt;
   }
@@ -52,26 +55,27 @@ std::vector<std::string> stream_settings_for_host(const std::vector<nlohmann::js
   return out;
 }
 
-ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& o) {
+ExposeFacts read_expose_facts(ClusterState& state, const ExposeOptions& o) {
   ExposeFacts f;
-  f.api_version = istio_api_version(client);
-  f.service = get_object(client, kube::kinds::kService, o.namespace_name, o.service);
+  f.api_version = istio_api_version(state);
+  f.service = get_object(state, kube::kinds::kService, o.namespace_name, o.service);
   if (!f.service) {
-    throw Error(fmt::format("Service {}/{} not found; check the name and the namespace (-n {})", o.namespace_name,
-                            o.service, o.namespace_name));
+    throw Error(fmt::format("Service {}/{} not found{}; check the name and the namespace (-n {}){}", o.namespace_name,
+                            o.service, state.source().empty() ? "" : " in " + state.source(), o.namespace_name,
+                            state.source().empty() ? "" : ", or add the Service's manifest with -f"));
   }
   if (!o.gateway.empty()) {
     const size_t slash = o.gateway.find('/');
     const std::string ns = o.gateway.substr(0, slash);
     const std::string name = o.gateway.substr(slash + 1);
-    if (!get_object(client, kube::kinds::kIstioGateway, ns, name)) {
+    if (!get_object(state, kube::kinds::kIstioGateway, ns, name)) {
       throw Error(fmt::format("Gateway {} not found; create it with kubectl grpcmesh init --host {}", o.gateway,
                               o.host));
     }
     f.gateways = {o.gateway};
     f.virtual_service_namespace = ns;
   } else {
-    const auto gateways = list_or_throw(client, kube::kinds::kIstioGateway, o.gateway_namespace, "",
+    const auto gateways = list_or_throw(state, kube::kinds::kIstioGateway, o.gateway_namespace, "",
                                         "pass --gateway NAMESPACE/NAME");
     std::string ours_ns;
     for (const ServerRef& s : servers_for_host(gateways, o.host)) {
@@ -90,19 +94,21 @@ ExposeFacts read_expose_facts(kube::Client& client, const ExposeOptions& o) {
     f.virtual_service_namespace = ours_ns.empty() ? f.gateways.front().substr(0, f.gateways.front().find('/')) : ours_ns;
   }
   const std::string vs_name = manifest::host_object_name(o.host);
-  f.virtual_service = get_object(client, kube::kinds::kVirtualService, f.virtual_service_namespace, vs_name);
-  for (const auto& vs : virtual_services_for_host(list_or_empty(client, kube::kinds::kVirtualService, ""), o.host)) {
+  f.virtual_service = get_object(state, kube::kinds::kVirtualService, f.virtual_service_namespace, vs_name);
+  for (const auto& vs : virtual_services_for_host(list_or_empty(state, kube::kinds::kVirtualService, ""), o.host)) {
     if (!(vs.value("/metadata/namespace"_json_pointer, std::string()) == f.virtual_service_namespace &&
           vs.value("/metadata/name"_json_pointer, std::string()) == vs_name)) {
       f.other_virtual_services.push_back(vs);
     }
   }
-  f.ready_endpoints = ready_endpoints(client, o.namespace_name, o.service);
-  const nlohmann::json mesh_config = stream::read_mesh_config(client, "istio-system");
-  f.mesh_retry_default = mesh_config.is_object() ? mesh_config.value("defaultHttpRetryPolicy", nlohmann::json())
-                                                 : nlohmann::json();
+  f.ready_endpoints = ready_endpoints(state, o.namespace_name, o.service);
+  if (state.knows(kube::kinds::kConfigMap)) {  // else unknown, as files without the mesh config leave it
+    const nlohmann::json mesh_config = stream::read_mesh_config(state, "istio-system");
+    f.mesh_retry_default = mesh_config.is_object() ? mesh_config.value("defaultHttpRetryPolicy", nlohmann::json())
+                                                   : nlohmann::json();
+  }
   if (o.per_try_timeout) {  // only a per-try timeout needs to know whether stream keeps the host's streams open
-    f.stream_settings = stream_settings_for_host(list_or_empty(client, kube::kinds::kDestinationRule, ""), o.host);
+    f.stream_settings = stream_settings_for_host(list_or_empty(state, kube::kinds::kDestinationRule, ""), o.host);
   }
   return f;
 }

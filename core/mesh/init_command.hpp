@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/kube/client.hpp"
+#include "core/mesh/cluster_state.hpp"
 #include "core/mesh/change_set.hpp"
 #include "core/mesh/host_config.hpp"
 #include "core/mesh/workload.hpp"
@@ -38,7 +38,7 @@ struct InitFacts {
   std::vector<ServerRef> other_servers;         // servers of other Gateways for the host
 };
 
-InitFacts read_init_facts(kube::Client& client, const InitOptions& options);
+InitFacts read_init_facts(ClusterState& state, const InitOptions& options);
 // --dry-run=client: every fact from flags; a missing one is a UsageError naming the flag.
 InitFacts init_facts_from_flags(const InitOptions& options);
 

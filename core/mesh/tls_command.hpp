@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/kube/client.hpp"
+#include "core/mesh/cluster_state.hpp"
 #include "core/mesh/change_set.hpp"
 #include "core/mesh/host_config.hpp"
 #include "core/tls/certificate.hpp"
@@ -37,7 +37,7 @@ struct TlsFacts {
   std::vector<std::string> old_ca_readers;      // other MUTUAL servers on the current credentialName ("ns/gateway")
 };
 
-TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& options);
+TlsFacts read_tls_facts(ClusterState& state, const TlsOptions& options);
 TlsFacts tls_facts_from_flags(const TlsOptions& options);
 
 // Whether a server's tls.mode checks client certificates (MUTUAL,

@@ -10,9 +10,9 @@
 
 namespace grpcmesh::mesh {
 
-TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& o) {
-  istio_api_version(client);  // a clear error when Istio is not installed
-  const auto gateways = list_or_throw(client, kube::kinds::kIstioGateway, o.gateway_namespace, "",
+TlsFacts read_tls_facts(ClusterState& state, const TlsOptions& o) {
+  istio_api_version(state);  // a clear error when Istio is not installed
+  const auto gateways = list_or_throw(state, kube::kinds::kIstioGateway, o.gateway_namespace, "",
                                       "pass --gateway-namespace to look in one namespace only");
   TlsFacts f;
   for (const ServerRef& s : servers_for_host(gateways, o.host)) {
@@ -36,18 +36,18 @@ TlsFacts read_tls_facts(kube::Client& client, const TlsOptions& o) {
   }
   // credentialName is looked up in the namespace of the gateway pods, not of
   // the Gateway resource.
-  f.workload_namespace = read_gateway_workload(client, f.server->selector, o.gateway_namespace).namespace_name;
+  f.workload_namespace = read_gateway_workload(state, f.server->selector, o.gateway_namespace).namespace_name;
   const std::string name = tls_secret_name(o, f);
-  f.secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name);
+  f.secret = get_object(state, kube::kinds::kSecret, f.workload_namespace, name);
   const std::string& current = f.server->credential_name;
   const bool moving_mutual = !o.remove && current != name && !current.empty() && is_mutual(f.server->tls_mode);
   if (moving_mutual || (!o.remove && !o.bundle.ca_pem.empty())) {
     // Where Istio would read the client CA of `name` from, if it exists.
-    f.new_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, name + "-cacert");
+    f.new_ca_secret = get_object(state, kube::kinds::kSecret, f.workload_namespace, name + "-cacert");
   }
   if (moving_mutual) {
-    f.old_ca_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, current + "-cacert");
-    f.old_secret = get_object(client, kube::kinds::kSecret, f.workload_namespace, current);
+    f.old_ca_secret = get_object(state, kube::kinds::kSecret, f.workload_namespace, current + "-cacert");
+    f.old_secret = get_object(state, kube::kinds::kSecret, f.workload_namespace, current);
     for (const auto& g : gateways) {
       const nlohmann::json servers = g.value("/spec/servers"_json_pointer, nlohmann::json::array());
       for (size_t i = 0; i < servers.size(); ++i) {

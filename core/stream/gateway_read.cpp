@@ -26,13 +26,13 @@ bool binds_to(const nlohmann::json& vs, const std::vector<mesh::ServerRef>& serv
   return false;
 }
 
-HostObjects read_host_objects(kube::Client& client, const std::string& host) {
+HostObjects read_host_objects(mesh::ClusterState& state, const std::string& host) {
   HostObjects out;
   out.servers = mesh::servers_for_host(
-      mesh::list_or_throw(client, kube::kinds::kIstioGateway, "", "", "grant list on gateways.networking.istio.io"),
+      mesh::list_or_throw(state, kube::kinds::kIstioGateway, "", "", "grant list on gateways.networking.istio.io"),
       host);
   for (const auto& vs : mesh::virtual_services_for_host(
-           mesh::list_or_throw(client, kube::kinds::kVirtualService, "", "",
+           mesh::list_or_throw(state, kube::kinds::kVirtualService, "", "",
                                "grant list on virtualservices.networking.istio.io"),
            host)) {
     if (binds_to(vs, out.servers)) {
@@ -42,9 +42,9 @@ HostObjects read_host_objects(kube::Client& client, const std::string& host) {
   return out;
 }
 
-std::string read_istio_version(kube::Client& client, const std::string& root_namespace) {
+std::string read_istio_version(mesh::ClusterState& state, const std::string& root_namespace) {
   try {
-    auto d = mesh::get_object(client, kube::kinds::kDeployment, root_namespace, "istiod");
+    auto d = mesh::get_object(state, kube::kinds::kDeployment, root_namespace, "istiod");
     if (!d) {
       return "";
     }
@@ -61,9 +61,9 @@ std::string read_istio_version(kube::Client& client, const std::string& root_nam
   return "";
 }
 
-nlohmann::json read_mesh_config(kube::Client& client, const std::string& root_namespace) {
+nlohmann::json read_mesh_config(mesh::ClusterState& state, const std::string& root_namespace) {
   try {
-    auto cm = mesh::get_object(client, kube::kinds::kConfigMap, root_namespace, "istio");
+    auto cm = mesh::get_object(state, kube::kinds::kConfigMap, root_namespace, "istio");
     if (cm && cm->contains("/data/mesh"_json_pointer)) {
       return yaml::parse(cm->at("data").at("mesh").get<std::string>(), "ConfigMap " + root_namespace + "/istio");
     }

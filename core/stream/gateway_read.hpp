@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/kube/client.hpp"
+#include "core/mesh/cluster_state.hpp"
 #include "core/mesh/host_config.hpp"
 #include "core/stream/gateway_settings.hpp"
 
@@ -21,13 +21,13 @@ struct HostObjects {
   std::vector<nlohmann::json> virtual_services;  // for the host and bound to one of its Gateways
 };
 
-HostObjects read_host_objects(kube::Client& client, const std::string& host);
+HostObjects read_host_objects(mesh::ClusterState& state, const std::string& host);
 
 // "1.31.0" from the istiod Deployment's image tag in `root_namespace`; ""
 // when unreadable.
-std::string read_istio_version(kube::Client& client, const std::string& root_namespace);
+std::string read_istio_version(mesh::ClusterState& state, const std::string& root_namespace);
 
 // The mesh config (data.mesh of ConfigMap <root>/istio) parsed; null when unreadable.
-nlohmann::json read_mesh_config(kube::Client& client, const std::string& root_namespace);
+nlohmann::json read_mesh_config(mesh::ClusterState& state, const std::string& root_namespace);
 
 }  // namespace grpcmesh::stream

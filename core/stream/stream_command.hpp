@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/kube/client.hpp"
+#include "core/mesh/cluster_state.hpp"
 #include "core/mesh/change_set.hpp"
 #include "core/mesh/host_config.hpp"
 #include "core/stream/duration.hpp"
@@ -63,7 +63,7 @@ struct StreamFacts {
   std::optional<nlohmann::json> gateway_deployment;  // the Deployment of the gateway pods
 };
 
-StreamFacts read_stream_facts(kube::Client& client, const StreamOptions& options);
+StreamFacts read_stream_facts(mesh::ClusterState& state, const StreamOptions& options);
 StreamFacts stream_facts_from_flags(const StreamOptions& options);
 
 // The backend hosts (FQDNs) of the selected routes, sorted.

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/kube/client.hpp"
+#include "core/mesh/cluster_state.hpp"
 #include "core/manifest/cors_policy.hpp"
 #include "core/mesh/change_set.hpp"
 #include "core/mesh/host_config.hpp"
@@ -34,7 +34,7 @@ struct WebFacts {
   std::vector<nlohmann::json> workload_virtual_services;  // other hosts' on the same workload
 };
 
-WebFacts read_web_facts(kube::Client& client, const WebOptions& options);
+WebFacts read_web_facts(mesh::ClusterState& state, const WebOptions& options);
 WebFacts web_facts_from_flags(const WebOptions& options);
 
 // An EnvoyFilter in `filters` that already adds grpc_web to the workload

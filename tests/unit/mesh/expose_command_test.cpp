@@ -445,6 +445,6 @@ TEST_CASE("expose: --dry-run=client says the mesh's default retry policy was not
   CHECK(cs.notes.back() ==
         "Retries for the routes to Service apps/greeter: 2 retries on "
         "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (Istio's default, as the routes "
-        "set no retries; a meshConfig.defaultHttpRetryPolicy would replace it, and --dry-run=client does not read the "
-        "mesh config)");
+        "set no retries; a meshConfig.defaultHttpRetryPolicy would replace it, and the mesh config (ConfigMap "
+        "istio-system/istio) was not read)");
 }
