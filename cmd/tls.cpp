@@ -6,6 +6,7 @@
 #include "cmd/app.hpp"
 #include "cmd/apply_flags.hpp"
 #include "cmd/change_command.hpp"
+#include "cmd/tls_issuer.hpp"
 #include "core/manifest/names.hpp"
 #include "core/mesh/tls_command.hpp"
 #include "core/tls/self_signed.hpp"
@@ -24,9 +25,12 @@ constexpr const char* kLong =
     "serves), then writes a kubernetes.io/tls Secret in the namespace of the gateway pods (where Istio looks\n"
     "credentialName up) and binds it on the host's HTTPS server. --self-signed creates an ECDSA P-256 CA and\n"
     "a certificate for the host; the CA certificate is written to --ca-out for clients, the CA key only with\n"
-    "--ca-key-out (mode 0600). Re-running with a new certificate rotates it. A MUTUAL server moved to another\n"
-    "Secret with --secret-name keeps a client CA (--ca, else its current one copied to NAME-cacert). Key\n"
-    "material is never printed: -o yaml shows Secret data as REDACTED unless --show-secret-data is given.";
+    "--ca-key-out (mode 0600). --issuer NAME instead writes a cert-manager Certificate there (secretName = the\n"
+    "server's credentialName, dnsNames = the host) that the Issuer or ClusterIssuer issues and renews; --wait\n"
+    "waits until it is Ready and explains why not. Re-running with a new certificate rotates it. A MUTUAL\n"
+    "server moved to another Secret with --secret-name keeps a client CA (--ca, else its current one copied\n"
+    "to NAME-cacert). Key material is never printed: -o yaml shows Secret data as REDACTED unless\n"
+    "--show-secret-data is given.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Use a certificate issued for grpc.example.com (leaf first, then intermediates)\n"
@@ -35,6 +39,8 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh tls --host grpc.example.com --self-signed\n\n"
     "  # Add the CA for client certificates (tls mode MUTUAL)\n"
     "  kubectl grpcmesh tls --host grpc.example.com --cert tls.crt --key tls.key --ca clients-ca.crt\n\n"
+    "  # Let cert-manager's ClusterIssuer letsencrypt issue and renew it; wait until it is Ready\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --issuer letsencrypt --issuer-kind ClusterIssuer --wait\n\n"
     "  # Plan against a GitOps repository's manifests (the Secret's data shows as REDACTED)\n"
     "  kubectl grpcmesh tls --host grpc.example.com --cert tls.crt --key tls.key --gateway-namespace istio-system \\\n"
     "      --local -f deploy/\n\n"
@@ -54,6 +60,7 @@ struct TlsFlags {
   bool show_secret_data = false;
   bool remove = false;
   ApplyFlags apply;
+  IssuerFlags issuer;
 };
 
 // The files --self-signed writes: staged when the change is planned (an
@@ -93,13 +100,23 @@ void register_tls(CLI::App& root, Context& ctx) {
   sub->add_option("--gateway-namespace", flags->gateway_namespace,
                   "Namespace of the gateway pods (found from the host's Gateway; needed with --dry-run=client, and with --local when the files hold no gateway Pods)");
   sub->add_flag("--show-secret-data", flags->show_secret_data, "Print Secret data with -o yaml|json (key material!)");
-  sub->add_flag("--remove", flags->remove, "Remove the Secret tls created");
+  sub->add_flag("--remove", flags->remove, "Remove the Secret tls created (with --issuer: the Certificate)");
+  bind_issuer_flags(*sub, flags->issuer);
   bind_apply_flags(*sub, flags->apply);
-  sub->callback([&ctx, flags] {
+  sub->callback([&ctx, flags, sub] {
     const TlsFlags& f = *flags;
     manifest::validate_host(f.host);
     ChangeCommand command = change_command(f.apply);
     command.print.show_secret_data = f.show_secret_data;
+    if (!f.issuer.issuer.empty()) {
+      if (!f.cert.empty() || !f.key.empty() || f.self_signed || !f.ca.empty() || !f.ca_out.empty() ||
+          !f.ca_key_out.empty()) {
+        throw UsageError("--issuer lets cert-manager issue the certificate: drop --cert/--key/--self-signed/--ca");
+      }
+      set_issuer_action(ctx, command, f.issuer, {f.host, f.secret_name, f.gateway_namespace, f.remove});
+      return;
+    }
+    check_issuer_flags_unused(*sub);
     auto options = std::make_shared<mesh::TlsOptions>();
     options->host = f.host;
     options->secret_name = f.secret_name;

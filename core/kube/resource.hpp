@@ -47,6 +47,10 @@ inline const GroupKind kEnvoyFilter{"networking.istio.io", "EnvoyFilter"};
 inline const GroupKind kGatewayApiGateway{"gateway.networking.k8s.io", "Gateway"};
 inline const GroupKind kGrpcRoute{"gateway.networking.k8s.io", "GRPCRoute"};
 inline const GroupKind kHttpRoute{"gateway.networking.k8s.io", "HTTPRoute"};
+inline const GroupKind kCertificate{"cert-manager.io", "Certificate"};
+inline const GroupKind kCertificateRequest{"cert-manager.io", "CertificateRequest"};
+inline const GroupKind kIssuer{"cert-manager.io", "Issuer"};
+inline const GroupKind kClusterIssuer{"cert-manager.io", "ClusterIssuer"};
 }  // namespace kinds
 
 // Splits an apiVersion ("v1", "networking.istio.io/v1") into group and version.

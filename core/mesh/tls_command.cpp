@@ -248,4 +248,8 @@ ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
   return cs;
 }
 
+nlohmann::json rebind_credential(const nlohmann::json& gateway, size_t server, const std::string& credential) {
+  return rebind(gateway, server, credential);
+}
+
 }  // namespace grpcmesh::mesh

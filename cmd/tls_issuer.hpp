@@ -1,0 +1,40 @@
+#pragma once
+// `tls --issuer`: the flags and the run of the cert-manager mode of tls.
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "cmd/app.hpp"
+#include "cmd/change_command.hpp"
+
+namespace grpcmesh::cmd {
+
+struct IssuerFlags {
+  std::string issuer;
+  std::string issuer_kind = "Issuer";
+  std::string key_algorithm = "ECDSA";
+  int key_size = 0;
+  std::string duration = "2160h";
+  std::string renew_before;
+  bool wait = false;
+  std::string timeout = "5m";
+};
+
+void bind_issuer_flags(CLI::App& app, IssuerFlags& flags);
+
+// What tls's own flags say, for the issuer mode.
+struct TlsTarget {
+  std::string host;
+  std::string secret_name;
+  std::string gateway_namespace;
+  bool remove = false;
+};
+
+// Throws UsageError when a flag only --issuer takes is given without it.
+void check_issuer_flags_unused(const CLI::App& app);
+
+// Sets ctx.action to the issuer mode: plan (Certificate, Gateway binding),
+// execute, then with --wait poll the Certificate until Ready.
+void set_issuer_action(Context& ctx, ChangeCommand command, const IssuerFlags& flags, const TlsTarget& target);
+
+}  // namespace grpcmesh::cmd
