@@ -280,3 +280,45 @@ TEST_CASE("local: completion offers --local, -f completes file names, and every 
     CHECK_MESSAGE(help.out.find("-f, --filename") != std::string::npos, help.describe());
   }
 }
+
+TEST_CASE("local: the README's GitOps commands run as written") {
+  // The two shell blocks of README.md's GitOps section, run in a directory
+  // whose deploy/ holds the apps' Services and the ingress gateway's Service.
+  const std::string readme = slurp(source_dir() / "README.md");
+  const size_t section = readme.find("\n## GitOps\n");
+  REQUIRE(section != std::string::npos);
+  std::string script = "set -euo pipefail\n";
+  size_t at = section;
+  for (int block = 0; block < 2; ++block) {
+    const size_t open = readme.find("```sh\n", at);
+    REQUIRE(open != std::string::npos);
+    const size_t close = readme.find("```\n", open + 6);
+    script += readme.substr(open + 6, close - open - 6);
+    at = close + 4;
+  }
+  const std::string binary = e2e::plugin_path().string();
+  for (size_t p = script.find("kubectl grpcmesh "); p != std::string::npos; p = script.find("kubectl grpcmesh ", p)) {
+    script.replace(p, 17, binary + " ");
+    p += binary.size();
+  }
+  e2e::TempDir dir("grpcmesh-readme");
+  dir.write("deploy/apps.yaml", slurp(kDir / "repo/apps/services.yaml"));
+  dir.write("deploy/ingress.yaml", slurp(kDir / "repo/istio/ingress.yaml"));
+  e2e::RunOptions options;
+  options.clear_env = true;
+  options.env = unreachable_cluster();
+  options.env["PATH"] = "/usr/bin:/bin";
+  options.cwd = dir.path();
+  auto r = e2e::run({"bash", "-c", script}, options);
+  REQUIRE_MESSAGE(r.ok(), r.describe());
+  const std::string gateway = slurp(dir.path() / "grpc-gateway.yaml");
+  const std::string routes = slurp(dir.path() / "grpc-routes.yaml");
+  const std::string web = slurp(dir.path() / "grpc-web.yaml");
+  CHECK(gateway.find("kind: Gateway") != std::string::npos);
+  CHECK(routes.find("appProtocol: grpc") == std::string::npos);  // services.yaml already has it
+  CHECK(routes.find("prefix: /helloworld.Greeter/") != std::string::npos);
+  CHECK(web.find("corsPolicy:") != std::string::npos);
+  CHECK(web.find("kind: EnvoyFilter") != std::string::npos);
+  const std::string sarif = slurp(dir.path() / "grpcmesh.sarif");
+  CHECK(sarif.find("\"version\": \"2.1.0\"") != std::string::npos);
+}
