@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <deque>
 #include <mutex>
 #include <ostream>
@@ -363,6 +364,11 @@ size_t Call::on_body(std::string_view bytes) {
     if (!frame) {
       break;
     }
+    if (connection_.wire_ == Wire::kGrpc && (frame->flags & ~0x01) != 0) {
+      // grpc-go refuses any flag but "compressed" (rpc_util.go checkRecvPayload).
+      local_status_ = CallOutcome{kInternal, fmt::format("grpc: received unexpected payload format {}", frame->flags), ""};
+      return 0;
+    }
     if (frame->trailer && connection_.wire_ != Wire::kGrpc) {
       for (auto& kv : parse_trailer_block(frame->data)) {
         raw_trailers_.insert(std::move(kv));
@@ -387,7 +393,10 @@ void Call::throw_if_dial_failed() {
                      t.servername.empty() ? t.authority : t.servername, std::min(o.connect_timeout, 5.0),
                      !o.cert.empty()};
   // A handshake that ran out of time is not diagnosed: that would take as long again.
-  std::string why = connection_.diagnose_ && !dial_error_->starts_with(kHandshakeTimeout.substr(0, 26))
+  // Nor is a -cacert, -cert or -key that could not be used ("cannot ..."):
+  // the files are at fault, not the server, whatever a probe would say.
+  std::string why = connection_.diagnose_ && !dial_error_->starts_with(kHandshakeTimeout.substr(0, 26)) &&
+                            !dial_error_->starts_with("cannot ")
                         ? diagnose_connection(probe)
                         : std::string();
   if (why.empty()) {
@@ -416,6 +425,16 @@ bool Call::read(std::string& message) {
 CallOutcome Call::finish() {
   connection_.drive([this] { return done_; });
   throw_if_dial_failed();
+  if (!local_status_ && connection_.wire_ == Wire::kWebText && impl_->text.pending() > 0) {
+    local_status_ = CallOutcome{
+        kInternal, "the gRPC-Web text response is not valid base64 (it ends inside a group of four characters)", ""};
+  }
+  if (!local_status_ && impl_->frames.pending() > 0 && outcome_now().code == 0) {
+    // The response ended inside a message: grpc-go's io.ErrUnexpectedEOF.
+    local_status_ = CallOutcome{
+        kInternal, fmt::format("unexpected EOF (the response ended {} bytes into a message)", impl_->frames.pending()),
+        ""};
+  }
   trailers_ = shown(trailers_only_ ? head_.headers : raw_trailers_, connection_.wire_);
   return outcome_now();
 }
@@ -432,14 +451,28 @@ CallOutcome Call::outcome_now() const {
   }
   CallOutcome out;
   const bool web = connection_.wire_ != Wire::kGrpc;
+  const std::string type = head_.header("content-type");
   if (source != nullptr) {
-    out.code = std::atoi(source->find("grpc-status")->second.c_str());
+    const std::string& code = source->find("grpc-status")->second;
+    int parsed = 0;
+    const auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), parsed);
+    if (code.empty() || ec != std::errc() || end != code.data() + code.size() || parsed < 0) {
+      // grpc-go: strconv.ParseInt fails, the call is Internal.
+      out.code = kInternal;
+      out.message = fmt::format("transport: malformed grpc-status: \"{}\"", code);
+      return out;
+    }
+    out.code = parsed;
     if (auto m = source->find("grpc-message"); m != source->end()) {
       out.message = percent_decode(m->second);
     }
     if (auto d = source->find("grpc-status-details-bin"); d != source->end()) {
       out.details = base64_decode(d->second).value_or("");
     }
+  } else if (!web && head_.status == 200 && !type.starts_with("application/grpc")) {
+    // grpc-go: a 200 that is not gRPC is Unknown, named by its content-type.
+    out.code = kUnknown;
+    out.message = fmt::format("transport: received unexpected content-type \"{}\"", type);
   } else if (head_.status != 200) {
     out.code = code_for_http_status(head_.status);
     out.message = web ? fmt::format("HTTP {} with no grpc-status from {} (is it a gRPC-Web endpoint?)", head_.status,
@@ -465,6 +498,7 @@ struct Connection::H2 {
   bool open = false;
   std::string pending;  // bytes nghttp2 produced that the socket has not taken yet
   std::map<int32_t, Call*> streams;
+  std::string goaway_sent;  // why nghttp2 ended the session, when it did
 
   void close() {
     if (session != nullptr) {
@@ -485,6 +519,7 @@ struct Connection::H2 {
     }
     open = false;
     pending.clear();
+    goaway_sent.clear();
   }
   // >0 bytes, 0 would block, <0 the connection is gone.
   long send_some(const char* data, size_t size) {
@@ -906,6 +941,18 @@ struct H2Callbacks {
     }
     return 0;
   }
+  // nghttp2 ends the session itself (GOAWAY) when the server breaks the
+  // protocol, e.g. with a frame larger than allowed: keep its reason.
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto& conn = *static_cast<Connection*>(user);
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+      conn.h2_->goaway_sent = fmt::format(
+          "HTTP/2 protocol error: {} ({})",
+          std::string(reinterpret_cast<const char*>(frame->goaway.opaque_data), frame->goaway.opaque_data_len),
+          nghttp2_http2_strerror(frame->goaway.error_code));
+    }
+    return 0;
+  }
   static int on_close(nghttp2_session* session, int32_t stream_id, uint32_t error_code, void* user) {
     auto& conn = *static_cast<Connection*>(user);
     Call* call = call_of(session, stream_id);
@@ -1055,6 +1102,7 @@ void Connection::h2_open(std::optional<std::chrono::system_clock::time_point> ca
   nghttp2_session_callbacks_set_on_frame_recv_callback(cb, &H2Callbacks::on_frame_recv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, &H2Callbacks::on_data);
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, &H2Callbacks::on_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cb, &H2Callbacks::on_frame_send);
   nghttp2_session_client_new(&h.session, cb, this);
   nghttp2_session_callbacks_del(cb);
   // Large windows: responses are consumed as they come.
@@ -1260,6 +1308,12 @@ void Connection::h2_drive(const std::function<bool()>& done) {
       h.pending.erase(0, static_cast<size_t>(sent));
     }
     if (done()) {
+      return;
+    }
+    if (h.pending.empty() && nghttp2_session_want_read(h.session) == 0 &&
+        nghttp2_session_want_write(h.session) == 0) {
+      // nghttp2 ended the session (its GOAWAY is out): nothing more will come.
+      h2_fail(h.goaway_sent.empty() ? std::string("the HTTP/2 session ended") : h.goaway_sent);
       return;
     }
     if (h.streams.empty() && h.pending.empty()) {

@@ -39,7 +39,7 @@ std::optional<WebFrame> WebFrameParser::next() {
   }
   const uint32_t n = *length;
   const auto flags = static_cast<unsigned char>(buffer_[0]);
-  WebFrame frame{(flags & 0x80) != 0, buffer_.substr(5, n), (flags & 0x01) != 0};
+  WebFrame frame{(flags & 0x80) != 0, buffer_.substr(5, n), (flags & 0x01) != 0, flags};
   buffer_.erase(0, 5 + static_cast<size_t>(n));
   return frame;
 }

@@ -22,6 +22,7 @@ struct WebFrame {
   bool trailer = false;
   std::string data;
   bool compressed = false;
+  std::uint8_t flags = 0;  // the whole flags byte
 };
 
 // Collects frames from a response body that arrives in arbitrary pieces.
@@ -44,6 +45,8 @@ class WebTextDecoder {
  public:
   // Decoded bytes of the complete groups seen so far; nullopt on bad base64.
   std::optional<std::string> feed(std::string_view text);
+  // Characters of an unfinished group of four: at the end of a body, bad base64.
+  size_t pending() const { return carry_.size(); }
 
  private:
   std::string carry_;

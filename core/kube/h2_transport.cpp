@@ -169,6 +169,12 @@ class H2Transport final : public Transport {
   explicit H2Transport(const TransportSettings& s) : settings_(s) {
     name_ = unbracket(s.tls_server_name.empty() ? s.host : s.tls_server_name);
   }
+  // On a connected socket without TLS (make_h2_transport_on_socket).
+  H2Transport(const TransportSettings& s, int fd) : H2Transport(s) {
+    fd_ = fd;
+    plain_ = true;
+    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  }
 
   ~H2Transport() override { close_connection(); }
 
@@ -187,23 +193,30 @@ class H2Transport final : public Transport {
       budget = std::min(budget, settings_.request_timeout);
     }
     const auto deadline = Clock::now() + budget;
-    if (ctx_ == nullptr && !make_context(out)) {
-      ctx_.reset();  // half set up: the next attempt starts over
-      return out;
-    }
-    fd_ = dial(settings_.host, settings_.port, deadline, out);
-    if (fd_ < 0) {
-      return out;
-    }
-    if (!handshake(deadline, out)) {
-      close_connection();
-      return out;
+    if (plain_) {
+      if (fd_ < 0) {
+        return {Failure::kReset, "the connection is closed"};  // its one socket is gone
+      }
+    } else {
+      if (ctx_ == nullptr && !make_context(out)) {
+        ctx_.reset();  // half set up: the next attempt starts over
+        return out;
+      }
+      fd_ = dial(settings_.host, settings_.port, deadline, out);
+      if (fd_ < 0) {
+        return out;
+      }
+      if (!handshake(deadline, out)) {
+        close_connection();
+        return out;
+      }
     }
     nghttp2_session_callbacks* cb = nullptr;
     nghttp2_session_callbacks_new(&cb);
     nghttp2_session_callbacks_set_on_header_callback(cb, &on_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, &on_data);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, &on_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cb, &on_frame_send);
     nghttp2_session* session = nullptr;
     nghttp2_session_client_new(&session, cb, this);
     session_.reset(session);
@@ -288,7 +301,7 @@ class H2Transport final : public Transport {
         }
         continue;
       }
-      if (!flush() || !receive()) {
+      if (!flush() || !ended_by_nghttp2() || !receive()) {
         fail_connection();
         continue;
       }
@@ -441,13 +454,14 @@ class H2Transport final : public Transport {
   // to nghttp2.
   bool still_open() {
     pollfd p{fd_, POLLIN, 0};
-    if (SSL_pending(ssl_.get()) == 0 && (poll(&p, 1, 0) <= 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0)) {
+    if (buffered() == 0 && (poll(&p, 1, 0) <= 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0)) {
       return true;
     }
     return read_frames();
   }
 
   void close_connection() {
+    goaway_sent_.clear();
     session_.reset();
     ssl_.reset();
     if (fd_ >= 0) {
@@ -515,13 +529,11 @@ class H2Transport final : public Transport {
       if (pending_.empty()) {
         return true;
       }
-      ERR_clear_error();
-      int n = SSL_write(ssl_.get(), pending_.data(), static_cast<int>(pending_.size()));
-      if (n <= 0) {
-        int err = SSL_get_error(ssl_.get(), n);
-        if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
-          return true;
-        }
+      const long n = send_some(pending_.data(), pending_.size());
+      if (n == 0) {
+        return true;
+      }
+      if (n < 0) {
         failure_detail_ = "the connection was closed while sending";
         return false;
       }
@@ -534,7 +546,7 @@ class H2Transport final : public Transport {
     if (streams_.empty()) {
       return true;
     }
-    if (SSL_pending(ssl_.get()) == 0) {
+    if (buffered() == 0) {
       int timeout = 1000;
       if (auto next = next_deadline()) {
         timeout = static_cast<int>(std::clamp<long>(ms_between(Clock::now(), *next) + 1, 0, 1000));
@@ -558,17 +570,30 @@ class H2Transport final : public Transport {
   bool read_frames() {
     char buf[16384];
     for (;;) {
-      ERR_clear_error();
-      int n = SSL_read(ssl_.get(), buf, sizeof buf);
-      if (n <= 0) {
-        int err = SSL_get_error(ssl_.get(), n);
-        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      int n = 0;
+      if (plain_) {
+        const ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
           return true;
         }
-        failure_detail_ = err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL
-                              ? "the server closed the connection"
-                              : fmt::format("TLS error: {}", tls::ossl::full_error_or("the connection broke"));
-        return false;
+        if (got <= 0) {
+          failure_detail_ = "the server closed the connection";
+          return false;
+        }
+        n = static_cast<int>(got);
+      } else {
+        ERR_clear_error();
+        n = SSL_read(ssl_.get(), buf, sizeof buf);
+        if (n <= 0) {
+          int err = SSL_get_error(ssl_.get(), n);
+          if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            return true;
+          }
+          failure_detail_ = err == SSL_ERROR_ZERO_RETURN || err == SSL_ERROR_SYSCALL
+                                ? "the server closed the connection"
+                                : fmt::format("TLS error: {}", tls::ossl::full_error_or("the connection broke"));
+          return false;
+        }
       }
       ssize_t used = nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(buf), static_cast<size_t>(n));
       if (used < 0) {
@@ -579,6 +604,50 @@ class H2Transport final : public Transport {
         return true;  // hand the ended exchanges over before reading on
       }
     }
+  }
+
+  // False when nghttp2 has ended the session itself (its GOAWAY is out, after
+  // the server broke the protocol, e.g. with a frame larger than allowed):
+  // nothing more will come, so the exchanges fail now.
+  bool ended_by_nghttp2() {
+    if (!pending_.empty() || nghttp2_session_want_read(session_.get()) != 0 ||
+        nghttp2_session_want_write(session_.get()) != 0) {
+      return true;
+    }
+    failure_detail_ = goaway_sent_.empty() ? std::string("the HTTP/2 session ended") : goaway_sent_;
+    return false;
+  }
+
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    auto& self = *static_cast<H2Transport*>(user);
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+      self.goaway_sent_ = fmt::format(
+          "HTTP/2 protocol error: {} ({})",
+          std::string(reinterpret_cast<const char*>(frame->goaway.opaque_data), frame->goaway.opaque_data_len),
+          nghttp2_http2_strerror(frame->goaway.error_code));
+    }
+    return 0;
+  }
+
+  // Decrypted bytes OpenSSL holds that poll() cannot see.
+  int buffered() const { return ssl_ != nullptr ? SSL_pending(ssl_.get()) : 0; }
+
+  // >0 bytes written, 0 would block, <0 the connection is gone.
+  long send_some(const char* data, size_t size) {
+    if (plain_) {
+      const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+      if (n >= 0) {
+        return n;
+      }
+      return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    }
+    ERR_clear_error();
+    const int n = SSL_write(ssl_.get(), data, static_cast<int>(size));
+    if (n > 0) {
+      return n;
+    }
+    const int err = SSL_get_error(ssl_.get(), n);
+    return err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ ? 0 : -1;
   }
 
   std::optional<Clock::time_point> next_deadline() const {
@@ -733,6 +802,7 @@ class H2Transport final : public Transport {
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx_{nullptr, &SSL_CTX_free};
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl_{nullptr, &SSL_free};
   int fd_ = -1;
+  bool plain_ = false;  // fd_ was handed over, without TLS
   std::unique_ptr<nghttp2_session, decltype(&nghttp2_session_del)> session_{nullptr, &nghttp2_session_del};
   std::string pending_;  // bytes nghttp2 produced that the socket has not taken yet
   std::map<int32_t, std::unique_ptr<Stream>> streams_;
@@ -740,6 +810,7 @@ class H2Transport final : public Transport {
   bool retire_ = false;            // take no new streams (the client certificate changed)
   std::optional<Outcome> first_attempt_;  // a failed first connect, not yet reported
   std::string failure_detail_;
+  std::string goaway_sent_;  // why nghttp2 ended the session, when it did
 };
 
 }  // namespace
@@ -749,6 +820,12 @@ std::unique_ptr<Transport> make_h2_transport(const TransportSettings& settings) 
   if (transport->connect_first().failure == Failure::kNoHttp2) {
     return nullptr;
   }
+  return transport;
+}
+
+std::unique_ptr<Transport> make_h2_transport_on_socket(const TransportSettings& settings, int fd) {
+  auto transport = std::make_unique<H2Transport>(settings, fd);
+  transport->connect_first();
   return transport;
 }
 

@@ -106,4 +106,10 @@ std::unique_ptr<Transport> make_curl_transport(const TransportSettings& settings
 // first exchange started, without a second attempt.
 std::unique_ptr<Transport> make_h2_transport(const TransportSettings& settings);
 
+// The same transport on a socket already connected, without TLS (HTTP/2 with
+// prior knowledge); it owns and closes `fd`. For the fuzz target that feeds
+// it arbitrary server bytes (tests/fuzz/kube_h2_fuzz.cpp): kubectl itself
+// never speaks h2c.
+std::unique_ptr<Transport> make_h2_transport_on_socket(const TransportSettings& settings, int fd);
+
 }  // namespace grpcmesh::kube

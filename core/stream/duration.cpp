@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 
 #include "core/util/error.hpp"
 
@@ -51,7 +52,13 @@ std::optional<Duration> try_parse_duration(std::string_view text) {
     } else {
       return std::nullopt;
     }
-    total_ms += std::stod(number) * scale;
+    // strtod, not stod: 400 digits are out of range, not an exception.
+    total_ms += std::strtod(number.c_str(), nullptr) * scale;
+  }
+  // Go's time.Duration ends at 2^63-1 ns (about 2562047h); beyond it Go's
+  // ParseDuration fails, and so does this (llround would overflow).
+  if (!std::isfinite(total_ms) || total_ms > 9223372036854.775) {
+    return std::nullopt;
   }
   return Duration{static_cast<Duration::rep>(std::llround(total_ms))};
 }

@@ -63,5 +63,11 @@ GRPCMESH_NGHTTP2(void*, nghttp2_session_get_stream_user_data, (nghttp2_session *
 GRPCMESH_NGHTTP2(int, nghttp2_session_set_stream_user_data,
                  (nghttp2_session * session, int32_t stream_id, void* stream_user_data),
                  (session, stream_id, stream_user_data))
+// Whether nghttp2 ended the session itself (after a protocol error), and why
+GRPCMESH_NGHTTP2(void, nghttp2_session_callbacks_set_on_frame_send_callback,
+                 (nghttp2_session_callbacks * callbacks, nghttp2_on_frame_send_callback cb), (callbacks, cb))
+GRPCMESH_NGHTTP2(int, nghttp2_session_want_read, (nghttp2_session * session), (session))
+GRPCMESH_NGHTTP2(int, nghttp2_session_want_write, (nghttp2_session * session), (session))
+GRPCMESH_NGHTTP2(const char*, nghttp2_http2_strerror, (uint32_t error_code), (error_code))
 
 }  // extern "C"

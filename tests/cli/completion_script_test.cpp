@@ -41,7 +41,9 @@ std::string bash_complete(const std::vector<std::string>& words, const std::map<
 TEST_CASE("completion: the committed scripts are what the binary prints") {
   const std::vector<std::pair<std::string, std::string>> files{
       {"bash", "kubectl-grpcmesh.bash"}, {"zsh", "_kubectl-grpcmesh"}, {"fish", "kubectl-grpcmesh.fish"}};
-  for (const auto& [shell, file] : files) {
+  for (const auto& shell_and_file : files) {
+    const std::string& shell = shell_and_file.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
+    const std::string& file = shell_and_file.second;
     auto r = plugin({"completion", shell});
     REQUIRE_MESSAGE(r.ok(), r.describe());
     CAPTURE(file);

@@ -69,7 +69,9 @@ e2e::Result dry_run(std::vector<std::string> args, const std::string& output = "
 
 TEST_CASE("dry-run: init, tls, expose, stream and web print their golden objects without a cluster") {
   std::set<std::string> expected;
-  for (const auto& [file, args] : cases()) {
+  for (const auto& file_and_args : cases()) {
+    const std::string& file = file_and_args.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
+    const std::vector<std::string>& args = file_and_args.second;
     CAPTURE(file);
     expected.insert(file);
     auto r = dry_run(args);

@@ -75,6 +75,11 @@ TEST_CASE("WebTextDecoder refuses padding anywhere but at the end of a group") {
   }
   WebTextDecoder decoder;
   CHECK(decoder.feed("aGk=aGk=aA==") == std::optional<std::string>("hihih"));
+  CHECK(decoder.pending() == 0);
+  // Stray characters after the last group wait for more; at the end of the
+  // body the transport refuses them (pending() says they are there).
+  CHECK(decoder.feed("==") == std::optional<std::string>(""));
+  CHECK(decoder.pending() == 2);
 }
 
 TEST_CASE("parse_trailer_block reads key:value lines, lower-cases keys, trims values") {

@@ -344,7 +344,9 @@ TEST_CASE("kubeconfig: --request-timeout accepts kubectl's forms") {
       {"0", ms{0}}, {"", ms{0}}, {"30", ms{30000}}, {"5s", ms{5000}}, {"1m30s", ms{90000}}, {"250ms", ms{250}},
       {"1h", ms{3600000}}, {"1.5s", ms{1500}},
   };
-  for (const auto& [text, value] : ok) {
+  for (const auto& entry : ok) {
+    const std::string& text = entry.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
+    const ms& value = entry.second;
     CAPTURE(text);
     CHECK(parse_request_timeout(text) == value);
   }

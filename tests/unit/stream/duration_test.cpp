@@ -21,6 +21,15 @@ TEST_CASE("duration: Go syntax as Istio accepts it") {
   CHECK_FALSE(try_parse_duration("1..5s").has_value());
 }
 
+TEST_CASE("duration: beyond Go's 2^63-1 ns is not a duration, however many digits") {
+  CHECK(try_parse_duration("2562047h") == Duration{2562047LL * 3600000});
+  CHECK_FALSE(try_parse_duration("2562048h").has_value());
+  CHECK_FALSE(try_parse_duration("99999999999999h").has_value());  // was LLONG_MIN: "must be at least 1ms"
+  CHECK_FALSE(try_parse_duration(std::string(400, '9') + "s").has_value());  // was std::out_of_range from stod
+  CHECK(grpcmesh::testing::error_of([] { parse_duration_flag("99999999999999h", "--idle-timeout"); }) ==
+        "invalid --idle-timeout \"99999999999999h\": not a duration; use a number with a unit, e.g. 30s, 5m or 24h");
+}
+
 TEST_CASE("duration: the shortest rendering") {
   CHECK(format_duration(Duration{86400000}) == "24h");
   CHECK(format_duration(Duration{5400000}) == "1h30m");

@@ -172,8 +172,10 @@ TEST_CASE("leaf facts: RSA and EC keys in PKCS#8, PKCS#1 and SEC1 agree with Ope
   for (const Case& c : cases) {
     CAPTURE(c.name);
     const std::string cert = certificate({c.cert_key});
-    for (const auto& [form, key_pem] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& form_and_key : std::vector<std::pair<std::string, std::string>>{
              {"PKCS#8", pkcs8(c.key)}, {"traditional", traditional(c.key)}}) {
+      const std::string& form = form_and_key.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
+      const std::string& key_pem = form_and_key.second;
       CAPTURE(form);
       // A key of another certificate is left to OpenSSL, which says so.
       auto facts = compared(cert, key_pem);
