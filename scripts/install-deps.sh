@@ -8,7 +8,7 @@ pkgs=(
   doctest-dev libfmt-dev
   libgrpc++-dev libprotobuf-dev libprotoc-dev protobuf-compiler protobuf-compiler-grpc
   openssl curl python3 iproute2 procps strace
-  debootstrap zsh fish
+  debootstrap zsh fish qemu-user-static
   clang libclang-rt-14-dev
 )
 missing=()
