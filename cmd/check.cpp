@@ -109,6 +109,11 @@ check::Options to_options(const CheckFlags& f, const Context& ctx, const kube::E
   if (f.deep && !o.live) {
     throw UsageError("--deep reads istiod in the cluster, and no cluster is configured (give --kubeconfig or set KUBECONFIG)");
   }
+  if (!f.istiod_address.empty() &&
+      (f.istiod_address.find(':') == std::string::npos || f.istiod_address.find('/') != std::string::npos)) {
+    throw UsageError("invalid --istiod-address \"" + f.istiod_address +
+                     "\": give HOST:PORT of istiod's debug port (15014)");
+  }
   o.deep = f.deep;
   if (!ctx.kube.namespace_name.empty()) {
     o.namespace_name = ctx.kube.namespace_name;

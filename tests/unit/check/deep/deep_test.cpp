@@ -285,7 +285,7 @@ TEST_CASE("deep: each fault in istiod's view of the pod yields its code (every d
       {"another team's VirtualService shadows the route",
        [](json&, json& d) {
          json first = route(d);
-         first["match"]["prefix"] = "/";
+         first["match"]["prefix"] = "/helloworld.";  // (a catch-all istiod would have moved last)
          first["route"]["cluster"] = "outbound|8080||legacy.team-b.svc.cluster.local";
          first["metadata"]["filterMetadata"]["istio"]["config"] =
              "/apis/networking.istio.io/v1/namespaces/team-b/virtual-service/legacy";
