@@ -2,11 +2,24 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "core/util/error.hpp"
 
 namespace grpcmesh::manifest {
+
+bool managed_by_us(const nlohmann::json& object) {
+  const auto* labels = object.is_object() && object.contains("metadata") && object["metadata"].is_object() &&
+                               object["metadata"].contains("labels")
+                           ? &object["metadata"]["labels"]
+                           : nullptr;
+  if (labels == nullptr || !labels->is_object()) {
+    return false;
+  }
+  auto it = labels->find(kManagedByLabel);
+  return it != labels->end() && it->is_string() && it->get<std::string>() == kManagedByValue;
+}
 
 void validate_host(std::string_view host) {
   const std::string h(host);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -8,6 +9,9 @@ namespace grpcmesh::manifest {
 // The label every object this tool creates carries.
 inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kManagedByValue = "kubectl-grpcmesh";
+
+// Whether an object carries that label with this tool's value.
+bool managed_by_us(const nlohmann::json& object);
 
 // Throws grpcmesh::Error (bad input, exit 1) unless `host` is a DNS name a Gateway can serve:
 // lower-case RFC 1123 labels, optionally a leading "*." wildcard, no scheme,

@@ -17,11 +17,6 @@
 namespace grpcmesh::mesh {
 namespace {
 
-bool is_ours(const nlohmann::json& object) {
-  return object.value("/metadata/labels/app.kubernetes.io~1managed-by"_json_pointer, std::string()) ==
-         manifest::kManagedByValue;
-}
-
 struct Port {
   std::string name;
   int port = 0;
@@ -311,7 +306,7 @@ ChangeSet plan_expose(const ExposeOptions& o, const ExposeFacts& f) {
   ChangeSet retry_notes;  // said after the route table
   const std::string vs_name = manifest::host_object_name(o.host);
   const std::string vs_ref = f.virtual_service_namespace + "/" + vs_name;
-  if (f.virtual_service && !is_ours(*f.virtual_service)) {
+  if (f.virtual_service && !manifest::managed_by_us(*f.virtual_service)) {
     throw Error(fmt::format("VirtualService {} already exists and was not created by kubectl-grpcmesh; rename or "
                             "delete it, since expose owns that VirtualService's whole http list", vs_ref));
   }

@@ -32,11 +32,6 @@ CurrentServers current_servers(const std::optional<nlohmann::json>& gateway, con
   return out;
 }
 
-bool is_ours(const nlohmann::json& object) {
-  return object.value("/metadata/labels/app.kubernetes.io~1managed-by"_json_pointer, std::string()) ==
-         manifest::kManagedByValue;
-}
-
 int pick_port(std::optional<int> flag, std::optional<int> current, const InitFacts& f, const std::string& kind,
               const std::string& flag_name) {
   if (flag) {
@@ -84,7 +79,7 @@ ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
   ChangeSet cs;
   const std::string name = manifest::host_object_name(o.host);
   const std::string ns = f.workload.namespace_name;
-  if (f.gateway && !is_ours(*f.gateway)) {
+  if (f.gateway && !manifest::managed_by_us(*f.gateway)) {
     throw Error(fmt::format("Gateway {}/{} already exists and was not created by kubectl-grpcmesh; delete or rename "
                             "it, or use it as is and run expose --gateway {}/{}", ns, name, ns, name));
   }
@@ -107,7 +102,7 @@ ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
     }
     if (!g.https && !g.plaintext) {
       cs.changes.push_back({Change::Kind::Release, *f.gateway});
-      if (f.ca_secret && is_ours(*f.ca_secret)) {
+      if (f.ca_secret && manifest::managed_by_us(*f.ca_secret)) {
         cs.changes.push_back({Change::Kind::Release, *f.ca_secret});
       }
       cs.notes.push_back(fmt::format("{} no longer has a Gateway from kubectl-grpcmesh", o.host));

@@ -7,10 +7,7 @@
 
 namespace grpcmesh::stream {
 
-bool is_ours(const nlohmann::json& object) {
-  return object.value("/metadata/labels/app.kubernetes.io~1managed-by"_json_pointer, std::string()) ==
-         manifest::kManagedByValue;
-}
+bool is_ours(const nlohmann::json& object) { return manifest::managed_by_us(object); }
 
 std::string ref_of(const nlohmann::json& o) {
   return o.value("/metadata/namespace"_json_pointer, std::string()) + "/" +

@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include "core/manifest/gateway.hpp"
+#include "core/mesh/local_state.hpp"
 #include "core/util/yaml.hpp"
 #include "tests/unit/mesh/fixtures.hpp"
 
@@ -105,6 +108,58 @@ TEST_CASE("init: --remove releases the Gateway, or only the named server") {
 
   f.gateway.reset();
   CHECK(plan_init(rm, f).changes.empty());
+}
+
+TEST_CASE("init: --remove finds the Gateway made with --selector without being given it again") {
+  // Two gateway workloads: the default one, and an edge gateway init was
+  // pointed at with --selector app=edge.
+  const std::string workloads =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: ingress-1, namespace: istio-system, labels: {istio: "
+      "ingressgateway}}\n---\n"
+      "apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\n"
+      "spec: {type: LoadBalancer, selector: {istio: ingressgateway}, ports: [{name: https, port: 443}]}\n---\n"
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: edge-1, namespace: edge, labels: {app: edge}}\n---\n"
+      "apiVersion: v1\nkind: Service\nmetadata: {name: edge-gateway, namespace: edge}\n"
+      "spec: {type: LoadBalancer, selector: {app: edge}, ports: [{name: http2, port: 80}, {name: https, port: 443}]}\n";
+  const auto load = [](const std::string& text) {
+    std::istringstream in(text);
+    return LocalState::load({"-"}, in, "default", "kubectl-grpcmesh");
+  };
+  InitOptions make = host("grpc.example.com");
+  make.selector = {{"app", "edge"}};
+  LocalState before = load(workloads);
+  const ChangeSet made = plan_init(make, read_init_facts(before, make));
+  REQUIRE(made.changes.size() == 1);
+  CHECK(made.changes[0].object["metadata"]["namespace"] == "edge");
+
+  LocalState after = load(workloads + "---\n" + made.changes[0].object.dump() + "\n");
+  InitOptions rm = host("grpc.example.com");  // the default selector, istio=ingressgateway
+  rm.remove = true;
+  const InitFacts f = read_init_facts(after, rm);
+  CHECK(f.workload.namespace_name == "edge");
+  const ChangeSet removed = plan_init(rm, f);
+  REQUIRE(removed.changes.size() == 1);
+  CHECK(removed.changes[0].kind == Change::Kind::Release);
+  CHECK(removed.changes[0].object["metadata"]["namespace"] == "edge");
+
+  // Removing only the h2c server keeps the Gateway's own selector.
+  rm.plaintext = true;
+  InitOptions both = make;
+  both.https = both.plaintext = true;
+  LocalState with_both = load(workloads + "---\n" + plan_init(both, read_init_facts(before, both)).changes[0].object.dump() + "\n");
+  const ChangeSet kept = plan_init(rm, read_init_facts(with_both, rm));
+  REQUIRE(kept.changes.size() == 1);
+  CHECK(kept.changes[0].kind == Change::Kind::Apply);
+  CHECK(kept.changes[0].object["spec"]["selector"] == nlohmann::json{{"app", "edge"}});
+
+  // Made in two namespaces: which one to remove is the user's to say.
+  nlohmann::json twin = made.changes[0].object;
+  twin["metadata"]["namespace"] = "istio-system";
+  LocalState two = load(workloads + "---\n" + made.changes[0].object.dump() + "\n---\n" + twin.dump() + "\n");
+  rm.plaintext = false;
+  CHECK(error_of([&] { read_init_facts(two, rm); }) ==
+        "kubectl-grpcmesh made a Gateway grpc-example-com in namespaces edge and istio-system; pass "
+        "--gateway-namespace to say which to remove");
 }
 
 TEST_CASE("init: another Gateway serving the host on the same port is a warning") {
