@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
