@@ -28,7 +28,8 @@ constexpr std::string_view kExportToAnnotation = "metadata.annotations.networkin
 // exportTo annotation and the creation time, which kept() narrows by kind).
 Verdict naming(std::string_view path) {
   if (path == "apiVersion" || path == "kind" || path == "metadata.name" || path == "metadata.namespace" ||
-      path == "metadata.labels" || path == kExportToAnnotation || path == "metadata.creationTimestamp") {
+      path == "metadata.labels" || path == kExportToAnnotation || path == "metadata.creationTimestamp" ||
+      path == "metadata.ownerReferences") {
     return Verdict::Keep;
   }
   return path == "metadata" || path == "metadata.annotations" ? Verdict::Descend : Verdict::Drop;
@@ -49,8 +50,12 @@ Verdict kept(Kind kind, std::string_view path) {
     // Istio merges Gateways oldest first: the older of two conflicting
     // servers wins (gateway_conflict.cpp).
     bool created = kind == Kind::Gateway && path == "metadata.creationTimestamp";
-    return path == "metadata" || (labelled && path == "metadata.labels") || exported || created ? naming(path)
-                                                                                               : Verdict::Drop;
+    // A CertificateRequest names its Certificate as its owner.
+    bool owned = kind == Kind::CertificateRequest &&
+                 (path == "metadata.ownerReferences" || path == "metadata.creationTimestamp");
+    return path == "metadata" || (labelled && path == "metadata.labels") || exported || created || owned
+               ? naming(path)
+               : Verdict::Drop;
   }
   switch (kind) {
     case Kind::Service:
@@ -63,6 +68,14 @@ Verdict kept(Kind kind, std::string_view path) {
     case Kind::Pod:
     case Kind::Secret:  // its certificate summary is kept instead of its data
       return Verdict::Drop;
+    case Kind::Certificate:
+    case Kind::CertificateRequest:
+    case Kind::Issuer:
+    case Kind::ClusterIssuer:  // cert-manager's verdict is in the status
+      if (path == "spec" || path == "status.conditions" || path == "status.notAfter") {
+        return Verdict::Keep;
+      }
+      return path == "status" ? Verdict::Descend : Verdict::Drop;
     default:
       return path == "spec" ? Verdict::Keep : Verdict::Drop;
   }

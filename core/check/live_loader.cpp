@@ -31,6 +31,11 @@ class LiveReader {
         continue;
       }
       auto resource = client_.find(kube::GroupKind{std::string(kind->group), std::string(kind->name)});
+      if (!resource && kind->group == "cert-manager.io") {
+        // cert-manager is optional: not installed means no Certificates.
+        snapshot_.mark_readable(kind->kind);
+        continue;
+      }
       if (!resource) {
         snapshot_.mark_unreadable(
             kind->kind, fmt::format("the server doesn't have a resource type \"{}\"",

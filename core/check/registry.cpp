@@ -11,7 +11,9 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
                     make_gateway_conflict, make_gateway_credential, make_gateway_certificate, make_endpoints_ready,
                     make_stream_timeouts, make_destination_rule, make_grpc_web_filter, make_grpc_web_cors,
                     make_gateway_route_missing, make_route_export, make_route_subset, make_retry_on_grpc,
-                    make_retry_per_try_timeout, make_retries_disabled, make_retry_policy_valid}) {
+                    make_retry_per_try_timeout, make_retries_disabled, make_retry_policy_valid,
+                    make_cert_manager_namespace, make_cert_manager_ready, make_cert_manager_issuer,
+                    make_cert_manager_dns_names, make_cert_manager_shared_secret, make_cert_manager_expiry}) {
     out.push_back(make());
   }
   return out;

@@ -22,11 +22,15 @@ constexpr std::array kKinds = {
     KindInfo{Kind::VirtualService, "VirtualService", "networking.istio.io", "virtualservices", kIstioVersions},
     KindInfo{Kind::DestinationRule, "DestinationRule", "networking.istio.io", "destinationrules", kIstioVersions},
     KindInfo{Kind::EnvoyFilter, "EnvoyFilter", "networking.istio.io", "envoyfilters", kAlpha3},
+    KindInfo{Kind::Certificate, "Certificate", "cert-manager.io", "certificates", kV1},
+    KindInfo{Kind::CertificateRequest, "CertificateRequest", "cert-manager.io", "certificaterequests", kV1},
+    KindInfo{Kind::Issuer, "Issuer", "cert-manager.io", "issuers", kV1},
+    KindInfo{Kind::ClusterIssuer, "ClusterIssuer", "cert-manager.io", "clusterissuers", kV1},
 };
 
-// The cluster-scoped kinds of Kubernetes v1.37 and the Gateway API: group,
-// kind (`kubectl api-resources --namespaced=false`).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 26> kClusterScoped = {{
+// The cluster-scoped kinds of Kubernetes v1.37, the Gateway API and
+// cert-manager: group, kind (`kubectl api-resources --namespaced=false`).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 27> kClusterScoped = {{
     {"", "ComponentStatus"},
     {"", "Namespace"},
     {"", "Node"},
@@ -39,6 +43,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 26> kCluster
     {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration"},
     {"apiextensions.k8s.io", "CustomResourceDefinition"},
     {"apiregistration.k8s.io", "APIService"},
+    {"cert-manager.io", "ClusterIssuer"},
     {"certificates.k8s.io", "CertificateSigningRequest"},
     {"flowcontrol.apiserver.k8s.io", "FlowSchema"},
     {"flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"},

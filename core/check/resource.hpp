@@ -21,8 +21,13 @@ enum class Kind {
   VirtualService,
   DestinationRule,
   EnvoyFilter,
+  // cert-manager's, read when served (none when cert-manager is not installed)
+  Certificate,
+  CertificateRequest,
+  Issuer,
+  ClusterIssuer,
 };
-constexpr size_t kKindCount = 8;
+constexpr size_t kKindCount = 12;
 
 // How a kind is addressed: its API group and the versions the API serves.
 struct KindInfo {

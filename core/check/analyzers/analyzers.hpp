@@ -34,5 +34,11 @@ std::unique_ptr<Analyzer> make_retry_on_grpc();
 std::unique_ptr<Analyzer> make_retry_per_try_timeout();
 std::unique_ptr<Analyzer> make_retries_disabled();
 std::unique_ptr<Analyzer> make_retry_policy_valid();
+std::unique_ptr<Analyzer> make_cert_manager_namespace();
+std::unique_ptr<Analyzer> make_cert_manager_ready();
+std::unique_ptr<Analyzer> make_cert_manager_issuer();
+std::unique_ptr<Analyzer> make_cert_manager_dns_names();
+std::unique_ptr<Analyzer> make_cert_manager_shared_secret();
+std::unique_ptr<Analyzer> make_cert_manager_expiry();
 
 }  // namespace grpcmesh::check::analyzers

@@ -2,6 +2,7 @@
 // pods the selector picks), not of the Gateway (istio pilot/pkg/xds/sds.go).
 // The secret must exist there and hold a certificate and key Istio can use.
 #include "core/check/analyzers/analyzers.hpp"
+#include "core/check/cert_manager.hpp"
 #include "core/check/tls_servers.hpp"
 #include "core/check/certificate.hpp"
 #include "core/check/mesh.hpp"
@@ -23,6 +24,9 @@ class GatewayCredential final : public Analyzer {
   static void check(Context& ctx, const Resource& gw, const CredentialUse& use, const std::string& ns,
                     const std::string& host) {
     const Resource* secret = ctx.find(Kind::Secret, ns, use.credential);
+    if (secret == nullptr && !certificates_writing(ctx, "", use.credential).empty()) {
+      return;  // a cert-manager Certificate writes it: the cert_manager_* analyzers say where and why
+    }
     if (secret == nullptr) {
       if (gw.namespace_name != ns && ctx.find(Kind::Secret, gw.namespace_name, use.credential) != nullptr) {
         ctx.report(gw, msg::CredentialInGatewayNamespace(use.credential, gw.namespace_name, ns).for_host(host));
@@ -68,7 +72,7 @@ class GatewayCredential final : public Analyzer {
   AnalyzerMeta meta_{"gateway_credential",
                      "TLS credentialName secrets: missing, in the Gateway's namespace instead of the workload's, unusable",
                      {Kind::Gateway, Kind::Secret, Kind::Service},
-                     {Kind::Pod},
+                     {Kind::Pod, Kind::Certificate},
                      Hop::Server};
 };
 

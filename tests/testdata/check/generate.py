@@ -442,6 +442,90 @@ case("gm0052-subset-not-found", base(route_yaml=[vs(http=[subset_rule("v2")])], 
      ["GM0052 VirtualService default/greeter"])
 
 
+
+# --- cert-manager: the Certificate writing the Secret a server reads
+
+def condition(type_, status, reason, message):
+    return {"type": type_, "status": status, "reason": reason, "message": message}
+
+
+def certificate(name="grpc-cert", ns="istio-system", secret="grpc-cert", dns=None, issuer=("ClusterIssuer", "ca"),
+                conditions=None):
+    return {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": name, "namespace": ns},
+            "spec": {"secretName": secret, "dnsNames": dns or ["grpc.example.com"],
+                     "issuerRef": {"group": "cert-manager.io", "kind": issuer[0], "name": issuer[1]}},
+            "status": {"conditions": conditions if conditions is not None else [
+                condition("Ready", "True", "Ready", "Certificate is up to date and has not expired")]}}
+
+
+def issuer(name="ca", ns=None, ready=True):
+    c = (condition("Ready", "True", "KeyPairVerified", "Signing CA verified") if ready else
+         condition("Ready", "False", "ErrGetKeyPair", "Error getting keypair for CA issuer: secrets \"ca\" not found"))
+    o = {"apiVersion": "cert-manager.io/v1", "kind": "Issuer" if ns else "ClusterIssuer",
+         "metadata": {"name": name}, "spec": {"ca": {"secretName": "ca"}}, "status": {"conditions": [c]}}
+    if ns:
+        o["metadata"]["namespace"] = ns
+    return o
+
+
+def request(cert="grpc-cert", ns="istio-system", ready=("False", "Pending", "Waiting on certificate issuance")):
+    return {"apiVersion": "cert-manager.io/v1", "kind": "CertificateRequest",
+            "metadata": {"name": cert + "-1", "namespace": ns, "creationTimestamp": "2026-06-01T00:00:00Z",
+                         "ownerReferences": [{"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+                                              "name": cert, "uid": "0f6b3c1e-0000-4000-8000-000000000001"}]},
+            "spec": {"issuerRef": {"kind": "ClusterIssuer", "name": "ca"}, "request": ""},
+            "status": {"conditions": [condition("Ready", *ready)]}}
+
+
+OTHER_SECRET = [tls_secret("other-cert", "istio-system", *GOOD)]
+ISSUING = [condition("Ready", "False", "DoesNotExist", "Issuing certificate as Secret does not exist"),
+           condition("Issuing", "True", "DoesNotExist", "Issuing certificate as Secret does not exist")]
+
+case("ok-cert-manager", base(certmanager_yaml=[certificate(), issuer()]), [])
+case("gm0053-certificate-wrong-namespace",
+     base(secret_yaml=OTHER_SECRET + [tls_secret("grpc-cert", "default", *GOOD)],
+          certmanager_yaml=[certificate(ns="default"), issuer()]),
+     ["GM0053 Certificate default/grpc-cert"])
+case("gm0054-certificate-pending",
+     base(secret_yaml=OTHER_SECRET, certmanager_yaml=[certificate(conditions=ISSUING), issuer(), request()]),
+     ["GM0054 Certificate istio-system/grpc-cert"])
+case("gm0055-certificate-not-ready",
+     base(certmanager_yaml=[
+         certificate(issuer=("Issuer", "ca"),
+                     conditions=[condition("Ready", "False", "Expired", "Certificate expired"),
+                                 condition("Issuing", "False", "Failed", "The certificate request has failed")]),
+         issuer(ns="istio-system"), request(ready=("False", "Failed", "certificate signing failed"))]),
+     ["GM0055 Certificate istio-system/grpc-cert"])
+case("gm0056-issuer-not-ready", base(certmanager_yaml=[certificate(), issuer(ready=False)]),
+     ["GM0056 Certificate istio-system/grpc-cert"])
+case("gm0057-issuer-not-found",
+     base(certmanager_yaml=[certificate(issuer=("Issuer", "ca")), issuer(ns="default")]),
+     ["GM0057 Certificate istio-system/grpc-cert"])
+case("gm0058-dns-names-miss-host", base(certmanager_yaml=[certificate(dns=["api.other.example"]), issuer()]),
+     ["GM0058 Certificate istio-system/grpc-cert"])
+case("gm0059-certificate-secret-shared",
+     base(certmanager_yaml=[certificate(), certificate(name="grpc-cert-copy"), issuer()]),
+     ["GM0059 Certificate istio-system/grpc-cert-copy"])
+K_SOON = key()
+SOON = (pem_cert(cert(K_SOON, ["grpc.example.com"], NOW - 80 * DAY, NOW + 5 * DAY)), pem_key(K_SOON))
+SOON_API = (pem_cert(cert(K_SOON, ["api.example.com"], NOW - 80 * DAY, NOW + 5 * DAY)), pem_key(K_SOON))
+# Two hosts, two ways a Certificate cannot renew: its Issuer is not Ready
+# (grpc), its last issuance failed (api).
+case("gm0060-expiring-no-renewal",
+     base(secret_yaml=[tls_secret("grpc-cert", "istio-system", *SOON), tls_secret("api-cert", "istio-system", *SOON_API)],
+          gateway_yaml=[gateway(servers=[https_server(),
+                                         https_server(hosts=["api.example.com"], credential="api-cert")])],
+          route_yaml=[vs(), vs(name="api", hosts=["api.example.com"])],
+          certmanager_yaml=[certificate(issuer=("Issuer", "ca")), issuer(ns="istio-system", ready=False),
+                            certificate(name="api-cert", secret="api-cert", dns=["api.example.com"],
+                                        conditions=[condition("Ready", "False", "Expired", "Certificate expired"),
+                                                    condition("Issuing", "False", "Failed", "The certificate request has failed")]),
+                            issuer(), request(cert="api-cert", ready=("False", "Failed", "certificate signing failed"))]),
+     ["GM0027 Gateway default/grpc-gateway",
+      "GM0056 Certificate istio-system/grpc-cert", "GM0060 Certificate istio-system/grpc-cert",
+      "GM0055 Certificate istio-system/api-cert", "GM0060 Certificate istio-system/api-cert"])
+
+
 def to_yaml(objects):
     # JSON is YAML; one document per object keeps line numbers meaningful.
     return "".join("---\n" + json.dumps(o, indent=2) + "\n" for o in objects)

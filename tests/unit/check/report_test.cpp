@@ -92,7 +92,13 @@ TEST_CASE("report: skipped analyzers are drawn on their hop, which is then UNCHE
   const std::string server = "     └─ gateway server: default/grpc-gateway :443 HTTPS tls SIMPLE credential grpc-cert  UNCHECKED\n";
   const std::string credential = "        skipped gateway_credential: forbidden: secrets is forbidden: User \"viewer\" cannot list resource\n";
   const std::string certificate = "        skipped gateway_certificate: forbidden: secrets is forbidden: User \"viewer\" cannot list resource\n";
-  auto at = text.find(server + credential + certificate + "        └─ route: ");
+  // The cert-manager analyzers that read the Secret too (whether it exists, how soon it expires).
+  std::string cert_manager;
+  for (const char* name : {"cert_manager_namespace", "cert_manager_ready", "cert_manager_expiry"}) {
+    cert_manager += std::string("        skipped ") + name +
+                    ": forbidden: secrets is forbidden: User \"viewer\" cannot list resource\n";
+  }
+  auto at = text.find(server + credential + certificate + cert_manager + "        └─ route: ");
   CHECK(at != std::string::npos);
   // Hops whose analyzers all ran stay OK; destination_rule (no input) marks the service port hop.
   CHECK(text.find("  └─ load balancer: istio-system/istio-ingressgateway LoadBalancer 127.0.0.1  OK\n") != std::string::npos);
