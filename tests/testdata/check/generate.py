@@ -511,10 +511,12 @@ SOON = (pem_cert(cert(K_SOON, ["grpc.example.com"], NOW - 80 * DAY, NOW + 5 * DA
 SOON_API = (pem_cert(cert(K_SOON, ["api.example.com"], NOW - 80 * DAY, NOW + 5 * DAY)), pem_key(K_SOON))
 # Two hosts, two ways a Certificate cannot renew: its Issuer is not Ready
 # (grpc), its last issuance failed (api).
+API_SERVER = https_server(hosts=["api.example.com"], credential="api-cert")
+API_SERVER["port"]["name"] = "https-api"  # server port names are unique in a Gateway
 case("gm0060-expiring-no-renewal",
      base(secret_yaml=[tls_secret("grpc-cert", "istio-system", *SOON), tls_secret("api-cert", "istio-system", *SOON_API)],
           gateway_yaml=[gateway(servers=[https_server(),
-                                         https_server(hosts=["api.example.com"], credential="api-cert")])],
+                                         API_SERVER])],
           route_yaml=[vs(), vs(name="api", hosts=["api.example.com"])],
           certmanager_yaml=[certificate(issuer=("Issuer", "ca")), issuer(ns="istio-system", ready=False),
                             certificate(name="api-cert", secret="api-cert", dns=["api.example.com"],
