@@ -8,11 +8,17 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/mesh/local_state.hpp"
+#include "core/util/yaml.hpp"
 #include "oracle_client.hpp"
 
 namespace {
@@ -113,4 +119,60 @@ TEST_CASE("dry-run goldens composed into a repository route gRPC as Istio builds
       }
     }
   }
+}
+
+TEST_CASE("--local goldens over their repository route gRPC as Istio builds them") {
+  // tests/testdata/local/repo with what tls, web and stream printed for it
+  // with --local (tests/cli/local_test.cpp), read as the commands read them
+  // (a later object replaces a same-named earlier one) on top of the gateway
+  // pod of world.yaml, then judged by Istio.
+  const fs::path local = fs::path(GRPCMESH_TESTDATA_DIR) / "local";
+  std::vector<std::string> inputs = {(fs::path(GRPCMESH_TESTDATA_DIR) / "oracle" / "world.yaml").string(),
+                                     (local / "repo").string()};
+  for (const char* g : {"tls.yaml", "web.yaml", "stream.yaml"}) {
+    inputs.push_back((local / g).string());
+  }
+  std::istringstream none;
+  const grpcmesh::mesh::LocalState state = grpcmesh::mesh::LocalState::load(inputs, none, "default", "kubectl-grpcmesh");
+  std::vector<json> objects;
+  for (const auto& o : state.objects()) {
+    json object = o.object;
+    object["metadata"].erase("managedFields");
+    objects.push_back(object);
+  }
+  const fs::path composed = fs::temp_directory_path() / ("grpcmesh-local-oracle-" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(composed);
+    out << grpcmesh::yaml::dump_all(objects);
+  }
+  const auto route = [](const std::string& name, const std::string& path, const std::string& content_type) {
+    json c = call(name, true, "grpc.example.com", content_type);
+    c["path"] = path;
+    return c;
+  };
+  const json batch = json::array(
+      {{{"name", "local"},
+        {"files", json::array({composed.string()})},
+        {"calls", json::array({route("greeter", "/helloworld.Greeter/SayHello", "application/grpc"),
+                               route("admin", "/admin.v1.Admin/Get", "application/grpc"),
+                               route("grpc-web", "/helloworld.Greeter/SayHello", "application/grpc-web+proto")})}}});
+  const json results = oracle::run_batch(batch);
+  fs::remove(composed);
+  const json& r = results[0];
+  REQUIRE_MESSAGE(r.value("error", "").empty(), r.dump());
+  CHECK_MESSAGE(r["invalid"].empty(), "Istio's validation rejects: " << r["invalid"].dump());
+  const std::vector<std::pair<std::string, bool>> expected = {
+      {"outbound|50051||greeter.apps.svc.cluster.local", true},  // stream's DestinationRule: keepalive
+      {"outbound|7000||admin.apps.svc.cluster.local", true},     // the other team's route, with CORS
+  };
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const json& c = r["calls"][i];
+    INFO(c.dump());
+    CHECK(c.value("error", "") == "");
+    CHECK(c.value("cluster", "") == expected[i].first);
+    CHECK(c.value("upstreamProtocol", "") == "HTTP2");
+    CHECK(c.value("tcpKeepalive", false) == expected[i].second);
+  }
+  const json filters = r["calls"][2].value("httpFilters", json::array());
+  CHECK_MESSAGE((!filters.empty() && filters[0] == "envoy.filters.http.grpc_web"), r["calls"][2].dump());
 }
