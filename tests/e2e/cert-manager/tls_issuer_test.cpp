@@ -164,6 +164,14 @@ TEST_CASE("tls --issuer --wait explains a Certificate that does not become Ready
     // cert-manager's own words: the request waits for the issuer.
     CHECK(contains(r.err, "Referenced issuer does not have a Ready status condition"));
     CHECK_MESSAGE(!contains(r.out + r.err, "PRIVATE KEY"), r.describe());
+    // check follows the server's Secret to the Certificate and its issuer, with cert-manager's reason.
+    auto checked = e2e::plugin({"check", "-A", "--host", host.name});
+    CHECK(checked.exit_code == 3);
+    CHECK_MESSAGE(contains(checked.out, "error GM0056 Certificate " + kGatewayNs + "/" + host.secret + ": Issuer " +
+                                            kGatewayNs + "/" + issuer + ", which issues Certificate " + kGatewayNs +
+                                            "/" + host.secret + ", is not Ready: ErrGetKeyPair"),
+                  checked.describe());
+    CHECK_MESSAGE(!contains(checked.out, "GM0022"), checked.describe());
     e2e::kubectl({"delete", "issuer", "-n", kGatewayNs, issuer});
 }
 
@@ -191,5 +199,41 @@ TEST_CASE("a renewal cert-manager performs (manual trigger) still passes check")
     REQUIRE_MESSAGE(ready.ok(), ready.describe());
     auto cert = get("certificate.cert-manager.io", kGatewayNs, host.secret);
     CHECK(cert["status"].value("revision", 0) >= 2);
+    check_gateway_hop_ok(host.name);
+}
+
+TEST_CASE("check finds a Certificate in the wrong namespace; its fix makes the gateway hop pass") {
+    Host host("misplaced");
+    const std::string app = e2e::create_namespace("app");
+    const std::string cluster_issuer = e2e::cluster("GRPCMESH_CERT_MANAGER_CLUSTER_ISSUER");
+    // Next to the application, as people write it: cert-manager issues it, into the wrong namespace.
+    auto applied = e2e::apply_yaml("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: " +
+                                   host.secret + "\n  namespace: " + app + "\nspec:\n  secretName: " + host.secret +
+                                   "\n  dnsNames: [" + host.name + "]\n  issuerRef: {kind: ClusterIssuer, name: " +
+                                   cluster_issuer + "}\n");
+    REQUIRE_MESSAGE(applied.ok(), applied.describe());
+    auto ready = e2e::kubectl({"wait", "-n", app, "--for=condition=Ready", "--timeout=60s",
+                               "certificate/" + host.secret});
+    REQUIRE_MESSAGE(ready.ok(), ready.describe());
+
+    auto found = e2e::plugin({"check", "-A", "--host", host.name});
+    CHECK(found.exit_code == 3);
+    CHECK_MESSAGE(contains(found.out, "error GM0053 Certificate " + app + "/" + host.secret + ": Certificate " + app +
+                                          "/" + host.secret + " writes Secret " + host.secret + " in namespace " + app +
+                                          ", but the gateway reads credentialName " + host.secret +
+                                          " from namespace " + kGatewayNs),
+                  found.describe());
+    CHECK_MESSAGE(!contains(found.out, "GM0022"), found.describe());
+    CHECK_MESSAGE(!contains(found.out, "GM0023"), found.describe());
+    const std::string fix = "kubectl grpcmesh tls --host " + host.name + " --issuer " + cluster_issuer +
+                            " --issuer-kind ClusterIssuer";
+    REQUIRE_MESSAGE(contains(found.out, "fix: Issue it where the gateway reads it: " + fix), found.describe());
+
+    // The fix, as printed (plus --wait), then the clean-up it names.
+    auto fixed = e2e::plugin({"tls", "--host", host.name, "--issuer", cluster_issuer, "--issuer-kind", "ClusterIssuer",
+                              "--wait", "--timeout", "60s"});
+    REQUIRE_MESSAGE(fixed.ok(), fixed.describe());
+    auto deleted = e2e::kubectl({"delete", "certificate", host.secret, "-n", app});
+    REQUIRE_MESSAGE(deleted.ok(), deleted.describe());
     check_gateway_hop_ok(host.name);
 }
