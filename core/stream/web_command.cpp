@@ -36,6 +36,21 @@ std::string origins_of(const manifest::CorsOptions& c) {
   return fmt::format("{}", fmt::join(all, ", "));
 }
 
+}  // namespace
+
+// The CORS policy web sets lets browsers send x-grpc-web; a policy a team
+// wrote for its own browsers does not.
+bool has_grpc_web_cors(const nlohmann::json& route) {
+  for (const auto& h : route.value("/corsPolicy/allowHeaders"_json_pointer, nlohmann::json::array())) {
+    if (h == "x-grpc-web") {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
 // The http list of a VirtualService with the CORS policy where the preflight
 // finds it; `findings` gets the content-type-only routes it fixes.
 nlohmann::json with_grpc_web_cors(const nlohmann::json& vs, const nlohmann::json& cors, bool remove,
@@ -50,7 +65,9 @@ nlohmann::json with_grpc_web_cors(const nlohmann::json& vs, const nlohmann::json
     }
     const size_t j = index++;
     if (remove) {
-      out.push_back(is_ours(vs) ? manifest::with_cors(route, nullptr) : route);
+      // Another team's route keeps a CORS policy of its own; the gRPC-Web one
+      // web put there goes, as on our routes.
+      out.push_back(is_ours(vs) || has_grpc_web_cors(route) ? manifest::with_cors(route, nullptr) : route);
       continue;
     }
     if (manifest::content_type_only(route)) {
@@ -95,10 +112,8 @@ std::optional<nlohmann::json> equivalent_grpc_web_filter(const std::vector<nlohm
 
 bool uses_grpc_web(const nlohmann::json& vs) {
   for (const auto& route : vs.value("/spec/http"_json_pointer, nlohmann::json::array())) {
-    for (const auto& h : route.value("/corsPolicy/allowHeaders"_json_pointer, nlohmann::json::array())) {
-      if (h == "x-grpc-web") {
-        return true;
-      }
+    if (has_grpc_web_cors(route)) {
+      return true;
     }
   }
   return false;

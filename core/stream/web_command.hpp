@@ -46,6 +46,9 @@ std::optional<nlohmann::json> equivalent_grpc_web_filter(const std::vector<nlohm
 
 // Does a VirtualService carry a gRPC-Web CORS policy (allowHeaders with x-grpc-web)?
 bool uses_grpc_web(const nlohmann::json& virtual_service);
+// Whether an http route carries the CORS policy web sets (it allows the
+// x-grpc-web header).
+bool has_grpc_web_cors(const nlohmann::json& route);
 
 mesh::ChangeSet plan_web(const WebOptions& options, const WebFacts& facts);
 

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "core/manifest/grpc_web_filter.hpp"
 #include "core/mesh/expose_command.hpp"
 #include "core/util/yaml.hpp"
@@ -163,6 +165,38 @@ TEST_CASE("web: --remove takes CORS off our routes and keeps the filter another 
                        "gRPC-Web");
   f.workload_virtual_services.clear();
   CHECK(plan_web(o, f).changes.at(0).kind == Change::Kind::Release);
+}
+
+TEST_CASE("web: --remove takes its CORS policy off another team's routes and leaves theirs") {
+  WebFacts f = facts_for("stream/host.yaml", "grpc.example.com");
+  nlohmann::json& vs = f.virtual_services[0];
+  vs["metadata"]["labels"] = nlohmann::json::object();  // another team's VirtualService
+  vs["metadata"].erase("managedFields");
+  const ChangeSet first = plan_web(web_options("grpc.example.com"), f);
+  REQUIRE(first.changes.size() == 2);
+  nlohmann::json http = first.changes[1].object["spec"]["http"];
+  REQUIRE(has_grpc_web_cors(http[0]));
+  // the team also has a route with a CORS policy of its own
+  nlohmann::json own = http[0];
+  own["corsPolicy"] = {{"allowOrigins", {{{"exact", "https://admin.example.com"}}}}, {"allowMethods", {"GET"}}};
+  http.push_back(own);
+  vs["spec"]["http"] = http;
+  f.envoy_filters = {first.changes[0].object};
+
+  WebOptions o = web_options("grpc.example.com");
+  o.remove = true;
+  const ChangeSet cs = plan_web(o, f);
+  const auto routes = std::find_if(cs.changes.begin(), cs.changes.end(), [](const Change& c) {
+    return c.object["kind"] == "VirtualService";
+  });
+  REQUIRE(routes != cs.changes.end());
+  const auto& after = routes->object["spec"]["http"];
+  REQUIRE(after.size() == http.size());
+  for (size_t i = 0; i + 1 < after.size(); ++i) {
+    CHECK_FALSE(after[i].contains("corsPolicy"));
+  }
+  CHECK(after.back()["corsPolicy"] == own["corsPolicy"]);
+  CHECK_FALSE(uses_grpc_web(routes->object));
 }
 
 TEST_CASE("web: a host with no Gateway is an error") {
