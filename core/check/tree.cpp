@@ -111,7 +111,11 @@ std::int64_t Node::integer() const {
   switch (type()) {
     case NodeType::Int:
     case NodeType::Uint: return static_cast<std::int64_t>(bits());
-    case NodeType::Float: return static_cast<std::int64_t>(std::bit_cast<double>(bits()));
+    case NodeType::Float: {
+      // Beyond int64 (or NaN) the cast is undefined (tree_fuzz, `v: 1e21`): zero, as for other types.
+      const double d = std::bit_cast<double>(bits());
+      return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? static_cast<std::int64_t>(d) : 0;
+    }
     default: return 0;
   }
 }
@@ -255,11 +259,15 @@ bool Node::operator==(const Node& other) const {
       return true;
     }
     case NodeType::Object: {
-      if (size() != other.size()) {
-        return false;
-      }
+      // A repeated key counts once, with its last value (as operator[] and
+      // JSON read it): {a: 1, a: 2} equals itself and {a: 2}.
       for (const Member& m : items()) {
-        if (!other.contains(m.key) || !(other[m.key] == m.value)) {
+        if (!other.contains(m.key) || !((*this)[m.key] == other[m.key])) {
+          return false;
+        }
+      }
+      for (const Member& m : other.items()) {
+        if (!contains(m.key)) {
           return false;
         }
       }

@@ -42,7 +42,11 @@ std::string describe_match(const nlohmann::json& route) {
   for (const auto& m : route["match"]) {
     std::string one;
     if (m.contains("uri") && m["uri"].is_object() && !m["uri"].empty()) {
-      const auto& [kind, value] = *m["uri"].items().begin();
+      // Not a structured binding of *items().begin(): that binds to the
+      // iterator, a temporary gone by the next line (AddressSanitizer found it).
+      const auto first = m["uri"].items().begin();
+      const std::string kind = first.key();
+      const nlohmann::json& value = first.value();
       one = kind == "prefix" ? value.get<std::string>() : fmt::format("{} {}", kind, value.dump());
     } else {
       one = "*";

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -56,11 +57,14 @@ std::optional<Duration> try_parse_duration(std::string_view text) {
     total_ms += std::strtod(number.c_str(), nullptr) * scale;
   }
   // Go's time.Duration ends at 2^63-1 ns (about 2562047h); beyond it Go's
-  // ParseDuration fails, and so does this (llround would overflow).
-  if (!std::isfinite(total_ms) || total_ms > 9223372036854.775) {
+  // ParseDuration fails, and so does this (llround would overflow). Go's
+  // largest rounds down to whole milliseconds, so that it prints as a
+  // duration that reads back the same.
+  constexpr Duration::rep kMaxMs = 9223372036854;  // 2^63-1 ns
+  if (!std::isfinite(total_ms) || total_ms > 9223372036854.775807) {
     return std::nullopt;
   }
-  return Duration{static_cast<Duration::rep>(std::llround(total_ms))};
+  return Duration{std::min<Duration::rep>(std::llround(total_ms), kMaxMs)};
 }
 
 Duration parse_duration_flag(std::string_view text, std::string_view flag) {

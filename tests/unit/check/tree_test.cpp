@@ -68,3 +68,34 @@ TEST_CASE("tree: a copy keeps only the paths asked for") {
   CHECK(kept.bytes() < src.bytes());
   CHECK(Tree().root().is_null());
 }
+
+TEST_CASE("tree: integer() of a float beyond int64 is zero, not undefined") {
+  Tree t(json::parse(R"({"big": 1e21, "small": -1e21, "ok": 2.0})"));
+  CHECK(t.root()["big"].integer() == 0);
+  CHECK(t.root()["small"].integer() == 0);
+  CHECK(t.root()["ok"].integer() == 2);
+}
+
+TEST_CASE("tree: a repeated key counts once, with its last value, in comparisons") {
+  // YAML lets a mapping repeat a key (kubectl keeps the last); tree_fuzz
+  // found {a: 1, a: 2} unequal to itself and to its copy.
+  TreeBuilder b;
+  b.begin_object();
+  b.key("a");
+  b.integer(1);
+  b.key("a");
+  b.integer(2);
+  b.end();
+  Tree dup = b.finish();
+  Tree copy = dup;
+  Tree last(json{{"a", 2}});
+  Tree first(json{{"a", 1}});
+  CHECK(dup.root() == dup.root());
+  CHECK(copy.root() == dup.root());
+  CHECK(dup.root() == last.root());
+  CHECK(last.root() == dup.root());
+  CHECK_FALSE(dup.root() == first.root());
+  CHECK_FALSE(first.root() == dup.root());
+  CHECK_FALSE(dup.root() == Tree(json{{"a", 2}, {"b", 3}}).root());
+  CHECK_FALSE(Tree(json{{"a", 2}, {"b", 3}}).root() == dup.root());
+}

@@ -24,6 +24,10 @@ TEST_CASE("duration: Go syntax as Istio accepts it") {
 TEST_CASE("duration: beyond Go's 2^63-1 ns is not a duration, however many digits") {
   CHECK(try_parse_duration("2562047h") == Duration{2562047LL * 3600000});
   CHECK_FALSE(try_parse_duration("2562048h").has_value());
+  // Go's largest: whole milliseconds, printed as a duration that reads back
+  // the same (duration_fuzz found it rounding up past the limit).
+  CHECK(try_parse_duration("9223372036854775807ns") == Duration{9223372036854});
+  CHECK(try_parse_duration(format_duration(Duration{9223372036854})) == Duration{9223372036854});
   CHECK_FALSE(try_parse_duration("99999999999999h").has_value());  // was LLONG_MIN: "must be at least 1ms"
   CHECK_FALSE(try_parse_duration(std::string(400, '9') + "s").has_value());  // was std::out_of_range from stod
   CHECK(grpcmesh::testing::error_of([] { parse_duration_flag("99999999999999h", "--idle-timeout"); }) ==

@@ -48,7 +48,10 @@ TEST_CASE("der: malformed input fails the reader for good") {
     CHECK_FALSE(r.next().has_value());
     CHECK(r.failed());
   }
-  der::Reader wrong(bytes({0x02, 0x01, 0x00, 0x02, 0x01, 0x00}));
+  // The reader views its input: the bytes must outlive it (AddressSanitizer
+  // found a temporary here, destroyed before the reads).
+  const std::string two_integers = bytes({0x02, 0x01, 0x00, 0x02, 0x01, 0x00});
+  der::Reader wrong(two_integers);
   CHECK_FALSE(wrong.expect(der::kSequence).has_value());
   CHECK(wrong.failed());
   CHECK_FALSE(wrong.next().has_value());  // stays failed
