@@ -16,7 +16,7 @@ class CertManagerNamespace final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for_each_credential_lookup(ctx, [&](const Resource&, const std::string& ns, const CredentialUse& use) {
+    for_each_credential_lookup(ctx, [&](const Resource& gw, const std::string& ns, const CredentialUse& use) {
       if (ctx.find(Kind::Secret, ns, use.credential) != nullptr ||
           !certificates_writing(ctx, ns, use.credential).empty()) {
         return;  // the gateway finds it, or a Certificate there will write it
@@ -33,7 +33,7 @@ class CertManagerNamespace final : public Analyzer {
           command = fmt::format("create Issuer {} in namespace {} (a namespaced Issuer signs only there), then {}",
                                 issuer, ns, command);
         }
-        ctx.report(*cert, msg::CertificateWrongNamespace(cert->namespace_name, cert->name, use.credential, ns, command)
+        ctx.report(gw, msg::CertificateWrongNamespace(cert->namespace_name, cert->name, use.credential, ns, command)
                               .for_host(hosts.empty() ? std::string() : hosts[0]));
       }
     });

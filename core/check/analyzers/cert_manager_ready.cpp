@@ -14,7 +14,7 @@ class CertManagerReady final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for_each_credential_lookup(ctx, [&](const Resource&, const std::string& ns, const CredentialUse& use) {
+    for_each_credential_lookup(ctx, [&](const Resource& gw, const std::string& ns, const CredentialUse& use) {
       const auto hosts = plain_hosts(use.hosts);
       const std::string host = hosts.empty() ? std::string() : hosts[0];
       const bool secret_exists = ctx.find(Kind::Secret, ns, use.credential) != nullptr;
@@ -28,7 +28,8 @@ class CertManagerReady final : public Analyzer {
           continue;  // the issuer is the broken link (cert_manager_issuer)
         }
         if (!secret_exists && !status.failed) {
-          ctx.report(*cert, msg::CertificatePending(ns, use.credential, cert->name, status.reason).for_host(host));
+          // On the Gateway, as GM0022 would be (istioctl analyze: IST0101 there).
+          ctx.report(gw, msg::CertificatePending(ns, use.credential, cert->name, status.reason).for_host(host));
         } else {
           ctx.report(*cert, msg::CertificateNotReady(ns, cert->name, use.credential, status.reason).for_host(host));
         }

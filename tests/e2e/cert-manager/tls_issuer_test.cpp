@@ -218,7 +218,8 @@ TEST_CASE("check finds a Certificate in the wrong namespace; its fix makes the g
 
     auto found = e2e::plugin({"check", "-A", "--host", host.name});
     CHECK(found.exit_code == 3);
-    CHECK_MESSAGE(contains(found.out, "error GM0053 Certificate " + app + "/" + host.secret + ": Certificate " + app +
+    CHECK_MESSAGE(contains(found.out, "error GM0053 Gateway " + kGatewayNs + "/" + host_object(host.name) +
+                                          ": Certificate " + app +
                                           "/" + host.secret + " writes Secret " + host.secret + " in namespace " + app +
                                           ", but the gateway reads credentialName " + host.secret +
                                           " from namespace " + kGatewayNs),

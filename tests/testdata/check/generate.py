@@ -485,10 +485,10 @@ case("ok-cert-manager", base(certmanager_yaml=[certificate(), issuer()]), [])
 case("gm0053-certificate-wrong-namespace",
      base(secret_yaml=OTHER_SECRET + [tls_secret("grpc-cert", "default", *GOOD)],
           certmanager_yaml=[certificate(ns="default"), issuer()]),
-     ["GM0053 Certificate default/grpc-cert"])
+     ["GM0053 Gateway default/grpc-gateway"])
 case("gm0054-certificate-pending",
      base(secret_yaml=OTHER_SECRET, certmanager_yaml=[certificate(conditions=ISSUING), issuer(), request()]),
-     ["GM0054 Certificate istio-system/grpc-cert"])
+     ["GM0054 Gateway default/grpc-gateway"])
 case("gm0055-certificate-not-ready",
      base(certmanager_yaml=[
          certificate(issuer=("Issuer", "ca"),
