@@ -1,51 +1,78 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of tests/fuzz (clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer) in build-fuzz/ and runs each for SECONDS
-# (default 15), seeded from tests/testdata. A crash stops the run and leaves
-# its input in build-fuzz/artifacts/. Prints one line per target with its
-# executions and coverage.
+# Runs the libFuzzer targets of tests/fuzz (clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer) for SECONDS each (default 15), one after the
+# other, seeded from tests/testdata. They live in the sanitizer build,
+# build-asan/ (the one scripts/test.sh builds and runs the unit and
+# command-line tests in); this configures and builds it when needed. Each
+# target keeps its corpus in build-asan/corpus/TARGET; a crash stops the run
+# and leaves its input in build-asan/artifacts/. Prints one line per target
+# with its executions, the coverage reached (edges) and its peak memory.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#   GRPCMESH_SANITIZE_BUILD_DIR  the sanitizer build (default build-asan)
+#   GRPCMESH_FUZZ_FLAGS          more libFuzzer flags (e.g. -runs=N)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-15}
 shift || true
-build=${GRPCMESH_FUZZ_BUILD_DIR:-$root/build-fuzz}
+build=${GRPCMESH_SANITIZE_BUILD_DIR:-$root/build-asan}
+all=(yaml_fuzz tree_fuzz check_fuzz kubeconfig_fuzz exec_credential_fuzz certificate_fuzz wire_fuzz duration_fuzz
+  protoset_fuzz kube_h2_fuzz grpc_h2_fuzz grpc_web_fuzz codec_fuzz)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(yaml_fuzz grpc_web_fuzz wire_fuzz protoset_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
+# The sanitizer build: clang, -O1 and line tables only (what a stack trace
+# needs), every file with ASan, UBSan and coverage (-DGRPCMESH_FUZZ=ON).
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-    -DGRPCMESH_FUZZ=ON -DGRPCMESH_BUILD_TESTS=OFF >/dev/null
+  CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DGRPCMESH_FUZZ=ON >/dev/null
 fi
 cmake --build "$build" --target "${targets[@]}" >/dev/null
 
-# Seeds: the files of tests/testdata each target reads.
+td=$root/tests/testdata
+seeds=$build/seeds
+# Seeds built from tests/testdata: the HTTP/2 servers' bytes, and each
+# certificate followed by its key.
+python3 "$root/tests/fuzz/h2_seeds.py" kube "$seeds/kube_h2"
+python3 "$root/tests/fuzz/h2_seeds.py" grpc "$seeds/grpc_h2"
+mkdir -p "$seeds/certificate"
+for crt in "$td"/tls/*.crt; do
+  cat "$crt" "${crt%.crt}.key" >"$seeds/certificate/$(basename "${crt%.crt}").pem"
+done
+
 seed_dirs() {
   case $1 in
-    yaml_fuzz) echo "$root/tests/testdata/yaml-corpus $root/tests/testdata/check $root/tests/testdata/kube" ;;
-    grpc_web_fuzz) echo "$root/tests/testdata/grpc" ;;
-    wire_fuzz) echo "$root/tests/testdata/tls $root/tests/testdata/kube" ;;
-    protoset_fuzz) echo "$root/tests/testdata/grpc" ;;
+    yaml_fuzz) echo "$td/yaml-corpus $td/check $td/kube" ;;
+    tree_fuzz) echo "$td/yaml-corpus $td/kube" ;;
+    check_fuzz) echo "$td/check $td/mesh $td/yaml-corpus" ;;
+    kubeconfig_fuzz) echo "$td/fuzz/kubeconfig" ;;
+    exec_credential_fuzz) echo "$td/fuzz/exec-credential" ;;
+    certificate_fuzz) echo "$td/tls $seeds/certificate" ;;
+    wire_fuzz) echo "$td/tls $td/kube" ;;
+    duration_fuzz) echo "$td/fuzz/duration" ;;
+    protoset_fuzz | grpc_web_fuzz | codec_fuzz) echo "$td/grpc" ;;
+    kube_h2_fuzz) echo "$seeds/kube_h2" ;;
+    grpc_h2_fuzz) echo "$seeds/grpc_h2" ;;
+    *) echo "fuzz: unknown target $1 (one of: ${all[*]})" >&2; return 1 ;;
   esac
 }
 
 mkdir -p "$build/artifacts"
 for t in "${targets[@]}"; do
+  dirs=$(seed_dirs "$t")
   corpus=$build/corpus/$t
   mkdir -p "$corpus"
-  seeds=()
-  for d in $(seed_dirs "$t"); do
-    [ -d "$d" ] && seeds+=("$d")
-  done
-  log=$build/$t.log
-  if ! "$build/tests/fuzz/$t" -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
-      -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
+  log=$build/fuzz-$t.log
+  # shellcheck disable=SC2086 # GRPCMESH_FUZZ_FLAGS and $dirs are lists
+  if ! "$build/tests/fuzz/$t" -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=2048 -timeout=20 \
+      -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" ${GRPCMESH_FUZZ_FLAGS:-} "$corpus" $dirs \
+      >"$log" 2>&1; then
     echo "fuzz: $t FAILED; see $log and $build/artifacts/" >&2
-    tail -30 "$log" >&2
+    tail -40 "$log" >&2
     exit 1
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+  rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
-  echo "fuzz: $t ${seconds}s: $runs executions, coverage $cov edges, no crash"
+  echo "fuzz: $t ${seconds}s: $runs executions, coverage $cov edges, peak RSS ${rss} MB, no crash"
 done
