@@ -2,8 +2,8 @@
 # Runs the libFuzzer targets of tests/fuzz (clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer) for SECONDS each (default 15), one after the
 # other, seeded from tests/testdata. They live in the sanitizer build,
-# build-asan/ (the one scripts/test.sh builds and runs the unit and
-# command-line tests in); this configures and builds it when needed. Each
+# build-asan/, which also holds the unit and command-line tests built with
+# the sanitizers; this configures and builds it when needed. Each
 # target keeps its corpus in build-asan/corpus/TARGET; a crash stops the run
 # and leaves its input in build-asan/artifacts/. Prints one line per target
 # with its executions, the coverage reached (edges) and its peak memory.
