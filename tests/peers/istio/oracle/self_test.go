@@ -159,3 +159,28 @@ func TestSelfPassthroughProxiesTLS(t *testing.T) {
 		t.Errorf("terminated host on the same port: error %q tcpProxy %v upstream %q", term.Error, term.TCPProxy, term.UpstreamProtocol)
 	}
 }
+
+// VirtualServices merged on a gateway: the older one's rules come first
+// (pilot/pkg/model sortConfigByCreationTime: time, then name), but every
+// catch-all route (prefix "/", no header or query match) is moved behind the
+// others (pilot/pkg/networking/core/gateway.go, route.SortVHostRoutes). So an
+// older catch-all does not shadow a later VirtualService's service, while an
+// older overlapping prefix does.
+func TestSelfMergedVirtualServicesOrder(t *testing.T) {
+	greeter := "outbound|50051||greeter.apps.svc.cluster.local"
+	legacy := "outbound|8080||legacy.apps.svc.cluster.local"
+	res := selfScenario(t, []string{"testdata/base.yaml", "testdata/older-catchall.yaml"},
+		grpcCall("service", 443, true, "grpc.example.com", "/helloworld.Greeter/SayHello"),
+		grpcCall("other", 443, true, "grpc.example.com", "/other.Service/Call"))
+	if c := res.Calls[0]; c.Error != "" || c.Cluster != greeter {
+		t.Errorf("older catch-all: /helloworld.Greeter/ went to %q (error %q), want %q", c.Cluster, c.Error, greeter)
+	}
+	if c := res.Calls[1]; c.Error != "" || c.Cluster != legacy {
+		t.Errorf("older catch-all: an unrouted service went to %q (error %q), want the catch-all's %q", c.Cluster, c.Error, legacy)
+	}
+	res = selfScenario(t, []string{"testdata/base.yaml", "testdata/older-prefix.yaml"},
+		grpcCall("service", 443, true, "grpc.example.com", "/helloworld.Greeter/SayHello"))
+	if c := res.Calls[0]; c.Error != "" || c.Cluster != legacy {
+		t.Errorf("older overlapping prefix: /helloworld.Greeter/ went to %q (error %q), want the older rule's %q", c.Cluster, c.Error, legacy)
+	}
+}
