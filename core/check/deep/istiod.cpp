@@ -21,6 +21,22 @@ std::string first_line(const std::string& body) {
 
 // istiod pods reached through the API server: GET
 // /api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH.
+// A GET of one of istiod's debug paths ("/debug/syncz",
+// "/debug/config_dump?proxyID=..."), its one query parameter split off.
+kube::Request debug_request(const std::string& path) {
+  kube::Request r;
+  auto q = path.find('?');
+  r.path = path.substr(0, q);
+  if (q != std::string::npos) {
+    std::string query = path.substr(q + 1);
+    auto eq = query.find('=');
+    r.query.emplace_back(query.substr(0, eq), eq == std::string::npos ? "" : query.substr(eq + 1));
+  }
+  r.accept = "application/json, */*";
+  r.verb = "get";
+  return r;
+}
+
 class PodProxySource final : public IstiodSource {
  public:
   PodProxySource(kube::Client& client, const IstiodOptions& options) : client_(client), namespace_(options.istio_namespace) {
@@ -83,16 +99,8 @@ class PodProxySource final : public IstiodSource {
 
  private:
   kube::Request request(size_t i, const std::string& path) const {
-    kube::Request r;
-    auto q = path.find('?');
-    r.path = fmt::format("/api/v1/namespaces/{}/pods/{}:{}/proxy{}", namespace_, names_[i], ports_[i], path.substr(0, q));
-    if (q != std::string::npos) {
-      std::string query = path.substr(q + 1);
-      auto eq = query.find('=');
-      r.query.emplace_back(query.substr(0, eq), eq == std::string::npos ? "" : query.substr(eq + 1));
-    }
-    r.accept = "application/json, */*";
-    r.verb = "get";
+    kube::Request r = debug_request(path);
+    r.path = fmt::format("/api/v1/namespaces/{}/pods/{}:{}/proxy{}", namespace_, names_[i], ports_[i], r.path);
     r.resource = "pods/proxy";
     r.name = names_[i];
     r.namespace_name = namespace_;
@@ -141,16 +149,7 @@ class AddressSource final : public IstiodSource {
   std::vector<kube::Response> get_all(const std::string& path) override { return {get(0, path)}; }
 
   kube::Response get(size_t, const std::string& path) override {
-    kube::Request r;
-    auto q = path.find('?');
-    r.path = path.substr(0, q);
-    if (q != std::string::npos) {
-      std::string query = path.substr(q + 1);
-      auto eq = query.find('=');
-      r.query.emplace_back(query.substr(0, eq), eq == std::string::npos ? "" : query.substr(eq + 1));
-    }
-    r.accept = "application/json, */*";
-    r.verb = "get";
+    const kube::Request r = debug_request(path);
     kube::Response out;
     try {
       out = client_->send(r);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -198,4 +199,45 @@ TEST_CASE("istiod: init, tls and expose reach the gateway over xDS, and a NACKed
     });
     REQUIRE_MESSAGE(acked.has_value(), "istiod's syncz never showed istio-ingressgateway-sim-1 ACKing its routes");
     CHECK_FALSE(acked->contains("lastError"));
+
+    // check --deep asking the same istiod directly: what it sent each pod for
+    // the host, and the second pod's NACK as a finding.
+    auto deep = e2e::plugin({"check", "-A", "--host", host, "--deep", "--istiod-address",
+                             e2e::cluster("GRPCMESH_ISTIOD_HTTP"), "--fail-on", "none", "-o", "json"});
+    REQUIRE_MESSAGE(deep.ok(), deep.describe());
+    const json report = json::parse(deep.out);
+    REQUIRE(report.contains("deep"));
+    std::map<std::string, json> pods;
+    for (const auto& p : report["deep"]["pods"]) {
+        pods[p.value("pod", "")] = p;
+    }
+    const auto state = [&](const std::string& pod, const std::string& type) {
+        for (const auto& s : pods[pod].value("sync", json::array())) {
+            if (s.value("type", "") == type) {
+                return s;
+            }
+        }
+        return json::object();
+    };
+    CHECK(state("istio-system/istio-ingressgateway-sim-1", "RDS").value("state", "") == "SYNCED");
+    const json nack = state("istio-system/istio-ingressgateway-sim-2", "RDS");
+    CHECK(nack.value("state", "") == "NACK");
+    CHECK(contains(nack.value("error", ""), "as told by --nack"));
+    bool gm0102 = false;
+    for (const auto& f : report["findings"]) {
+        gm0102 = gm0102 || (f.value("code", "") == "GM0102" && contains(f.value("message", ""), "istio-ingressgateway-sim-2"));
+    }
+    CHECK_MESSAGE(gm0102, "no GM0102 for the NACKing pod: " << deep.out.substr(0, 3000));
+    bool routed = false;
+    for (const auto& h : report["deep"]["hosts"]) {
+        if (h.value("host", "") != host || h.value("pod", "") != "istio-system/istio-ingressgateway-sim-1") {
+            continue;
+        }
+        CHECK(h.value("serverNames", json::array()) == json::array({host}));
+        CHECK(h.value("routeConfig", "") == route_name);
+        for (const auto& r : h.value("routes", json::array())) {
+            routed = routed || (r.value("cluster", "") == cluster && r.value("http2", false));
+        }
+    }
+    CHECK_MESSAGE(routed, "check --deep does not show sim-1's route to " << cluster << ": " << deep.out.substr(0, 3000));
 }
