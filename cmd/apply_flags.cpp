@@ -52,7 +52,7 @@ void bind_print_flags(CLI::App& app, PrintFlags& flags) {
                "If true, keep the managedFields when printing objects in JSON or YAML format");
 }
 
-void bind_apply_flags(CLI::App& app, ApplyFlags& flags) {
+void bind_apply_flags(CLI::App& app, ApplyFlags& flags, bool offer_local) {
   app.add_option("--dry-run", flags.dry_run,
                  "Must be \"none\", \"server\", or \"client\". If client strategy, only print the object that "
                  "would be sent, without sending it. If server strategy, submit server-side request without "
@@ -62,13 +62,15 @@ void bind_apply_flags(CLI::App& app, ApplyFlags& flags) {
       ->capture_default_str();
   app.add_flag("--force-conflicts", flags.force_conflicts,
                "If true, server-side apply will force the changes against conflicts");
-  app.add_flag("--local", flags.local,
-               "If true, read the current state from the -f manifests instead of a cluster and print the complete "
-               "objects that change (contacts no cluster)");
-  app.add_option("-f,--filename", flags.filenames,
-                 "Manifests holding the current state for --local (file, directory read recursively, or - for "
-                 "stdin); repeatable")
-      ->allow_extra_args(false);
+  if (offer_local) {
+    app.add_flag("--local", flags.local,
+                 "If true, read the current state from the -f manifests instead of a cluster and print the complete "
+                 "objects that change (contacts no cluster)");
+    app.add_option("-f,--filename", flags.filenames,
+                   "Manifests holding the current state for --local (file, directory read recursively, or - for "
+                   "stdin); repeatable")
+        ->allow_extra_args(false);
+  }
   bind_print_flags(app, flags.print);
 }
 

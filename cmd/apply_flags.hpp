@@ -39,6 +39,8 @@ struct ApplyFlags {
 };
 
 void bind_print_flags(CLI::App& app, PrintFlags& flags);
-void bind_apply_flags(CLI::App& app, ApplyFlags& flags);
+// offer_local: also --local and -f (the commands that plan changes); a tool
+// that applies the objects of a file binds its own -f instead.
+void bind_apply_flags(CLI::App& app, ApplyFlags& flags, bool offer_local = true);
 
 }  // namespace grpcmesh::cmd

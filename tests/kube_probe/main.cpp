@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
   cmd::ApplyFlags apply_flags;
   auto* apply = app.add_subcommand("apply", "Server-side apply the objects of a file");
   apply->add_option("-f,--filename", file)->required();
-  cmd::bind_apply_flags(*apply, apply_flags);
+  cmd::bind_apply_flags(*apply, apply_flags, /*offer_local=*/false);
   apply->callback([&] {
     action = [&] {
       kube::ApplyOptions ao = apply_flags.to_options();
