@@ -11,11 +11,6 @@
 namespace grpcmesh::mesh {
 namespace {
 
-bool is_ours(const nlohmann::json& object) {
-  return object.value("/metadata/labels/app.kubernetes.io~1managed-by"_json_pointer, std::string()) ==
-         manifest::kManagedByValue;
-}
-
 // Our Gateway's apply configuration with one server's credentialName changed.
 // init applied the whole spec with our manager, so re-applying it whole keeps
 // every other field as it is.
@@ -56,7 +51,7 @@ std::string ref_of(const nlohmann::json& object) {
 // the client CA from that Secret, so --ca must say the same or be refused
 // (written to ca.crt it would be ignored).
 void check_foreign_ca(const TlsOptions& o, const TlsFacts& f, const std::string& name) {
-  if (o.bundle.ca_pem.empty() || !f.new_ca_secret || is_ours(*f.new_ca_secret)) {
+  if (o.bundle.ca_pem.empty() || !f.new_ca_secret || manifest::managed_by_us(*f.new_ca_secret)) {
     return;
   }
   auto fingerprints = [](const std::string& pem, const std::string& source) {
@@ -84,7 +79,7 @@ void carry_client_ca(const TlsOptions& o, const TlsFacts& f, const std::string& 
                      ChangeSet& cs) {
   const std::string ns = f.workload_namespace;
   const std::string new_ca_name = to + "-cacert";
-  if (f.new_ca_secret && !is_ours(*f.new_ca_secret)) {
+  if (f.new_ca_secret && !manifest::managed_by_us(*f.new_ca_secret)) {
     check_foreign_ca(o, f, to);
     if (ca_of(f.new_ca_secret).empty()) {
       throw Error(fmt::format("Secret {}/{} exists but holds no client CA (no ca.crt or cacert), and Istio would read "
@@ -119,7 +114,7 @@ void carry_client_ca(const TlsOptions& o, const TlsFacts& f, const std::string& 
   if (!f.old_ca_secret) {
     return;
   }
-  if (!is_ours(*f.old_ca_secret)) {
+  if (!manifest::managed_by_us(*f.old_ca_secret)) {
     cs.notes.push_back(fmt::format("Secret {} stays: it was not created by kubectl-grpcmesh", ref_of(*f.old_ca_secret)));
   } else if (!f.old_ca_readers.empty()) {
     cs.notes.push_back(fmt::format("Secret {} stays: Gateway {} still {} it", ref_of(*f.old_ca_secret),
@@ -165,7 +160,7 @@ ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
   if (o.remove) {
     if (!f.secret) {
       cs.notes.push_back(fmt::format("Secret {}/{} does not exist; nothing to remove", ns, name));
-    } else if (!is_ours(*f.secret)) {
+    } else if (!manifest::managed_by_us(*f.secret)) {
       throw Error(fmt::format("Secret {}/{} was not created by kubectl-grpcmesh; delete it yourself if you mean to "
                               "(kubectl delete secret {} -n {})", ns, name, name, ns));
     } else {
@@ -188,7 +183,7 @@ ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
   const bool carried = moving && is_mutual(f.server->tls_mode);
   if (ca_apart && !carried) {
     check_foreign_ca(o, f, name);
-    if (is_ours(*f.new_ca_secret)) {
+    if (manifest::managed_by_us(*f.new_ca_secret)) {
       cs.changes.push_back({Change::Kind::Apply, manifest::ca_secret(name, ns, o.bundle.ca_pem)});
       cs.notes.push_back(fmt::format("Secret {}/{}-cacert holds the client CA from --ca (Istio reads it before ca.crt "
                                      "in Secret {}/{})", ns, name, ns, name));
@@ -198,7 +193,7 @@ ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
   }
 
   if (moving) {
-    if (!f.gateway || !is_ours(*f.gateway)) {
+    if (!f.gateway || !manifest::managed_by_us(*f.gateway)) {
       throw Error(fmt::format("the HTTPS server of Gateway {} uses credentialName \"{}\", and that Gateway was not "
                               "created by kubectl-grpcmesh; pass --secret-name {} to write that Secret instead",
                               f.server->ref(), f.server->credential_name, f.server->credential_name));

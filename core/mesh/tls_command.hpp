@@ -55,4 +55,8 @@ std::string tls_secret_name(const TlsOptions& options, const TlsFacts& facts);
 // MUTUAL server reads it. With no CA to carry it refuses, naming --ca.
 ChangeSet plan_tls(const TlsOptions& options, const TlsFacts& facts);
 
+// Our Gateway's apply configuration with server `server`'s credentialName
+// set to `credential` (tls and tls --issuer bind the same way).
+nlohmann::json rebind_credential(const nlohmann::json& gateway, size_t server, const std::string& credential);
+
 }  // namespace grpcmesh::mesh

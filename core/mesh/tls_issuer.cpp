@@ -8,21 +8,13 @@
 #include "core/kube/resource.hpp"
 
 #include "core/manifest/names.hpp"
+#include "core/mesh/tls_command.hpp"
 #include "core/stream/duration.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::mesh {
 
-// Defined in tls_command.cpp: our Gateway's apply configuration with one
-// server's credentialName changed.
-nlohmann::json rebind_credential(const nlohmann::json& gateway, size_t server, const std::string& credential);
-
 namespace {
-
-bool is_ours(const nlohmann::json& object) {
-  return object.value("/metadata/labels/app.kubernetes.io~1managed-by"_json_pointer, std::string()) ==
-         manifest::kManagedByValue;
-}
 
 std::string ref_of(const nlohmann::json& object) {
   return object.value("/metadata/namespace"_json_pointer, std::string()) + "/" +
@@ -138,7 +130,7 @@ ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
   if (o.remove) {
     if (!f.certificate) {
       cs.notes.push_back(fmt::format("Certificate {}/{} does not exist; nothing to remove", ns, name));
-    } else if (!is_ours(*f.certificate)) {
+    } else if (!manifest::managed_by_us(*f.certificate)) {
       throw Error(fmt::format("Certificate {}/{} was not created by kubectl-grpcmesh; delete it yourself if you mean "
                               "to (kubectl delete certificate {} -n {})", ns, name, name, ns));
     } else {
@@ -171,7 +163,7 @@ ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
                               "with another Secret",
                               ref_of(w), ns, name));
     }
-    if (f.certificate && !is_ours(*f.certificate)) {
+    if (f.certificate && !manifest::managed_by_us(*f.certificate)) {
       throw Error(fmt::format("Certificate {}/{} exists and was not created by kubectl-grpcmesh; pass --secret-name "
                               "to use another name, or delete it",
                               ns, name));
@@ -192,7 +184,7 @@ ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
                                  issuer_ref(o, ns), o.key_algorithm + (o.key_size ? " " + std::to_string(o.key_size) : ""),
                                  o.host, ns, name));
   if (f.server && f.server->credential_name != name) {
-    if (!f.gateway || !is_ours(*f.gateway)) {
+    if (!f.gateway || !manifest::managed_by_us(*f.gateway)) {
       throw Error(fmt::format("the HTTPS server of Gateway {} uses credentialName \"{}\", and that Gateway was not "
                               "created by kubectl-grpcmesh; pass --secret-name {} to write that Secret instead",
                               f.server->ref(), f.server->credential_name, f.server->credential_name));
