@@ -507,6 +507,13 @@ EOF
 # (rootNamespace istio-system, trustDomain cluster.local), its self-signed CA.
 # Every port it opens (HTTP with /ready and /debug, plaintext and TLS xDS,
 # webhooks, monitoring, ControlZ) is a free one on 127.0.0.1.
+# Its Gateway API controller runs as in a cluster: it creates GatewayClass
+# istio, writes Gateway and route status (leader election on a Lease in
+# istio-system, which it wins alone) and deploys a Gateway's Deployment,
+# Service and ServiceAccount from the chart's kube-gateway template, which
+# istiod reads, like the injection templates, from ./var/lib/istio/inject
+# under its working directory (config and values, as the chart's
+# istio-sidecar-injector ConfigMap holds them).
 istiod_http="" istiod_xds="" istiod_secure_xds="" istiod_monitoring=""
 start_istiod() {
   local dir=$state/istiod attempt http https grpc sgrpc mon ctrlz pid
@@ -514,17 +521,24 @@ start_istiod() {
   kc get namespace istio-system >/dev/null 2>&1 || kc create namespace istio-system >/dev/null || return 1
   printf '%s\n' 'rootNamespace: istio-system' 'trustDomain: cluster.local' 'defaultConfig:' \
     '  discoveryAddress: istiod.istio-system.svc:15012' > "$dir/mesh.yaml"
+  local tmpl=${ISTIO_SOURCE:-}/manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml
+  [ -f "$tmpl" ] || { echo "$prog: --istiod: no $tmpl (ISTIO_SOURCE from the peers env file)" >&2; return 1; }
+  mkdir -p "$dir/var/lib/istio/inject"
+  { printf '%s\n' 'policy: enabled' 'defaultTemplates: [sidecar]' 'templates:' '  kube-gateway: |'
+    sed 's/^/    /' "$tmpl"; } > "$dir/var/lib/istio/inject/config"
+  printf '%s\n' 'global:' '  hub: docker.io/istio' "  tag: ${VERSION_ISTIO:-1.31.0-dev}" \
+    '  istioNamespace: istio-system' > "$dir/var/lib/istio/inject/values"
   for attempt in 1 2 3; do
     read -r http https grpc sgrpc mon ctrlz <<<"$(free_ports 6)"
-    POD_NAMESPACE=istio-system POD_NAME=istiod-grpcmesh-test REVISION=default \
-      "$ISTIOD" discovery --kubeconfig "$state/admin.kubeconfig" \
+    (cd "$dir" && POD_NAMESPACE=istio-system POD_NAME=istiod-grpcmesh-test REVISION=default \
+      exec "$ISTIOD" discovery --kubeconfig "$state/admin.kubeconfig" \
       --meshConfig "$dir/mesh.yaml" --networksConfig "$dir/meshNetworks.yaml" \
       --domain cluster.local --clusterID Kubernetes \
       --httpAddr "127.0.0.1:$http" --httpsAddr "127.0.0.1:$https" \
       --grpcAddr "127.0.0.1:$grpc" --secureGRPCAddr "127.0.0.1:$sgrpc" \
       --monitoringAddr "127.0.0.1:$mon" --ctrlz_address 127.0.0.1 --ctrlz_port "$ctrlz" \
       --shutdownDuration 1s \
-      </dev/null >"$state/logs/istiod.log" 2>&1 &
+      </dev/null >"$state/logs/istiod.log" 2>&1) &
     pid=$!
     echo "$pid" > "$state/istiod.pid"
     if poll 120 "istiod on port $http" "$pid" curl -fsS "http://127.0.0.1:$http/ready"; then
