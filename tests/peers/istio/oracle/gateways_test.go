@@ -105,21 +105,49 @@ func gatewayWorkloads(s *snapshot) []gatewayWorkload {
 		// and each Service whose selector a Gateway's selector picks, with
 		// the labels and namespace the Service shows, added to the snapshot.
 		for _, svc := range services {
-			if len(svc.Spec.Selector) == 0 || !(exposed(svc) || selectedByAny(sel, svc.Spec.Selector)) {
+			if len(svc.Spec.Selector) == 0 || !(exposed(svc) || selectedByAny(sel, svc.Spec.Selector)) || deployed(s, svc) {
 				continue
 			}
-			p := &corev1.Pod{}
-			p.Name, p.Namespace, p.Labels = svc.Name+"-oracle", svc.Namespace, svc.Spec.Selector
-			p.Spec.Containers = []corev1.Container{{Name: "istio-proxy", Image: "proxyv2"}}
-			address(p)
-			s.kube = append(s.kube, p)
-			w := gatewayWorkload{ID: p.Name + "." + p.Namespace, Namespace: p.Namespace, Labels: p.Labels, IP: p.Status.PodIP}
-			w.ports = servicePorts(services, svc.Namespace, svc.Spec.Selector, nil)
-			out = append(out, w)
+			out = append(out, madePod(s, services, svc, address))
+		}
+	}
+	// The Service of a managed Gateway API Gateway that the oracle made
+	// (deployGatewayAPI) has a pod of its own unless the files hold one.
+	for _, svc := range s.deployed {
+		found := false
+		for _, w := range out {
+			if w.Namespace == svc.Namespace && labels.Instance(svc.Spec.Selector).SubsetOf(w.Labels) {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, madePod(s, services, svc, address))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// madePod adds to the snapshot a gateway pod for a Service whose pods the
+// files lack, with the labels and namespace the Service selects.
+func madePod(s *snapshot, services []*corev1.Service, svc *corev1.Service, address func(*corev1.Pod)) gatewayWorkload {
+	p := &corev1.Pod{}
+	p.Name, p.Namespace, p.Labels = svc.Name+"-oracle", svc.Namespace, svc.Spec.Selector
+	p.Spec.Containers = []corev1.Container{{Name: "istio-proxy", Image: "proxyv2"}}
+	address(p)
+	s.kube = append(s.kube, p)
+	w := gatewayWorkload{ID: p.Name + "." + p.Namespace, Namespace: p.Namespace, Labels: p.Labels, IP: p.Status.PodIP}
+	w.ports = servicePorts(services, svc.Namespace, svc.Spec.Selector, nil)
+	return w
+}
+
+func deployed(s *snapshot, svc *corev1.Service) bool {
+	for _, d := range s.deployed {
+		if d == svc {
+			return true
+		}
+	}
+	return false
 }
 
 func exposed(svc *corev1.Service) bool {

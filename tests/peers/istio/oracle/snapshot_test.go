@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	kubeyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -43,6 +44,9 @@ type snapshot struct {
 	configs []config.Config
 	invalid []invalidObject
 	ignored []string // "Kind ns/name" of kinds neither side reads
+	// Services of managed Gateway API Gateways the files lack, made as
+	// istiod's deployment controller would make them (gatewayapi_test.go).
+	deployed []*corev1.Service
 }
 
 // manifestFiles expands files and directories (recursively, *.yaml, *.yml and
@@ -137,6 +141,7 @@ func loadSnapshot(paths []string, defaultNamespace string) (*snapshot, error) {
 			}
 		}
 	}
+	s.deployGatewayAPI()
 	return s, nil
 }
 
@@ -184,6 +189,12 @@ func (s *snapshot) add(u *unstructured.Unstructured, created time.Time) error {
 	if err != nil {
 		s.ignored = append(s.ignored, fmt.Sprintf("%s %s/%s", gvk.Kind, u.GetNamespace(), u.GetName()))
 		return nil
+	}
+	if gvk.Group == "gateway.networking.k8s.io" {
+		// Decoding drops apiVersion and kind, which Istio's Gateway API
+		// controller reads of routes (GRPCRoute's obj.Kind); an informer's
+		// objects carry them.
+		obj.GetObjectKind().SetGroupVersionKind(gvk)
 	}
 	s.kube = append(s.kube, obj)
 	s.raw = append(s.raw, u)
