@@ -8,6 +8,10 @@
 #                             stand-in gateway on istiod's xDS port, from
 #                             tests/peers/istio/xdsclient), all three from one
 #                             go build; crds/crd-all.gen.yaml
+#     peers/istiod-<v>/       pilot-discovery and xdsclient alone, from one go
+#                             build, and crds/crd-all.gen.yaml (only with
+#                             --only, for the demo; when istio is asked for
+#                             too, or is complete already, istio's are used)
 #     peers/istio-crds-<v>/   crds/crd-all.gen.yaml alone (only with --only)
 #     peers/istio-oracle-<h>/ istio-oracle (h: hash of tests/peers/istio/oracle
 #                             and the module's go.mod/go.sum), built right after
@@ -25,7 +29,7 @@
 # At most two builds run at a time. Writes an env file naming every binary and
 # CRD location (default $GRPCMESH_CACHE/peers.env) and prints it.
 # --only LIST builds just the named peers (comma-separated: kubernetes, etcd,
-# istio, istio-crds, oracle, gateway-api, grpcurl, krew, testserver,
+# istio, istiod, istio-crds, oracle, gateway-api, grpcurl, krew, testserver,
 # cert-manager); the env
 # file then names every peer whose directory is complete, built now or before.
 #
@@ -42,7 +46,7 @@ while [ $# -gt 0 ]; do
     --env-file) env_file=${2:?build-peers: --env-file needs a path}; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --only) only=${2:?build-peers: --only needs a comma-separated list of peers}; shift 2 ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-peers: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -112,6 +116,7 @@ declare -A dirs
 dirs[kubernetes]="$peers/kubernetes-$k8s_version"
 dirs[etcd]="$peers/etcd-$etcd_version"
 dirs[istio]="$peers/istio-$istio_version"
+dirs[istiod]="$peers/istiod-$istio_version"
 dirs[istio-crds]="$peers/istio-crds-$istio_version"
 dirs[gateway-api]="$peers/gateway-api-$gwapi_version"
 dirs[grpcurl]="$peers/grpcurl-$grpcurl_version"
@@ -124,7 +129,7 @@ dirs[cert-manager]="$peers/cert-manager-$certmanager_version"
 peer_src() {
   case $1 in
     testserver) echo "$root/tests/testserver" ;;
-    oracle|istio-crds) srcdir istio ;;
+    oracle|istio-crds|istiod) srcdir istio ;;
     *) srcdir "$1" ;;
   esac
 }
@@ -134,7 +139,7 @@ want_stamp() {
   src=$(peer_src "$1")
   case $1 in
     kubernetes) stamp "$1" "$src" "$k8s_ldflags" ;;
-    istio) stamp "$1" "$src" "$istio_ldflags xdsclient-$xdsclient_hash" ;;
+    istio|istiod) stamp "$1" "$src" "$istio_ldflags xdsclient-$xdsclient_hash" ;;
     grpcurl) stamp "$1" "$src" "$grpcurl_ldflags" ;;
     oracle) stamp "$1" "$src" "-s -w $oracle_hash" ;;
     cert-manager) stamp "$1" "$src" "-s -w main-$certmanager_hash" ;;
@@ -155,6 +160,11 @@ build_peer() {
     [ "$quiet" = 1 ] || echo "peers: $(basename "$out") cached"
     return 0
   fi
+  # istio holds istiod's binaries too: never compile them twice.
+  if [ "$name" = istiod ] && complete istio; then
+    [ "$quiet" = 1 ] || echo "peers: istiod from $(basename "${dirs[istio]}")"
+    return 0
+  fi
   local start=$SECONDS
   tmp="$out.tmp.$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
@@ -169,6 +179,11 @@ build_peer() {
         # One build for the three binaries: they share most packages.
         "${gobuild[@]}" -ldflags="$istio_ldflags" -o "$tmp/" istio.io/istio/istioctl/cmd/istioctl \
           istio.io/istio/pilot/cmd/pilot-discovery ./xdsclient
+        mkdir -p "$tmp/crds"
+        cp "$(moddir "$src" istio.io/istio)/manifests/charts/base/files/crd-all.gen.yaml" "$tmp/crds/" ;;
+      istiod)
+        # What the demo runs of Istio: istiod and the stand-in gateway.
+        "${gobuild[@]}" -ldflags="$istio_ldflags" -o "$tmp/" istio.io/istio/pilot/cmd/pilot-discovery ./xdsclient
         mkdir -p "$tmp/crds"
         cp "$(moddir "$src" istio.io/istio)/manifests/charts/base/files/crd-all.gen.yaml" "$tmp/crds/" ;;
       istio-crds)
@@ -209,11 +224,16 @@ if [ -n "$only" ]; then
   for name in ${only//,/ }; do
     [ -n "${dirs[$name]:-}" ] || { echo "build-peers: unknown peer '$name' in --only (known: ${!dirs[*]})" >&2; exit 2; }
   done
-  # In the same order; the oracle goes with istio when both are asked for.
+  # In the same order; the oracle goes with istio when both are asked for,
+  # and istio's build holds istiod's binaries.
   chosen=()
-  for name in "${order[@]}" oracle istio-crds; do
+  for name in kubernetes istiod "${order[@]:1}" oracle istio-crds; do
     case ",$only," in *",$name,"*) chosen+=("$name") ;; esac
   done
+  if [[ ",$only," == *,istio,* ]]; then
+    for i in "${!chosen[@]}"; do [ "${chosen[$i]}" != istiod ] || unset 'chosen[i]'; done
+    chosen=("${chosen[@]}")
+  fi
   order=("${chosen[@]}")
 fi
 pids=()
@@ -265,9 +285,13 @@ pids=()
 # The env file names the peers whose directories are complete: all of them
 # after a full build, the chosen ones (and any built before) with --only.
 have() { complete "$1"; }
-istio_crds=""
+istio_crds="" istiod_dir=""
 if have istio; then
   istio_crds=${dirs[istio]}/crds/crd-all.gen.yaml
+  istiod_dir=${dirs[istio]}
+elif have istiod; then
+  istio_crds=${dirs[istiod]}/crds/crd-all.gen.yaml
+  istiod_dir=${dirs[istiod]}
 elif have istio-crds; then
   istio_crds=${dirs[istio-crds]}/crds/crd-all.gen.yaml
 fi
@@ -288,10 +312,10 @@ mkdir -p "$(dirname "$env_file")"
     echo "KUBECTL=${dirs[kubernetes]}/kubectl"
   fi
   if have etcd; then echo "ETCD=${dirs[etcd]}/etcd"; fi
-  if have istio; then
-    echo "ISTIOCTL=${dirs[istio]}/istioctl"
-    echo "ISTIOD=${dirs[istio]}/pilot-discovery"
-    echo "ISTIO_XDSCLIENT=${dirs[istio]}/xdsclient"
+  if have istio; then echo "ISTIOCTL=${dirs[istio]}/istioctl"; fi
+  if [ -n "$istiod_dir" ]; then
+    echo "ISTIOD=$istiod_dir/pilot-discovery"
+    echo "ISTIO_XDSCLIENT=$istiod_dir/xdsclient"
   fi
   if have grpcurl; then echo "GRPCURL=${dirs[grpcurl]}/grpcurl"; fi
   if have krew; then echo "KREW=${dirs[krew]}/krew"; fi
