@@ -79,7 +79,7 @@ TEST_CASE("--host with -plaintext prefers an HTTP2 server: h2c with :authority =
 }
 
 TEST_CASE("--host: a load-balancer hostname, else a NodePort on a node address") {
-  json servers = {server("HTTPS", 443, "grpc.example.com")};
+  json servers = json::array({server("HTTPS", 443, "grpc.example.com")});
   json by_name = {{"loadBalancer", {{"ingress", {{{"hostname", "lb.example.net"}}}}}}};
   CHECK(resolve_gateway("grpc.example.com", inputs(servers, by_name), false, false).address == "lb.example.net:443");
   json node = {{"status", {{"addresses", {{{"type", "InternalIP"}, {"address", "10.0.0.5"}}}}}}};
@@ -88,7 +88,7 @@ TEST_CASE("--host: a load-balancer hostname, else a NodePort on a node address")
 }
 
 TEST_CASE("--host without an external address needs --port-forward, and names the Service to tunnel to") {
-  json servers = {server("HTTPS", 443, "grpc.example.com")};
+  json servers = json::array({server("HTTPS", 443, "grpc.example.com")});
   CHECK(error_of([&] { resolve_gateway("grpc.example.com", inputs(servers, json::object()), false, false); }) ==
         "the gateway Service istio-system/istio-ingressgateway has no external address (no load-balancer ingress, no "
         "reachable NodePort): add --port-forward to tunnel through kubectl port-forward");
@@ -100,10 +100,10 @@ TEST_CASE("--host without an external address needs --port-forward, and names th
 }
 
 TEST_CASE("--host: no Gateway for the host, or a server port the Service does not expose, is a clear error") {
-  json servers = {server("HTTPS", 443, "other.example.com")};
+  json servers = json::array({server("HTTPS", 443, "other.example.com")});
   CHECK(error_of([&] { resolve_gateway("grpc.example.com", inputs(servers, kLoadBalancerIp), false, false); })
             .find("no Istio Gateway serves host \"grpc.example.com\"") == 0);
-  json odd = {server("HTTPS", 9443, "grpc.example.com")};
+  json odd = json::array({server("HTTPS", 9443, "grpc.example.com")});
   CHECK(error_of([&] { resolve_gateway("grpc.example.com", inputs(odd, kLoadBalancerIp), false, false); }) ==
         "Service istio-system/istio-ingressgateway does not expose the Gateway server port 9443 (as port or "
         "targetPort): add the port to the Service");
