@@ -49,7 +49,7 @@ Verdict kept(Kind kind, std::string_view path) {
     bool exported = kind == Kind::Service && (path == "metadata.annotations" || path == kExportToAnnotation);
     // Istio merges Gateways oldest first: the older of two conflicting
     // servers wins (gateway_conflict.cpp).
-    bool created = kind == Kind::Gateway && path == "metadata.creationTimestamp";
+    bool created = (kind == Kind::Gateway || kind == Kind::KubeGateway) && path == "metadata.creationTimestamp";
     // A CertificateRequest names its Certificate as its owner.
     bool owned = kind == Kind::CertificateRequest &&
                  (path == "metadata.ownerReferences" || path == "metadata.creationTimestamp");
@@ -76,6 +76,15 @@ Verdict kept(Kind kind, std::string_view path) {
         return Verdict::Keep;
       }
       return path == "status" ? Verdict::Descend : Verdict::Drop;
+    case Kind::GatewayClass:
+    case Kind::KubeGateway:
+    case Kind::GRPCRoute:
+    case Kind::HTTPRoute:  // the controller's verdict is in the status
+      if (path == "spec" || path == "status.conditions" || path == "status.listeners" ||
+          path == "status.addresses" || path == "status.parents") {
+        return Verdict::Keep;
+      }
+      return path == "status" ? Verdict::Descend : Verdict::Drop;
     default:
       return path == "spec" ? Verdict::Keep : Verdict::Drop;
   }
@@ -99,6 +108,15 @@ Verdict built(std::string_view kind_name, std::string_view path) {
   std::optional<Kind> kind = kind_by_name(kind_name);
   if (!kind) {
     return Verdict::Drop;  // another kind: only what names it
+  }
+  if (*kind == Kind::Gateway) {
+    // Istio's or the Gateway API's, as the group will say: what either keeps.
+    Verdict istio = kept(Kind::Gateway, path);
+    Verdict gateway_api = kept(Kind::KubeGateway, path);
+    if (istio == Verdict::Keep || gateway_api == Verdict::Keep) {
+      return Verdict::Keep;
+    }
+    return istio == Verdict::Descend || gateway_api == Verdict::Descend ? Verdict::Descend : Verdict::Drop;
   }
   if (*kind == Kind::Secret && (path == "data" || path == "stringData")) {
     return Verdict::Keep;
@@ -197,8 +215,8 @@ size_t Decoder::add(Node object, const Origin& origin, std::string_view api_vers
   } else if (ns.empty()) {
     ns = default_namespace_;
   }
-  std::optional<Kind> kind = kind_by_name(kind_text);
-  if (!kind || (*kind == Kind::Gateway && group == "gateway.networking.k8s.io")) {
+  std::optional<Kind> kind = kind_by_group_name(group, kind_text);
+  if (!kind) {
     ignore({std::string(api_version), std::string(kind_text), ns, name, origin.str()});
     return 1;
   }

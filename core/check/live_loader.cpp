@@ -31,8 +31,9 @@ class LiveReader {
         continue;
       }
       auto resource = client_.find(kube::GroupKind{std::string(kind->group), std::string(kind->name)});
-      if (!resource && kind->group == "cert-manager.io") {
-        // cert-manager is optional: not installed means no Certificates.
+      if (!resource && (kind->group == "cert-manager.io" || kind->group == kGatewayApiGroup)) {
+        // cert-manager and the Gateway API are optional: not installed means
+        // no Certificates, no Gateway API Gateways or routes.
         snapshot_.mark_readable(kind->kind);
         continue;
       }
@@ -83,6 +84,34 @@ std::set<std::string> reached_namespaces(const Snapshot& snapshot, const std::st
     for (const auto& d : mesh::destinations(vs)) {
       if (auto s = mesh::service_for_host(d.host, vs.namespace_name)) {
         out.insert(s->namespace_name);
+      }
+    }
+  }
+  // Gateway API routes reach their parent Gateways and their backends, and
+  // Gateways the Secrets of their listeners (a namespace of their own, or
+  // another one through a ReferenceGrant).
+  for (Kind route : {Kind::GRPCRoute, Kind::HTTPRoute}) {
+    for (const Resource& r : snapshot.list(route)) {
+      for (Node ref : r.spec()["parentRefs"]) {
+        if (!ref["namespace"].str().empty()) {
+          out.insert(std::string(ref["namespace"].str()));
+        }
+      }
+      for (Node rule : r.spec()["rules"]) {
+        for (Node ref : rule["backendRefs"]) {
+          if (!ref["namespace"].str().empty()) {
+            out.insert(std::string(ref["namespace"].str()));
+          }
+        }
+      }
+    }
+  }
+  for (const Resource& gw : snapshot.list(Kind::KubeGateway)) {
+    for (Node l : gw.spec()["listeners"]) {
+      for (Node ref : l["tls"]["certificateRefs"]) {
+        if (!ref["namespace"].str().empty()) {
+          out.insert(std::string(ref["namespace"].str()));
+        }
       }
     }
   }

@@ -13,7 +13,9 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
                     make_gateway_route_missing, make_route_export, make_route_subset, make_retry_on_grpc,
                     make_retry_per_try_timeout, make_retries_disabled, make_retry_policy_valid,
                     make_cert_manager_namespace, make_cert_manager_ready, make_cert_manager_issuer,
-                    make_cert_manager_dns_names, make_cert_manager_shared_secret, make_cert_manager_expiry}) {
+                    make_cert_manager_dns_names, make_cert_manager_shared_secret, make_cert_manager_expiry,
+                    make_gatewayapi_backend_protocol, make_gatewayapi_certificate_grant, make_gatewayapi_backend_grant,
+                    make_gatewayapi_parent_ref, make_gatewayapi_allowed_routes, make_gatewayapi_hostnames}) {
     out.push_back(make());
   }
   return out;

@@ -12,6 +12,8 @@ constexpr std::array<std::string_view, 1> kV1 = {"v1"};
 constexpr std::array<std::string_view, 2> kDiscoveryVersions = {"v1", "v1beta1"};
 constexpr std::array<std::string_view, 3> kIstioVersions = {"v1", "v1beta1", "v1alpha3"};
 constexpr std::array<std::string_view, 1> kAlpha3 = {"v1alpha3"};
+// What the Gateway API's standard channel (v1.6) serves.
+constexpr std::array<std::string_view, 2> kGatewayApiVersions = {"v1", "v1beta1"};
 
 constexpr std::array kKinds = {
     KindInfo{Kind::Service, "Service", "", "services", kV1},
@@ -26,7 +28,13 @@ constexpr std::array kKinds = {
     KindInfo{Kind::CertificateRequest, "CertificateRequest", "cert-manager.io", "certificaterequests", kV1},
     KindInfo{Kind::Issuer, "Issuer", "cert-manager.io", "issuers", kV1},
     KindInfo{Kind::ClusterIssuer, "ClusterIssuer", "cert-manager.io", "clusterissuers", kV1},
+    KindInfo{Kind::GatewayClass, "GatewayClass", kGatewayApiGroup, "gatewayclasses", kGatewayApiVersions},
+    KindInfo{Kind::KubeGateway, "Gateway", kGatewayApiGroup, "gateways", kGatewayApiVersions},
+    KindInfo{Kind::GRPCRoute, "GRPCRoute", kGatewayApiGroup, "grpcroutes", kV1},
+    KindInfo{Kind::HTTPRoute, "HTTPRoute", kGatewayApiGroup, "httproutes", kGatewayApiVersions},
+    KindInfo{Kind::ReferenceGrant, "ReferenceGrant", kGatewayApiGroup, "referencegrants", kGatewayApiVersions},
 };
+static_assert(kKinds.size() == kKindCount);
 
 // The cluster-scoped kinds of Kubernetes v1.37, the Gateway API and
 // cert-manager: group, kind (`kubectl api-resources --namespaced=false`).
@@ -93,6 +101,15 @@ std::optional<Kind> kind_by_name(std::string_view name) {
   }
   return std::nullopt;
 }
+
+std::optional<Kind> kind_by_group_name(std::string_view group, std::string_view name) {
+  if (name == "Gateway") {
+    return group == kGatewayApiGroup ? Kind::KubeGateway : Kind::Gateway;
+  }
+  return kind_by_name(name);
+}
+
+bool gateway_api_kind(Kind kind) { return info(kind).group == kGatewayApiGroup; }
 
 std::string Origin::str() const { return file ? *file + ":" + std::to_string(line) : std::string(); }
 

@@ -26,8 +26,17 @@ enum class Kind {
   CertificateRequest,
   Issuer,
   ClusterIssuer,
+  // the Gateway API's (gateway.networking.k8s.io), read when served
+  GatewayClass,
+  KubeGateway,  // the Gateway API's Gateway (Gateway is Istio's)
+  GRPCRoute,
+  HTTPRoute,
+  ReferenceGrant,
 };
-constexpr size_t kKindCount = 12;
+constexpr size_t kKindCount = 17;
+
+// The Gateway API's group.
+constexpr std::string_view kGatewayApiGroup = "gateway.networking.k8s.io";
 
 // How a kind is addressed: its API group and the versions the API serves.
 struct KindInfo {
@@ -43,6 +52,12 @@ const KindInfo& info(Kind kind);
 std::string_view kind_name(Kind kind);
 // Looks a kind up by its name alone ("Gateway" -> Istio's Gateway).
 std::optional<Kind> kind_by_name(std::string_view name);
+// Looks a kind up by its API group and name: "Gateway" is the Gateway API's
+// in gateway.networking.k8s.io, Istio's in any other group (an Istio Gateway
+// with a wrong group is still one, whose apiVersion is not served).
+std::optional<Kind> kind_by_group_name(std::string_view group, std::string_view name);
+// Whether the kind is one of the Gateway API's.
+bool gateway_api_kind(Kind kind);
 
 // Whether the API server keeps objects of this kind outside namespaces
 // (Namespace, ClusterRole, CustomResourceDefinition, GatewayClass, ...), as

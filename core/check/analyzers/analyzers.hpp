@@ -40,5 +40,11 @@ std::unique_ptr<Analyzer> make_cert_manager_issuer();
 std::unique_ptr<Analyzer> make_cert_manager_dns_names();
 std::unique_ptr<Analyzer> make_cert_manager_shared_secret();
 std::unique_ptr<Analyzer> make_cert_manager_expiry();
+std::unique_ptr<Analyzer> make_gatewayapi_backend_protocol();
+std::unique_ptr<Analyzer> make_gatewayapi_certificate_grant();
+std::unique_ptr<Analyzer> make_gatewayapi_backend_grant();
+std::unique_ptr<Analyzer> make_gatewayapi_parent_ref();
+std::unique_ptr<Analyzer> make_gatewayapi_allowed_routes();
+std::unique_ptr<Analyzer> make_gatewayapi_hostnames();
 
 }  // namespace grpcmesh::check::analyzers

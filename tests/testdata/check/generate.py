@@ -241,9 +241,9 @@ case("ok-h2-upgrade", base(
 # --- one finding family per case ----------------------------------------------------
 case("gm0001-unknown-kind", base(extra_yaml=[
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "default"}, "data": {}},
-    {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "k8s-gw", "namespace": "default"},
-     "spec": {"gatewayClassName": "istio", "listeners": [{"name": "h", "port": 80, "protocol": "HTTP"}]}}]),
-    ["GM0001 ConfigMap default/settings", "GM0001 Gateway default/k8s-gw"])
+    {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "TCPRoute", "metadata": {"name": "db", "namespace": "default"},
+     "spec": {"parentRefs": [{"name": "k8s-gw"}], "rules": [{"backendRefs": [{"name": "db", "port": 5432}]}]}}]),
+    ["GM0001 ConfigMap default/settings", "GM0001 TCPRoute default/db"])
 bad_group = vs()
 bad_group["apiVersion"] = "networking.io/v1"
 bad_filter = grpc_web_filter()
@@ -526,6 +526,85 @@ case("gm0060-expiring-no-renewal",
      ["GM0027 Gateway default/grpc-gateway",
       "GM0056 Certificate istio-system/grpc-cert", "GM0060 Certificate istio-system/grpc-cert",
       "GM0055 Certificate istio-system/api-cert", "GM0060 Certificate istio-system/api-cert"])
+
+
+# --- the Gateway API: a Gateway of class istio in namespace apps (h2c on 80,
+# HTTPS on 443 for api.example.org with a Secret of its own namespace) and a
+# GRPCRoute to an h2c Service port; each case breaks one rule.
+GWAPI = "gateway.networking.k8s.io/v1"
+
+
+def k8s_gateway(listeners=None, ns="apps"):
+    return {"apiVersion": GWAPI, "kind": "Gateway", "metadata": {"name": "gw", "namespace": ns},
+            "spec": {"gatewayClassName": "istio", "listeners": listeners or [
+                {"name": "h2c", "port": 80, "protocol": "HTTP", "hostname": "api.example.org"},
+                https_listener()]}}
+
+
+def https_listener(cert=None):
+    return {"name": "https", "port": 443, "protocol": "HTTPS", "hostname": "api.example.org",
+            "tls": {"mode": "Terminate", "certificateRefs": [cert or {"name": "api-cert"}]}}
+
+
+def grpc_route(ns="apps", parent=None, hostnames=None, backend=None):
+    return {"apiVersion": GWAPI, "kind": "GRPCRoute", "metadata": {"name": "greeter", "namespace": ns},
+            "spec": {"parentRefs": [parent or {"name": "gw"}], "hostnames": hostnames or ["api.example.org"],
+                     "rules": [{"matches": [{"method": {"service": "helloworld.Greeter"}}],
+                                "backendRefs": [backend or {"name": "greeter", "port": 50051}]}]}}
+
+
+def grant(ns, from_kind, from_ns, to_kind):
+    return {"apiVersion": GWAPI, "kind": "ReferenceGrant", "metadata": {"name": "from-" + from_ns, "namespace": ns},
+            "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": from_kind, "namespace": from_ns}],
+                     "to": [{"group": "", "kind": to_kind}]}}
+
+
+H2C_PORT = [{"name": "api", "port": 50051, "appProtocol": "kubernetes.io/h2c"}]
+
+
+def gwapi_base(**over):
+    files = {
+        "gateway.yaml": [k8s_gateway()],
+        "secret.yaml": [tls_secret("api-cert", "apps", *GOOD_ORG)],
+        "backend.yaml": [service(ports=H2C_PORT, ns="apps"), slice_(ns="apps")],
+        "route.yaml": [grpc_route()],
+    }
+    for k, v in over.items():
+        files[k.replace("_", ".")] = v
+    return files
+
+
+K_ORG = key()
+GOOD_ORG = (pem_cert(cert(K_ORG, ["api.example.org"], NOW - 10 * DAY, NOW + 355 * DAY)), pem_key(K_ORG))
+
+case("ok-gatewayapi", gwapi_base(), [])
+case("ok-gatewayapi-grants", gwapi_base(
+    gateway_yaml=[k8s_gateway(listeners=[https_listener({"name": "api-cert", "namespace": "certs"})])],
+    secret_yaml=[tls_secret("api-cert", "certs", *GOOD_ORG)],
+    backend_yaml=[service(ports=H2C_PORT, ns="backend"), slice_(ns="backend")],
+    route_yaml=[grpc_route(backend={"name": "greeter", "namespace": "backend", "port": 50051})],
+    grants_yaml=[grant("certs", "Gateway", "apps", "Secret"), grant("backend", "GRPCRoute", "apps", "Service")]), [])
+case("gm0061-gatewayapi-backend-http1", gwapi_base(
+    backend_yaml=[service(ports=[{"name": "api", "port": 50051}], ns="apps"), slice_(ns="apps")]),
+    ["GM0061 GRPCRoute apps/greeter"])
+case("gm0062-gatewayapi-certificate-not-granted", gwapi_base(
+    gateway_yaml=[k8s_gateway(listeners=[https_listener({"name": "api-cert", "namespace": "certs"})])],
+    secret_yaml=[tls_secret("api-cert", "certs", *GOOD_ORG)]),
+    ["GM0062 Gateway apps/gw"])
+case("gm0063-gatewayapi-backend-not-granted", gwapi_base(
+    backend_yaml=[service(ports=H2C_PORT, ns="backend"), slice_(ns="backend")],
+    route_yaml=[grpc_route(backend={"name": "greeter", "namespace": "backend", "port": 50051})]),
+    ["GM0063 GRPCRoute apps/greeter"])
+case("gm0064-gatewayapi-route-not-allowed", gwapi_base(
+    route_yaml=[grpc_route(ns="web", parent={"name": "gw", "namespace": "apps"},
+                           backend={"name": "greeter", "namespace": "apps", "port": 50051})],
+    grants_yaml=[grant("apps", "GRPCRoute", "web", "Service")]),
+    ["GM0064 GRPCRoute web/greeter"])
+case("gm0065-gatewayapi-hostname-mismatch", gwapi_base(route_yaml=[grpc_route(hostnames=["api.example.com"])]),
+     ["GM0065 GRPCRoute apps/greeter"])
+case("gm0066-gatewayapi-parent-not-found", gwapi_base(
+    route_yaml=[grpc_route(parent={"name": "gw", "sectionName": "grpc"})]),
+    ["GM0066 GRPCRoute apps/greeter"])
 
 
 def to_yaml(objects):
