@@ -6,26 +6,39 @@
 # the sanitizers; this configures and builds it when needed. Each
 # target keeps its corpus in build-asan/corpus/TARGET; a crash stops the run
 # and leaves its input in build-asan/artifacts/. Prints one line per target
-# with its executions, the coverage reached (edges) and its peak memory.
+# with its time, executions, the coverage reached (libFuzzer's cov: edges,
+# and ft: features) and its peak memory.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#        scripts/fuzz.sh --build   configure and build the whole sanitizer
+#                                  build (target `sanitize`: the fuzz targets,
+#                                  the unit and command-line tests), no run
 #   GRPCMESH_SANITIZE_BUILD_DIR  the sanitizer build (default build-asan)
 #   GRPCMESH_FUZZ_FLAGS          more libFuzzer flags (e.g. -runs=N)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+build=${GRPCMESH_SANITIZE_BUILD_DIR:-$root/build-asan}
+build_only=false
+if [ "${1:-}" = --build ]; then
+  build_only=true
+  shift
+fi
 seconds=${1:-15}
 shift || true
-build=${GRPCMESH_SANITIZE_BUILD_DIR:-$root/build-asan}
 all=(yaml_fuzz tree_fuzz check_fuzz kubeconfig_fuzz exec_credential_fuzz certificate_fuzz wire_fuzz duration_fuzz
   protoset_fuzz kube_h2_fuzz grpc_h2_fuzz grpc_web_fuzz codec_fuzz)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 # The sanitizer build: clang, -O1 and line tables only (what a stack trace
-# needs), every file with ASan, UBSan and coverage (-DGRPCMESH_FUZZ=ON).
+# needs), every file with ASan and UBSan, the libraries also with coverage
+# (-DGRPCMESH_FUZZ=ON; the root CMakeLists.txt says what else it trims).
 if [ ! -f "$build/CMakeCache.txt" ]; then
   CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DGRPCMESH_FUZZ=ON >/dev/null
+fi
+if $build_only; then
+  exec cmake --build "$build" --target sanitize
 fi
 cmake --build "$build" --target "${targets[@]}" >/dev/null
 
@@ -63,6 +76,7 @@ for t in "${targets[@]}"; do
   corpus=$build/corpus/$t
   mkdir -p "$corpus"
   log=$build/fuzz-$t.log
+  t_start=$SECONDS
   # shellcheck disable=SC2086 # GRPCMESH_FUZZ_FLAGS and $dirs are lists
   if ! "$build/tests/fuzz/$t" -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=2048 -timeout=20 \
       -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" ${GRPCMESH_FUZZ_FLAGS:-} "$corpus" $dirs \
@@ -73,6 +87,9 @@ for t in "${targets[@]}"; do
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
-  echo "fuzz: $t ${seconds}s: $runs executions, coverage $cov edges, peak RSS ${rss} MB, no crash"
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
+  echo "fuzz: $t $((SECONDS - t_start))s: $runs executions ($speed/s), coverage $cov edges, $ft features," \
+    "peak RSS ${rss} MB, no crash"
 done
