@@ -2,12 +2,15 @@
 
 #include <memory>
 
+#include "cmd/api_flag.hpp"
 #include "cmd/app.hpp"
 #include "cmd/apply_flags.hpp"
 #include "cmd/change_command.hpp"
 #include "core/manifest/names.hpp"
 #include "core/manifest/retry_policy.hpp"
+#include "core/gatewayapi/expose.hpp"
 #include "core/mesh/expose_command.hpp"
+#include "core/mesh/gatewayapi_read.hpp"
 #include "core/stream/duration.hpp"
 #include "core/util/error.hpp"
 
@@ -32,7 +35,14 @@ constexpr const char* kLong =
     "--per-try-timeout starts when the request is complete, so it cuts server streams longer than it; on a\n"
     "host whose streams the stream command keeps open, or when --protoset shows that a routed method streams\n"
     "its responses, it needs --allow-stream-cut. A re-run without the retry flags goes back to Istio's\n"
-    "default.";
+    "default.\n\n"
+    "With --api gateway-api it writes the host's GRPCRoute instead, in the namespace of the host's Gateway\n"
+    "(the one with a listener for the host, or --gateway): one rule per Service, matching its --grpc-service\n"
+    "names (method.service) and --grpc-method SERVICE/METHOD (one method), or every call when none is given,\n"
+    "with backendRefs to the Service port. The port gets appProtocol: kubernetes.io/h2c (--app-protocol grpc\n"
+    "for grpc), which Istio reads as HTTP/2. When the Service is in another namespace than the route, a\n"
+    "ReferenceGrant in the Service's namespace lets the route send to it. Without --api the command keeps\n"
+    "the API the host uses.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Route helloworld.Greeter on grpc.example.com to Service greeter in namespace apps\n"
@@ -49,6 +59,9 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --retries 0\n\n"
     "  # Merge the route into the manifests of a GitOps repository; print the changed objects\n"
     "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --local -f deploy/\n\n"
+    "  # Route one method through the host's Gateway API Gateway\n"
+    "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --api gateway-api \\\n"
+    "      --grpc-method helloworld.Greeter/SayHello\n\n"
     "  # Stop routing to greeter\n"
     "  kubectl grpcmesh expose greeter -n apps --host grpc.example.com --remove";
 
@@ -67,8 +80,53 @@ struct ExposeFlags {
   std::string per_try_timeout;
   bool allow_stream_cut = false;
   std::string protoset;
+  std::string api;
+  std::vector<std::string> grpc_methods;
+  std::string app_protocol;
   ApplyFlags apply;
 };
+
+// The flags that only one API knows, refused for the other.
+void check_api_flags(const ExposeFlags& f, gatewayapi::Api api) {
+  if (api == gatewayapi::Api::Istio) {
+    if (!f.grpc_methods.empty() || !f.app_protocol.empty()) {
+      throw UsageError(fmt::format("{} is for the Gateway API's GRPCRoute; pass --api gateway-api",
+                                   f.grpc_methods.empty() ? "--app-protocol" : "--grpc-method"));
+    }
+    return;
+  }
+  const char* istio_only = f.retries >= 0                  ? "--retries"
+                           : !f.retry_on.empty()            ? "--retry-on"
+                           : !f.per_try_timeout.empty()     ? "--per-try-timeout"
+                           : f.port_naming != "appProtocol" ? "--port-naming"
+                           : !f.protoset.empty()            ? "--protoset"
+                                                            : nullptr;
+  if (istio_only != nullptr) {
+    throw UsageError(fmt::format("{} is for Istio's VirtualService (a GRPCRoute of the standard channel has no retry "
+                                 "policy); pass --api istio, or drop it",
+                                 istio_only));
+  }
+}
+
+gatewayapi::ExposeOptions to_gateway_options(const ExposeFlags& f) {
+  gatewayapi::ExposeOptions o;
+  o.service = f.service;
+  o.host = f.host;
+  o.grpc_services = f.grpc_services;
+  for (const auto& m : f.grpc_methods) {
+    o.grpc_methods.push_back(gatewayapi::parse_grpc_method(m));
+  }
+  if (f.port != 0) {
+    o.port = f.port;
+  }
+  if (!f.app_protocol.empty()) {
+    o.app_protocol = f.app_protocol;
+  }
+  o.gateway = f.gateway;
+  o.gateway_namespace = f.gateway_namespace;
+  o.remove = f.remove;
+  return o;
+}
 
 }  // namespace
 
@@ -107,6 +165,12 @@ void register_expose(CLI::App& root, Context& ctx) {
                   "The services' protoset (protoc --include_imports --descriptor_set_out): --per-try-timeout then "
                   "needs --allow-stream-cut when a routed method streams its responses");
   sub->add_flag("--remove", flags->remove, "Remove this Service's routes and port setting");
+  bind_api_flag(*sub, flags->api);
+  sub->add_option("--grpc-method", flags->grpc_methods,
+                  "--api gateway-api: one method to route, SERVICE/METHOD (repeatable, with or without --grpc-service)");
+  sub->add_option("--app-protocol", flags->app_protocol,
+                  "--api gateway-api: the appProtocol that makes the port HTTP/2 (default kubernetes.io/h2c)")
+      ->check(CLI::IsMember({"kubernetes.io/h2c", "grpc"}));
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
     const ExposeFlags& f = *flags;
@@ -146,9 +210,26 @@ void register_expose(CLI::App& root, Context& ctx) {
     ChangeCommand command = change_command(f.apply);
     o->force = command.apply.force_conflicts;
     o->field_manager = command.apply.field_manager;
-    command.plan = [&ctx, o, local = command.local](mesh::ClusterState* state) {
+    const std::optional<gatewayapi::Api> api = api_from_flag(f.api);
+    if (api) {
+      check_api_flags(f, *api);
+    }
+    auto g = std::make_shared<gatewayapi::ExposeOptions>(to_gateway_options(f));
+    g->force = command.apply.force_conflicts;
+    command.plan = [&ctx, flags, o, g, api, local = command.local](mesh::ClusterState* state) {
       o->namespace_name = target_namespace(ctx, local);
-      return mesh::plan_expose(*o, state ? mesh::read_expose_facts(*state, *o) : mesh::expose_facts_from_flags(*o));
+      const gatewayapi::ApiChoice choice = mesh::choose_api(state, api, o->host, {{"istio", "ingressgateway"}});
+      check_api_flags(*flags, choice.api);
+      mesh::ChangeSet cs;
+      if (choice.api == gatewayapi::Api::GatewayApi) {
+        g->namespace_name = o->namespace_name;
+        cs = gatewayapi::plan_expose(*g, state ? mesh::read_gateway_expose_facts(*state, *g)
+                                               : gatewayapi::expose_facts_from_flags(*g));
+      } else {
+        cs = mesh::plan_expose(*o, state ? mesh::read_expose_facts(*state, *o) : mesh::expose_facts_from_flags(*o));
+      }
+      cs.notes.insert(cs.notes.begin(), gatewayapi::describe(choice));
+      return cs;
     };
     ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
   });

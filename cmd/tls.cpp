@@ -3,11 +3,14 @@
 #include <memory>
 #include <optional>
 
+#include "cmd/api_flag.hpp"
 #include "cmd/app.hpp"
 #include "cmd/apply_flags.hpp"
 #include "cmd/change_command.hpp"
 #include "cmd/tls_issuer.hpp"
 #include "core/manifest/names.hpp"
+#include "core/gatewayapi/tls.hpp"
+#include "core/mesh/gatewayapi_read.hpp"
 #include "core/mesh/tls_command.hpp"
 #include "core/tls/self_signed.hpp"
 #include "core/util/error.hpp"
@@ -30,7 +33,12 @@ constexpr const char* kLong =
     "waits until it is Ready and explains why not. Re-running with a new certificate rotates it. A MUTUAL\n"
     "server moved to another Secret with --secret-name keeps a client CA (--ca, else its current one copied\n"
     "to NAME-cacert). Key material is never printed: -o yaml shows Secret data as REDACTED unless\n"
-    "--show-secret-data is given.";
+    "--show-secret-data is given.\n\n"
+    "With --api gateway-api the Secret goes where the Gateway API looks for the HTTPS listener's\n"
+    "certificateRefs: the Gateway's namespace, or --secret-namespace NS with a ReferenceGrant in NS that\n"
+    "admits Gateways of the Gateway's namespace (tls writes it), and the host's listener is pointed at it.\n"
+    "Istio's own Gateway reads credentialName from the gateway pods' namespace instead. Without --api the\n"
+    "command keeps the API the host uses.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Use a certificate issued for grpc.example.com (leaf first, then intermediates)\n"
@@ -44,6 +52,8 @@ constexpr const char* kExamples =
     "  # Plan against a GitOps repository's manifests (the Secret's data shows as REDACTED)\n"
     "  kubectl grpcmesh tls --host grpc.example.com --cert tls.crt --key tls.key --gateway-namespace istio-system \\\n"
     "      --local -f deploy/\n\n"
+    "  # The host is on a Gateway API Gateway; keep the Secret in namespace certs\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --api gateway-api --self-signed --secret-namespace certs\n\n"
     "  # Remove the Secret again\n"
     "  kubectl grpcmesh tls --host grpc.example.com --remove";
 
@@ -59,9 +69,29 @@ struct TlsFlags {
   std::string gateway_namespace;
   bool show_secret_data = false;
   bool remove = false;
+  std::string api;
+  std::string secret_namespace;
+  std::string gateway;
   ApplyFlags apply;
   IssuerFlags issuer;
 };
+
+// The flags that only one API knows, refused for the other.
+void check_api_flags(const TlsFlags& f, gatewayapi::Api api) {
+  if (api == gatewayapi::Api::Istio) {
+    if (!f.secret_namespace.empty() || !f.gateway.empty()) {
+      throw UsageError(fmt::format("{} is for a Gateway API Gateway's certificateRefs; pass --api gateway-api "
+                                   "(Istio's Gateway reads the Secret from the gateway pods' namespace)",
+                                   f.gateway.empty() ? "--secret-namespace" : "--gateway"));
+    }
+  } else if (!f.issuer.issuer.empty()) {
+    throw UsageError("--issuer writes a cert-manager Certificate for Istio's Gateway; with --api gateway-api pass "
+                     "--cert/--key or --self-signed");
+  } else if (!f.ca.empty()) {
+    throw UsageError("--ca (client certificates) is for Istio's Gateway (tls mode MUTUAL); pass --api istio, or "
+                     "drop --ca");
+  }
+}
 
 // The files --self-signed writes: staged when the change is planned (an
 // unwritable path stops the command before the cluster is touched), moved
@@ -101,6 +131,13 @@ void register_tls(CLI::App& root, Context& ctx) {
                   "Namespace of the gateway pods (found from the host's Gateway; needed with --dry-run=client, and with --local when the files hold no gateway Pods)");
   sub->add_flag("--show-secret-data", flags->show_secret_data, "Print Secret data with -o yaml|json (key material!)");
   sub->add_flag("--remove", flags->remove, "Remove the Secret tls created (with --issuer: the Certificate)");
+  bind_api_flag(*sub, flags->api);
+  sub->add_option("--secret-namespace", flags->secret_namespace,
+                  "--api gateway-api: put the Secret in this namespace, with a ReferenceGrant for the Gateway "
+                  "(default: the Gateway's namespace)");
+  sub->add_option("--gateway", flags->gateway,
+                  "--api gateway-api: the Gateway (NAMESPACE/NAME) with the host's HTTPS listener (default: the one "
+                  "with a listener for the host)");
   bind_issuer_flags(*sub, flags->issuer);
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags, sub] {
@@ -108,6 +145,13 @@ void register_tls(CLI::App& root, Context& ctx) {
     manifest::validate_host(f.host);
     ChangeCommand command = change_command(f.apply);
     command.print.show_secret_data = f.show_secret_data;
+    if (!f.gateway.empty() && f.gateway.find('/') == std::string::npos) {
+      throw UsageError(fmt::format("--gateway {} needs the namespace: NAMESPACE/NAME", f.gateway));
+    }
+    const std::optional<gatewayapi::Api> api = api_from_flag(f.api);
+    if (api) {
+      check_api_flags(f, *api);
+    }
     if (!f.issuer.issuer.empty()) {
       if (!f.cert.empty() || !f.key.empty() || f.self_signed || !f.ca.empty() || !f.ca_out.empty() ||
           !f.ca_key_out.empty()) {
@@ -155,9 +199,27 @@ void register_tls(CLI::App& root, Context& ctx) {
     // --local writes the CA files: the Secret it prints goes into the repository.
     const bool dry_run = command.apply.dry_run != kube::DryRun::None && !command.local;
     auto files = std::make_shared<CaFiles>();
-    command.plan = [options, generated, ca_out, ca_key_out, dry_run, files](mesh::ClusterState* state) {
-      mesh::ChangeSet cs = mesh::plan_tls(*options, state ? mesh::read_tls_facts(*state, *options)
-                                                          : mesh::tls_facts_from_flags(*options));
+    auto g = std::make_shared<gatewayapi::TlsOptions>();
+    g->host = options->host;
+    g->bundle = options->bundle;
+    g->secret_name = f.secret_name;
+    g->secret_namespace = f.secret_namespace;
+    g->gateway = f.gateway;
+    g->gateway_namespace = f.gateway_namespace;
+    g->remove = f.remove;
+    g->now = options->now;
+    command.plan = [flags, options, g, api, generated, ca_out, ca_key_out, dry_run, files](mesh::ClusterState* state) {
+      const gatewayapi::ApiChoice choice = mesh::choose_api(state, api, options->host, {{"istio", "ingressgateway"}});
+      check_api_flags(*flags, choice.api);
+      mesh::ChangeSet cs;
+      if (choice.api == gatewayapi::Api::GatewayApi) {
+        cs = gatewayapi::plan_tls(*g, state ? mesh::read_gateway_tls_facts(*state, *g)
+                                            : gatewayapi::tls_facts_from_flags(*g));
+      } else {
+        cs = mesh::plan_tls(*options, state ? mesh::read_tls_facts(*state, *options)
+                                            : mesh::tls_facts_from_flags(*options));
+      }
+      cs.notes.insert(cs.notes.begin(), gatewayapi::describe(choice));
       if (generated && !dry_run) {
         files->cert.emplace(ca_out, generated->ca_cert_pem, 0644, "--ca-out");
         cs.notes.push_back("Clients trust the CA in " + ca_out + " (e.g. grpcurl -cacert " + ca_out + ")");

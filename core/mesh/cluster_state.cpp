@@ -13,6 +13,10 @@ std::string LiveState::istio_api_version() {
   return "networking.istio.io/" + *version;
 }
 
+bool LiveState::serves(const kube::GroupKind& kind, const std::string& version) {
+  return client_.find(kind, version).has_value();
+}
+
 kube::ListResult LiveState::list(const kube::GroupKind& kind, const kube::ListOptions& options) {
   return client_.list(client_.resolve(kind), options);
 }

@@ -21,6 +21,9 @@ class ClusterState {
   // "networking.istio.io/v1" or ".../v1beta1". Throws grpcmesh::Error when
   // Istio is not there.
   virtual std::string istio_api_version() = 0;
+  // Is `kind` served at `version` (e.g. the Gateway API's Gateway at v1)? The
+  // files serve it when they hold an object of that group and version.
+  virtual bool serves(const kube::GroupKind& kind, const std::string& version) = 0;
   // Every object of a kind (in one namespace unless it is empty) matching
   // the options' equality label selector; a 403 is `forbidden`.
   virtual kube::ListResult list(const kube::GroupKind& kind, const kube::ListOptions& options) = 0;
@@ -41,6 +44,7 @@ class LiveState final : public ClusterState {
  public:
   explicit LiveState(kube::Client& client) : client_(client) {}
   std::string istio_api_version() override;
+  bool serves(const kube::GroupKind& kind, const std::string& version) override;
   kube::ListResult list(const kube::GroupKind& kind, const kube::ListOptions& options) override;
   std::optional<nlohmann::json> get(const kube::GroupKind& kind, const std::string& namespace_name,
                                     const std::string& name) override;

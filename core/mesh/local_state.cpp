@@ -148,6 +148,19 @@ void merge_into(nlohmann::json& a, const nlohmann::json& b, const std::string& k
           a[k].push_back(port);
         }
       }
+    } else if (v.is_array() && a.contains(k) && a[k].is_array() && kind == "Gateway" && p == "/spec/listeners") {
+      // A Gateway API Gateway's listeners are a map keyed by name: the
+      // configuration's listeners merge into the others.
+      for (const auto& listener : v) {
+        auto it = std::find_if(a[k].begin(), a[k].end(), [&](const nlohmann::json& mine) {
+          return mine.is_object() && listener.is_object() && mine.value("name", "") == listener.value("name", "");
+        });
+        if (it != a[k].end()) {
+          *it = listener;
+        } else {
+          a[k].push_back(listener);
+        }
+      }
     } else {
       a[k] = v;
     }
@@ -213,6 +226,17 @@ std::string LocalState::istio_api_version() {
   }
   // The version the repository writes; v1 when it holds none (Istio 1.22+).
   return !v1 && other ? "networking.istio.io/v1beta1" : "networking.istio.io/v1";
+}
+
+bool LocalState::serves(const kube::GroupKind& kind, const std::string& version) {
+  // Manifests say a group is served when they hold an object of it at that
+  // version (Istio's networking kinds are always taken as served).
+  if (is_istio_networking(kind)) {
+    return true;
+  }
+  return std::any_of(objects_.begin(), objects_.end(), [&](const LocalObject& o) {
+    return kube::split_api_version(str(o.object, "/apiVersion")) == std::make_pair(kind.group, version);
+  });
 }
 
 kube::ListResult LocalState::list(const kube::GroupKind& kind, const kube::ListOptions& options) {

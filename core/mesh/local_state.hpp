@@ -47,6 +47,7 @@ class LocalState final : public ClusterState {
   LocalState(std::vector<LocalObject> objects, std::string field_manager);
 
   std::string istio_api_version() override;
+  bool serves(const kube::GroupKind& kind, const std::string& version) override;
   kube::ListResult list(const kube::GroupKind& kind, const kube::ListOptions& options) override;
   std::optional<nlohmann::json> get(const kube::GroupKind& kind, const std::string& namespace_name,
                                     const std::string& name) override;

@@ -1,0 +1,67 @@
+#include "core/gatewayapi/gateway.hpp"
+
+#include "core/manifest/names.hpp"
+
+namespace grpcmesh::gatewayapi {
+
+std::string listener_name(const std::string& host, const std::string& protocol) {
+  return manifest::host_object_name(host) + (protocol == "HTTPS" ? "-https" : "-h2c");
+}
+
+std::vector<Listener> listeners_of(const nlohmann::json& gateway) {
+  std::vector<Listener> out;
+  for (const auto& l : gateway.value("/spec/listeners"_json_pointer, nlohmann::json::array())) {
+    if (!l.is_object()) {
+      continue;
+    }
+    Listener listener{l.value("name", ""), l.value("hostname", ""), l.value("port", 0), l.value("protocol", ""), "",
+                      ""};
+    const nlohmann::json refs = l.value("/tls/certificateRefs"_json_pointer, nlohmann::json::array());
+    if (refs.is_array() && !refs.empty() && refs[0].is_object()) {
+      listener.secret_name = refs[0].value("name", "");
+      listener.secret_namespace = refs[0].value("namespace", "");
+    }
+    out.push_back(std::move(listener));
+  }
+  return out;
+}
+
+nlohmann::json listener_json(const Listener& l) {
+  nlohmann::json out = {{"name", l.name}, {"port", l.port}, {"protocol", l.protocol}};
+  if (!l.hostname.empty()) {
+    out["hostname"] = l.hostname;
+  }
+  if (l.protocol == "HTTPS") {
+    nlohmann::json ref = {{"group", ""}, {"kind", "Secret"}, {"name", l.secret_name}};
+    if (!l.secret_namespace.empty()) {
+      ref["namespace"] = l.secret_namespace;
+    }
+    out["tls"] = {{"mode", "Terminate"}, {"certificateRefs", nlohmann::json::array({ref})}};
+  }
+  // The host's routes live in the Gateway's namespace (expose writes them
+  // there); the kinds default to those the protocol carries (HTTPRoute and
+  // GRPCRoute).
+  out["allowedRoutes"] = {{"namespaces", {{"from", "Same"}}}};
+  return out;
+}
+
+nlohmann::json gateway(const GatewayConfig& c) {
+  nlohmann::json metadata = {{"name", c.name}, {"namespace", c.namespace_name}};
+  nlohmann::json spec = nlohmann::json::object();
+  if (c.gateway_class) {
+    metadata["labels"] = {{std::string(manifest::kManagedByLabel), std::string(manifest::kManagedByValue)}};
+    spec["gatewayClassName"] = *c.gateway_class;
+  }
+  spec["listeners"] = nlohmann::json::array();
+  for (const Listener& l : c.listeners) {
+    spec["listeners"].push_back(listener_json(l));
+  }
+  return {{"apiVersion", kApiVersion}, {"kind", "Gateway"}, {"metadata", metadata}, {"spec", spec}};
+}
+
+std::string ref(const nlohmann::json& object) {
+  return object.value("/metadata/namespace"_json_pointer, std::string()) + "/" +
+         object.value("/metadata/name"_json_pointer, std::string());
+}
+
+}  // namespace grpcmesh::gatewayapi

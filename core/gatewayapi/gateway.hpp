@@ -1,0 +1,50 @@
+#pragma once
+// Gateway API Gateways (gateway.networking.k8s.io/v1) as init writes them:
+// one listener per host and protocol, named after the host, so several hosts
+// (and other teams' listeners) share one Gateway. The listeners list is a
+// map keyed by name for server-side apply, so an apply configuration that
+// holds only a host's listeners leaves every other listener alone.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grpcmesh::gatewayapi {
+
+inline constexpr const char* kGroup = "gateway.networking.k8s.io";
+inline constexpr const char* kApiVersion = "gateway.networking.k8s.io/v1";
+
+struct Listener {
+  std::string name;
+  std::string hostname;  // "" = any host
+  int port = 0;
+  std::string protocol;  // HTTPS (tls.mode Terminate) or HTTP (h2c)
+  std::string secret_name;       // HTTPS: the certificateRefs Secret
+  std::string secret_namespace;  // "" = the Gateway's namespace
+};
+
+// "<host-object-name>-https" or "<host-object-name>-h2c".
+std::string listener_name(const std::string& host, const std::string& protocol);
+
+// The listeners of a Gateway as they are (any owner).
+std::vector<Listener> listeners_of(const nlohmann::json& gateway);
+
+nlohmann::json listener_json(const Listener& listener);
+
+struct GatewayConfig {
+  std::string name;
+  std::string namespace_name;
+  // Set only on a Gateway init creates (labelled as ours); a shared Gateway
+  // gets only its listeners applied.
+  std::optional<std::string> gateway_class;
+  std::vector<Listener> listeners;
+};
+
+// The apply configuration.
+nlohmann::json gateway(const GatewayConfig& config);
+
+// "ns/name".
+std::string ref(const nlohmann::json& object);
+
+}  // namespace grpcmesh::gatewayapi

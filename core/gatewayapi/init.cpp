@@ -1,0 +1,181 @@
+#include "core/gatewayapi/init.hpp"
+
+#include <fmt/format.h>
+
+#include "core/manifest/names.hpp"
+#include "core/util/error.hpp"
+
+namespace grpcmesh::gatewayapi {
+namespace {
+
+std::optional<Listener> find_listener(const std::vector<Listener>& all, const std::string& name) {
+  for (const Listener& l : all) {
+    if (l.name == name) {
+      return l;
+    }
+  }
+  return std::nullopt;
+}
+
+// A port is free for the host's listener unless another listener uses it
+// with another protocol (one port carries one protocol on Istio's gateway)
+// or already claims the host there.
+void require_free_port(const Listener& mine, const std::vector<Listener>& all, const std::string& gateway_ref,
+                       const std::string& flag) {
+  for (const Listener& other : all) {
+    if (other.name == listener_name(mine.hostname, "HTTPS") || other.name == listener_name(mine.hostname, "HTTP") ||
+        other.port != mine.port) {
+      continue;
+    }
+    if (other.protocol != mine.protocol) {
+      throw Error(fmt::format("port {} of Gateway {} is taken by listener {} ({}); a port carries one protocol, so "
+                              "pick another with {}",
+                              mine.port, gateway_ref, other.name, other.protocol, flag));
+    }
+    if (other.hostname == mine.hostname) {
+      throw Error(fmt::format("listener {} of Gateway {} already serves {} on port {}; remove it, or pick another "
+                              "port with {}",
+                              other.name, gateway_ref, mine.hostname, mine.port, flag));
+    }
+  }
+}
+
+std::string describe_listener(const Listener& l, const std::string& gateway_namespace) {
+  if (l.protocol == "HTTPS") {
+    return fmt::format("HTTPS on port {} (listener {}, tls Terminate, certificateRefs Secret {}/{})", l.port, l.name,
+                       l.secret_namespace.empty() ? gateway_namespace : l.secret_namespace, l.secret_name);
+  }
+  return fmt::format("h2c on port {} (listener {}, protocol HTTP)", l.port, l.name);
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> target_gateway(const InitOptions& o) {
+  if (!o.gateway.empty()) {
+    const auto slash = o.gateway.find('/');
+    return {o.gateway.substr(0, slash), o.gateway.substr(slash + 1)};
+  }
+  return {o.namespace_name, manifest::host_object_name(o.host)};
+}
+
+mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
+  mesh::ChangeSet cs;
+  const auto [ns, name] = target_gateway(o);
+  const std::string gw_ref = ns + "/" + name;
+  const bool shared = !o.gateway.empty();
+  if (!shared && f.gateway && !manifest::managed_by_us(*f.gateway)) {
+    throw Error(fmt::format("Gateway {} already exists and was not created by kubectl-grpcmesh; attach the host to it "
+                            "with --gateway {}, or delete or rename it",
+                            gw_ref, gw_ref));
+  }
+  if (shared && f.known && !f.gateway && !o.remove) {
+    throw Error(fmt::format("Gateway {} not found; create it first, or drop --gateway and init creates a Gateway for "
+                            "{}",
+                            gw_ref, o.host));
+  }
+  const std::vector<Listener> all = f.gateway ? listeners_of(*f.gateway) : std::vector<Listener>{};
+  const std::string https_name = listener_name(o.host, "HTTPS");
+  const std::string h2c_name = listener_name(o.host, "HTTP");
+  std::optional<Listener> https = find_listener(all, https_name);
+  std::optional<Listener> h2c = find_listener(all, h2c_name);
+  const bool explicit_kind = o.https || o.plaintext;
+  std::optional<std::string> gateway_class;
+  if (!shared) {
+    gateway_class = o.gateway_class ? *o.gateway_class
+                    : f.gateway    ? f.gateway->value("/spec/gatewayClassName"_json_pointer, std::string("istio"))
+                                   : std::string("istio");
+  }
+
+  if (o.remove) {
+    if (!f.gateway || (!https && !h2c)) {
+      cs.notes.push_back(fmt::format("Gateway {} has no listener for {}; nothing to remove", gw_ref, o.host));
+      return cs;
+    }
+    if (!explicit_kind || o.https) {
+      https.reset();
+    }
+    if (!explicit_kind || o.plaintext) {
+      h2c.reset();
+    }
+    if (!https && !h2c) {
+      cs.changes.push_back({mesh::Change::Kind::Release, *f.gateway});
+      cs.notes.push_back(shared ? fmt::format("Gateway {} no longer has listeners for {}", gw_ref, o.host)
+                                : fmt::format("{} no longer has a Gateway from kubectl-grpcmesh", o.host));
+      return cs;
+    }
+    GatewayConfig g{name, ns, gateway_class, {}};
+    for (const auto& l : {https, h2c}) {
+      if (l) {
+        g.listeners.push_back(*l);
+      }
+    }
+    cs.changes.push_back({mesh::Change::Kind::Apply, gateway(g)});
+    cs.notes.push_back(fmt::format("Gateway {} keeps its {} listener for {}", gw_ref, https ? "HTTPS" : "h2c", o.host));
+    return cs;
+  }
+
+  if (o.https || !o.plaintext) {
+    Listener l{https_name, o.host, o.https_port.value_or(https ? https->port : 443), "HTTPS", "", ""};
+    l.secret_name = !o.credential_name.empty()               ? o.credential_name
+                    : https && !https->secret_name.empty()   ? https->secret_name
+                                                             : manifest::default_credential_name(o.host);
+    // A Secret elsewhere (tls --secret-namespace) stays bound unless another name is asked for.
+    if (https && o.credential_name.empty()) {
+      l.secret_namespace = https->secret_namespace;
+    }
+    https = l;
+  }
+  if (o.plaintext) {
+    h2c = Listener{h2c_name, o.host, o.plaintext_port.value_or(h2c ? h2c->port : 80), "HTTP", "", ""};
+  }
+  if (https && h2c && https->port == h2c->port) {
+    throw UsageError(fmt::format("the HTTPS and h2c listeners cannot share port {}; set --https-port or "
+                                 "--plaintext-port",
+                                 https->port));
+  }
+  if (https) {
+    require_free_port(*https, all, gw_ref, "--https-port");
+  }
+  if (h2c) {
+    require_free_port(*h2c, all, gw_ref, "--plaintext-port");
+  }
+  GatewayConfig g{name, ns, gateway_class, {}};
+  for (const auto& l : {https, h2c}) {
+    if (l) {
+      g.listeners.push_back(*l);
+    }
+  }
+  cs.changes.push_back({mesh::Change::Kind::Apply, gateway(g)});
+
+  for (const nlohmann::json& other : f.other_gateways) {
+    for (const Listener& l : listeners_of(other)) {
+      if (l.hostname == o.host) {
+        cs.warnings.push_back(fmt::format("Gateway {} also has a listener for {} (port {}); each Gateway gets its "
+                                          "own gateway pods and address, so clients reach one or the other: remove "
+                                          "one of them",
+                                          ref(other), o.host, l.port));
+      }
+    }
+  }
+  std::string summary = fmt::format("Gateway {} serves {}:", gw_ref, o.host);
+  std::string sep = " ";
+  for (const auto& l : g.listeners) {
+    summary += sep + describe_listener(l, ns);
+    sep = "; ";
+  }
+  if (gateway_class) {
+    summary += fmt::format(", gatewayClassName {}", *gateway_class);
+  }
+  cs.notes.push_back(summary);
+  if (https && https->secret_namespace.empty() && f.credential_exists.has_value() && !*f.credential_exists) {
+    cs.warnings.push_back(fmt::format("Secret {}/{} does not exist yet, so the HTTPS listener has no certificate "
+                                      "(ResolvedRefs False); create it with: kubectl grpcmesh tls --host {} "
+                                      "--api gateway-api --self-signed (or --cert FILE --key FILE)",
+                                      ns, https->secret_name, o.host));
+  }
+  cs.notes.push_back(fmt::format("Next: kubectl grpcmesh expose SERVICE -n NAMESPACE --host {} --api gateway-api",
+                                 o.host));
+  return cs;
+}
+
+}  // namespace grpcmesh::gatewayapi
