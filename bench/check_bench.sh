@@ -12,41 +12,197 @@
 #            binary and its libraries, before any input)
 # The snapshot is 10,000 objects: 2,000 Services with 2,000 EndpointSlices,
 # 2,300 Pods, 2,000 VirtualServices, 200 Gateways, 1,000 DestinationRules and
-# 500 TLS Secrets, spread over 20 namespaces. Prints a Markdown table of the
-# median wall time and peak RSS (GNU time) of each. Without a running control
-# plane in the environment it starts a throwaway one.
+# 500 TLS Secrets, spread over 20 namespaces.
+# Then, on a second control plane with a real istiod and one simulated
+# gateway pod (its stand-in connected to istiod over xDS), a gateway serving
+# 200 hosts (20 Gateways of 10 HTTPS hosts, 200 VirtualServices to 200 gRPC
+# Services):
+#   deep:    `check -A --deep --istiod-address ISTIOD -o json` vs
+#            `istioctl proxy-status --xds-address` to the same istiod, and the
+#            transfer floor: the same /debug/syncz and config dump fetched
+#            raw by one curl process, nothing parsed
+# Prints Markdown tables of the median wall time and peak RSS (GNU time) of
+# each. Without a running control plane in the environment it starts
+# throwaway ones.
 #
-# Usage: bench/check_bench.sh [--runs N] [--build DIR] [--keep DIR]
+# Usage: bench/check_bench.sh [--runs N] [--build DIR] [--keep DIR] [--part static|deep|all]
 #   --keep DIR  also writes the snapshot's manifests to DIR (for profiling)
+#   --part      only the static (10,000 objects) or the --deep measurements
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=3
 build=$root/build
 keep=""
+part=all
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=${2:?--runs needs a number}; shift 2 ;;
     --build) build=$(cd "${2:?--build needs a directory}" && pwd); shift 2 ;;
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --part) part=${2:?--part needs static, deep or all}; shift 2 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check_bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
+case $part in static|deep|all) ;; *) echo "check_bench: --part is static, deep or all, not '$part'" >&2; exit 2 ;; esac
 if [ -z "${GRPCMESH_SERVER:-}" ]; then
   # shellcheck source=bench/peers_env.sh
   . "$root/bench/peers_env.sh"
   env_file=$(peers_env "$build")
-  need_peers check_bench "$env_file" KUBE_APISERVER KUBECTL ETCD ISTIO_CRDS GATEWAY_API_CRDS ISTIOCTL
-  exec "$root/tests/controlplane/controlplane.sh" exec --peers-env "$env_file" -- "$0" --runs "$runs" --build "$build" ${keep:+--keep "$keep"}
+  if [ "$part" != deep ]; then
+    need_peers check_bench "$env_file" KUBE_APISERVER KUBECTL ETCD ISTIO_CRDS GATEWAY_API_CRDS ISTIOCTL
+    "$root/tests/controlplane/controlplane.sh" exec --peers-env "$env_file" -- \
+      "$0" --part static --runs "$runs" --build "$build" ${keep:+--keep "$keep"}
+  fi
+  if [ "$part" != static ]; then
+    need_peers check_bench "$env_file" KUBE_APISERVER KUBECTL ETCD ISTIO_CRDS GATEWAY_API_CRDS ISTIOCTL ISTIOD ISTIO_XDSCLIENT
+    # istioctl asks over istiod's plaintext xDS port: there is no token
+    # machinery here to authenticate it on the TLS one, so istiod serves its
+    # debug types to unauthenticated callers (a default istiod refuses them).
+    ENABLE_DEBUG_ENDPOINT_AUTH=false ISTIO_SIM_GATEWAY_PODS=1 "$root/tests/controlplane/controlplane.sh" exec --istio-sim --istiod --peers-env "$env_file" -- \
+      "$0" --part deep --runs "$runs" --build "$build"
+  fi
+  exit 0
 fi
 plugin=$build/kubectl-grpcmesh
 probe=$build/grpcmesh-kube-probe
-for b in "$plugin" "$probe"; do
+bins=("$plugin")
+[ "$part" = deep ] || bins+=("$probe")
+for b in "${bins[@]}"; do
   [ -x "$b" ] || { echo "check_bench: $b not built (ninja -C $build kubectl-grpcmesh grpcmesh-kube-probe)" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "check_bench: GNU time (/usr/bin/time) is needed" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+measure() {  # NAME CMD... : appends "wall_seconds peak_rss_kb" to $tmp/NAME (exit 0 or 3 accepted)
+  local name=$1; shift
+  local start end rc=0
+  start=$EPOCHREALTIME
+  /usr/bin/time -f '%M' -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
+  end=$EPOCHREALTIME
+  if [ $rc != 0 ] && [ $rc != 3 ] && [ $rc != 79 ]; then cat "$tmp/err" >&2; exit 1; fi
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }') $(tail -1 "$tmp/rss")" >> "$tmp/$name"
+}
+
+# ---------------------------------------------------------------- --deep
+if [ "$part" = deep ]; then
+  [ -n "${GRPCMESH_ISTIOD_HTTP:-}" ] && [ -x "${ISTIO_XDSCLIENT:-}" ] ||
+    { echo "check_bench: --part deep needs a control plane with istiod (controlplane.sh --istiod) and ISTIO_XDSCLIENT" >&2; exit 1; }
+  pod=$("$KUBECTL" get pods -n istio-system -l istio=ingressgateway -o jsonpath='{.items[0].metadata.name}')
+  proxy=$pod.istio-system
+  ns=deepbench$$
+  python3 - "$tmp/deep.json" "$root/tests/testdata/check/ok-https/secret.yaml" "$ns" <<'PY2'
+import json, sys
+out, secret_file, ns = sys.argv[1:4]
+secret = [json.loads(d) for d in open(secret_file).read().split("---\n") if d.strip()][0]
+items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}]
+for g in range(20):
+    s = json.loads(json.dumps(secret))
+    s["metadata"] = {"name": f"{ns}-cert-{g}", "namespace": "istio-system"}
+    items.append(s)
+    items.append({"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": f"gw-{g}", "namespace": ns},
+                  "spec": {"selector": {"istio": "ingressgateway"},
+                           "servers": [{"port": {"number": 443, "name": f"https-{g}", "protocol": "HTTPS"},
+                                        "hosts": [f"svc-{i}.deep.example.com" for i in range(g, 200, 20)],
+                                        "tls": {"mode": "SIMPLE", "credentialName": f"{ns}-cert-{g}"}}]}})
+for i in range(200):
+    svc = f"svc-{i}"
+    items.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": svc, "namespace": ns},
+                  "spec": {"selector": {"app": svc}, "ports": [{"name": "grpc", "port": 50051, "appProtocol": "grpc"}]}})
+    items.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                  "metadata": {"name": svc + "-abcde", "namespace": ns, "labels": {"kubernetes.io/service-name": svc}},
+                  "addressType": "IPv4", "ports": [{"name": "grpc", "port": 50051, "protocol": "TCP", "appProtocol": "grpc"}],
+                  "endpoints": [{"addresses": [f"10.245.{i // 250}.{i % 250 + 1}"], "conditions": {"ready": True}}]})
+    items.append({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": svc, "namespace": ns},
+                  "spec": {"hosts": [f"{svc}.deep.example.com"], "gateways": [f"gw-{i % 20}"],
+                           "http": [{"match": [{"uri": {"prefix": f"/pkg{i}.Service/"}}],
+                                     "route": [{"destination": {"host": svc, "port": {"number": 50051}}}]}]}})
+json.dump({"apiVersion": "v1", "kind": "List", "items": items}, open(out, "w"))
+PY2
+  echo "check_bench: loading a gateway of 200 hosts into $GRPCMESH_SERVER, $pod connected to istiod at $GRPCMESH_ISTIOD_XDS" >&2
+  "$ISTIO_XDSCLIENT" --xds "$GRPCMESH_ISTIOD_XDS" --kubeconfig "$KUBECONFIG" --pod "istio-system/$pod" \
+    --istio-version "${GRPCMESH_ISTIO_SIM_VERSION:-1.31.0}" >"$tmp/xdsclient.log" 2>&1 &
+  gateway=$!
+  trap 'kill "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null; rm -rf "$tmp"' EXIT
+  "$KUBECTL" create -f "$tmp/deep.json" >/dev/null
+  # Until istiod has pushed all 200 hosts and the pod has ACKed them.
+  ready() {
+    curl -fsS "http://$GRPCMESH_ISTIOD_HTTP/debug/config_dump?proxyID=$proxy" -o "$tmp/dump.json" &&
+      curl -fsS "http://$GRPCMESH_ISTIOD_HTTP/debug/syncz" -o "$tmp/syncz.json" &&
+      python3 - "$tmp/dump.json" "$tmp/syncz.json" "$proxy" <<'PY2'
+import json, sys
+dump, syncz, proxy = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+hosts = set()
+def walk(v):
+    if isinstance(v, dict):
+        for d in v.get("domains", []):
+            if d.endswith(".deep.example.com"):
+                hosts.add(d)
+        for x in v.values():
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+walk(dump)
+known = any(x.get("proxy") == proxy for x in syncz)
+sys.exit(0 if known and len(hosts) >= 200 else 1)
+PY2
+  }
+  for i in $(seq 240); do
+    ready && break
+    kill -0 "$gateway" 2>/dev/null || { echo "check_bench: the stand-in gateway exited:" >&2; tail -n 5 "$tmp/xdsclient.log" >&2; exit 1; }
+    [ "$i" -lt 240 ] || { echo "check_bench: istiod did not send the pod all 200 hosts in 120 s" >&2; exit 1; }
+    sleep 0.5
+  done
+  sleep 2  # istiod's debounce: let the last push be ACKed
+  dump_bytes=$(stat -c %s "$tmp/dump.json")
+  syncz_bytes=$(stat -c %s "$tmp/syncz.json")
+
+  # The transfer floor: what check --deep reads from istiod, fetched raw.
+  deep_transfer() {
+    curl -fsS --parallel --compressed "http://$GRPCMESH_ISTIOD_HTTP/debug/syncz" -o /dev/null \
+      "http://$GRPCMESH_ISTIOD_HTTP/debug/config_dump?proxyID=$proxy" -o /dev/null
+  }
+  export -f deep_transfer
+  export proxy
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  for i in $(seq 1 "$runs"); do
+    measure deep-version "$plugin" version
+    measure deep-transfer bash -c deep_transfer
+    measure deep-check "$plugin" check -A --deep --istiod-address "$GRPCMESH_ISTIOD_HTTP" -o json
+    measure deep-static "$plugin" check -A -o json
+    measure deep-istioctl "$ISTIOCTL" proxy-status --xds-address "$GRPCMESH_ISTIOD_XDS" --plaintext -i istio-system
+  done
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  # The last check's report: it saw the 200 hosts on the pod.
+  "$plugin" check -A --deep --istiod-address "$GRPCMESH_ISTIOD_HTTP" -o json > "$tmp/deep-report.json" || true
+  python3 - "$tmp" "$runs" "$load_before" "$load_after" "$dump_bytes" "$syncz_bytes" <<'PY2'
+import json, statistics, sys
+tmp, runs, load_before, load_after, dump_bytes, syncz_bytes = sys.argv[1:7]
+def load(name):
+    rows = [line.split() for line in open(f"{tmp}/{name}")]
+    return statistics.median(float(r[0]) for r in rows), max(int(r[1]) for r in rows)
+report = json.load(open(f"{tmp}/deep-report.json"))
+hosts = {h["host"] for h in report.get("deep", {}).get("hosts", []) if h.get("routeConfig")}
+if len(hosts) < 200:
+    sys.exit(f"check_bench: check --deep saw {len(hosts)} hosts on the pod, not 200")
+ct, cm = load("deep-check")
+tt, tm = load("deep-transfer")
+it, im = load("deep-istioctl")
+vt, vm = load("deep-version")
+st, sm = load("deep-static")
+print(f"| gateway of 200 hosts, 1 pod ({runs} runs, medians) | wall | peak RSS | check --deep / it: time | check --deep / it: RSS |")
+print("|---|---:|---:|---:|---:|")
+print(f"| `check -A --deep --istiod-address` | {ct*1000:.0f} ms | {cm/1024:.1f} MiB | | |")
+print(f"| transfer floor: syncz and config dump ({int(dump_bytes)/1048576:.1f} MiB) by one curl, nothing parsed | {tt*1000:.0f} ms | {tm/1024:.1f} MiB | {ct/tt:.2f} | |")
+print(f"| `istioctl proxy-status --xds-address` | {it*1000:.0f} ms | {im/1024:.1f} MiB | {ct/it:.2f} | {cm/im:.2f} |")
+print(f"| `check -A` without --deep (its share: the objects from the API server) | {st*1000:.0f} ms | {sm/1024:.1f} MiB | | |")
+print(f"| `kubectl-grpcmesh version` | {vt*1000:.0f} ms | {vm/1024:.1f} MiB | | |")
+print(f"\nLoad average (1, 5, 15 min): {load_before} before, {load_after} after.")
+PY2
+  exit 0
+fi
 
 # The snapshot, one file per namespace, plus the namespaces themselves.
 python3 - "$tmp/objects" "$root/tests/testdata/check/ok-https/secret.yaml" "bench$$" <<'PY'
@@ -145,16 +301,6 @@ mv "$tmp/objects/00-namespaces.yaml" "$tmp/namespaces.yaml"
 if [ -n "$keep" ]; then
   mkdir -p "$keep" && cp "$tmp"/objects/*.yaml "$keep"/
 fi
-
-measure() {  # NAME CMD... : appends "wall_seconds peak_rss_kb" to $tmp/NAME (exit 0 or 3 accepted)
-  local name=$1; shift
-  local start end rc=0
-  start=$EPOCHREALTIME
-  /usr/bin/time -f '%M' -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
-  end=$EPOCHREALTIME
-  if [ $rc != 0 ] && [ $rc != 3 ] && [ $rc != 79 ]; then cat "$tmp/err" >&2; exit 1; fi
-  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }') $(tail -1 "$tmp/rss")" >> "$tmp/$name"
-}
 
 floor() {
   for kind in Service discovery.k8s.io/EndpointSlice Pod Secret networking.istio.io/Gateway \
