@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -107,6 +108,13 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
     return std::nullopt;
   }
   time_t t = timegm(&tm) - offset_sign * (oh * 3600 + om * 60);
+  // A time_point holds nanoseconds, about 292 years either side of 1970; an
+  // expiry beyond half of that (year 1824 or 2116) is kept at that bound, in
+  // the past or the future as written, so that converting it and comparing
+  // it with now cannot overflow.
+  constexpr time_t kBound =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max()).count() / 2;
+  t = std::clamp<time_t>(t, -kBound, kBound);
   return std::chrono::system_clock::from_time_t(t);
 }
 

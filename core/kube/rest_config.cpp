@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 
@@ -221,17 +222,28 @@ std::chrono::milliseconds parse_request_timeout(const std::string& value) {
     return UsageError(fmt::format(
         "invalid --request-timeout \"{}\": use a number of seconds or a duration such as 30s, 1m, 250ms", value));
   };
+  // Go's durations end at 2^63 - 1 ns, about 9223372036 s; past that
+  // time.ParseDuration fails, and so does kubectl.
+  constexpr double kMaxMs = 9223372036854.775807;
   if (std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    return std::chrono::milliseconds{std::stoll(value) * 1000};
+    const std::string digits = value.substr(std::min(value.find_first_not_of('0'), value.size()));
+    if (digits.size() > 10 || (!digits.empty() && std::stoll(digits) > 9223372036LL)) {
+      throw bad();
+    }
+    return std::chrono::milliseconds{digits.empty() ? 0 : std::stoll(digits) * 1000};
   }
   double total_ms = 0;
   size_t i = 0;
   while (i < value.size()) {
     size_t start = i;
+    int digits = 0;
+    int dots = 0;
     while (i < value.size() && (std::isdigit(static_cast<unsigned char>(value[i])) || value[i] == '.')) {
+      (value[i] == '.' ? dots : digits) += 1;
       ++i;
     }
-    if (start == i) {
+    // A number as Go reads it: digits, at most one '.', not the '.' alone.
+    if (digits == 0 || dots > 1) {
       throw bad();
     }
     double number = std::stod(value.substr(start, i - start));
@@ -253,6 +265,9 @@ std::chrono::milliseconds parse_request_timeout(const std::string& value) {
     } else if (unit == "ns") {
       total_ms += number / 1e6;
     } else {
+      throw bad();
+    }
+    if (total_ms > kMaxMs) {
       throw bad();
     }
   }

@@ -94,6 +94,11 @@ TEST_CASE("exec credentials: RFC 3339 timestamps") {
   // The offset is exactly ±hh:mm; anything shorter is refused without
   // reading past the end of the text.
   CHECK(system_clock::to_time_t(*parse_rfc3339("2030-01-01T00:00:00-01:30")) == 1893456000 + 5400);
+  // Years a time_point cannot hold stay in the past or the future (found by
+  // exec_credential_fuzz: the year 1015 overflowed the conversion).
+  CHECK(*parse_rfc3339("1015-01-01T00:10:00Z") < *parse_rfc3339("1900-01-01T00:00:00Z"));
+  CHECK(*parse_rfc3339("9999-12-31T23:59:59Z") > *parse_rfc3339("2100-01-01T00:00:00Z"));
+  CHECK(*parse_rfc3339("9999-12-31T23:59:59Z") > system_clock::now());
   for (const char* bad : {"2030-01-01T00:00:00+1:2", "2030-01-01T00:00:00+01:2x", "2030-01-01T00:00:00+1:234",
                           "2030-01-01T00:00:00+01", "2030-01-01T00:00:00+", "2030-01-01T00:00:00+01:00:00"}) {
     CAPTURE(bad);
