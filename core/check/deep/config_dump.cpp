@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/kube/encoding.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::check::deep {
@@ -200,9 +201,20 @@ ConfigDump parse_config_dump(std::string_view text_in) {
     } else if (type.ends_with(".SecretsConfigDump")) {
       for (const json& s : items(c, "dynamicActiveSecrets")) {
         Secret secret;
+        // istiod's dump names a secret inside it (secret.name) and leaves the
+        // entry's own name empty; Envoy's admin dump sets both.
         secret.name = text(s, "name");
+        if (secret.name.empty()) {
+          secret.name = text(at(s, "secret"), "name");
+        }
         secret.certificate = at(at(s, "secret"), "tlsCertificate").is_object() ||
                              at(at(s, "secret"), "validationContext").is_object();
+        const json& chain = at(at(at(s, "secret"), "tlsCertificate"), "certificateChain");
+        if (const json& bytes = at(chain, "inlineBytes"); bytes.is_string()) {
+          secret.chain_pem = kube::base64_decode(bytes.get<std::string>()).value_or("");
+        } else {
+          secret.chain_pem = text(chain, "inlineString");
+        }
         out.secrets[secret.name] = std::move(secret);
       }
     }

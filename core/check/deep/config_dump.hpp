@@ -71,6 +71,7 @@ struct Cluster {
 struct Secret {
   std::string name;
   bool certificate = false;  // holds a TLS certificate chain
+  std::string chain_pem;     // tlsCertificate.certificateChain (PEM), "" when istiod sent none inline
 };
 
 struct ConfigDump {

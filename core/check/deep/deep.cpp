@@ -35,6 +35,12 @@ HostFacts facts_of(const HostExpectation& e, const PodState& pod, const Located&
         rf.timeout = live->timeout.value_or("");
         auto c = pod.dump->clusters.find(live->cluster);
         rf.http2 = c != pod.dump->clusters.end() && c->second.http2;
+        if (c != pod.dump->clusters.end()) {
+          rf.idle_timeout = c->second.idle_timeout.value_or("");
+        }
+      }
+      if (const HttpRoute* pre = first_match(*at.virtual_host, r.path, /*preflight=*/true)) {
+        rf.preflight_cors = pre->cors || at.virtual_host->cors;
       }
       f.routes.push_back(std::move(rf));
     }
@@ -43,6 +49,35 @@ HostFacts facts_of(const HostExpectation& e, const PodState& pod, const Located&
 }
 
 }  // namespace
+
+std::string istiod_version(std::string_view body) {
+  std::string text(body);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  if (text.empty() || text.size() > 200 || text.find_first_of("{<\n") != std::string::npos) {
+    return "";  // not istiod's /version
+  }
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    size_t dash = text.find('-', start);
+    parts.push_back(text.substr(start, dash - start));
+    if (dash == std::string::npos) {
+      break;
+    }
+    start = dash + 1;
+  }
+  size_t n = parts.size();
+  if (n < 3) {
+    return text;
+  }
+  size_t keep = parts[n - 2] == "dirty" && n >= 4 ? n - 3 : n - 2;
+  std::string out = parts[0];
+  for (size_t i = 1; i < keep; ++i) {
+    out += "-" + parts[i];
+  }
+  return out;
+}
 
 DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, IstiodSource& istiod,
                    std::vector<Message>& findings, const Progress& progress) {
@@ -68,6 +103,17 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
     }
     bodies[i].body.clear();
     bodies[i].body.shrink_to_fit();
+  }
+  // Each istiod's own version (its /version, on the monitoring port: the
+  // debug port given directly may not serve it), read as istioctl reads it.
+  std::vector<std::string> istiod_versions(report.istiods.size());
+  {
+    auto versions = istiod.get_all("/version");
+    for (size_t i = 0; i < versions.size() && i < istiod_versions.size(); ++i) {
+      if (versions[i].status == 200) {
+        istiod_versions[i] = istiod_version(versions[i].body);
+      }
+    }
   }
   std::map<std::string, size_t> by_proxy;
   for (size_t i = 0; i < syncs.size(); ++i) {
@@ -109,8 +155,10 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
         }
         st.sync = &sync;
         st.dump = &dumps[pod];
+        st.istiod_version = istiod_versions[which];
         pf.istiod = report.istiods[which];
         pf.istio_version = sync.istio_version;
+        pf.istiod_version = istiod_versions[which];
         pf.sync = sync.types;
       }
       // A 404: the pod left istiod between the two reads; not connected.
@@ -158,6 +206,7 @@ nlohmann::ordered_json to_json(const DeepReport& report) {
                     {"connected", !p.istiod.empty()},
                     {"istiod", p.istiod},
                     {"istioVersion", p.istio_version},
+                    {"istiodVersion", p.istiod_version},
                     {"sync", std::move(sync)}});
   }
   nlohmann::ordered_json hosts = nlohmann::ordered_json::array();
@@ -168,7 +217,9 @@ nlohmann::ordered_json to_json(const DeepReport& report) {
                         {"route", r.route},
                         {"cluster", r.cluster},
                         {"timeout", r.timeout},
-                        {"http2", r.http2}});
+                        {"http2", r.http2},
+                        {"idleTimeout", r.idle_timeout},
+                        {"preflightCors", r.preflight_cors}});
     }
     hosts.push_back({{"host", h.host},
                      {"pod", h.pod},
@@ -193,7 +244,8 @@ void render_human(std::ostream& out, const DeepReport& report) {
     }
     out << fmt::format("  pod {}: {}\n", p.pod,
                        p.istiod.empty() ? std::string("not connected to istiod")
-                                        : fmt::format("istiod {}, Istio {}, {}", p.istiod,
+                                        : fmt::format("istiod {}{}, Istio {}, {}", p.istiod,
+                                                      p.istiod_version.empty() ? "" : " (Istio " + p.istiod_version + ")",
                                                       p.istio_version.empty() ? "?" : p.istio_version, joined(states)));
   }
   for (const HostFacts& h : report.hosts) {

@@ -23,6 +23,8 @@ struct RouteFacts {
   std::string cluster;
   std::string timeout;    // as sent ("0s": none)
   bool http2 = false;
+  std::string idle_timeout;  // the cluster's upstream idle timeout as sent ("" when none)
+  bool preflight_cors = false;  // a CORS preflight on the path finds a CORS policy
 };
 struct HostFacts {
   std::string host;
@@ -41,6 +43,7 @@ struct PodFacts {
   std::string proxy;    // POD.NAMESPACE
   std::string istiod;   // "" when not connected
   std::string istio_version;
+  std::string istiod_version;  // that istiod's own version ("" when unknown)
   std::vector<TypeSync> sync;
 };
 struct DeepReport {
@@ -48,6 +51,12 @@ struct DeepReport {
   std::vector<PodFacts> pods;
   std::vector<HostFacts> hosts;
 };
+
+// istiod's version from its /version body ("1.31.0-dev+abc-unknown-unknown":
+// VERSION-GITREVISION-STATUS, a GITREVISION of "X-dirty" too), as istioctl
+// reads it (pkg/kube/client.go setServerInfoWithIstiodVersionInfo); "" when
+// the body is not that.
+std::string istiod_version(std::string_view body);
 
 // Progress: (pods done, pods in all), called as each pod's dump is read.
 using Progress = std::function<void(size_t, size_t)>;
@@ -59,10 +68,10 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
                    std::vector<Message>& findings, const Progress& progress = {});
 
 // {"istiod": [...], "pods": [{"pod", "proxy", "istiod", "istioVersion",
-// "sync": [{"type", "state", "error"}]}], "hosts": [{"host", "pod",
-// "listener", "port", "serverNames", "routeConfig", "virtualHost",
+// "istiodVersion", "sync": [{"type", "state", "error"}]}], "hosts": [{"host",
+// "pod", "listener", "port", "serverNames", "routeConfig", "virtualHost",
 // "httpFilters", "routes": [{"match", "route", "cluster", "timeout",
-// "http2"}], "sdsSecrets"}]}
+// "http2", "idleTimeout", "preflightCors"}], "sdsSecrets"}]}
 nlohmann::ordered_json to_json(const DeepReport& report);
 
 // The human report's closing section: per host and pod, the listener, route

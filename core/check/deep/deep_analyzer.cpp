@@ -13,8 +13,9 @@ void DeepContext::report(Message m) {
 std::vector<std::unique_ptr<DeepAnalyzer>> all_deep_analyzers() {
   using namespace analyzers;
   std::vector<std::unique_ptr<DeepAnalyzer>> out;
-  for (auto make : {make_sync_state, make_filter_chain, make_http_filters, make_route_services, make_route_timeouts,
-                    make_cluster_http2, make_sds_secret}) {
+  for (auto make : {make_sync_state, make_proxy_version, make_filter_chain, make_http_filters, make_route_services,
+                    make_cors_preflight, make_route_timeouts, make_cluster_http2, make_cluster_idle_timeout,
+                    make_sds_secret}) {
     out.push_back(make());
   }
   return out;

@@ -22,6 +22,7 @@ struct PodState {
   std::string proxy;                  // POD.NAMESPACE, istiod's proxyID
   const ProxySync* sync = nullptr;    // null: no istiod knows the pod
   const ConfigDump* dump = nullptr;   // null: not connected (or no dump)
+  std::string istiod_version;         // the version of the istiod it is connected to ("" when unknown)
 };
 
 struct DeepMeta {
@@ -71,6 +72,9 @@ std::unique_ptr<DeepAnalyzer> make_route_services();
 std::unique_ptr<DeepAnalyzer> make_route_timeouts();
 std::unique_ptr<DeepAnalyzer> make_cluster_http2();
 std::unique_ptr<DeepAnalyzer> make_sds_secret();
+std::unique_ptr<DeepAnalyzer> make_cors_preflight();
+std::unique_ptr<DeepAnalyzer> make_cluster_idle_timeout();
+std::unique_ptr<DeepAnalyzer> make_proxy_version();
 }  // namespace analyzers
 
 }  // namespace grpcmesh::check::deep

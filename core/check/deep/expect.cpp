@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/check/mesh.hpp"
+#include "core/check/visibility.hpp"
 
 namespace grpcmesh::check::deep {
 namespace {
@@ -64,12 +65,52 @@ std::string cluster_name(const Snapshot& s, const mesh::Destination& d, const st
   return fmt::format("outbound|{}|{}|{}.{}.svc.cluster.local", port, d.subset, name->name, name->namespace_name);
 }
 
+// The connectionPool.http.idleTimeout of `policy`, when set.
+std::optional<std::string> http_idle_timeout(Node policy) {
+  Node v = policy["connectionPool"]["http"]["idleTimeout"];
+  return v.is_string() ? std::optional<std::string>(std::string(v.str())) : std::nullopt;
+}
+
+// The idle timeout the DestinationRule Istio applies to `d` for a gateway pod
+// in `proxy_ns` sets (a subset's own traffic policy first), and that rule.
+void idle_timeout(const Snapshot& s, const mesh::Destination& d, const std::string& route_namespace,
+                  const std::string& proxy_ns, ExpectedRoute& out) {
+  static const AnalyzerMeta meta{"deep_expect", "", {Kind::DestinationRule}};
+  auto name = mesh::service_for_host(d.host, route_namespace);
+  if (!name) {
+    return;
+  }
+  std::vector<Message> none;
+  Context ctx(s, meta, std::chrono::system_clock::now(), none);
+  const std::string host = mesh::fqdn(d.host, route_namespace);
+  for (const Resource* dr : mesh::destination_rules_for(ctx, host, name->namespace_name, proxy_ns)) {
+    std::optional<std::string> t;
+    if (!d.subset.empty()) {
+      for (Node sub : dr->spec()["subsets"]) {
+        if (sub["name"].is_string() && sub["name"].str() == d.subset) {
+          t = http_idle_timeout(sub["trafficPolicy"]);
+        }
+      }
+    }
+    if (!t) {
+      t = http_idle_timeout(dr->spec()["trafficPolicy"]);
+    }
+    if (t) {
+      out.idle_timeout = t;
+      out.idle_timeout_rule = dr->namespace_name + "/" + dr->name;
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 HostExpectation expect_host(const Snapshot& s, const std::string& host) {
   HostExpectation out;
   out.host = host;
   std::set<const Resource*> gateways;
+  std::vector<std::optional<mesh::Destination>> route_destinations;  // per route, its single destination
+  std::vector<std::string> route_namespaces;
   for (const Resource& vs : s.list(Kind::VirtualService)) {
     bool serves = false;
     for (const std::string& h : mesh::hosts(vs)) {
@@ -105,12 +146,17 @@ HostExpectation expect_host(const Snapshot& s, const std::string& host) {
       if (rule["timeout"].is_string()) {
         base.timeout = std::string(rule["timeout"].str());
       }
+      base.cors = rule["corsPolicy"].is_object();
+      const std::optional<mesh::Destination> single =
+          mine.size() == 1 ? std::optional<mesh::Destination>(*mine[0]) : std::nullopt;
       Node matches = rule["match"];
       if (!matches.is_array() || matches.empty()) {
         ExpectedRoute r = base;
         r.path = "/";
         r.match = "any path";
         out.routes.push_back(std::move(r));
+        route_destinations.push_back(single);
+        route_namespaces.push_back(vs.namespace_name);
       }
       for (Node m : matches) {
         if (m.size() != 1 || !m["uri"].is_object()) {
@@ -128,6 +174,8 @@ HostExpectation expect_host(const Snapshot& s, const std::string& host) {
           continue;
         }
         out.routes.push_back(std::move(r));
+        route_destinations.push_back(single);
+        route_namespaces.push_back(vs.namespace_name);
       }
       ++index;
     }
@@ -164,6 +212,15 @@ HostExpectation expect_host(const Snapshot& s, const std::string& host) {
   for (const Resource* pod : out.pods) {
     for (const Resource& filter : s.list(Kind::EnvoyFilter)) {
       out.web = out.web || adds_grpc_web(filter, *pod);
+    }
+  }
+  // The gateway pods' namespace decides which DestinationRules apply (those
+  // of the first pod; a gateway's pods share one).
+  if (!out.pods.empty()) {
+    for (size_t i = 0; i < out.routes.size(); ++i) {
+      if (route_destinations[i]) {
+        idle_timeout(s, *route_destinations[i], route_namespaces[i], out.pods.front()->namespace_name, out.routes[i]);
+      }
     }
   }
   return out;

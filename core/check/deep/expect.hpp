@@ -31,6 +31,12 @@ struct ExpectedRoute {
   std::string match;         // as the rule says it: "prefix /a.B/", "exact /a.B/C", "any path"
   std::string cluster;       // outbound|PORT|SUBSET|FQDN, "" when it cannot be named (several destinations)
   std::optional<std::string> timeout;  // the rule's timeout
+  bool cors = false;         // the rule has a corsPolicy: a preflight must find it
+  // The upstream idle timeout (connectionPool.http.idleTimeout, as `stream`
+  // sets it) of the DestinationRule Istio applies to the destination for the
+  // gateway pods, and that rule (namespace/name); unset when none sets one.
+  std::optional<std::string> idle_timeout;
+  std::string idle_timeout_rule;
 };
 
 struct HostExpectation {

@@ -14,6 +14,8 @@
 #include <sstream>
 
 #include "core/check/file_loader.hpp"
+#include "core/kube/encoding.hpp"
+#include "core/tls/self_signed.hpp"
 #include "core/util/error.hpp"
 
 using namespace grpcmesh;
@@ -51,6 +53,9 @@ spec:
   http:
   - match: [{uri: {prefix: /helloworld.Greeter/}}]
     route: [{destination: {host: greeter.app.svc.cluster.local, port: {number: 50051}}}]
+    corsPolicy:
+      allowOrigins: [{exact: "https://app.example.com"}]
+      allowMethods: [POST, OPTIONS]
 ---
 apiVersion: networking.istio.io/v1alpha3
 kind: EnvoyFilter
@@ -95,10 +100,12 @@ const std::string kSecretType = "type.googleapis.com/envoy.extensions.transport_
 
 // A stand-in for istiod's debug endpoints serving fixed bodies: the fault
 // injection of these tests (the e2e tests ask a real istiod).
+// Its /version is the pinned istiod's ("1.31.0-dev+eed52ebb66ad-unknown-unknown").
 class FixedIstiod final : public deep::IstiodSource {
  public:
-  FixedIstiod(std::string syncz, std::string dump, long dump_status = 200)
-      : syncz_(std::move(syncz)), dump_(std::move(dump)), dump_status_(dump_status) {}
+  FixedIstiod(std::string syncz, std::string dump, long dump_status = 200,
+              std::string version = "1.31.0-dev+eed52ebb66ad-unknown-unknown")
+      : syncz_(std::move(syncz)), dump_(std::move(dump)), dump_status_(dump_status), version_(std::move(version)) {}
   const std::vector<std::string>& instances() const override { return names_; }
   std::vector<kube::Response> get_all(const std::string& path) override { return {get(0, path)}; }
   kube::Response get(size_t, const std::string& path) override {
@@ -106,6 +113,9 @@ class FixedIstiod final : public deep::IstiodSource {
     if (path == "/debug/syncz") {
       r.status = 200;
       r.body = syncz_;
+    } else if (path == "/version") {
+      r.status = version_.empty() ? 404 : 200;
+      r.body = version_.empty() ? "404 page not found\n" : version_;
     } else {
       CHECK(path == "/debug/config_dump?proxyID=istio-ingressgateway-sim-1.istio-system");
       r.status = dump_status_;
@@ -118,6 +128,7 @@ class FixedIstiod final : public deep::IstiodSource {
   std::vector<std::string> names_{"istiod-test"};
   std::string syncz_, dump_;
   long dump_status_;
+  std::string version_;
 };
 
 struct Run {
@@ -133,11 +144,12 @@ struct Run {
   }
 };
 
-Run run_deep(const json& syncz, const json& dump, const std::string& extra_objects = "") {
+Run run_deep(const json& syncz, const json& dump, const std::string& extra_objects = "",
+             const std::string& version = "1.31.0-dev+eed52ebb66ad-unknown-unknown") {
   Snapshot snapshot;
   std::istringstream in(std::string(kObjects) + (extra_objects.empty() ? "" : "---\n" + extra_objects));
   load_files(snapshot, {"-"}, in, "default");
-  FixedIstiod istiod(syncz.dump(), dump.dump());
+  FixedIstiod istiod(syncz.dump(), dump.dump(), 200, version);
   Run r;
   r.report = deep::inspect(snapshot, {kHost}, istiod, r.findings);
   return r;
@@ -216,6 +228,26 @@ void erase_filter(json& dump, const std::string& name) {
   }
   FAIL("no filter " << name);
 }
+
+// The pod asks istiod for secrets (its syncz entry has the Secret type) and
+// istiod sends it kubernetes://grpc-deep-example-com-tls holding `cert_pem`,
+// as istiod's config_dump shows a secret: the key redacted, the name only
+// inside the secret (the entry has a versionInfo and no name of its own).
+void deliver_secret(json& syncz, json& dump, const std::string& cert_pem) {
+  syncz[0]["resources"][kSecretType] = {{"sent", "n1"}, {"acked", "n1"}};
+  dump["configs"].push_back(
+      {{"@type", "type.googleapis.com/envoy.admin.v3.SecretsConfigDump"},
+       {"dynamicActiveSecrets",
+        {{{"versionInfo", "2026-12-07T01:12:44Z/4"},
+          {"secret",
+           {{"@type", kSecretType},
+            {"name", "kubernetes://grpc-deep-example-com-tls"},
+            {"tlsCertificate",
+             {{"certificateChain", {{"inlineBytes", kube::base64_encode(cert_pem)}}},
+              {"privateKey", {{"inlineBytes", kube::base64_encode("[redacted]")}}}}}}}}}}});
+}
+
+const auto kNow = std::chrono::system_clock::now();
 
 const std::string kPod = "Pod istio-system/istio-ingressgateway-sim-1";
 const std::string kSdsInfo = "GM0113 " + kPod;
@@ -315,6 +347,32 @@ TEST_CASE("deep: each fault in istiod's view of the pod yields its code (every d
       {"the pod asks for the secret and istiod sends none",
        [](json& s, json&) { s[0]["resources"][kSecretType] = {{"sent", "n1"}, {"acked", "n1"}}; },
        {"GM0112 " + kPod}, "", "asks for SDS secret kubernetes://grpc-deep-example-com-tls"},
+      {"the secret istiod sends is for another host",
+       [](json& s, json& d) { deliver_secret(s, d, tls::make_self_signed("other.example.com", kNow).cert_pem); },
+       {"GM0117 " + kPod}, "", "but its certificate names other.example.com in its subjectAltName, not the host"},
+      {"the secret istiod sends has expired",
+       [](json& s, json& d) {
+         deliver_secret(s, d, tls::make_self_signed(kHost, kNow - std::chrono::hours(72), std::chrono::hours(24)).cert_pem);
+       },
+       {"GM0117 " + kPod}, "", "but its certificate expired at"},
+      {"a preflight finds no CORS policy",
+       [](json&, json& d) { route(d).erase("typedPerFilterConfig"); }, {"GM0114 " + kPod, kSdsInfo}, "",
+       "a CORS preflight for grpc.deep.example.com prefix /helloworld.Greeter/ matches a route without a CORS policy"},
+      {"no cors filter applies the policy", [](json&, json& d) { erase_filter(d, "envoy.filters.http.cors"); },
+       {"GM0114 " + kPod, kSdsInfo}, "", "finds its CORS policy, but no envoy.filters.http.cors among the HTTP filters"},
+      {"the cluster's idle timeout is not the DestinationRule's",
+       [](json&, json&) {}, {"GM0115 " + kPod, kSdsInfo}, R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: greeter, namespace: app}
+spec:
+  host: greeter.app.svc.cluster.local
+  trafficPolicy: {connectionPool: {http: {idleTimeout: 24h}}}
+)",
+       "has upstream idle timeout \"none (Envoy's default, 1h)\", while DestinationRule app/greeter sets 24h"},
+      {"the pod runs another Istio minor version than istiod",
+       [](json& s, json&) { s[0]["istio_version"] = "1.29.2"; }, {"GM0116 " + kPod, kSdsInfo}, "",
+       "runs Istio \"1.29.2\" and istiod istiod-test runs \"1.31.0-dev+eed52ebb66ad\""},
   };
   std::set<std::string> produced;
   for (const Fault& f : faults) {
@@ -395,4 +453,43 @@ TEST_CASE("deep: a pod that leaves istiod between syncz and its dump is not conn
   CHECK(findings[0].code == "GM0101");
   CHECK(report.hosts.empty());
   CHECK_FALSE(deep::to_json(report)["pods"][0]["connected"].get<bool>());
+}
+
+TEST_CASE("deep: a secret valid for the host, the DestinationRule's idle timeout and one minor version yield nothing") {
+  json syncz = json::parse(read("syncz.json"));
+  json dump = json::parse(read("config_dump.json"));
+  deliver_secret(syncz, dump, tls::make_self_signed(kHost, kNow).cert_pem);
+  greeter_cluster(dump)["typedExtensionProtocolOptions"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+                       ["commonHttpProtocolOptions"]["idleTimeout"] = "86400s";
+  syncz[0]["istio_version"] = "1.31.2";
+  Run r = run_deep(syncz, dump, R"(
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: greeter, namespace: app}
+spec:
+  host: greeter.app.svc.cluster.local
+  trafficPolicy: {connectionPool: {http: {idleTimeout: 24h}}}
+)");
+  CHECK(r.keys().empty());
+  REQUIRE(r.report.hosts.size() == 1);
+  CHECK(r.report.hosts[0].routes[0].idle_timeout == "86400s");
+  CHECK(r.report.hosts[0].routes[0].preflight_cors);
+  CHECK(r.report.pods[0].istiod_version == "1.31.0-dev+eed52ebb66ad");
+  json j = deep::to_json(r.report);
+  CHECK(j["pods"][0]["istiodVersion"] == "1.31.0-dev+eed52ebb66ad");
+  CHECK(j["hosts"][0]["routes"][0]["idleTimeout"] == "86400s");
+  CHECK(j["hosts"][0]["routes"][0]["preflightCors"] == true);
+}
+
+TEST_CASE("deep: istiod's /version read as istioctl reads it; without one no version is compared") {
+  CHECK(deep::istiod_version("1.31.0-dev+eed52ebb66ad-unknown-unknown") == "1.31.0-dev+eed52ebb66ad");
+  CHECK(deep::istiod_version("1.12.0-016bc46f4a5e0ef3fa135b3c5380ab7765467c1a-dirty-Modified") == "1.12.0");
+  CHECK(deep::istiod_version("1.7-alpha.9c900ba-9c900ba-Clean\n") == "1.7-alpha.9c900ba");
+  CHECK(deep::istiod_version("1.31.0") == "1.31.0");
+  CHECK(deep::istiod_version("404 page not found\n<html>") == "");
+  json syncz = json::parse(read("syncz.json"));
+  syncz[0]["istio_version"] = "1.29.2";
+  Run r = run_deep(syncz, json::parse(read("config_dump.json")), "", "");
+  CHECK(r.keys() == std::set<std::string>{kSdsInfo});
+  CHECK(r.report.pods[0].istiod_version.empty());
 }
