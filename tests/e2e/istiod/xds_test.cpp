@@ -6,116 +6,17 @@
 // NACK in /debug/syncz.
 #include <doctest/doctest.h>
 
-#include <chrono>
-#include <functional>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "harness.hpp"
+#include "istiod/istiod_support.hpp"
 #include "mesh_support.hpp"
 
+using namespace istiod_e2e;
 using namespace mesh_e2e;
 using namespace std::chrono_literals;
-
-namespace {
-
-const std::string kListener = "type.googleapis.com/envoy.config.listener.v3.Listener";
-const std::string kRoute = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
-const std::string kCluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-
-// The stand-in gateway: connects to istiod as POD (istio-system) and keeps
-// the dump file up to date until destroyed.
-struct Gateway {
-    Gateway(const e2e::TempDir& dir, const std::string& pod, const std::vector<std::string>& extra = {})
-        : dump(dir.path() / (pod + ".json")), proc(argv(pod, extra)) {
-        proc.wait_for_line("synced ", 60s);
-    }
-    std::vector<std::string> argv(const std::string& pod, const std::vector<std::string>& extra) const {
-        std::vector<std::string> a{e2e::cluster("ISTIO_XDSCLIENT"), "--xds", e2e::cluster("GRPCMESH_ISTIOD_XDS"),
-                                   "--kubeconfig", e2e::cluster("GRPCMESH_ADMIN_KUBECONFIG"),
-                                   "--pod", "istio-system/" + pod, "--dump", dump.string()};
-        a.insert(a.end(), extra.begin(), extra.end());
-        return a;
-    }
-    json resources() const {
-        std::string text;
-        try {
-            text = e2e::read_file(dump);
-        } catch (...) {
-            return json::object();
-        }
-        json j = json::parse(text, nullptr, false);
-        return j.is_discarded() ? json::object() : j.value("resources", json::object());
-    }
-    e2e::fs::path dump;
-    e2e::Background proc;
-};
-
-// Polls `probe` every 100 ms for up to 60 s; returns its last value.
-std::optional<json> eventually(const std::function<std::optional<json>()>& probe) {
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    for (;;) {
-        auto v = probe();
-        if (v || std::chrono::steady_clock::now() > deadline) {
-            return v;
-        }
-        std::this_thread::sleep_for(100ms);
-    }
-}
-
-json istiod_debug(const std::string& path) {
-    auto r = e2e::run({"curl", "-fsS", "--max-time", "10", "http://" + e2e::cluster("GRPCMESH_ISTIOD_HTTP") + path});
-    REQUIRE_MESSAGE(r.ok(), r.describe());
-    return json::parse(r.out);
-}
-
-// The route configuration holding a virtual host for `host`, with its name.
-std::optional<json> route_for(const json& routes, const std::string& host) {
-    for (auto& [name, rc] : routes.items()) {
-        for (const auto& vh : rc.value("virtualHosts", json::array())) {
-            for (const auto& d : vh.value("domains", json::array())) {
-                if (d == host) {
-                    return json{{"name", name}, {"virtualHost", vh}};
-                }
-            }
-        }
-    }
-    return std::nullopt;
-}
-
-// The RDS route name of the filter chain whose SNI is `host`.
-std::optional<std::string> chain_route(const json& listeners, const std::string& host) {
-    for (auto& [name, l] : listeners.items()) {
-        for (const auto& fc : l.value("filterChains", json::array())) {
-            const auto sni = fc.value("filterChainMatch", json::object()).value("serverNames", json::array());
-            if (std::find(sni.begin(), sni.end(), host) == sni.end()) {
-                continue;
-            }
-            for (const auto& f : fc.value("filters", json::array())) {
-                const auto tc = f.value("typedConfig", json::object());
-                if (tc.contains("rds")) {
-                    return tc["rds"].value("routeConfigName", "");
-                }
-            }
-        }
-    }
-    return std::nullopt;
-}
-
-// The syncz entry of a proxy (POD.NAMESPACE).
-std::optional<json> syncz_of(const std::string& proxy) {
-    for (const auto& p : istiod_debug("/debug/syncz")) {
-        if (p.value("proxy", "") == proxy) {
-            return p;
-        }
-    }
-    return std::nullopt;
-}
-
-}  // namespace
 
 TEST_CASE("istiod: init, tls and expose reach the gateway over xDS, and a NACKed route shows in syncz") {
     const std::string host = e2e::unique_name("xds") + ".example.com";
