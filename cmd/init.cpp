@@ -173,7 +173,10 @@ void register_init(CLI::App& root, Context& ctx) {
       check_api_flags(*flags, choice.api);
       mesh::ChangeSet cs;
       if (choice.api == gatewayapi::Api::GatewayApi) {
-        if (gateway_options->namespace_name.empty()) {
+        if (state) {
+          mesh::find_gateway_init_target(*state, *gateway_options);
+        }
+        if (gateway_options->gateway.empty() && gateway_options->namespace_name.empty()) {
           gateway_options->namespace_name = target_namespace(ctx, local);
         }
         gatewayapi::InitFacts facts;

@@ -8,6 +8,11 @@ std::string listener_name(const std::string& host, const std::string& protocol) 
   return manifest::host_object_name(host) + (protocol == "HTTPS" ? "-https" : "-h2c");
 }
 
+bool made_by_init(const Listener& l) {
+  return !l.hostname.empty() && (l.protocol == "HTTPS" || l.protocol == "HTTP") &&
+         l.name == listener_name(l.hostname, l.protocol);
+}
+
 std::vector<Listener> listeners_of(const nlohmann::json& gateway) {
   std::vector<Listener> out;
   for (const auto& l : gateway.value("/spec/listeners"_json_pointer, nlohmann::json::array())) {

@@ -27,6 +27,12 @@ struct Listener {
 // "<host-object-name>-https" or "<host-object-name>-h2c".
 std::string listener_name(const std::string& host, const std::string& protocol);
 
+// Whether init made the listener (for any host): its name is the one init
+// gives a listener of its hostname and protocol. One field manager applies
+// them all, so every apply to a Gateway must give all of them again, or
+// server-side apply drops the ones left out.
+bool made_by_init(const Listener& listener);
+
 // The listeners of a Gateway as they are (any owner).
 std::vector<Listener> listeners_of(const nlohmann::json& gateway);
 

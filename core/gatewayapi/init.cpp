@@ -48,6 +48,17 @@ std::string describe_listener(const Listener& l, const std::string& gateway_name
   return fmt::format("h2c on port {} (listener {}, protocol HTTP)", l.port, l.name);
 }
 
+// The listeners init made for other hosts on the Gateway, applied again as they are.
+std::vector<Listener> other_hosts(const std::vector<Listener>& all, const std::string& host) {
+  std::vector<Listener> out;
+  for (const Listener& l : all) {
+    if (made_by_init(l) && l.hostname != host) {
+      out.push_back(l);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::pair<std::string, std::string> target_gateway(const InitOptions& o) {
@@ -97,20 +108,22 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
     if (!explicit_kind || o.plaintext) {
       h2c.reset();
     }
-    if (!https && !h2c) {
+    if (!https && !h2c && other_hosts(all, o.host).empty()) {
       cs.changes.push_back({mesh::Change::Kind::Release, *f.gateway});
       cs.notes.push_back(shared ? fmt::format("Gateway {} no longer has listeners for {}", gw_ref, o.host)
                                 : fmt::format("{} no longer has a Gateway from kubectl-grpcmesh", o.host));
       return cs;
     }
-    GatewayConfig g{name, ns, gateway_class, {}};
+    GatewayConfig g{name, ns, gateway_class, other_hosts(all, o.host)};
     for (const auto& l : {https, h2c}) {
       if (l) {
         g.listeners.push_back(*l);
       }
     }
     cs.changes.push_back({mesh::Change::Kind::Apply, gateway(g)});
-    cs.notes.push_back(fmt::format("Gateway {} keeps its {} listener for {}", gw_ref, https ? "HTTPS" : "h2c", o.host));
+    cs.notes.push_back(https || h2c ? fmt::format("Gateway {} keeps its {} listener for {}", gw_ref,
+                                                  https ? "HTTPS" : "h2c", o.host)
+                                    : fmt::format("Gateway {} no longer has listeners for {}", gw_ref, o.host));
     return cs;
   }
 
@@ -139,7 +152,8 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
   if (h2c) {
     require_free_port(*h2c, all, gw_ref, "--plaintext-port");
   }
-  GatewayConfig g{name, ns, gateway_class, {}};
+  GatewayConfig g{name, ns, gateway_class, other_hosts(all, o.host)};
+  const size_t first_own = g.listeners.size();
   for (const auto& l : {https, h2c}) {
     if (l) {
       g.listeners.push_back(*l);
@@ -159,8 +173,8 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
   }
   std::string summary = fmt::format("Gateway {} serves {}:", gw_ref, o.host);
   std::string sep = " ";
-  for (const auto& l : g.listeners) {
-    summary += sep + describe_listener(l, ns);
+  for (size_t i = first_own; i < g.listeners.size(); ++i) {
+    summary += sep + describe_listener(g.listeners[i], ns);
     sep = "; ";
   }
   if (gateway_class) {

@@ -36,7 +36,7 @@ nlohmann::json rebind(const TlsFacts& f, const std::string& host, const std::str
       l.secret_name = name;
       l.secret_namespace = ns == f.gateway_namespace ? "" : ns;
       g.listeners.push_back(l);
-    } else if (ours || l.name == listener_name(host, "HTTP")) {
+    } else if (ours || made_by_init(l)) {
       g.listeners.push_back(l);
     }
   }

@@ -111,6 +111,26 @@ gatewayapi::ApiChoice choose_api(ClusterState* state, const std::optional<gatewa
   return gatewayapi::choose_api(flag, read_api_facts(*state, host, selector));
 }
 
+void find_gateway_init_target(ClusterState& state, gatewayapi::InitOptions& o) {
+  if (!o.gateway.empty() || !o.namespace_name.empty()) {
+    return;
+  }
+  for (const auto& g : gateway_api_gateways_for_host(state, o.host)) {
+    for (const auto& l : gatewayapi::listeners_of(g)) {
+      if (l.name != gatewayapi::listener_name(o.host, "HTTPS") && l.name != gatewayapi::listener_name(o.host, "HTTP")) {
+        continue;
+      }
+      if (manifest::managed_by_us(g) &&
+          g.value("/metadata/name"_json_pointer, std::string()) == manifest::host_object_name(o.host)) {
+        o.namespace_name = g.value("/metadata/namespace"_json_pointer, std::string());
+      } else {
+        o.gateway = gatewayapi::ref(g);
+      }
+      return;
+    }
+  }
+}
+
 gatewayapi::InitFacts read_gateway_init_facts(ClusterState& state, const gatewayapi::InitOptions& o) {
   require_gateway_api(state, kube::kinds::kGatewayApiGateway);
   gatewayapi::InitFacts f;

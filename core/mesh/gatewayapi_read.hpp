@@ -32,6 +32,11 @@ gatewayapi::ApiFacts read_api_facts(ClusterState& state, const std::string& host
 gatewayapi::ApiChoice choose_api(ClusterState* state, const std::optional<gatewayapi::Api>& flag,
                                  const std::string& host, const Labels& selector);
 
+// Without --gateway and --gateway-namespace, a host that already has
+// listeners from init keeps them where they are: on its own Gateway (sets
+// the namespace) or on a shared one (sets --gateway). Unchanged otherwise.
+void find_gateway_init_target(ClusterState& state, gatewayapi::InitOptions& options);
+
 gatewayapi::InitFacts read_gateway_init_facts(ClusterState& state, const gatewayapi::InitOptions& options);
 
 // The host's Gateways (--gateway, else those with a listener for the host;

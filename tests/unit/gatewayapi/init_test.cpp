@@ -118,6 +118,33 @@ listeners:
         "grpc.example.com");
 }
 
+TEST_CASE("gateway-api init: another host's listeners on a shared Gateway are applied again, or they would go") {
+  // One field manager writes every host's listeners: an apply that leaves one
+  // out makes server-side apply drop it.
+  InitOptions a = host("a.example.com");
+  a.gateway = "infra/shared";
+  InitFacts f = live();
+  f.gateway = shared_gateway();
+  f.gateway->at("spec")["listeners"].push_back(listener_json(
+      Listener{listener_name("b.example.com", "HTTP"), "b.example.com", 80, "HTTP", "", ""}));
+  const auto names = [](const ChangeSet& cs) {
+    std::vector<std::string> out;
+    for (const auto& l : listeners_of(cs.changes.at(0).object)) {
+      out.push_back(l.name);
+    }
+    return out;
+  };
+  CHECK(names(plan_init(a, f)) == std::vector<std::string>{"b-example-com-h2c", "a-example-com-https"});
+  // Removing a host keeps the others' and the Gateway.
+  f.gateway = plan_init(a, f).changes[0].object;
+  f.gateway->at("spec")["listeners"].push_back(shared_gateway()["spec"]["listeners"][0]);
+  a.remove = true;
+  ChangeSet removed = plan_init(a, f);
+  CHECK(removed.changes.at(0).kind == Change::Kind::Apply);
+  CHECK(names(removed) == std::vector<std::string>{"b-example-com-h2c"});
+  CHECK(removed.notes[0] == "Gateway infra/shared no longer has listeners for a.example.com");
+}
+
 TEST_CASE("gateway-api init: a port must be free on the Gateway or already the host's") {
   InitOptions o = host("grpc.example.com");
   o.gateway = "infra/shared";

@@ -141,3 +141,41 @@ spec: {hostnames: [www.example.com]}
   CHECK(tf.gateway_namespace == "infra");
   CHECK(grpcmesh::gatewayapi::tls_secret_ref(t, tf) == std::make_pair(std::string("infra"), std::string("www")));
 }
+
+TEST_CASE("gateway-api read: a re-run without --gateway or --gateway-namespace finds the host's listeners") {
+  LocalState files = from_yaml(std::string(kSharedGateway) + R"(
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc-example-com, namespace: istio-ingress, labels: {app.kubernetes.io/managed-by: kubectl-grpcmesh}}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: grpc-example-com-h2c, hostname: grpc.example.com, port: 80, protocol: HTTP}
+)");
+  grpcmesh::gatewayapi::InitOptions own;
+  own.host = "grpc.example.com";
+  find_gateway_init_target(files, own);
+  CHECK(own.namespace_name == "istio-ingress");
+  CHECK(own.gateway.empty());
+
+  LocalState shared = from_yaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: shared, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: grpc-example-com-https, hostname: grpc.example.com, port: 443, protocol: HTTPS,
+     tls: {mode: Terminate, certificateRefs: [{name: x}]}}
+)");
+  grpcmesh::gatewayapi::InitOptions attached;
+  attached.host = "grpc.example.com";
+  find_gateway_init_target(shared, attached);
+  CHECK(attached.gateway == "infra/shared");
+  grpcmesh::gatewayapi::InitOptions other;
+  other.host = "new.example.com";
+  find_gateway_init_target(shared, other);
+  CHECK(other.gateway.empty());
+  CHECK(other.namespace_name.empty());
+}
