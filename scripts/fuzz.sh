@@ -60,7 +60,7 @@ seed_dirs() {
     check_fuzz) echo "$td/check $td/mesh $td/yaml-corpus" ;;
     kubeconfig_fuzz) echo "$td/fuzz/kubeconfig" ;;
     exec_credential_fuzz) echo "$td/fuzz/exec-credential" ;;
-    certificate_fuzz) echo "$td/tls $seeds/certificate" ;;
+    certificate_fuzz) echo "$td/tls $seeds/certificate $td/fuzz/certificate" ;;
     wire_fuzz) echo "$td/tls $td/kube" ;;
     duration_fuzz) echo "$td/fuzz/duration" ;;
     protoset_fuzz | grpc_web_fuzz | codec_fuzz) echo "$td/grpc" ;;

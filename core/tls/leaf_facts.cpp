@@ -205,7 +205,36 @@ bool valid_algorithm(const std::optional<Element>& e) {
   return !r.failed() && r.at_end();
 }
 
-// Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }.
+// UTF-8 as RFC 3629 and OpenSSL's UTF8_getc read it: no overlong forms, no
+// surrogates, nothing past U+10FFFF.
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 4;
+    if (n == 4 || i + n >= s.size()) {
+      return false;
+    }
+    uint32_t value = n == 0 ? c : c & (0x3F >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) {
+        return false;
+      }
+      value = (value << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kLeast[] = {0, 0x80, 0x800, 0x10000};
+    if (value < kLeast[n] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }. OpenSSL
+// converts each value to UTF-8 when it decodes the name, and refuses the
+// certificate when a UTF8String, BMPString or UniversalString cannot be.
 bool valid_name(const std::optional<Element>& e) {
   if (!e) {
     return false;
@@ -220,6 +249,10 @@ bool valid_name(const std::optional<Element>& e) {
       Reader a(attribute->content);
       auto value = expect_oid(a) ? a.next() : std::nullopt;
       if (attribute->tag != der::kSequence || !value || (value->tag & 0x20) || !a.at_end()) {
+        return false;
+      }
+      if ((value->tag == 0x0C && !valid_utf8(value->content)) || (value->tag == 0x1E && value->content.size() % 2) ||
+          (value->tag == 0x1C && value->content.size() % 4)) {
         return false;
       }
     }

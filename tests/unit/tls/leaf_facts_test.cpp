@@ -9,7 +9,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -296,4 +298,17 @@ TEST_CASE("leaf facts: damaged certificates and keys are never read differently 
       compared(cert_pem, pem_of("PRIVATE KEY", damaged));
     }
   }
+}
+
+TEST_CASE("leaf facts: a name whose strings OpenSSL cannot convert to UTF-8 is left to OpenSSL") {
+  // Found by certificate_fuzz: grpc.example.com.crt with bytes of its
+  // issuer's common name (a UTF8String) changed to ones that are not UTF-8,
+  // followed by its key. OpenSSL refuses the certificate; the fast path read it.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/issuer-cn-not-utf8.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  REQUIRE(pem.find("BEGIN CERTIFICATE") != std::string::npos);
+  CHECK_FALSE(oracle(pem, pem).parses);
+  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
 }
