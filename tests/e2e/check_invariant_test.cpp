@@ -203,7 +203,7 @@ TEST_CASE("check invariant: a gateway workload of its own, a moved credential, g
     step({"init", "--host", host, "--selector", "grpcmesh-gateway=" + label, "--remove"}, owned, {});
 }
 
-TEST_CASE("check invariant: expose --gateway to a wildcard Gateway written by hand; init on another port and credential") {
+TEST_CASE("check invariant: expose --gateway to a wildcard Gateway written by hand, init on another port and credential") {
     const std::string ns = e2e::create_namespace("inv-wild");
     mesh_e2e::create_service(ns, "greeter", "  - {name: api, port: 50051}\n");
     const std::vector<std::string> down = {"GM0030 Service " + ns + "/greeter"};

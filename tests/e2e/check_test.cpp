@@ -187,7 +187,7 @@ TEST_SUITE("check") {
         CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     }
 
-    TEST_CASE("without any kubeconfig the files are the whole input; --offline never contacts a cluster") {
+    TEST_CASE("without any kubeconfig the files are the whole input, --offline never contacts a cluster") {
         e2e::TempDir home;
         e2e::RunOptions no_cluster;
         no_cluster.env = {{"HOME", home.path().string()}};
@@ -203,7 +203,7 @@ TEST_SUITE("check") {
         CHECK(nothing.exit_code == 2);
     }
 
-    TEST_CASE("bad input: unparsable YAML names file and line; empty input and unknown kinds are clear") {
+    TEST_CASE("bad input: unparsable YAML names file and line, empty input and unknown kinds are clear") {
         e2e::TempDir dir;
         auto bad = dir.write("bad.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: [x\n");
         Result r = e2e::plugin({"check", "--offline", "-f", bad.string()});

@@ -39,7 +39,7 @@ void fails_cleanly(const std::vector<std::string>& args, const std::string& expe
 
 }  // namespace
 
-TEST_CASE("expose: appProtocol owned by another manager is a conflict naming it; --force-conflicts wins") {
+TEST_CASE("expose: appProtocol owned by another manager is a conflict naming it, --force-conflicts wins") {
     const std::string host = e2e::unique_name("conflict") + ".example.com";
     std::string obj = host;
     std::replace(obj.begin(), obj.end(), '.', '-');

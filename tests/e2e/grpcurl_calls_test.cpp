@@ -80,7 +80,7 @@ TEST_SUITE("grpcurl") {
     CHECK_FALSE(contains(socket_timers({}), "timer:(keepalive,"));
   }
 
-  TEST_CASE("-H and -rpc-header reach the call; -reflect-header does not; -authority is :authority") {
+  TEST_CASE("-H and -rpc-header reach the call, -reflect-header does not, -authority is :authority") {
     e2e::TestServer server;
     Result r = ours({"-plaintext", "-H", "x-both: 1", "-rpc-header", "x-call: 2", "-reflect-header", "x-refl: 3",
                      "-authority", "api.example.com", "-d", R"({"message": "m"})", server.address(),

@@ -62,7 +62,7 @@ struct Pki {
 }  // namespace
 
 TEST_SUITE("grpcurl") {
-  TEST_CASE("TLS is verified by default; -cacert trusts a private CA; -insecure skips verification") {
+  TEST_CASE("TLS is verified by default, -cacert trusts a private CA, -insecure skips verification") {
     Pki pki;
     e2e::TestServer server({"--tls-cert", pki.path("server.crt"), "--tls-key", pki.path("server.key")});
     Result untrusted = ours({server.address(), "list"});

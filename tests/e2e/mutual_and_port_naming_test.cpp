@@ -153,7 +153,7 @@ bool has(const std::vector<std::string>& codes, const std::string& code) {
 
 }  // namespace
 
-TEST_CASE("tls --secret-name on a MUTUAL server moves the client CA along; check finds a CA left behind") {
+TEST_CASE("tls --secret-name on a MUTUAL server moves the client CA along, check finds a CA left behind") {
     const MutualHost m("mutual-move");
     const auto& [host, obj, dir, cert, key, ca_file, ca_pem] = m;
     REQUIRE(e2e::plugin({"init", "--host", host, "--client-ca", ca_file}).ok());
@@ -208,7 +208,7 @@ TEST_CASE("init --client-ca: a file that is not a certificate is one line, exit 
     CHECK_FALSE(snapshot("secret", kGatewayNs, obj + "-tls-cacert").has_value());
 }
 
-TEST_CASE("expose --port-naming name renames the port to grpc-<name> and owns the name; the default sets appProtocol") {
+TEST_CASE("expose --port-naming name renames the port to grpc-<name> and owns the name, the default sets appProtocol") {
     const std::string host = e2e::unique_name("naming") + ".example.com";
     const std::string obj = host_object(host);
     const std::string ns = e2e::create_namespace("naming");

@@ -81,7 +81,7 @@ e2e::Result run_ok(const std::vector<std::string>& args) {
 
 }  // namespace
 
-TEST_CASE("stream --gateway-idle-timeout sets the gateway pods' stream idle timeout; --remove takes it away") {
+TEST_CASE("stream --gateway-idle-timeout sets the gateway pods' stream idle timeout, --remove takes it away") {
     OwnGateway gw;
     const std::string host = gw.route_host("idle");
     const json before = gw.deployment();
@@ -120,7 +120,7 @@ TEST_CASE("stream --gateway-idle-timeout sets the gateway pods' stream idle time
                          "\"kubectl-grpcmesh\""));
 }
 
-TEST_CASE("stream --remove of one host keeps the gateway idle timeout another host asked for; the last one drops it") {
+TEST_CASE("stream --remove of one host keeps the gateway idle timeout another host asked for, the last one drops it") {
     OwnGateway gw;
     const std::string a = gw.route_host("idle-a");
     const std::string b = gw.route_host("idle-b");
@@ -147,7 +147,7 @@ TEST_CASE("stream --remove of one host keeps the gateway idle timeout another ho
     CHECK(gw.deployment() == before);
 }
 
-TEST_CASE("web --remove of one host keeps the grpc_web filter another host uses; the last one removes it") {
+TEST_CASE("web --remove of one host keeps the grpc_web filter another host uses, the last one removes it") {
     OwnGateway gw;
     const std::string a = gw.route_host("web-a");
     const std::string b = gw.route_host("web-b");

@@ -130,7 +130,7 @@ TEST_SUITE("stream") {
         CHECK(gone.exit_code != 0);
     }
 
-    TEST_CASE("two hosts on one backend share its DestinationRule; --remove of one keeps what the other asked for") {
+    TEST_CASE("two hosts on one backend share its DestinationRule, --remove of one keeps what the other asked for") {
         Routed h;
         const std::string b = e2e::unique_name("sw-b") + ".example.com";
         h.run_ok({"init", "--host", b});

@@ -96,7 +96,7 @@ TEST_CASE("tls --self-signed: a user who may write Secrets but not Gateways chan
     REQUIRE(e2e::plugin({"tls", "--host", t.host, "--remove"}).ok());
 }
 
-TEST_CASE("tls --self-signed: a failed run keeps the CA file already at --ca-out; a good run replaces it") {
+TEST_CASE("tls --self-signed: a failed run keeps the CA file already at --ca-out, a good run replaces it") {
     Refused t;
     t.dir.write("ca.crt", "the CA clients trust today\n");
     // Refused after planning (a 422 in the server dry run), when the CA is already made.

@@ -75,7 +75,7 @@ std::string certificate_text(const std::string& ns, const std::string& secret) {
 
 }  // namespace
 
-TEST_CASE("tls --issuer: cert-manager issues into the gateway pods' namespace, the Gateway is bound; --remove") {
+TEST_CASE("tls --issuer: cert-manager issues into the gateway pods' namespace, the Gateway is bound, --remove") {
     Host host("issued");
     auto r = e2e::plugin({"tls", "--host", host.name, "--issuer", ca_issuer(), "--wait", "--timeout", "60s"});
     REQUIRE_MESSAGE(r.ok(), r.describe());
@@ -202,7 +202,7 @@ TEST_CASE("a renewal cert-manager performs (manual trigger) still passes check")
     check_gateway_hop_ok(host.name);
 }
 
-TEST_CASE("check finds a Certificate in the wrong namespace; its fix makes the gateway hop pass") {
+TEST_CASE("check finds a Certificate in the wrong namespace, its fix makes the gateway hop pass") {
     Host host("misplaced");
     const std::string app = e2e::create_namespace("app");
     const std::string cluster_issuer = e2e::cluster("GRPCMESH_CERT_MANAGER_CLUSTER_ISSUER");

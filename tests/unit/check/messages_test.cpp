@@ -12,7 +12,7 @@
 
 using namespace grpcmesh::check;
 
-TEST_CASE("catalogue: codes are GMxxxx, unique and ordered; istio codes are ISTxxxx") {
+TEST_CASE("catalogue: codes are GMxxxx, unique and ordered, istio codes are ISTxxxx") {
   std::string previous;
   std::set<std::string_view> names;
   for (const CatalogueEntry& e : catalogue()) {

@@ -42,7 +42,7 @@ constexpr const char* kNamespaces =
 constexpr const char* kClusterScoped =
     "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: grpc-reader\n"
     "  namespace: grpc-apps\n---\n"
-    "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: istio\n";
+    "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: istio\n";
 
 struct Run {
   int code = -1;
@@ -68,7 +68,7 @@ Run check_with(const std::string& extra, OutputFormat output = OutputFormat::Hum
 
 }  // namespace
 
-TEST_CASE("namespaces: a v1 Namespace is read, not ignored; cluster-scoped kinds have no namespace") {
+TEST_CASE("namespaces: a v1 Namespace is read, not ignored, cluster-scoped kinds have no namespace") {
   Snapshot s;
   std::istringstream in(std::string(kNamespaces) + "---\n" + kClusterScoped +
                         "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n");
@@ -76,7 +76,7 @@ TEST_CASE("namespaces: a v1 Namespace is read, not ignored; cluster-scoped kinds
   REQUIRE(s.ignored().size() == 3);
   CHECK(s.ignored()[0].kind == "ClusterRole");
   CHECK(s.ignored()[0].namespace_name.empty());  // its metadata.namespace means nothing
-  CHECK(s.ignored()[1].kind == "GatewayClass");
+  CHECK(s.ignored()[1].kind == "IngressClass");
   CHECK(s.ignored()[1].namespace_name.empty());
   CHECK(s.ignored()[2].kind == "ConfigMap");
   CHECK(s.ignored()[2].namespace_name == "apps");
@@ -105,7 +105,7 @@ TEST_CASE("namespaces: a cluster-scoped object is printed without a namespace in
   Run human = check_with(kClusterScoped);
   INFO(human.out);
   CHECK(human.out.find("info GM0001 ClusterRole grpc-reader (") != std::string::npos);
-  CHECK(human.out.find("info GM0001 GatewayClass istio (") != std::string::npos);
+  CHECK(human.out.find("info GM0001 IngressClass istio (") != std::string::npos);
   CHECK(human.out.find("/grpc-reader") == std::string::npos);
 
   auto j = nlohmann::json::parse(check_with(kClusterScoped, OutputFormat::Json).out);
@@ -117,7 +117,7 @@ TEST_CASE("namespaces: a cluster-scoped object is printed without a namespace in
   }
   REQUIRE(resources.size() == 2);
   CHECK(resources[0] == nlohmann::json::parse(R"({"kind":"ClusterRole","name":"grpc-reader"})"));
-  CHECK(resources[1] == nlohmann::json::parse(R"({"kind":"GatewayClass","name":"istio"})"));
+  CHECK(resources[1] == nlohmann::json::parse(R"({"kind":"IngressClass","name":"istio"})"));
 
   std::string yaml = check_with(kClusterScoped, OutputFormat::Yaml).out;
   INFO(yaml);
@@ -132,7 +132,7 @@ TEST_CASE("namespaces: a cluster-scoped object is printed without a namespace in
     names.push_back(result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]);
   }
   CHECK(std::find(names.begin(), names.end(), "ClusterRole/grpc-reader") != names.end());
-  CHECK(std::find(names.begin(), names.end(), "GatewayClass/istio") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "IngressClass/istio") != names.end());
   // a namespaced object keeps its namespace
   CHECK(std::find(names.begin(), names.end(), "ConfigMap/default/settings") != names.end());
 }
@@ -186,5 +186,5 @@ TEST_CASE("namespaces: a namespace-scoped live check keeps the files' cluster-sc
     }
   }
   // the ConfigMap of namespace "other" is outside -n default; the others are in no namespace
-  CHECK(ignored == std::vector<std::string>{"ClusterRole grpc-reader", "GatewayClass istio"});
+  CHECK(ignored == std::vector<std::string>{"ClusterRole grpc-reader", "IngressClass istio"});
 }

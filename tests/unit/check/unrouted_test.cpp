@@ -71,7 +71,7 @@ TEST_CASE("unrouted hosts: a server's namespace/ prefix admits only routes from 
   CHECK(unrouted(s).empty());
 }
 
-TEST_CASE("unrouted hosts: only servers that route HTTP; redirect and passthrough servers need no route") {
+TEST_CASE("unrouted hosts: only servers that route HTTP, redirect and passthrough servers need no route") {
   Snapshot s;
   gateway(s, "istio-system", "gw",
           json::array({server({"redirect.example.com"}, "HTTP", {{"httpsRedirect", true}}),

@@ -130,7 +130,7 @@ TEST_CASE("gateway-api expose: rules of other Services are kept, their matches a
   CHECK(taken[0]["backendRefs"][0]["name"] == "echo");
 }
 
-TEST_CASE("gateway-api expose: a re-run for the same Service replaces its rule; --remove takes it back") {
+TEST_CASE("gateway-api expose: a re-run for the same Service replaces its rule, --remove takes it back") {
   ExposeFacts f = live();
   f.route = plan_expose(greeter(), live()).changes[1].object;
   ExposeOptions o = greeter();

@@ -95,7 +95,7 @@ spec:
   CHECK(plan_tls(options(), moved).changes.size() == 2);  // Secret and ReferenceGrant, no rebinding
 }
 
-TEST_CASE("gateway-api tls: another team's listener is not rebound; no listener means init first") {
+TEST_CASE("gateway-api tls: another team's listener is not rebound, no listener means init first") {
   TlsFacts f = live();
   f.listener->name = "platform";
   TlsOptions o = options();

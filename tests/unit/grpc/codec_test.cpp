@@ -51,7 +51,7 @@ TEST_CASE("'-d @' reads the requests from stdin") {
   CHECK(codec.print(*m) == "{\n  \"name\": \"from-stdin\"\n}");
 }
 
-TEST_CASE("bad request data: unknown fields and malformed JSON are errors; -allow-unknown-fields skips") {
+TEST_CASE("bad request data: unknown fields and malformed JSON are errors, -allow-unknown-fields skips") {
   Fixture f;
   Options unknown = with_data(R"({"nme":"x"})");
   Codec strict(unknown, f.in);
@@ -64,7 +64,7 @@ TEST_CASE("bad request data: unknown fields and malformed JSON are errors; -allo
   CHECK_THROWS_WITH_AS(malformed.next_request(f.shape), doctest::Contains("error getting request data"), Error);
 }
 
-TEST_CASE("-emit-defaults prints zero values; -format text reads and prints text format") {
+TEST_CASE("-emit-defaults prints zero values, -format text reads and prints text format") {
   Fixture f;
   Options o = with_data("{}");
   o.emit_defaults = true;

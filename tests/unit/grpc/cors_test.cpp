@@ -39,7 +39,7 @@ TEST_CASE("a preflight without Access-Control-Allow-Origin for the origin is blo
         "origin https://evil.example is not allowed: Access-Control-Allow-Origin is \"https://app.example\"");
 }
 
-TEST_CASE("each requested header must be allowed; '*' covers all but authorization") {
+TEST_CASE("each requested header must be allowed, '*' covers all but authorization") {
   CorsReport r = check_preflight(browser_preflight("https://app.example", true, {}), kGoodPreflight);
   CHECK_FALSE(r.allowed);
   CHECK(r.blocked_because.find("request header grpc-timeout is not in Access-Control-Allow-Headers") == 0);
@@ -50,7 +50,7 @@ TEST_CASE("each requested header must be allowed; '*' covers all but authorizati
   CHECK(auth.blocked_because.find("request header authorization") == 0);
 }
 
-TEST_CASE("POST needs no Access-Control-Allow-Methods (CORS-safelisted); a non-2xx preflight fails") {
+TEST_CASE("POST needs no Access-Control-Allow-Methods (CORS-safelisted), a non-2xx preflight fails") {
   HttpHead h = kGoodPreflight;
   h.headers.erase("access-control-allow-methods");
   CHECK(check_preflight(browser_preflight("https://app.example", false, {}), h).allowed);

@@ -18,7 +18,7 @@ TEST_CASE("JsonStreamReader splits concatenated JSON objects like grpcurl's -d")
   CHECK_FALSE(reader.next().has_value());
 }
 
-TEST_CASE("JsonStreamReader: empty input has no messages; a cut-off value is an error") {
+TEST_CASE("JsonStreamReader: empty input has no messages, a cut-off value is an error") {
   std::istringstream empty("  \n ");
   CHECK_FALSE(JsonStreamReader(empty).next().has_value());
   std::istringstream cut(R"({"name": "x")");

@@ -8,7 +8,7 @@
 
 namespace grpcmesh::grpc {
 
-TEST_CASE("web_frame writes the 5-byte prefix; 0x80 marks the trailer frame") {
+TEST_CASE("web_frame writes the 5-byte prefix, 0x80 marks the trailer frame") {
   CHECK(web_frame("ab") == std::string("\x00\x00\x00\x00\x02" "ab", 7));
   CHECK(web_frame("", true) == std::string("\x80\x00\x00\x00\x00", 5));
 }
@@ -31,7 +31,7 @@ TEST_CASE("WebFrameParser reassembles frames fed one byte at a time") {
   CHECK(parser.pending() == 0);
 }
 
-TEST_CASE("a frame's length is known from its prefix; bit 0x01 marks a compressed message") {
+TEST_CASE("a frame's length is known from its prefix, bit 0x01 marks a compressed message") {
   WebFrameParser parser;
   parser.feed(std::string("\x01\x00\x00\x01", 4));
   CHECK_FALSE(parser.next_length().has_value());  // the prefix is not complete yet

@@ -84,7 +84,7 @@ TEST_CASE("http routes: a rebuilt list keeps the CORS policy and timeouts set on
   CHECK(keep_route_settings(generated, json::object()) == generated);
 }
 
-TEST_CASE("http routes: a rebuilt list keeps the live routes' retries; stream's edit drops only perTryTimeout") {
+TEST_CASE("http routes: a rebuilt list keeps the live routes' retries, stream's edit drops only perTryTimeout") {
   const json live = route(R"({"spec":{"http":[
       {"match":[{"uri":{"prefix":"/a.A/"}}],"route":[],"retries":{"attempts":3,"retryOn":"unavailable"}}]}})");
   const json generated = route(R"({"spec":{"http":[{"match":[{"uri":{"prefix":"/a.A/"}}],"route":[1]},

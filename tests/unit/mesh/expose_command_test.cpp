@@ -104,7 +104,7 @@ TEST_CASE("expose: --port-naming name renames the port and warns") {
             .find("renaming cannot help") != std::string::npos);
 }
 
-TEST_CASE("expose: --remove names a port we renamed as it was before; appProtocol is released") {
+TEST_CASE("expose: --remove names a port we renamed as it was before, appProtocol is released") {
   const auto owned_by_us = [](json svc, const std::string& fields) {
     svc["metadata"]["managedFields"] = json::array(
         {{{"manager", "kubectl"}, {"operation", "Apply"},
@@ -294,7 +294,7 @@ TEST_CASE("expose: --retries, --retry-on and --per-try-timeout set the Service's
   CHECK(cs.warnings[0].find("--retry-on 5xx,unavailable,cancelled") != std::string::npos);
 }
 
-TEST_CASE("expose: --retries 0 turns the default off; a re-run without flags goes back to it") {
+TEST_CASE("expose: --retries 0 turns the default off, a re-run without flags goes back to it") {
   ExposeOptions o = options();
   o.retries = 0;
   ExposeFacts f = facts(service("greeter", "apps", "[{name: api, port: 50051}]"));

@@ -105,7 +105,7 @@ spec:
   CHECK(r.objects[0]["spec"]["gatewayClassName"] == "istio");
 }
 
-TEST_CASE("gateway-api read: expose finds the host's Gateway, its route and the Service; tls the HTTPS listener") {
+TEST_CASE("gateway-api read: expose finds the host's Gateway, its route and the Service, tls the HTTPS listener") {
   LocalState files = from_yaml(std::string(kSharedGateway) + R"(
 ---
 apiVersion: v1

@@ -47,7 +47,7 @@ TEST_CASE("init: HTTPS Gateway in the gateway pods' namespace, warning about the
         "grpc-example-com-tls) through Service istio-system/istio-ingressgateway");
 }
 
-TEST_CASE("init: --plaintext alone creates an h2c-only Gateway; on an existing HTTPS Gateway it adds the server") {
+TEST_CASE("init: --plaintext alone creates an h2c-only Gateway, on an existing HTTPS Gateway it adds the server") {
   InitOptions o = host("grpc.example.com");
   o.plaintext = true;
   InitFacts f = live_facts();

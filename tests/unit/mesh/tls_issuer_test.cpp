@@ -85,7 +85,7 @@ TEST_CASE("tls --issuer: a Certificate for the host, named and writing the serve
   CHECK(cs.warnings.empty());
 }
 
-TEST_CASE("tls --issuer: key algorithm, size, duration and renewBefore from the flags; bad ones refused") {
+TEST_CASE("tls --issuer: key algorithm, size, duration and renewBefore from the flags, bad ones refused") {
   IssuerOptions o = options("le", "ClusterIssuer");
   o.key_algorithm = "RSA";
   o.key_size = 0;
@@ -150,7 +150,7 @@ TEST_CASE("tls --issuer refuses: no Issuer, an Issuer in another namespace, anot
         "--secret-name to use another name, or delete it");
 }
 
-TEST_CASE("tls --issuer: an Issuer not Ready is a warning with cert-manager's reason; --secret-name rebinds our "
+TEST_CASE("tls --issuer: an Issuer not Ready is a warning with cert-manager's reason, --secret-name rebinds our "
           "Gateway only") {
   IssuerFacts f = facts();
   f.issuer = issuer(false);
@@ -191,7 +191,7 @@ TEST_CASE("tls --issuer --remove releases only our Certificate") {
         "mean to (kubectl delete certificate grpc-example-com-tls -n istio-system)");
 }
 
-TEST_CASE("certificate_progress: Ready for the current generation; otherwise cert-manager's reasons") {
+TEST_CASE("certificate_progress: Ready for the current generation, otherwise cert-manager's reasons") {
   json cert = {{"metadata", {{"generation", 2}}}};
   CHECK(certificate_progress(cert, {}).summary == "no status from cert-manager yet (is its controller running?)");
 

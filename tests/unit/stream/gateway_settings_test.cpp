@@ -49,7 +49,7 @@ TEST_CASE("gateway settings: the EDGE profile on the pods gives 5m stream idle a
   CHECK(findings[1].rfind("the gateway ends any request not fully received within 5m (", 0) == 0);
 }
 
-TEST_CASE("gateway settings: explicit fields win over the profile; the annotation replaces mesh defaults per field") {
+TEST_CASE("gateway settings: explicit fields win over the profile, the annotation replaces mesh defaults per field") {
   GatewayInputs in;
   in.mesh_config = json::parse(R"({"defaultConfig":{"connectionSettings":{"profile":"EDGE"},
                                    "proxyMetadata":{"ISTIO_META_IDLE_TIMEOUT":"30m"}}})");

@@ -146,7 +146,7 @@ TEST_CASE("stream: a host with no Gateway is an error before anything is planned
         "no Gateway serves grpc.example.com; create one first: kubectl grpcmesh init --host grpc.example.com");
 }
 
-TEST_CASE("stream: the EDGE profile is reported; --gateway-idle-timeout patches the Deployment's annotation") {
+TEST_CASE("stream: the EDGE profile is reported, --gateway-idle-timeout patches the Deployment's annotation") {
   StreamFacts f = live_facts();
   f.gateway.pods = load_objects("stream/gateway-edge.yaml", "Pod");
   f.gateway_deployment = load_objects("stream/gateway-edge.yaml", "Deployment").at(0);
@@ -169,7 +169,7 @@ TEST_CASE("stream: the EDGE profile is reported; --gateway-idle-timeout patches 
   CHECK(error_of([&] { plan_stream(o, f); }).rfind("cannot find the Deployment of the gateway pods", 0) == 0);
 }
 
-TEST_CASE("stream: hosts sharing the gateway pods share its idle timeout; --remove keeps what others asked for") {
+TEST_CASE("stream: hosts sharing the gateway pods share its idle timeout, --remove keeps what others asked for") {
   StreamFacts f = live_facts();
   f.gateway_deployment = load_objects("stream/gateway-edge.yaml", "Deployment").at(0);
   const auto record_of = [](const nlohmann::json& deployment) {
@@ -261,7 +261,7 @@ TEST_CASE("stream: --remove releases the rules it set and leaves others alone") 
   CHECK(plan_stream(o, f).changes.empty());
 }
 
-TEST_CASE("stream: hosts routed to one backend share its rule; --remove keeps what the others asked for") {
+TEST_CASE("stream: hosts routed to one backend share its rule, --remove keeps what the others asked for") {
   StreamFacts f = live_facts();
   f.virtual_services.clear();  // only the rules: the backends are given
   f.destination_rules.clear();

@@ -27,7 +27,7 @@ TEST_CASE("timeout chain: routes, gateway and upstream with their sources") {
   CHECK(chain[1].source == "VirtualService istio-system/grpc-example-com http[0].timeout");
 }
 
-TEST_CASE("timeout chain: only the selected service's routes; nothing cuts with Istio's defaults") {
+TEST_CASE("timeout chain: only the selected service's routes, nothing cuts with Istio's defaults") {
   auto vs = load_objects("stream/host.yaml", "VirtualService");
   vs[0]["spec"]["http"][0].erase("timeout");
   const auto chain = timeout_chain(vs, {"/helloworld.Greeter/"}, GatewayTimeouts{}, {}, {});

@@ -80,7 +80,7 @@ TEST_CASE("tls: fingerprints are SHA-256 over the DER certificate and differ bet
   CHECK(inspect(a.cert_pem, "a")[0].sha256_fingerprint == inspect(a.cert_pem, "again")[0].sha256_fingerprint);
 }
 
-TEST_CASE("tls: leaf followed by its issuer is a valid chain; the reverse order is rejected") {
+TEST_CASE("tls: leaf followed by its issuer is a valid chain, the reverse order is rejected") {
   SelfSigned s = make_self_signed("grpc.example.com", kNow);
   Bundle good = bundle_of(s);
   good.cert_pem = s.cert_pem + s.ca_cert_pem;
@@ -139,7 +139,7 @@ TEST_CASE("tls: wildcard names cover exactly one left-most label") {
         std::string::npos);
 }
 
-TEST_CASE("tls: expired and not-yet-valid certificates are errors; under 30 days is a warning") {
+TEST_CASE("tls: expired and not-yet-valid certificates are errors, under 30 days is a warning") {
   SelfSigned expired = make_self_signed("grpc.example.com", kNow - 24h * 400);
   CHECK(error_of(bundle_of(expired), "grpc.example.com").find("expired on 2026-08-17 14:13:20 UTC") != std::string::npos);
   CHECK(error_of(bundle_of(expired), "grpc.example.com").find("; renew the certificate") != std::string::npos);

@@ -119,7 +119,7 @@ TEST_CASE("yaml: YAML 1.1 numbers resolve as go-yaml v2 does, anything else stay
   CHECK(v["s10"] == "7");
 }
 
-TEST_CASE("yaml: block scalars are strings; anchors and aliases are expanded") {
+TEST_CASE("yaml: block scalars are strings, anchors and aliases are expanded") {
   json v = parse(
       "text: |\n  line1\n  42\nfolded: >-\n  a\n  b\n"
       "base: &ports\n  - {name: grpc, port: 50051}\n"
@@ -159,7 +159,7 @@ TEST_CASE("yaml: keys that are not scalars and unknown aliases are errors naming
                        grpcmesh::Error);
 }
 
-TEST_CASE("yaml: JSON documents among YAML ones keep their lines; YAML that merely starts like JSON stays YAML") {
+TEST_CASE("yaml: JSON documents among YAML ones keep their lines, YAML that merely starts like JSON stays YAML") {
   auto docs = parse_all(
       "# generated\n{\"kind\": \"A\", \"n\": 1e3, \"yes\": \"on\"}\n# trailing comment\n"
       "---\nkind: B\nflag: on\n"

@@ -19,7 +19,7 @@ TEST_CASE("gatewayapi_hostnames: the route's hostnames must intersect a listener
   CHECK(gatewayapi_findings(grpc_route("apps", "[{name: gw, sectionName: h2c}]", "[other.example.com]")) == reported);
 }
 
-TEST_CASE("gatewayapi_hostnames: wildcards cover one label or more; empty is every hostname") {
+TEST_CASE("gatewayapi_hostnames: wildcards cover one label or more, empty is every hostname") {
   CHECK(hostnames_intersect("", "a.example.com"));
   CHECK(hostnames_intersect("*.example.com", "a.example.com"));
   CHECK(hostnames_intersect("*.example.com", "a.b.example.com"));

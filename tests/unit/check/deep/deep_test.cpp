@@ -396,7 +396,7 @@ spec:
   }
 }
 
-TEST_CASE("deep: the objects' own timeout must be the live one; no grpc_web is expected without web") {
+TEST_CASE("deep: the objects' own timeout must be the live one, no grpc_web is expected without web") {
   // A VirtualService timeout of 30s that istiod sends as 30s: no finding.
   json dump = json::parse(read("config_dump.json"));
   route(dump)["route"]["timeout"] = "30s";
@@ -481,7 +481,7 @@ spec:
   CHECK(j["hosts"][0]["routes"][0]["preflightCors"] == true);
 }
 
-TEST_CASE("deep: istiod's /version read as istioctl reads it; without one no version is compared") {
+TEST_CASE("deep: istiod's /version read as istioctl reads it, without one no version is compared") {
   CHECK(deep::istiod_version("1.31.0-dev+eed52ebb66ad-unknown-unknown") == "1.31.0-dev+eed52ebb66ad");
   CHECK(deep::istiod_version("1.12.0-016bc46f4a5e0ef3fa135b3c5380ab7765467c1a-dirty-Modified") == "1.12.0");
   CHECK(deep::istiod_version("1.7-alpha.9c900ba-9c900ba-Clean\n") == "1.7-alpha.9c900ba");
