@@ -246,4 +246,21 @@ const Resource* parent_gateway(const Context& ctx, const ParentRef& ref) {
   return ctx.find(Kind::KubeGateway, ref.namespace_name, ref.name);
 }
 
+void for_each_attachment(const Context& ctx, Attachment outcome, const AttachmentVisitor& fn) {
+  for (Kind kind : {Kind::GRPCRoute, Kind::HTTPRoute}) {
+    for (const Resource& route : ctx.list(kind)) {
+      for (const ParentRef& ref : parent_refs(route)) {
+        const Resource* gw = parent_gateway(ctx, ref);
+        if (gw == nullptr) {
+          continue;
+        }
+        const AttachmentResult r = attach(*gw, route, ref);
+        if (r.result == outcome) {
+          fn(route, ref, *gw, r);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace grpcmesh::check::gatewayapi

@@ -7,6 +7,7 @@
 // (gateway-api apis/v1 shared_types.go, gateway_types.go, referencegrant_types.go;
 // Istio's reading of them: pilot/pkg/config/kube/gateway/conversion.go.)
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,5 +89,11 @@ AttachmentResult attach(const Resource& gateway, const Resource& route, const Pa
 
 // The Gateway API Gateway a parentRef names, if any.
 const Resource* parent_gateway(const Context& ctx, const ParentRef& ref);
+
+// Calls fn for every parentRef of every GRPCRoute and HTTPRoute whose Gateway
+// exists and whose attachment there ends in `outcome`.
+using AttachmentVisitor = std::function<void(const Resource& route, const ParentRef& ref, const Resource& gateway,
+                                             const AttachmentResult& result)>;
+void for_each_attachment(const Context& ctx, Attachment outcome, const AttachmentVisitor& fn);
 
 }  // namespace grpcmesh::check::gatewayapi

@@ -22,24 +22,14 @@ class GatewayApiHostnames final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (Kind kind : {Kind::GRPCRoute, Kind::HTTPRoute}) {
-      for (const Resource& route : ctx.list(kind)) {
-        for (const gatewayapi::ParentRef& ref : gatewayapi::parent_refs(route)) {
-          const Resource* gw = gatewayapi::parent_gateway(ctx, ref);
-          if (gw == nullptr) {
-            continue;
-          }
-          const gatewayapi::AttachmentResult r = gatewayapi::attach(*gw, route, ref);
-          if (r.result != gatewayapi::Attachment::NoMatchingListenerHostname) {
-            continue;
-          }
+    gatewayapi::for_each_attachment(
+        ctx, gatewayapi::Attachment::NoMatchingListenerHostname,
+        [&](const Resource& route, const gatewayapi::ParentRef& ref, const Resource& gw, const gatewayapi::AttachmentResult& r) {
           const std::string host = gatewayapi::route_host(route);
-          ctx.report(route, msg::GatewayApiHostnameMismatch(shown_hostnames(route), fmt::format("{}/{}", gw->namespace_name, gw->name),
+          ctx.report(route, msg::GatewayApiHostnameMismatch(shown_hostnames(route), fmt::format("{}/{}", gw.namespace_name, gw.name),
                                                            ref.str(), r.detail)
                               .for_host(host));
-        }
-      }
-    }
+        });
   }
 
  private:

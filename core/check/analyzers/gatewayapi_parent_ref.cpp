@@ -16,22 +16,12 @@ class GatewayApiParentRef final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (Kind kind : {Kind::GRPCRoute, Kind::HTTPRoute}) {
-      for (const Resource& route : ctx.list(kind)) {
-        for (const gatewayapi::ParentRef& ref : gatewayapi::parent_refs(route)) {
-          const Resource* gw = gatewayapi::parent_gateway(ctx, ref);
-          if (gw == nullptr) {
-            continue;
-          }
-          const gatewayapi::AttachmentResult r = gatewayapi::attach(*gw, route, ref);
-          if (r.result != gatewayapi::Attachment::NoMatchingParent) {
-            continue;
-          }
+    gatewayapi::for_each_attachment(
+        ctx, gatewayapi::Attachment::NoMatchingParent,
+        [&](const Resource& route, const gatewayapi::ParentRef& ref, const Resource& gw, const gatewayapi::AttachmentResult& r) {
           const std::string host = gatewayapi::route_host(route);
           ctx.report(route, msg::GatewayApiParentNotFound(ref.str(), r.detail).for_host(host));
-        }
-      }
-    }
+        });
   }
 
  private:
