@@ -23,6 +23,10 @@ from cryptography.x509.oid import NameOID
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
 DAY = datetime.timedelta(days=1)
+# Certificates meant to be valid stay valid for ten years past NOW: tests that
+# run `check` on these fixtures with the wall clock (the e2e and command-line
+# tests) must not find them expired, or expiring, a few months on.
+LONG = 3650 * DAY
 
 
 def key():
@@ -56,7 +60,7 @@ def tls_secret(name, ns, crt, k, extra=None):
 
 
 K = key()
-GOOD = (pem_cert(cert(K, ["grpc.example.com", "*.example.com"], NOW - 150 * DAY, NOW + 215 * DAY)), pem_key(K))
+GOOD = (pem_cert(cert(K, ["grpc.example.com", "*.example.com"], NOW - 150 * DAY, NOW + LONG)), pem_key(K))
 
 INGRESS_LABELS = {"app": "istio-ingressgateway", "istio": "ingressgateway"}
 INGRESS_SVC = {
@@ -221,7 +225,7 @@ case("ok-appprotocol-suffix", base(
 case("gm0006-appprotocol-case", base(
     backend_yaml=[service(ports=[{"name": "api", "port": 50051, "appProtocol": "Kubernetes.io/H2C"}]), slice_()]),
     ["GM0004 Service default/greeter", "GM0006 VirtualService default/greeter"])
-CA_PEM = pem_cert(cert(key(), ["clients-ca.example.com"], NOW - 10 * DAY, NOW + 700 * DAY))
+CA_PEM = pem_cert(cert(key(), ["clients-ca.example.com"], NOW - 10 * DAY, NOW + LONG))
 
 
 def ca_secret(name, entries):
@@ -326,13 +330,13 @@ case("gm0025-certificate-expired", base(secret_yaml=[tls_secret("grpc-cert", "is
     cert(k, ["grpc.example.com"], NOW - 400 * DAY, NOW - 35 * DAY)), pem_key(k))]),
     ["GM0025 Gateway default/grpc-gateway"])
 case("gm0026-certificate-not-yet-valid", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
-    cert(k, ["grpc.example.com"], NOW + 10 * DAY, NOW + 400 * DAY)), pem_key(k))]),
+    cert(k, ["grpc.example.com"], NOW + 10 * DAY, NOW + LONG)), pem_key(k))]),
     ["GM0026 Gateway default/grpc-gateway"])
 case("gm0027-certificate-expiring-soon", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
     cert(k, ["grpc.example.com"], NOW - 300 * DAY, NOW + 12 * DAY)), pem_key(k))]),
     ["GM0027 Gateway default/grpc-gateway"])
 case("gm0028-certificate-wrong-host", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", pem_cert(
-    cert(k, ["api.example.net"], NOW - 10 * DAY, NOW + 300 * DAY)), pem_key(k))]),
+    cert(k, ["api.example.net"], NOW - 10 * DAY, NOW + LONG)), pem_key(k))]),
     ["GM0028 Gateway default/grpc-gateway"])
 case("gm0029-certificate-key-mismatch", base(secret_yaml=[tls_secret("grpc-cert", "istio-system", GOOD[0],
                                                                       pem_key(key()))]),
@@ -575,7 +579,7 @@ def gwapi_base(**over):
 
 
 K_ORG = key()
-GOOD_ORG = (pem_cert(cert(K_ORG, ["api.example.org"], NOW - 10 * DAY, NOW + 355 * DAY)), pem_key(K_ORG))
+GOOD_ORG = (pem_cert(cert(K_ORG, ["api.example.org"], NOW - 10 * DAY, NOW + LONG)), pem_key(K_ORG))
 
 case("ok-gatewayapi", gwapi_base(), [])
 case("ok-gatewayapi-grants", gwapi_base(
