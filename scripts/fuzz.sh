@@ -15,6 +15,11 @@
 #                                  the unit and command-line tests), no run
 #   GRPCMESH_SANITIZE_BUILD_DIR  the sanitizer build (default build-asan)
 #   GRPCMESH_FUZZ_FLAGS          more libFuzzer flags (e.g. -runs=N)
+#   GRPCMESH_FUZZ_SEED           a fixed libFuzzer seed: each target then starts
+#                                from its seeds alone (a fresh corpus, not
+#                                build-asan/corpus), so the same build tries
+#                                the same inputs in the same order, and a
+#                                failure can be replayed (scripts/test.sh sets 1)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${GRPCMESH_SANITIZE_BUILD_DIR:-$root/build-asan}
@@ -71,15 +76,22 @@ seed_dirs() {
 }
 
 mkdir -p "$build/artifacts"
+seed=()
+if [ -n "${GRPCMESH_FUZZ_SEED:-}" ]; then
+  seed=(-seed="$GRPCMESH_FUZZ_SEED")
+  fresh=$(mktemp -d)
+  trap 'rm -rf "$fresh"' EXIT
+fi
 for t in "${targets[@]}"; do
   dirs=$(seed_dirs "$t")
   corpus=$build/corpus/$t
+  [ ${#seed[@]} = 0 ] || corpus=$fresh/$t
   mkdir -p "$corpus"
   log=$build/fuzz-$t.log
   t_start=$SECONDS
   # shellcheck disable=SC2086 # GRPCMESH_FUZZ_FLAGS and $dirs are lists
   if ! "$build/tests/fuzz/$t" -max_total_time="$seconds" -max_len=131072 -rss_limit_mb=2048 -timeout=20 \
-      -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" ${GRPCMESH_FUZZ_FLAGS:-} "$corpus" $dirs \
+      -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "${seed[@]}" ${GRPCMESH_FUZZ_FLAGS:-} "$corpus" $dirs \
       >"$log" 2>&1; then
     echo "fuzz: $t FAILED; see $log and $build/artifacts/" >&2
     tail -40 "$log" >&2

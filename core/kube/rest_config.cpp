@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/kube/encoding.hpp"
@@ -246,7 +247,11 @@ std::chrono::milliseconds parse_request_timeout(const std::string& value) {
     if (digits == 0 || dots > 1) {
       throw bad();
     }
-    double number = std::stod(value.substr(start, i - start));
+    // strtod, not std::stod: a number too large or too small for a double is
+    // not an exception here. Go ends a too-long duration at the limit check
+    // below and reads a fraction too small to count as 0.
+    const std::string text = value.substr(start, i - start);
+    double number = std::strtod(text.c_str(), nullptr);
     size_t unit_start = i;
     while (i < value.size() && std::isalpha(static_cast<unsigned char>(value[i]))) {
       ++i;

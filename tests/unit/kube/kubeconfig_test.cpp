@@ -350,6 +350,12 @@ TEST_CASE("kubeconfig: --request-timeout accepts kubectl's forms") {
     CAPTURE(text);
     CHECK(parse_request_timeout(text) == value);
   }
+  // Numbers beyond a double's range (found by kubeconfig_fuzz: std::stod threw
+  // std::out_of_range and killed the process). Go reads the tiny fraction as 0
+  // and refuses the huge number as an overflow.
+  CHECK(parse_request_timeout("0." + std::string(400, '0') + "1s") == ms{0});
+  CHECK_THROWS_AS(parse_request_timeout("1" + std::string(400, '0') + "s"), grpcmesh::UsageError);
+  CHECK_THROWS_AS(parse_request_timeout("1" + std::string(400, '0') + ".5ms"), grpcmesh::UsageError);
   // Not a number as Go reads one, or past Go's largest duration (found by
   // kubeconfig_fuzz: "." ended the command with std::stod's bare message).
   for (std::string bad : {"abc", "5x", "-1s", "s", ".", ".s", "1..5s", "9223372037", "99999999999999999999",
