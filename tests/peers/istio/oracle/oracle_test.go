@@ -199,8 +199,9 @@ func runScenario(t *testing.T, sc scenario) (res scenarioResult) {
 	res.Gateways = gatewayWorkloads(snap)
 	ok := t.Run(sanitize(sc.Name), func(t *testing.T) {
 		s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{
-			KubernetesObjects: snap.kube,
-			Configs:           snap.configs,
+			KubernetesObjects:  snap.kube,
+			Configs:            snap.configs,
+			KubeClientModifier: annotateGatewayAPICRDs,
 		})
 		gws := make([]*gatewaySim, 0, len(res.Gateways))
 		for _, w := range res.Gateways {
