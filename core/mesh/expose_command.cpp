@@ -10,6 +10,7 @@
 #include "core/manifest/service_port.hpp"
 #include "core/manifest/virtual_service.hpp"
 #include "core/mesh/host_config.hpp"
+#include "core/mesh/backend_port.hpp"
 #include "core/mesh/protocol.hpp"
 #include "core/mesh/routes.hpp"
 #include "core/util/error.hpp"
@@ -17,12 +18,7 @@
 namespace grpcmesh::mesh {
 namespace {
 
-struct Port {
-  std::string name;
-  int port = 0;
-  std::string protocol = "TCP";
-  std::optional<std::string> app_protocol;  // absent and empty differ for Istio
-};
+using Port = BackendPort;
 
 // How Istio reads the port (core/mesh/protocol.hpp).
 ServicePort istio_view(const Port& p) {
@@ -38,51 +34,8 @@ std::string protocol_source(const Port& p) {
   return p.app_protocol ? "appProtocol " + *p.app_protocol : "name " + p.name;
 }
 
-std::vector<Port> ports_of(const nlohmann::json& service) {
-  std::vector<Port> out;
-  for (const auto& p : service.value("/spec/ports"_json_pointer, nlohmann::json::array())) {
-    Port port{p.value("name", ""), p.value("port", 0), p.value("protocol", "TCP"), std::nullopt};
-    if (auto app = p.find("appProtocol"); app != p.end() && app->is_string()) {
-      port.app_protocol = app->get<std::string>();
-    }
-    out.push_back(std::move(port));
-  }
-  return out;
-}
-
-std::string list_ports(const std::vector<Port>& ports) {
-  std::string out;
-  for (const auto& p : ports) {
-    out += fmt::format("{}{}{}", out.empty() ? "" : ", ", p.name.empty() ? "" : p.name + " ", p.port);
-  }
-  return out;
-}
-
 Port pick_port(const ExposeOptions& o, const ExposeFacts& f) {
-  const std::string ref = o.namespace_name + "/" + o.service;
-  if (!f.service) {
-    if (!o.port) {
-      throw UsageError("--dry-run=client cannot read the Service's ports; pass --port");
-    }
-    return Port{"", *o.port, "TCP", std::nullopt};
-  }
-  const std::vector<Port> ports = ports_of(*f.service);
-  if (o.port) {
-    for (const auto& p : ports) {
-      if (p.port == *o.port) {
-        return p;
-      }
-    }
-    throw Error(fmt::format("Service {} has no port {} (ports: {}); pass one of them with --port", ref, *o.port,
-                            list_ports(ports)));
-  }
-  if (ports.size() == 1) {
-    return ports.front();
-  }
-  if (ports.empty()) {
-    throw Error(fmt::format("Service {} has no ports; add the gRPC port to it first", ref));
-  }
-  throw Error(fmt::format("Service {} has several ports ({}); pick the gRPC one with --port", ref, list_ports(ports)));
+  return pick_backend_port(o.namespace_name, o.service, o.port, f.service);
 }
 
 // The Service change that makes the gateway speak HTTP/2 to the port, if any.
@@ -137,7 +90,7 @@ std::optional<nlohmann::json> port_names_back(const ExposeOptions& o, const nloh
         continue;
       }
       const nlohmann::json id = nlohmann::json::parse(key.substr(2), nullptr, false);
-      for (const auto& p : ports_of(service)) {
+      for (const auto& p : backend_ports(service)) {
         if (!id.is_object() || id.value("port", 0) != p.port || id.value("protocol", "TCP") != p.protocol ||
             p.name == "grpc") {
           continue;
