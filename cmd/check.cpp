@@ -12,6 +12,7 @@
 #include "core/kube/kubeconfig.hpp"
 #include "core/kube/rest_config.hpp"
 #include "core/util/error.hpp"
+#include "core/util/terminal.hpp"
 
 namespace grpcmesh::cmd {
 namespace {
@@ -163,13 +164,26 @@ void register_check(CLI::App& root, Context& ctx) {
         }
         client = std::make_unique<kube::Client>(std::move(config), ctx.streams.err);
       }
-      auto live = [&client](check::Snapshot& snapshot, const check::Options& o) {
+      // --deep: a progress line on a terminal while istiod is read, which
+      // starts before the objects are (deep::Fetch) and is erased before the report.
+      auto progress = std::make_shared<term::Progress>(ctx.streams.err, options->deep && ctx.show_progress(),
+                                                       "check --deep: reading istiod");
+      std::unique_ptr<deep::Fetch> fetch;
+      auto live = [&](check::Snapshot& snapshot, const check::Options& o) {
+        if (o.deep) {
+          fetch = deep::fetch_istiod(*client, istiod, [progress](std::string_view s) { progress->update(s); });
+        }
         check::load_live(snapshot, *client, o);
       };
-      auto inspect = [&client, istiod](const check::Snapshot& snapshot, const std::vector<std::string>& hosts,
-                                       std::vector<check::Message>& findings, Streams&) {
-        auto source = deep::connect_istiod(*client, istiod);
-        return deep::inspect(snapshot, hosts, *source, findings);
+      auto inspect = [&](const check::Snapshot& snapshot, const std::vector<std::string>& hosts,
+                         std::vector<check::Message>& findings, Streams& streams) {
+        if (!fetch) {
+          fetch = deep::fetch_istiod(*client, istiod, [progress](std::string_view s) { progress->update(s); });
+        }
+        deep::DeepReport report = deep::inspect(snapshot, hosts, *fetch, findings);
+        progress->finish();
+        streams.err << fetch->take_log();
+        return report;
       };
       return check::run_check(*options, live, ctx.streams, inspect);
     };

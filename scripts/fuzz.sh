@@ -30,7 +30,7 @@ if [ "${1:-}" = --build ]; then
 fi
 seconds=${1:-15}
 shift || true
-all=(yaml_fuzz tree_fuzz check_fuzz kubeconfig_fuzz exec_credential_fuzz certificate_fuzz wire_fuzz duration_fuzz
+all=(yaml_fuzz tree_fuzz check_fuzz config_dump_fuzz kubeconfig_fuzz exec_credential_fuzz certificate_fuzz wire_fuzz duration_fuzz
   protoset_fuzz kube_h2_fuzz grpc_h2_fuzz grpc_web_fuzz codec_fuzz)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
@@ -63,6 +63,7 @@ seed_dirs() {
     yaml_fuzz) echo "$td/yaml-corpus $td/check $td/kube" ;;
     tree_fuzz) echo "$td/yaml-corpus $td/kube" ;;
     check_fuzz) echo "$td/check $td/mesh $td/yaml-corpus" ;;
+    config_dump_fuzz) echo "$td/deep $td/fuzz/config-dump" ;;
     kubeconfig_fuzz) echo "$td/fuzz/kubeconfig" ;;
     exec_credential_fuzz) echo "$td/fuzz/exec-credential" ;;
     certificate_fuzz) echo "$td/tls $seeds/certificate $td/fuzz/certificate" ;;

@@ -3,14 +3,19 @@
 // What istiod sends one proxy, read from its debug endpoints: the Envoy
 // configuration dump (/debug/config_dump?proxyID=POD.NAMESPACE, the admin
 // ConfigDump message as protobuf JSON) and the sync state of every proxy
-// (/debug/syncz), reduced to what check verifies. The raw JSON is dropped as
-// soon as it is read.
+// (/debug/syncz), reduced to what check verifies while it is read: the text
+// goes through the streaming JSON reader (yaml::parse_json_events), one
+// listener, route configuration, cluster, secret or proxy at a time is kept
+// as a compact tree (check::Tree) and reduced, and no document tree of the
+// whole text is ever built.
 
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/check/tree.hpp"
 
 namespace grpcmesh::check::deep {
 
@@ -83,6 +88,9 @@ struct ConfigDump {
 
 // Parses a config dump; throws grpcmesh::Error when it is not one.
 ConfigDump parse_config_dump(std::string_view json);
+// The same reduction from a whole tree of the dump (what parse_config_dump
+// must agree with; tests/fuzz/config_dump_fuzz.cpp compares the two).
+ConfigDump reduce_config_dump(Node root);
 
 // One xDS type of one proxy, as istioctl proxy-status names the states:
 // SYNCED (the last response was ACKed), STALE (sent, not yet ACKed), NACK
@@ -96,6 +104,7 @@ struct TypeSync {
 
 struct ProxySync {
   std::string proxy;  // POD.NAMESPACE
+  std::string proxy_type;  // "router" for gateways, "sidecar_proxy", ...
   std::string istio_version;
   std::string istiod;  // the istiod instance it is connected to
   std::vector<TypeSync> types;  // sorted by type URL
@@ -103,6 +112,8 @@ struct ProxySync {
 
 // Parses /debug/syncz (a JSON array); throws grpcmesh::Error when it is not one.
 std::vector<ProxySync> parse_syncz(std::string_view json, const std::string& istiod);
+// The same from a whole tree of it.
+std::vector<ProxySync> reduce_syncz(Node root, const std::string& istiod);
 
 // "LDS", "CDS", "RDS", "EDS", "SDS", "ECDS" for the Envoy type URLs, else the URL's last part.
 std::string short_type(std::string_view type_url);

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <exception>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 
 #include "core/util/error.hpp"
@@ -79,46 +83,104 @@ std::string istiod_version(std::string_view body) {
   return out;
 }
 
-DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, IstiodSource& istiod,
-                   std::vector<Message>& findings, const Progress& progress) {
-  DeepReport report;
-  report.istiods = istiod.instances();
-  // Every istiod's proxies; a pod connected twice (to two instances) counts once.
+namespace {
+
+// Dumps are asked for this many pods at a time: each in flight is held whole.
+constexpr size_t kDumpBatch = 4;
+
+// What has been read from istiod so far.
+struct Gathered {
+  std::unique_ptr<IstiodSource> owned;
+  IstiodSource* source = nullptr;
+  std::vector<std::string> istiods;
+  // Every istiod's proxies; a pod connected twice (to two instances) counts once (by_proxy).
   std::vector<ProxySync> syncs;
   std::vector<size_t> sync_istiod;
-  auto bodies = istiod.get_all("/debug/syncz");
-  for (size_t i = 0; i < bodies.size(); ++i) {
-    if (bodies[i].status != 200) {
-      throw Error(fmt::format("--deep: istiod {} answered {} to /debug/syncz", report.istiods[i], bodies[i].status));
-    }
-    std::vector<ProxySync> got;
-    try {
-      got = parse_syncz(bodies[i].body, report.istiods[i]);
-    } catch (const Error& e) {
-      throw Error(fmt::format("--deep: {} ({}): is it istiod's debug port?", e.what(), report.istiods[i]));
-    }
-    for (auto& s : got) {
-      syncs.push_back(std::move(s));
-      sync_istiod.push_back(i);
-    }
-    bodies[i].body.clear();
-    bodies[i].body.shrink_to_fit();
-  }
-  // Each istiod's own version (its /version, on the monitoring port: the
-  // debug port given directly may not serve it), read as istioctl reads it.
-  std::vector<std::string> istiod_versions(report.istiods.size());
-  {
-    auto versions = istiod.get_all("/version");
-    for (size_t i = 0; i < versions.size() && i < istiod_versions.size(); ++i) {
-      if (versions[i].status == 200) {
-        istiod_versions[i] = istiod_version(versions[i].body);
-      }
-    }
-  }
   std::map<std::string, size_t> by_proxy;
-  for (size_t i = 0; i < syncs.size(); ++i) {
-    by_proxy.try_emplace(syncs[i].proxy, i);
+  std::vector<std::string> istiod_versions;
+  // The dumps read, by proxy; nothing when istiod had none (the pod left it
+  // between the two reads: not connected).
+  std::map<std::string, std::optional<ConfigDump>> dumps;
+  // Dumps read ahead that failed, and why: an error only if the check needs one of them.
+  std::set<std::string> failed;
+  std::exception_ptr failure;
+};
+
+// Each istiod's sync state and its own version (its /version, on the
+// monitoring port: the debug port given directly may not serve it, read as
+// istioctl reads it), all asked at once.
+void read_sync(Gathered& g) {
+  g.istiods = g.source->instances();
+  const size_t n = g.istiods.size();
+  std::vector<IstiodSource::Get> gets;
+  for (size_t i = 0; i < n; ++i) {
+    gets.push_back({i, "/debug/syncz"});
   }
+  for (size_t i = 0; i < n; ++i) {
+    gets.push_back({i, "/version"});
+  }
+  std::vector<std::vector<ProxySync>> per_istiod(n);
+  g.istiod_versions.assign(n, "");
+  g.source->get_each(gets, [&](size_t k, kube::Response&& r) {
+    const size_t i = gets[k].instance;
+    if (k >= n) {
+      if (r.status == 200) {
+        g.istiod_versions[i] = istiod_version(r.body);
+      }
+      return;
+    }
+    if (r.status != 200) {
+      throw Error(fmt::format("--deep: istiod {} answered {} to /debug/syncz", g.istiods[i], r.status));
+    }
+    try {
+      per_istiod[i] = parse_syncz(r.body, g.istiods[i]);
+    } catch (const Error& e) {
+      throw Error(fmt::format("--deep: {} ({}): is it istiod's debug port?", e.what(), g.istiods[i]));
+    }
+  });
+  for (size_t i = 0; i < n; ++i) {
+    for (ProxySync& s : per_istiod[i]) {
+      g.by_proxy.try_emplace(s.proxy, g.syncs.size());
+      g.syncs.push_back(std::move(s));
+      g.sync_istiod.push_back(i);
+    }
+  }
+}
+
+// The dumps of `proxies` (each known to istiod), kDumpBatch at a time, each
+// reduced as it arrives; `each` after each one.
+void read_dumps(Gathered& g, const std::vector<std::string>& proxies, const std::function<void()>& each) {
+  for (size_t at = 0; at < proxies.size(); at += kDumpBatch) {
+    std::vector<IstiodSource::Get> gets;
+    for (size_t k = at; k < std::min(proxies.size(), at + kDumpBatch); ++k) {
+      gets.push_back({g.sync_istiod[g.by_proxy.at(proxies[k])], "/debug/config_dump?proxyID=" + proxies[k]});
+    }
+    g.source->get_each(gets, [&](size_t k, kube::Response&& r) {
+      const std::string& proxy = proxies[at + k];
+      std::optional<ConfigDump>& dump = g.dumps[proxy];
+      if (r.status == 200) {
+        try {
+          dump = parse_config_dump(r.body);
+        } catch (const Error& e) {
+          throw Error(fmt::format("--deep: {} (proxy {}, istiod {})", e.what(), proxy, g.istiods[gets[k].instance]));
+        }
+      }
+      // A 404: the pod left istiod between the two reads; not connected.
+      r.body.clear();
+      r.body.shrink_to_fit();
+      if (each) {
+        each();
+      }
+    });
+  }
+}
+
+std::string dumps_status(size_t done, size_t all) { return fmt::format("config dumps {}/{} pods", done, all); }
+
+DeepReport inspect_gathered(const Snapshot& snapshot, const std::vector<std::string>& hosts, Gathered& g,
+                            std::vector<Message>& findings, const Progress& progress) {
+  DeepReport report;
+  report.istiods = g.istiods;
 
   std::vector<HostExpectation> expectations;
   std::vector<const Resource*> pods;
@@ -132,10 +194,35 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
     }
   }
 
-  // One dump per pod, read once whatever the number of hosts it serves.
+  // One dump per pod, read once whatever the number of hosts it serves (and
+  // not again when it was read ahead).
+  std::vector<std::string> missing;
+  size_t connected = 0;
+  for (const Resource* pod : pods) {
+    const std::string proxy = pod->name + "." + pod->namespace_name;
+    if (!g.by_proxy.count(proxy)) {
+      continue;
+    }
+    ++connected;
+    if (g.dumps.count(proxy)) {
+      continue;
+    }
+    if (g.failed.count(proxy)) {
+      std::rethrow_exception(g.failure);
+    }
+    missing.push_back(proxy);
+  }
+  size_t done = connected - missing.size();
+  if (progress && connected > 0) {
+    progress(dumps_status(done, connected));
+  }
+  read_dumps(g, missing, [&] {
+    if (progress) {
+      progress(dumps_status(++done, connected));
+    }
+  });
+
   std::map<const Resource*, PodState> states;
-  std::map<const Resource*, ConfigDump> dumps;
-  size_t done = 0;
   for (const Resource* pod : pods) {
     PodState& st = states[pod];
     st.pod = pod;
@@ -143,31 +230,20 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
     PodFacts pf;
     pf.pod = pod->namespace_name + "/" + pod->name;
     pf.proxy = st.proxy;
-    if (auto it = by_proxy.find(st.proxy); it != by_proxy.end()) {
-      const ProxySync& sync = syncs[it->second];
-      size_t which = sync_istiod[it->second];
-      kube::Response r = istiod.get(which, "/debug/config_dump?proxyID=" + st.proxy);
-      if (r.status == 200) {
-        try {
-          dumps[pod] = parse_config_dump(r.body);
-        } catch (const Error& e) {
-          throw Error(fmt::format("--deep: {} (proxy {}, istiod {})", e.what(), st.proxy, report.istiods[which]));
-        }
+    if (auto it = g.by_proxy.find(st.proxy); it != g.by_proxy.end()) {
+      const ProxySync& sync = g.syncs[it->second];
+      size_t which = g.sync_istiod[it->second];
+      if (std::optional<ConfigDump>& dump = g.dumps[st.proxy]) {
         st.sync = &sync;
-        st.dump = &dumps[pod];
-        st.istiod_version = istiod_versions[which];
-        pf.istiod = report.istiods[which];
+        st.dump = &*dump;
+        st.istiod_version = g.istiod_versions[which];
+        pf.istiod = g.istiods[which];
         pf.istio_version = sync.istio_version;
-        pf.istiod_version = istiod_versions[which];
+        pf.istiod_version = g.istiod_versions[which];
         pf.sync = sync.types;
       }
-      // A 404: the pod left istiod between the two reads; not connected.
     }
     report.pods.push_back(std::move(pf));
-    ++done;
-    if (progress) {
-      progress(done, pods.size());
-    }
   }
 
   auto analyzers = all_deep_analyzers();
@@ -188,6 +264,151 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
     }
   }
   return report;
+}
+
+}  // namespace
+
+struct Fetch::State {
+  Connect connect;
+  Gathered got;
+  std::exception_ptr error;  // connecting or reading the sync state failed
+  bool started = false;      // the sync state has been asked for (on the thread, or by inspect)
+
+  std::mutex mutex;  // guards progress and abandoned, which the thread reads
+  Progress progress;
+  bool abandoned = false;
+
+  void report(std::string_view status) {
+    std::lock_guard lock(mutex);
+    if (progress && !abandoned) {
+      progress(status);
+    }
+  }
+  // The connection and the sync state; then, on the reading thread, the
+  // dumps of the gateway proxies istiod knows, when they are few.
+  void read(bool ahead) {
+    started = true;
+    try {
+      report("istiod's sync state");
+      got.owned = connect();
+      got.source = got.owned.get();
+      if (got.source == nullptr) {
+        throw Error("--deep: no way to reach istiod");
+      }
+      read_sync(got);
+    } catch (...) {
+      error = std::current_exception();
+      return;
+    }
+    if (!ahead) {
+      return;
+    }
+    std::vector<std::string> routers;
+    for (const auto& [proxy, i] : got.by_proxy) {
+      if (got.syncs[i].proxy_type == "router") {
+        routers.push_back(proxy);
+      }
+    }
+    if (routers.empty() || routers.size() > kMaxPrefetched) {
+      return;
+    }
+    size_t done = 0;
+    report(dumps_status(0, routers.size()));
+    for (size_t at = 0; at < routers.size(); at += kDumpBatch) {
+      std::vector<std::string> batch(routers.begin() + static_cast<std::ptrdiff_t>(at),
+                                     routers.begin() + static_cast<std::ptrdiff_t>(std::min(routers.size(), at + kDumpBatch)));
+      try {
+        read_dumps(got, batch, [&] { report(dumps_status(++done, routers.size())); });
+      } catch (...) {
+        // An error only if the check needs that pod. Which one of a batch
+        // failed is known only for a batch of one; the others not read are
+        // read again by inspect when it needs them.
+        if (batch.size() == 1) {
+          got.failed.insert(batch.front());
+          got.failure = std::current_exception();
+        }
+        for (const std::string& proxy : batch) {
+          if (auto it = got.dumps.find(proxy); it != got.dumps.end() && !it->second) {
+            got.dumps.erase(it);  // a batch stopped midway leaves no half-read entry
+          }
+        }
+        return;
+      }
+    }
+  }
+};
+
+std::unique_ptr<Fetch> Fetch::start(Connect connect, Progress progress) {
+  std::unique_ptr<Fetch> f(new Fetch());
+  f->state_ = std::make_shared<State>();
+  f->state_->connect = std::move(connect);
+  f->state_->progress = std::move(progress);
+  f->state_->started = true;
+  // The thread keeps the state alive should the Fetch go before it ends.
+  f->thread_ = std::thread([state = f->state_] { state->read(/*ahead=*/true); });
+  return f;
+}
+
+std::unique_ptr<Fetch> Fetch::later(Connect connect, Progress progress) {
+  std::unique_ptr<Fetch> f(new Fetch());
+  f->state_ = std::make_shared<State>();
+  f->state_->connect = std::move(connect);
+  f->state_->progress = std::move(progress);
+  return f;
+}
+
+Fetch::~Fetch() {
+  if (thread_.joinable()) {
+    // inspect() never came (the objects could not be read): the thread may
+    // still wait for istiod, bounded only by --request-timeout; it ends by
+    // itself, holding what it reads from, and reports no more progress.
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->abandoned = true;
+      state_->progress = {};
+    }
+    thread_.detach();
+  }
+}
+
+std::string Fetch::take_log() {
+  if (thread_.joinable() || state_->got.source == nullptr) {
+    return {};
+  }
+  return state_->got.source->take_log();
+}
+
+std::unique_ptr<Fetch> fetch_istiod(kube::Client& client, const IstiodOptions& options, Progress progress) {
+  if (can_connect_apart(client.config(), options)) {
+    return Fetch::start([config = client.config(), options] { return connect_istiod_apart(config, options); },
+                        std::move(progress));
+  }
+  return Fetch::later([&client, options] { return connect_istiod(client, options); }, std::move(progress));
+}
+
+DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, Fetch& fetch,
+                   std::vector<Message>& findings) {
+  Fetch::State& st = *fetch.state_;
+  if (fetch.thread_.joinable()) {
+    fetch.thread_.join();
+  } else if (!st.started) {
+    st.read(/*ahead=*/false);
+  }
+  if (st.error) {
+    std::rethrow_exception(st.error);
+  }
+  return inspect_gathered(snapshot, hosts, st.got, findings, [&st](std::string_view s) { st.report(s); });
+}
+
+DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, IstiodSource& istiod,
+                   std::vector<Message>& findings, const Progress& progress) {
+  Gathered g;
+  g.source = &istiod;
+  if (progress) {
+    progress("istiod's sync state");
+  }
+  read_sync(g);
+  return inspect_gathered(snapshot, hosts, g, findings, progress);
 }
 
 nlohmann::ordered_json to_json(const DeepReport& report) {

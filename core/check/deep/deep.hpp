@@ -5,9 +5,12 @@
 // by hop against what the objects say (core/check/deep/analyzers/).
 
 #include <functional>
-#include <ostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/check/deep/deep_analyzer.hpp"
@@ -58,12 +61,61 @@ struct DeepReport {
 // the body is not that.
 std::string istiod_version(std::string_view body);
 
-// Progress: (pods done, pods in all), called as each pod's dump is read.
-using Progress = std::function<void(size_t, size_t)>;
+// Progress: what --deep reads now, for a progress line ("istiod's sync
+// state", "config dumps 1/3 pods"). Called on the thread that reads.
+using Progress = std::function<void(std::string_view status)>;
 
-// Reads istiod's view of the pods serving `hosts` and appends the findings
-// of every deep analyzer to `findings`. Throws Error when istiod cannot be
-// asked (unreachable, refused, not istiod's answers).
+// The gateway proxies whose dumps a Fetch reads before it knows which pods
+// the check needs: every proxy istiod knows as a gateway ("router"), when
+// there are at most this many; more, and it waits to know.
+inline constexpr size_t kMaxPrefetched = 8;
+
+// What --deep reads from istiod: each istiod's sync state (/debug/syncz) and
+// version, and the configuration dump of each gateway pod the check asks
+// about. start() reads on a thread of its own while the caller reads the
+// objects from the API server: the connection to istiod, the sync state, and
+// the dumps of the gateway proxies istiod knows (at most kMaxPrefetched),
+// which are most often the pods the check needs; inspect() then waits for
+// it and reads the dumps of any other pods it needs.
+class Fetch {
+ public:
+  using Connect = std::function<std::unique_ptr<IstiodSource>()>;
+  // Reads on a thread of its own, where `connect` runs too: the source must
+  // not share a kube::Client with the caller (connect_istiod_apart).
+  static std::unique_ptr<Fetch> start(Connect connect, Progress progress = {});
+  // Reads nothing until inspect(), then all of it on the caller's thread:
+  // for a source on the caller's own client.
+  static std::unique_ptr<Fetch> later(Connect connect, Progress progress = {});
+  // A Fetch whose reading thread is still running (the check failed before
+  // inspect) leaves it to end by itself, telling it to report nothing more.
+  ~Fetch();
+  Fetch(const Fetch&) = delete;
+  Fetch& operator=(const Fetch&) = delete;
+
+  // What the source's own connection logged, once inspect() has run.
+  std::string take_log();
+
+  struct State;
+
+ private:
+  Fetch() = default;
+  friend DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, Fetch& fetch,
+                            std::vector<Message>& findings);
+  std::shared_ptr<State> state_;
+  std::thread thread_;
+};
+
+// The Fetch of check --deep: istiod reached as `options` say, on a thread of
+// its own when that needs no second sign-in (can_connect_apart), else later
+// on `client`.
+std::unique_ptr<Fetch> fetch_istiod(kube::Client& client, const IstiodOptions& options, Progress progress = {});
+
+// Reads istiod's view of the pods serving `hosts` (waiting for `fetch`) and
+// appends the findings of every deep analyzer to `findings`. Throws Error
+// when istiod cannot be asked (unreachable, refused, not istiod's answers).
+DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, Fetch& fetch,
+                   std::vector<Message>& findings);
+// The same, reading everything from `istiod` now, on this thread.
 DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, IstiodSource& istiod,
                    std::vector<Message>& findings, const Progress& progress = {});
 

@@ -37,10 +37,20 @@ kube::Request debug_request(const std::string& path) {
   return r;
 }
 
+// A kube::Client of a source's own, and the stream it logs to.
+struct OwnClient {
+  explicit OwnClient(kube::RestConfig config) : client(std::move(config), log) {}
+  std::ostringstream log;
+  kube::Client client;
+};
+
 class PodProxySource final : public IstiodSource {
  public:
-  PodProxySource(kube::Client& client, const IstiodOptions& options) : client_(client), namespace_(options.istio_namespace) {
-    kube::ApiResource pods = client_.resolve(kube::GroupKind{"", "Pod"});
+  PodProxySource(kube::Client& client, const IstiodOptions& options, std::unique_ptr<OwnClient> own = nullptr)
+      : own_(std::move(own)), client_(client), namespace_(options.istio_namespace) {
+    // Pods are core/v1 in every Kubernetes: no discovery needed (a client of
+    // the source's own would have to read it again).
+    kube::ApiResource pods{"", "v1", "Pod", "pods", true, {"get", "list"}};
     kube::ListOptions list;
     list.namespace_name = namespace_;
     list.label_selector = "app=istiod";
@@ -97,6 +107,26 @@ class PodProxySource final : public IstiodSource {
     return r;
   }
 
+  void get_each(const std::vector<Get>& gets, const std::function<void(size_t, kube::Response&&)>& on_response) override {
+    std::vector<kube::Request> requests;
+    for (const Get& g : gets) {
+      requests.push_back(request(g.instance, g.path));
+    }
+    client_.send_each(requests, [&](size_t i, kube::Response&& r) {
+      check(gets[i].instance, r);
+      on_response(i, std::move(r));
+    });
+  }
+
+  std::string take_log() override {
+    if (own_ == nullptr) {
+      return {};
+    }
+    std::string text = own_->log.str();
+    own_->log.str({});
+    return text;
+  }
+
  private:
   kube::Request request(size_t i, const std::string& path) const {
     kube::Request r = debug_request(path);
@@ -121,6 +151,7 @@ class PodProxySource final : public IstiodSource {
     }
   }
 
+  std::unique_ptr<OwnClient> own_;  // when client_ is the source's own
   kube::Client& client_;
   std::string namespace_;
   std::vector<std::string> names_;
@@ -156,14 +187,47 @@ class AddressSource final : public IstiodSource {
     } catch (const Error& e) {
       throw Error(fmt::format("--deep: cannot reach istiod at {}: {}", address_, e.what()));
     }
+    check(r, out);
+    return out;
+  }
+
+  void get_each(const std::vector<Get>& gets, const std::function<void(size_t, kube::Response&&)>& on_response) override {
+    std::vector<kube::Request> requests;
+    for (const Get& g : gets) {
+      requests.push_back(debug_request(g.path));
+    }
+    // Only the transport's failures are reworded; what the callback throws
+    // (a failure of its own, or check's) passes as it is.
+    bool in_callback = false;
+    try {
+      client_->send_each(requests, [&](size_t i, kube::Response&& r) {
+        in_callback = true;
+        check(requests[i], r);
+        on_response(i, std::move(r));
+        in_callback = false;
+      });
+    } catch (const Error& e) {
+      if (in_callback) {
+        throw;
+      }
+      throw Error(fmt::format("--deep: cannot reach istiod at {}: {}", address_, e.what()));
+    }
+  }
+
+  std::string take_log() override {
+    std::string text = sink_.str();
+    sink_.str({});
+    return text;
+  }
+
+ private:
+  void check(const kube::Request& r, const kube::Response& out) const {
     if (out.status >= 500 || out.status == 401 || out.status == 403) {
       throw Error(fmt::format("--deep: istiod at {} answered {} to {}: {}", address_, out.status, r.path,
                               first_line(out.body)));
     }
-    return out;
   }
 
- private:
   std::string address_;
   std::ostringstream sink_;
   std::unique_ptr<kube::Client> client_;
@@ -172,11 +236,34 @@ class AddressSource final : public IstiodSource {
 
 }  // namespace
 
+void IstiodSource::get_each(const std::vector<Get>& gets,
+                            const std::function<void(size_t, kube::Response&&)>& on_response) {
+  for (size_t i = 0; i < gets.size(); ++i) {
+    on_response(i, get(gets[i].instance, gets[i].path));
+  }
+}
+
 std::unique_ptr<IstiodSource> connect_istiod(kube::Client& client, const IstiodOptions& options) {
   if (!options.address.empty()) {
     return std::make_unique<AddressSource>(client.config(), options.address);
   }
   return std::make_unique<PodProxySource>(client, options);
+}
+
+bool can_connect_apart(const kube::RestConfig& config, const IstiodOptions& options) {
+  return !options.address.empty() || (!config.exec && !config.auth_provider);
+}
+
+std::unique_ptr<IstiodSource> connect_istiod_apart(const kube::RestConfig& config, const IstiodOptions& options) {
+  if (!options.address.empty()) {
+    return std::make_unique<AddressSource>(config, options.address);
+  }
+  if (!can_connect_apart(config, options)) {
+    return nullptr;
+  }
+  auto own = std::make_unique<OwnClient>(config);
+  kube::Client& client = own->client;
+  return std::make_unique<PodProxySource>(client, options, std::move(own));
 }
 
 }  // namespace grpcmesh::check::deep

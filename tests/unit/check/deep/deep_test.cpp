@@ -8,10 +8,18 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/check/file_loader.hpp"
 #include "core/kube/encoding.hpp"
@@ -492,4 +500,261 @@ TEST_CASE("deep: istiod's /version read as istioctl reads it, without one no ver
   Run r = run_deep(syncz, json::parse(read("config_dump.json")), "", "");
   CHECK(r.keys() == std::set<std::string>{kSdsInfo});
   CHECK(r.report.pods[0].istiod_version.empty());
+}
+
+namespace {
+
+// Every field of a reduced dump, for comparing two reductions.
+std::string summary(const deep::ConfigDump& d) {
+  json out = json::object();
+  for (const auto& l : d.listeners) {
+    json chains = json::array();
+    for (const auto& c : l.chains) {
+      chains.push_back({c.name, c.server_names, c.tls, c.sds_secrets, c.http, c.route_config, c.http_filters,
+                        c.stream_idle_timeout.value_or("-")});
+    }
+    out["listeners"].push_back({l.name, l.port, chains});
+  }
+  for (const auto& [name, rc] : d.routes) {
+    json vhs = json::array();
+    for (const auto& vh : rc.virtual_hosts) {
+      json routes = json::array();
+      for (const auto& r : vh.routes) {
+        routes.push_back({r.name, r.prefix, r.path, r.regex, r.headers, r.cluster, r.direct_response,
+                          r.timeout.value_or("-"), r.retries.value_or(-1), r.cors, r.config});
+      }
+      vhs.push_back({vh.name, vh.domains, vh.cors, routes});
+    }
+    out["routes"][name] = vhs;
+  }
+  for (const auto& [name, c] : d.clusters) {
+    out["clusters"][name] = {c.http2, c.downstream_protocol, c.idle_timeout.value_or("-")};
+  }
+  for (const auto& [name, s] : d.secrets) {
+    out["secrets"][name] = {s.certificate, s.chain_pem};
+  }
+  return out.dump();
+}
+
+deep::ConfigDump whole(const std::string& text) {
+  return deep::reduce_config_dump(Tree(json::parse(text)).root());
+}
+
+std::string fuzz_seed(const std::string& name) {
+  std::ifstream f(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/config-dump/" + name);
+  REQUIRE(f.good());
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Serves fixed bodies by path; a status 0 throws as an unreachable istiod
+// does; the path `hang` waits until released; records what was asked.
+class MapIstiod final : public deep::IstiodSource {
+ public:
+  std::map<std::string, std::pair<long, std::string>> bodies;
+  std::string hang;
+  std::vector<std::string> asked;
+  std::mutex m;
+  std::condition_variable cv;
+  bool released = false;
+
+  const std::vector<std::string>& instances() const override { return names_; }
+  std::vector<kube::Response> get_all(const std::string& path) override { return {get(0, path)}; }
+  kube::Response get(size_t, const std::string& path) override {
+    {
+      std::unique_lock lock(m);
+      asked.push_back(path);
+      cv.notify_all();
+      if (path == hang) {
+        cv.wait(lock, [&] { return released; });
+      }
+    }
+    auto it = bodies.find(path);
+    if (it == bodies.end()) {
+      return {404, "no such proxy", ""};
+    }
+    if (it->second.first == 0) {
+      throw Error("--deep: cannot reach istiod at test: connection refused");
+    }
+    return {it->second.first, it->second.second, ""};
+  }
+
+ private:
+  std::vector<std::string> names_{"istiod-test"};
+};
+
+// A source that forwards to one the test keeps, and says when it is gone.
+class Borrowed final : public deep::IstiodSource {
+ public:
+  Borrowed(std::shared_ptr<MapIstiod> to, std::shared_ptr<std::atomic<bool>> gone) : to_(std::move(to)), gone_(std::move(gone)) {}
+  ~Borrowed() override { *gone_ = true; }
+  const std::vector<std::string>& instances() const override { return to_->instances(); }
+  std::vector<kube::Response> get_all(const std::string& path) override { return to_->get_all(path); }
+  kube::Response get(size_t i, const std::string& path) override { return to_->get(i, path); }
+
+ private:
+  std::shared_ptr<MapIstiod> to_;
+  std::shared_ptr<std::atomic<bool>> gone_;
+};
+
+const std::string kDumpPath = "/debug/config_dump?proxyID=istio-ingressgateway-sim-1.istio-system";
+
+}  // namespace
+
+TEST_CASE("deep: the dump reduced while it is read equals the reduction of the whole document") {
+  const std::string captured = read("config_dump.json");
+  const deep::ConfigDump streamed = deep::parse_config_dump(captured);
+  CHECK(summary(streamed) == summary(whole(captured)));
+  REQUIRE(streamed.listeners.size() == 1);
+  CHECK(streamed.listeners[0].name == "0.0.0.0_8443");
+  CHECK(streamed.clusters.count(kCluster) == 1);
+  // The captured dump with a secret and its keys in another order (the
+  // reduction must not depend on @type coming first).
+  json syncz = json::parse(read("syncz.json"));
+  json dump = json::parse(captured);
+  deliver_secret(syncz, dump, tls::make_self_signed(kHost, kNow).cert_pem);
+  nlohmann::ordered_json reordered = nlohmann::ordered_json::object();
+  reordered["configs"] = nlohmann::ordered_json::array();
+  for (const json& c : dump["configs"]) {
+    nlohmann::ordered_json entry = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : c.items()) {
+      if (k != "@type") {
+        entry[k] = v;
+      }
+    }
+    entry["@type"] = c["@type"];
+    reordered["configs"].push_back(entry);
+  }
+  const std::string text = reordered.dump();
+  CHECK(text.find("\"@type\":\"type.googleapis.com/envoy.admin.v3.ListenersConfigDump\"") > text.find("dynamicListeners"));
+  CHECK(summary(deep::parse_config_dump(text)) == summary(whole(text)));
+  CHECK(deep::parse_config_dump(text).secrets.count("kubernetes://grpc-deep-example-com-tls") == 1);
+  // Repeated keys count once, with their last value; an @type after the
+  // fields it names (the fuzz target's seeds).
+  for (const std::string name : {"type-after-fields.json", "repeated-keys.json"}) {
+    CAPTURE(name);
+    const std::string seed = fuzz_seed(name);
+    CHECK(summary(deep::parse_config_dump(seed)) == summary(whole(seed)));
+  }
+  const deep::ConfigDump repeated = deep::parse_config_dump(fuzz_seed("repeated-keys.json"));
+  CHECK(repeated.routes.empty());  // the last "configs" holds clusters only
+  CHECK(repeated.clusters.count("c") == 1);
+  CHECK(deep::parse_config_dump(fuzz_seed("type-after-fields.json")).listeners.at(0).port == 8443);
+  // syncz: a type repeated in resources counts once, with its last value.
+  const auto proxies = deep::parse_syncz(fuzz_seed("syncz-repeated.json"), "istiod-1");
+  REQUIRE(proxies.size() == 3);
+  CHECK(proxies[0].proxy_type == "router");
+  REQUIRE(proxies[0].types.size() == 2);
+  CHECK(proxies[0].types[0].state == "NACK");
+  CHECK(proxies[0].types[1].state == "STALE");
+  CHECK(proxies[0].types[1].sent == "3");
+}
+
+TEST_CASE("deep: a Fetch reads istiod on its own thread, the gateway's dump ahead, and reports its progress") {
+  Snapshot snapshot;
+  std::istringstream in(kObjects);
+  load_files(snapshot, {"-"}, in, "default");
+  auto source = std::make_unique<MapIstiod>();
+  MapIstiod& istiod = *source;
+  istiod.bodies["/debug/syncz"] = {200, read("syncz.json")};
+  istiod.bodies["/version"] = {200, "1.31.0-dev+eed52ebb66ad-unknown-unknown"};
+  istiod.bodies[kDumpPath] = {200, read("config_dump.json")};
+  std::vector<std::string> statuses;
+  std::thread::id reader;
+  auto fetch = deep::Fetch::start(
+      [&] {
+        reader = std::this_thread::get_id();
+        return std::unique_ptr<deep::IstiodSource>(std::move(source));
+      },
+      [&](std::string_view s) { statuses.emplace_back(s); });
+  std::vector<Message> findings;
+  deep::DeepReport report = deep::inspect(snapshot, {kHost}, *fetch, findings);
+  CHECK(reader != std::this_thread::get_id());
+  // The router's dump was read ahead, once: inspect did not ask again.
+  CHECK(std::count(istiod.asked.begin(), istiod.asked.end(), kDumpPath) == 1);
+  CHECK(std::find(istiod.asked.begin(), istiod.asked.end(), "/version") != istiod.asked.end());
+  CHECK(statuses == std::vector<std::string>{"istiod's sync state", "config dumps 0/1 pods", "config dumps 1/1 pods",
+                                             "config dumps 1/1 pods"});
+  // The same findings and facts as reading everything at once.
+  FixedIstiod fixed(read("syncz.json"), read("config_dump.json"));
+  std::vector<Message> direct;
+  deep::DeepReport same = deep::inspect(snapshot, {kHost}, fixed, direct);
+  CHECK(deep::to_json(report).dump() == deep::to_json(same).dump());
+  REQUIRE(findings.size() == direct.size());
+  CHECK(findings[0].code == "GM0113");
+}
+
+TEST_CASE("deep: a Fetch fails as inspect would, and a failed read ahead matters only for a pod the check needs") {
+  Snapshot snapshot;
+  std::istringstream in(kObjects);
+  load_files(snapshot, {"-"}, in, "default");
+  std::vector<Message> findings;
+  SUBCASE("istiod cannot be reached") {
+    auto fetch = deep::Fetch::start([]() -> std::unique_ptr<deep::IstiodSource> {
+      throw Error("--deep: no running istiod in namespace istio-system");
+    });
+    CHECK_THROWS_WITH_AS(deep::inspect(snapshot, {kHost}, *fetch, findings),
+                         "--deep: no running istiod in namespace istio-system", Error);
+  }
+  SUBCASE("another gateway's dump fails: not needed, no failure") {
+    auto source = std::make_unique<MapIstiod>();
+    json syncz = json::parse(read("syncz.json"));
+    json other = syncz[0];
+    other["proxy"] = "egress-1.istio-system";
+    syncz.push_back(other);
+    source->bodies["/debug/syncz"] = {200, syncz.dump()};
+    source->bodies[kDumpPath] = {200, read("config_dump.json")};
+    source->bodies["/debug/config_dump?proxyID=egress-1.istio-system"] = {0, ""};
+    MapIstiod& istiod = *source;
+    auto fetch = deep::Fetch::start([&] { return std::unique_ptr<deep::IstiodSource>(std::move(source)); });
+    deep::DeepReport report = deep::inspect(snapshot, {kHost}, *fetch, findings);
+    CHECK(report.hosts.size() == 1);
+    // The sequential default of get_each stopped at the failure: the
+    // gateway's own dump was read by inspect then.
+    CHECK(std::count(istiod.asked.begin(), istiod.asked.end(), kDumpPath) == 1);
+  }
+  SUBCASE("the needed gateway's dump fails: the check fails with istiod's error") {
+    auto source = std::make_unique<MapIstiod>();
+    source->bodies["/debug/syncz"] = {200, read("syncz.json")};
+    source->bodies[kDumpPath] = {0, ""};
+    auto fetch = deep::Fetch::start([&] { return std::unique_ptr<deep::IstiodSource>(std::move(source)); });
+    CHECK_THROWS_WITH_AS(deep::inspect(snapshot, {kHost}, *fetch, findings),
+                         "--deep: cannot reach istiod at test: connection refused", Error);
+  }
+  SUBCASE("a Fetch left before inspect reports no more progress, and its thread ends by itself") {
+    auto istiod = std::make_shared<MapIstiod>();
+    istiod->bodies["/debug/syncz"] = {200, read("syncz.json")};
+    istiod->bodies[kDumpPath] = {200, read("config_dump.json")};
+    istiod->hang = "/debug/syncz";
+    auto source_gone = std::make_shared<std::atomic<bool>>(false);
+    auto fetch_gone = std::make_shared<std::atomic<bool>>(false);
+    auto late = std::make_shared<std::atomic<int>>(0);
+    {
+      auto fetch = deep::Fetch::start(
+          [istiod, source_gone] { return std::unique_ptr<deep::IstiodSource>(new Borrowed(istiod, source_gone)); },
+          [fetch_gone, late](std::string_view) {
+            if (*fetch_gone) {
+              ++*late;
+            }
+          });
+      std::unique_lock lock(istiod->m);
+      istiod->cv.wait(lock, [&] { return !istiod->asked.empty(); });
+    }
+    // The check failed before inspect: the Fetch is gone, its thread still
+    // waits for istiod; released, it reads on (the router's dump) and ends.
+    *fetch_gone = true;
+    {
+      std::lock_guard lock(istiod->m);
+      istiod->released = true;
+    }
+    istiod->cv.notify_all();
+    for (int i = 0; i < 500 && !*source_gone; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(*source_gone);
+    CHECK(*late == 0);
+    std::lock_guard lock(istiod->m);
+    CHECK(std::count(istiod->asked.begin(), istiod->asked.end(), kDumpPath) == 1);
+  }
 }
