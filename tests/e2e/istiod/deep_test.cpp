@@ -485,3 +485,163 @@ s.serve_forever()
                                                        << "s with --request-timeout 2s");
     }
 }
+
+TEST_CASE("check --deep: a filter after the router, the host's routes and virtual host taken away, a cluster not HTTP/2") {
+    // Each fault is another team's EnvoyFilter for the gateway pods while the
+    // objects of the host stay right: only the live configuration shows it.
+    const std::string host = e2e::unique_name("deep-hops") + ".example.com";
+    e2e::TempDir dir;
+    Gateway g1(dir, kSim1);
+    Gateway g2(dir, kSim2);
+    const std::string ns = grpc_host(dir, host);
+    json report;
+    bool clean = eventually([&]() -> std::optional<json> {
+                     report = deep_check(host);
+                     bool both = !host_entry(report, host, kSim1).value("routes", json::array()).empty() &&
+                                 !host_entry(report, host, kSim2).value("routes", json::array()).empty();
+                     // Over the plaintext port istiod serves no secrets: GM0113, one per pod, is all.
+                     return both && deep_codes(report).size() == 2 ? std::optional<json>(report) : std::nullopt;
+                 }).has_value();
+    REQUIRE_MESSAGE(clean, "the host never came up whole; deep findings:" << deep_text(report));
+    const std::string base = e2e::unique_name("team-d");
+    auto filter = [&](const std::string& name, const std::string& patches) {
+        auto r = e2e::apply_yaml("apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: " + name +
+                                 "\n  namespace: istio-system\nspec:\n  workloadSelector: {labels: {istio: ingressgateway}}\n"
+                                 "  configPatches:\n" + patches);
+        REQUIRE_MESSAGE(r.ok(), r.describe());
+        // (Not make_unique of a temporary: Cleanup has no move, so the
+        // temporary's copy would delete the filter at once.)
+        return std::unique_ptr<Cleanup>(new Cleanup{{"delete", "envoyfilter", "-n", "istio-system", name, "--ignore-not-found"}});
+    };
+    auto message = [&](const std::string& code, const std::string& pod) {
+        const auto found = findings(report, code, pod);
+        REQUIRE_MESSAGE(found.size() == 1, pod << ":" << deep_text(report));
+        return found[0]["message"].get<std::string>();
+    };
+
+    SUBCASE("GM0106: filters inserted after the router, and added (ADD appends)") {
+        const std::string hcm = "    match: {context: GATEWAY, listener: {filterChain: {sni: " + host +
+                                ", filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: "
+                                "envoy.filters.http.router}}}}}\n";
+        auto cleanup = filter(base + "-after-router",
+                              "  - applyTo: HTTP_FILTER\n" + hcm +
+                                  "    patch: {operation: INSERT_AFTER, value: {name: envoy.filters.http.grpc_stats}}\n"
+                                  "  - applyTo: HTTP_FILTER\n" + hcm +
+                                  "    patch: {operation: ADD, value: {name: envoy.filters.http.buffer}}\n");
+        report = deep_until(host, "GM0106", {kSim1, kSim2});
+        for (const auto& pod : {kSim1, kSim2}) {
+            INFO("pod: ", pod);
+            CHECK(contains(message("GM0106", pod), "envoy.filters.http.router is not the last one"));
+            const json filters = host_entry(report, host, pod)["httpFilters"];
+            REQUIRE(filters.size() >= 3);
+            CHECK(filters[filters.size() - 3] == "envoy.filters.http.router");
+            CHECK(filters[filters.size() - 2] == "envoy.filters.http.grpc_stats");
+            CHECK(filters.back() == "envoy.filters.http.buffer");
+        }
+        // Nothing else is wrong with the host.
+        CHECK(findings(report, "GM0107").empty());
+        CHECK(findings(report, "GM0111").empty());
+    }
+    SUBCASE("GM0107: the host's routes removed, then its virtual host") {
+        {
+            auto cleanup = filter(base + "-no-routes",
+                                  "  - applyTo: HTTP_ROUTE\n    match: {context: GATEWAY, routeConfiguration: {vhost: {name: \"" +
+                                      host + ":443\"}}}\n    patch: {operation: REMOVE}\n");
+            report = deep_until(host, "GM0107", {kSim1, kSim2});
+            for (const auto& pod : {kSim1, kSim2}) {
+                INFO("pod: ", pod);
+                const std::string m = message("GM0107", pod);
+                CHECK(contains(m, "no route for " + host + " prefix /helloworld.Greeter/"));
+                CHECK(contains(m, "no route of virtual host " + host + ":443 matches it"));
+                CHECK(contains(m, "the objects route it (VirtualService "));
+                CHECK(host_entry(report, host, pod)["routes"][0]["cluster"] == "");
+            }
+        }
+        auto cleanup = filter(base + "-no-vhost",
+                              "  - applyTo: VIRTUAL_HOST\n    match: {context: GATEWAY, routeConfiguration: {vhost: {name: \"" +
+                                  host + ":443\"}}}\n    patch: {operation: REMOVE}\n");
+        eventually([&]() -> std::optional<json> {
+            report = deep_check(host);
+            for (const auto& pod : {kSim1, kSim2}) {
+                auto f = findings(report, "GM0107", pod);
+                if (f.size() != 1 || !contains(f[0]["message"].get<std::string>(), "has no virtual host for the host")) {
+                    return std::nullopt;
+                }
+            }
+            return report;
+        });
+        for (const auto& pod : {kSim1, kSim2}) {
+            INFO("pod: ", pod);
+            const std::string m = message("GM0107", pod);
+            CHECK(contains(m, "route configuration " + host_entry(report, host, pod)["routeConfig"].get<std::string>() +
+                                  " has no virtual host for the host"));
+            CHECK(host_entry(report, host, pod)["virtualHost"] == "");
+        }
+    }
+    SUBCASE("GM0111: the backend's cluster patched to HTTP/1.1") {
+        const std::string fqdn = "greeter." + ns + ".svc.cluster.local";
+        auto cleanup = filter(base + "-http1",
+                              "  - applyTo: CLUSTER\n    match: {context: GATEWAY, cluster: {service: " + fqdn +
+                                  "}}\n    patch:\n      operation: MERGE\n      value:\n        typed_extension_protocol_options:\n"
+                                  "          envoy.extensions.upstreams.http.v3.HttpProtocolOptions:\n"
+                                  "            '@type': type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions\n"
+                                  "            explicit_http_config: {http_protocol_options: {}}\n");
+        report = deep_until(host, "GM0111", {kSim1, kSim2});
+        for (const auto& pod : {kSim1, kSim2}) {
+            INFO("pod: ", pod);
+            const std::string m = message("GM0111", pod);
+            CHECK(contains(m, "cluster " + greeter_cluster(ns) + " (route for " + host +
+                                  " prefix /helloworld.Greeter/) does not speak HTTP/2 upstream"));
+            const json route = host_entry(report, host, pod)["routes"][0];
+            CHECK(route["cluster"] == greeter_cluster(ns));
+            CHECK(route["http2"] == false);
+        }
+        // The objects alone find nothing wrong with the backend's protocol
+        // (GM0004 to GM0006): only the live configuration says it.
+        for (const std::string code : {"GM0004", "GM0005", "GM0006"}) {
+            CHECK_MESSAGE(findings(report, code).empty(), code);
+        }
+    }
+}
+
+TEST_CASE("check --deep: a progress line on a terminal while istiod is read, erased before the report, none in a pipe") {
+    if (!e2e::run({"sh", "-c", "command -v script"}).ok()) {
+        MESSAGE("script(1) is not installed; cannot test on a pseudo-terminal");
+        return;
+    }
+    const std::string host = e2e::unique_name("deep-progress") + ".example.com";
+    e2e::TempDir dir;
+    Gateway g1(dir, kSim1);
+    grpc_host(dir, host);
+    const std::string args = "check -A --host " + host + " --deep --istiod-address " +
+                             e2e::cluster("GRPCMESH_ISTIOD_HTTP") + " --fail-on none";
+    // On a pseudo-terminal (util-linux script): stdout and stderr both on it.
+    e2e::RunOptions tty;
+    tty.env = e2e::cluster_child_env();
+    tty.env["TERM"] = "xterm";
+    auto r = e2e::run({"script", "-qec", e2e::plugin_path().string() + " " + args, "/dev/null"}, tty);
+    REQUIRE_MESSAGE(r.ok(), r.describe());
+    const std::string& screen = r.out;
+    const size_t line = screen.find("\r| check --deep: reading istiod: ");
+    CHECK_MESSAGE(line != std::string::npos, screen.substr(0, 2000));
+    // Erased before the report is printed, and never drawn again after it.
+    const size_t report_at = screen.find("What istiod (");
+    REQUIRE_MESSAGE(report_at != std::string::npos, screen.substr(0, 2000));
+    const size_t erased = screen.rfind("\r\x1b[K", report_at);
+    CHECK(erased != std::string::npos);
+    CHECK(erased > line);
+    CHECK(screen.find("reading istiod", report_at) == std::string::npos);
+    // In a pipe: no progress, no carriage return, no escape code.
+    auto piped = e2e::plugin({"check", "-A", "--host", host, "--deep", "--istiod-address",
+                              e2e::cluster("GRPCMESH_ISTIOD_HTTP"), "--fail-on", "none"});
+    REQUIRE_MESSAGE(piped.ok(), piped.describe());
+    CHECK(contains(piped.out, "What istiod ("));
+    CHECK(piped.err.find('\r') == std::string::npos);
+    CHECK(piped.err.find('\x1b') == std::string::npos);
+    CHECK_FALSE(contains(piped.err, "reading istiod"));
+    // TERM=dumb on a terminal: no progress line either.
+    tty.env["TERM"] = "dumb";
+    auto dumb = e2e::run({"script", "-qec", e2e::plugin_path().string() + " " + args, "/dev/null"}, tty);
+    REQUIRE_MESSAGE(dumb.ok(), dumb.describe());
+    CHECK_FALSE(contains(dumb.out, "reading istiod"));
+}
