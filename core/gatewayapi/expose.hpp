@@ -25,10 +25,7 @@ struct ExposeOptions {
   std::optional<int> port;
   std::string app_protocol = kH2c;  // or "grpc" (--app-protocol)
   std::string gateway;              // --gateway NS/NAME; "" = the Gateways with a listener for the host
-  std::string gateway_namespace;    // The ReferenceGrant's name in the Service's namespace: "<host-object-name>-<service>".
-std::string reference_grant_name(const ExposeOptions& options);
-
-// --dry-run=client: the host's Gateway's namespace
+  std::string gateway_namespace;    // --dry-run=client: the host's Gateway's namespace
   bool force = false;               // --force-conflicts: take matches routed to other Services
   bool remove = false;
 };
