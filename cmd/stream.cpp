@@ -1,9 +1,12 @@
 #include <memory>
 
+#include "cmd/api_flag.hpp"
 #include "cmd/app.hpp"
 #include "cmd/apply_flags.hpp"
 #include "cmd/change_command.hpp"
+#include "core/gatewayapi/stream.hpp"
 #include "core/manifest/names.hpp"
+#include "core/mesh/gatewayapi_read.hpp"
 #include "core/stream/stream_command.hpp"
 
 namespace grpcmesh::cmd {
@@ -20,7 +23,13 @@ constexpr const char* kLong =
     "request timeouts) and changes the gateway pods only with --gateway-idle-timeout. Prints the timeouts a\n"
     "stream meets, from the client deadline to TCP keepalive, each with the object it comes from.\n"
     "A route timeout in a VirtualService owned by another field manager is reported with that owner; with\n"
-    "--force-conflicts it is removed. --remove takes the connection settings away again.";
+    "--force-conflicts it is removed. --remove takes the connection settings away again.\n\n"
+    "With --api gateway-api (a host of a Gateway API Gateway of class istio) the backends are those of the\n"
+    "host's GRPCRoutes and HTTPRoutes, and they get the same DestinationRules: Istio applies them to the\n"
+    "clusters those routes send to. A GRPCRoute has no timeouts field and Istio gives its routes none, so no\n"
+    "route changes; an HTTPRoute rule's timeouts.request cuts streams and is reported. --timeout and\n"
+    "--gateway-idle-timeout are for Istio's API (istiod deploys and keeps a Gateway API Gateway's pods).\n"
+    "Without --api the command keeps the API the host uses.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Make every route of grpc.example.com safe for long streams\n"
@@ -33,6 +42,8 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh stream --host grpc.example.com --backend apps/greeter --dry-run=client -o yaml\n\n"
     "  # The same against a GitOps repository's manifests, printing the changed objects\n"
     "  kubectl grpcmesh stream --host grpc.example.com --local -f deploy/\n\n"
+    "  # The DestinationRule for a backend of a Gateway API host, without a cluster\n"
+    "  kubectl grpcmesh stream --host grpc.example.com --api gateway-api --backend apps/greeter --dry-run=client -o yaml\n\n"
     "  # Remove the connection settings again\n"
     "  kubectl grpcmesh stream --host grpc.example.com --remove";
 
@@ -49,6 +60,7 @@ struct StreamFlags {
   std::vector<std::string> backends;
   std::string cluster_domain = "cluster.local";
   bool remove = false;
+  std::string api;
   ApplyFlags apply;
 };
 
@@ -109,15 +121,30 @@ void register_stream(CLI::App& root, Context& ctx) {
                   "with --dry-run=client)");
   sub->add_option("--cluster-domain", flags->cluster_domain, "The cluster's DNS domain")->capture_default_str();
   sub->add_flag("--remove", flags->remove, "Remove the connection settings this command set");
+  bind_api_flag(*sub, flags->api);
   bind_apply_flags(*sub, flags->apply);
   sub->callback([&ctx, flags] {
     ChangeCommand command = change_command(flags->apply);
     auto options = std::make_shared<stream::StreamOptions>(to_options(*flags));
     options->field_manager = command.apply.field_manager;
     options->force = command.apply.force_conflicts;
-    command.plan = [options](mesh::ClusterState* state) {
-      return stream::plan_stream(*options, state ? stream::read_stream_facts(*state, *options)
+    const std::optional<gatewayapi::Api> api = api_from_flag(flags->api);
+    if (api == gatewayapi::Api::GatewayApi) {
+      // The flags of Istio's API alone, refused before anything is read.
+      gatewayapi::check_stream_options(*options);
+    }
+    command.plan = [options, api](mesh::ClusterState* state) {
+      const gatewayapi::ApiChoice choice = mesh::choose_api(state, api, options->host, {{"istio", "ingressgateway"}});
+      mesh::ChangeSet cs;
+      if (choice.api == gatewayapi::Api::GatewayApi) {
+        cs = gatewayapi::plan_stream(*options, state ? mesh::read_gateway_stream_facts(*state, *options)
+                                                     : gatewayapi::stream_facts_from_flags(*options));
+      } else {
+        cs = stream::plan_stream(*options, state ? stream::read_stream_facts(*state, *options)
                                                  : stream::stream_facts_from_flags(*options));
+      }
+      cs.notes.insert(cs.notes.begin(), gatewayapi::describe(choice));
+      return cs;
     };
     ctx.action = [&ctx, command] { return run_change_command(ctx, command); };
   });

@@ -9,6 +9,7 @@
 #include "core/kube/resource.hpp"
 #include "core/mesh/cluster_read.hpp"
 #include "core/mesh/host_config.hpp"
+#include "core/stream/gateway_read.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::mesh {
@@ -283,6 +284,66 @@ gatewayapi::TlsFacts read_gateway_tls_facts(ClusterState& state, const gatewayap
     f.reference_grant = get_object(state, kube::GroupKind{"gateway.networking.k8s.io", "ReferenceGrant"}, ns,
                                    gatewayapi::secret_reference_grant_name(name, f.gateway_namespace));
   }
+  return f;
+}
+
+gatewayapi::WebFacts read_gateway_web_facts(ClusterState& state, const gatewayapi::WebOptions& o) {
+  require_gateway_api(state, kube::kinds::kGatewayApiGateway);
+  gatewayapi::WebFacts f;
+  f.known = true;
+  if (!o.gateway.empty()) {
+    const auto slash = o.gateway.find('/');
+    if (!o.remove &&
+        !get_object(state, kube::kinds::kGatewayApiGateway, o.gateway.substr(0, slash), o.gateway.substr(slash + 1))) {
+      throw Error(fmt::format("Gateway {} not found{}; check the name", o.gateway,
+                              state.source().empty() ? "" : " in " + state.source()));
+    }
+    f.gateway_namespace = o.gateway.substr(0, slash);
+    f.gateway_name = o.gateway.substr(slash + 1);
+  } else {
+    const auto gateways = gateway_api_gateways_for_host(state, o.host);
+    if (!gateways.empty()) {
+      f.gateway_namespace = gateways.front().value("/metadata/namespace"_json_pointer, std::string());
+      f.gateway_name = gateways.front().value("/metadata/name"_json_pointer, std::string());
+    } else if (o.remove && !o.gateway_namespace.empty()) {
+      f.gateway_namespace = o.gateway_namespace;
+      f.gateway_name = manifest::host_object_name(o.host);
+    } else {
+      throw Error(fmt::format("no Gateway API Gateway has a listener for {}; run kubectl grpcmesh init --host {} --api "
+                              "gateway-api first, or pass --gateway NAMESPACE/NAME",
+                              o.host, o.host));
+    }
+  }
+  f.envoy_filters = list_if_served(state, kube::kinds::kEnvoyFilter, f.gateway_namespace);
+  return f;
+}
+
+gatewayapi::StreamFacts read_gateway_stream_facts(ClusterState& state, const stream::StreamOptions& o) {
+  require_gateway_api(state, kube::kinds::kGrpcRoute);
+  gatewayapi::StreamFacts f;
+  const auto gateways = gateway_api_gateways_for_host(state, o.host);
+  if (gateways.empty()) {
+    throw Error(fmt::format("no Gateway API Gateway has a listener for {}; run kubectl grpcmesh init --host {} --api "
+                            "gateway-api first",
+                            o.host, o.host));
+  }
+  f.gateway = gatewayapi::ref(gateways.front());
+  for (const auto& kind : {kube::kinds::kGrpcRoute, kube::kinds::kHttpRoute}) {
+    for (auto& r : list_if_served(state, kind, "")) {
+      f.routes.push_back(std::move(r));
+    }
+  }
+  f.istio.api_version = istio_api_version(state);
+  f.istio.destination_rules = list_if_served(state, kube::kinds::kDestinationRule, "");
+  const std::string ns = f.gateway.substr(0, f.gateway.find('/'));
+  const Labels selector{{gatewayapi::kGatewayNameLabel, f.gateway.substr(f.gateway.find('/') + 1)}};
+  for (auto& pod : list_if_served(state, kube::kinds::kPod, ns)) {
+    if (selects(selector, labels_at(pod, "/metadata/labels"))) {
+      f.istio.gateway.pods.push_back(std::move(pod));
+    }
+  }
+  f.istio.gateway.mesh_config = stream::read_mesh_config(state, "istio-system");
+  f.istio.gateway.istio_version = stream::read_istio_version(state, "istio-system");
   return f;
 }
 

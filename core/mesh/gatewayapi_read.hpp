@@ -10,7 +10,9 @@
 
 #include "core/gatewayapi/api.hpp"
 #include "core/gatewayapi/expose.hpp"
+#include "core/gatewayapi/stream.hpp"
 #include "core/gatewayapi/tls.hpp"
+#include "core/gatewayapi/web.hpp"
 #include "core/gatewayapi/init.hpp"
 #include "core/mesh/cluster_state.hpp"
 #include "core/mesh/workload.hpp"
@@ -48,5 +50,16 @@ gatewayapi::ExposeFacts read_gateway_expose_facts(ClusterState& state, const gat
 // listener init named, else any HTTPS listener for the host), the Secret
 // and the ReferenceGrant as they are.
 gatewayapi::TlsFacts read_gateway_tls_facts(ClusterState& state, const gatewayapi::TlsOptions& options);
+
+// The host's Gateway (--gateway, else the first with a listener for the
+// host; none is an error naming init, except for --remove) and the
+// EnvoyFilters of its namespace.
+gatewayapi::WebFacts read_gateway_web_facts(ClusterState& state, const gatewayapi::WebOptions& options);
+
+// The host's Gateway (the first with a listener for the host; none is an
+// error naming init), the GRPCRoutes and HTTPRoutes, the DestinationRules,
+// and the Gateway's pods (label gateway.networking.k8s.io/gateway-name) with
+// the mesh config and Istio's version.
+gatewayapi::StreamFacts read_gateway_stream_facts(ClusterState& state, const stream::StreamOptions& options);
 
 }  // namespace grpcmesh::mesh

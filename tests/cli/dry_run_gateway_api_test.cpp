@@ -1,4 +1,4 @@
-// `--dry-run=client -o yaml` of init, tls and expose with --api gateway-api,
+// `--dry-run=client -o yaml` of init, tls, expose, stream and web with --api gateway-api,
 // run through the built binary with every cluster fact given as a flag (no
 // kubeconfig, no cluster), compared with the files in
 // tests/testdata/dry-run-gateway-api/. The e2e test gateway_api_test.cpp
@@ -39,6 +39,10 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& cases() {
       {"expose-method.yaml",
        {"expose", "greeter", "-n", "istio-ingress", "--host", "grpc.example.com", "--port", "50051", "--grpc-method",
         "helloworld.Greeter/SayHello", "--app-protocol", "grpc", "--gateway-namespace", "istio-ingress"}},
+      {"stream.yaml", {"stream", "--host", "grpc.example.com", "--backend", "apps/greeter"}},
+      {"web.yaml",
+       {"web", "--host", "grpc.example.com", "--allow-origin", "https://app.example.com", "--gateway-namespace",
+        "istio-ingress"}},
   };
   return all;
 }
@@ -50,7 +54,7 @@ e2e::Result dry_run(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("dry-run gateway-api: init, tls and expose print their golden objects without a cluster") {
+TEST_CASE("dry-run gateway-api: init, tls, expose, stream and web print their golden objects without a cluster") {
   std::set<std::string> expected;
   for (const auto& file_and_args : cases()) {
     const std::string& file = file_and_args.first;
@@ -98,6 +102,13 @@ TEST_CASE("dry-run gateway-api: the goldens hold what each variant is about") {
   CHECK(has("expose-method.yaml", "method: SayHello"));
   CHECK(has("expose-method.yaml", "appProtocol: grpc"));
   CHECK_FALSE(has("expose-method.yaml", "ReferenceGrant"));
+  CHECK(has("stream.yaml", "kind: DestinationRule"));
+  CHECK(has("stream.yaml", "idleTimeout: 24h"));
+  CHECK(has("web.yaml", "name: envoy.filters.http.grpc_web"));
+  CHECK(has("web.yaml", "gateway.networking.k8s.io/gateway-name: grpc-example-com"));
+  CHECK(has("web.yaml", "applyTo: VIRTUAL_HOST"));
+  CHECK(has("web.yaml", "domainName: grpc.example.com"));
+  CHECK(has("web.yaml", "- exact: https://app.example.com"));
 }
 
 TEST_CASE("dry-run gateway-api: flags of the other API are refused in one line") {
@@ -120,6 +131,20 @@ TEST_CASE("dry-run gateway-api: flags of the other API are refused in one line")
                   "certs", "--gateway-namespace", "istio-system", "--dry-run=client"}) ==
         "error: --secret-namespace is for a Gateway API Gateway's certificateRefs; pass --api gateway-api (Istio's "
         "Gateway reads the Secret from the gateway pods' namespace)");
+  CHECK(error_of({"stream", "--host", "grpc.example.com", "--api", "gateway-api", "--backend", "apps/greeter",
+                  "--timeout", "1h", "--dry-run=client"}) ==
+        "error: --timeout is for Istio's VirtualService: a GRPCRoute has no timeouts field, and Istio gives its routes "
+        "none; pass --api istio, or drop it");
+  CHECK(error_of({"stream", "--host", "grpc.example.com", "--api", "gateway-api", "--backend", "apps/greeter",
+                  "--gateway-idle-timeout", "1h", "--dry-run=client"})
+            .rfind("error: --gateway-idle-timeout changes the Deployment of Istio's ingress gateway pods", 0) == 0);
+  CHECK(error_of({"web", "--host", "grpc.example.com", "--api", "gateway-api", "--allow-origin",
+                  "https://app.example.com", "--selector", "app=gw", "--gateway-namespace", "istio-ingress",
+                  "--dry-run=client"})
+            .rfind("error: --selector is for Istio's ingress gateway pods", 0) == 0);
+  CHECK(error_of({"web", "--host", "grpc.example.com", "--api", "istio", "--allow-origin", "https://app.example.com",
+                  "--gateway", "infra/shared", "--gateway-namespace", "istio-system", "--dry-run=client"}) ==
+        "error: --gateway names a Gateway API Gateway; pass --api gateway-api");
   const std::string bad_value = error_of({"init", "--host", "grpc.example.com", "--api", "gateway", "--dry-run=client"});
   CHECK_MESSAGE(bad_value.find("--api") != std::string::npos, bad_value);
   CHECK_MESSAGE(bad_value.find("gateway-api") != std::string::npos, bad_value);
