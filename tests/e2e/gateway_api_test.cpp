@@ -196,3 +196,43 @@ TEST_CASE("gateway-api tls --secret-namespace: the Secret elsewhere, a Reference
     CHECK_FALSE(snapshot("secret", certs, name + "-tls").has_value());
     CHECK_FALSE(snapshot("referencegrants.gateway.networking.k8s.io", certs, name + "-tls-from-" + gw).has_value());
 }
+
+TEST_CASE("gateway-api stream and web: DestinationRules for the route's backends, EnvoyFilters for the Gateway's pods") {
+    const std::string gw = e2e::create_namespace("gwapi");
+    const std::string apps = e2e::create_namespace("apps");
+    const std::string host = e2e::unique_name("sw") + ".example.com";
+    const std::string name = host_object(host);
+    create_service(apps, "greeter", "  - {name: api, port: 50051}\n");
+    run_ok({"init", "--host", host, "--api", "gateway-api", "--gateway-namespace", gw, "--plaintext"});
+    run_ok({"expose", "greeter", "-n", apps, "--host", host, "--grpc-service", "helloworld.Greeter"});
+
+    // stream keeps the host on the Gateway API and sets the backend's connection pool.
+    auto stream = run_ok({"stream", "--host", host});
+    CHECK_MESSAGE(contains(stream.err, "API: gateway-api (gateway.networking.k8s.io/v1 Gateway and GRPCRoute): " +
+                                           host + " is served by Gateway " + gw + "/" + name),
+                  stream.describe());
+    CHECK_MESSAGE(contains(stream.err, "GRPCRoute " + gw + "/" + name), stream.describe());
+    const json dr = get("destinationrules.networking.istio.io", apps, "greeter-grpc-stream");
+    CHECK(dr["spec"]["host"] == "greeter." + apps + ".svc.cluster.local");
+    CHECK(dr["spec"]["trafficPolicy"]["connectionPool"]["http"]["idleTimeout"] == "24h");
+    auto refused = e2e::plugin({"stream", "--host", host, "--timeout", "1h"});
+    CHECK(refused.exit_code == 2);
+    CHECK_MESSAGE(contains(refused.err, "--timeout is for Istio's VirtualService"), refused.describe());
+
+    // web: grpc_web for the pods Istio deploys for the Gateway, CORS on the host's virtual hosts.
+    auto web = run_ok({"web", "--host", host, "--allow-origin", "https://app.example.com"});
+    CHECK(contains(web.out, "envoyfilter.networking.istio.io/grpc-web-" + name + " created"));
+    CHECK(contains(web.out, "envoyfilter.networking.istio.io/" + name + "-cors created"));
+    const json filter = get("envoyfilters.networking.istio.io", gw, "grpc-web-" + name);
+    CHECK(filter["spec"]["workloadSelector"]["labels"]["gateway.networking.k8s.io/gateway-name"] == name);
+    const json cors = get("envoyfilters.networking.istio.io", gw, name + "-cors");
+    CHECK(cors["spec"]["configPatches"][0]["match"]["routeConfiguration"]["vhost"]["domainName"] == host);
+    auto again = run_ok({"web", "--host", host, "--allow-origin", "https://app.example.com"});
+    CHECK_MESSAGE((contains(again.out, "unchanged") && !contains(again.out, "configured")), again.describe());
+
+    run_ok({"web", "--host", host, "--remove"});
+    CHECK_FALSE(snapshot("envoyfilters.networking.istio.io", gw, name + "-cors").has_value());
+    CHECK_FALSE(snapshot("envoyfilters.networking.istio.io", gw, "grpc-web-" + name).has_value());
+    run_ok({"stream", "--host", host, "--remove"});
+    CHECK_FALSE(snapshot("destinationrules.networking.istio.io", apps, "greeter-grpc-stream").has_value());
+}
