@@ -177,22 +177,33 @@ void read_dumps(Gathered& g, const std::vector<std::string>& proxies, const std:
 
 std::string dumps_status(size_t done, size_t all) { return fmt::format("config dumps {}/{} pods", done, all); }
 
-DeepReport inspect_gathered(const Snapshot& snapshot, const std::vector<std::string>& hosts, Gathered& g,
-                            std::vector<Message>& findings, const Progress& progress) {
-  DeepReport report;
-  report.istiods = g.istiods;
-
+// What the objects say of the hosts, and the gateway pods serving them:
+// nothing from istiod is needed for it.
+struct Plan {
   std::vector<HostExpectation> expectations;
   std::vector<const Resource*> pods;
+};
+
+Plan plan_hosts(const Snapshot& snapshot, const std::vector<std::string>& hosts) {
+  Plan plan;
+  const VirtualServiceIndex index(snapshot);
   std::set<const Resource*> seen;
   for (const std::string& host : hosts) {
-    expectations.push_back(expect_host(snapshot, host));
-    for (const Resource* pod : expectations.back().pods) {
+    plan.expectations.push_back(expect_host(snapshot, host, index));
+    for (const Resource* pod : plan.expectations.back().pods) {
       if (seen.insert(pod).second) {
-        pods.push_back(pod);
+        plan.pods.push_back(pod);
       }
     }
   }
+  return plan;
+}
+
+DeepReport inspect_gathered(const Plan& plan, Gathered& g, std::vector<Message>& findings, const Progress& progress) {
+  DeepReport report;
+  report.istiods = g.istiods;
+  const std::vector<HostExpectation>& expectations = plan.expectations;
+  const std::vector<const Resource*>& pods = plan.pods;
 
   // One dump per pod, read once whatever the number of hosts it serves (and
   // not again when it was read ahead).
@@ -388,6 +399,8 @@ std::unique_ptr<Fetch> fetch_istiod(kube::Client& client, const IstiodOptions& o
 
 DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, Fetch& fetch,
                    std::vector<Message>& findings) {
+  // The objects' side first, while the reading thread may still wait for istiod.
+  const Plan plan = plan_hosts(snapshot, hosts);
   Fetch::State& st = *fetch.state_;
   if (fetch.thread_.joinable()) {
     fetch.thread_.join();
@@ -397,7 +410,7 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
   if (st.error) {
     std::rethrow_exception(st.error);
   }
-  return inspect_gathered(snapshot, hosts, st.got, findings, [&st](std::string_view s) { st.report(s); });
+  return inspect_gathered(plan, st.got, findings, [&st](std::string_view s) { st.report(s); });
 }
 
 DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hosts, IstiodSource& istiod,
@@ -408,7 +421,7 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
     progress("istiod's sync state");
   }
   read_sync(g);
-  return inspect_gathered(snapshot, hosts, g, findings, progress);
+  return inspect_gathered(plan_hosts(snapshot, hosts), g, findings, progress);
 }
 
 nlohmann::ordered_json to_json(const DeepReport& report) {

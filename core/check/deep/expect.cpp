@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/check/mesh.hpp"
 #include "core/check/visibility.hpp"
 
@@ -105,20 +107,76 @@ void idle_timeout(const Snapshot& s, const mesh::Destination& d, const std::stri
 
 }  // namespace
 
+VirtualServiceIndex::VirtualServiceIndex(const Snapshot& s) {
+  for (const Resource& vs : s.list(Kind::VirtualService)) {
+    const size_t i = all_.size();
+    all_.push_back(&vs);
+    hosts_.push_back(mesh::hosts(vs));
+    bool wild = false;
+    for (const std::string& h : hosts_.back()) {
+      if (h == "*" || h.starts_with("*.")) {
+        wild = true;
+      } else {
+        auto& list = exact_[h];
+        if (list.empty() || list.back() != i) {
+          list.push_back(i);
+        }
+      }
+    }
+    if (wild) {
+      wildcard_.push_back(i);
+    }
+  }
+}
+
+std::vector<const Resource*> VirtualServiceIndex::serving(const std::string& host) const {
+  std::vector<size_t> found;
+  if (host.starts_with("*")) {
+    // A wildcard host matches other patterns too (mesh::host_matches): ask each.
+    for (size_t i = 0; i < all_.size(); ++i) {
+      for (const std::string& h : hosts_[i]) {
+        if (mesh::host_matches(h, host)) {
+          found.push_back(i);
+          break;
+        }
+      }
+    }
+  } else {
+    // A plain host is matched by itself, "*", or a "*.suffix" it ends with.
+    if (auto it = exact_.find(host); it != exact_.end()) {
+      found = it->second;
+    }
+    for (size_t i : wildcard_) {
+      for (const std::string& h : hosts_[i]) {
+        if (mesh::host_matches(h, host)) {
+          found.push_back(i);
+          break;
+        }
+      }
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+  }
+  std::vector<const Resource*> out;
+  out.reserve(found.size());
+  for (size_t i : found) {
+    out.push_back(all_[i]);
+  }
+  return out;
+}
+
 HostExpectation expect_host(const Snapshot& s, const std::string& host) {
+  return expect_host(s, host, VirtualServiceIndex(s));
+}
+
+HostExpectation expect_host(const Snapshot& s, const std::string& host, const VirtualServiceIndex& index) {
   HostExpectation out;
   out.host = host;
   std::set<const Resource*> gateways;
   std::vector<std::optional<mesh::Destination>> route_destinations;  // per route, its single destination
   std::vector<std::string> route_namespaces;
-  for (const Resource& vs : s.list(Kind::VirtualService)) {
-    bool serves = false;
-    for (const std::string& h : mesh::hosts(vs)) {
-      serves = serves || mesh::host_matches(h, host);
-    }
-    if (!serves) {
-      continue;
-    }
+  for (const Resource* serving : index.serving(host)) {
+    const Resource& vs = *serving;
     bool bound = false;
     for (const auto& ref : mesh::gateway_refs(vs)) {
       const Resource* gw = s.find(Kind::Gateway, ref.namespace_name, ref.name);

@@ -3,6 +3,7 @@
 // What the objects say a gateway pod should have for one host (from the
 // snapshot), and where that host is in a pod's configuration dump.
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -47,8 +48,26 @@ struct HostExpectation {
   std::vector<const Resource*> pods;  // the gateway pods that serve it
 };
 
+// The VirtualServices of a snapshot by the hosts they name, read once for
+// the expectations of many hosts (each would otherwise read every
+// VirtualService's hosts again).
+class VirtualServiceIndex {
+ public:
+  explicit VirtualServiceIndex(const Snapshot& snapshot);
+  // Those naming a host that matches `host` (mesh::host_matches), in the
+  // snapshot's order.
+  std::vector<const Resource*> serving(const std::string& host) const;
+
+ private:
+  std::vector<const Resource*> all_;
+  std::vector<std::vector<std::string>> hosts_;      // per VirtualService
+  std::map<std::string, std::vector<size_t>> exact_;  // a host without wildcard -> VirtualServices naming it
+  std::vector<size_t> wildcard_;                     // those naming "*" or "*.domain"
+};
+
 // The expectations of `host` (empty servers when no Gateway server serves it).
 HostExpectation expect_host(const Snapshot& snapshot, const std::string& host);
+HostExpectation expect_host(const Snapshot& snapshot, const std::string& host, const VirtualServiceIndex& index);
 
 // Where the host is in one pod's dump.
 struct Located {
