@@ -55,7 +55,7 @@ void add(std::string& out, std::string_view s) {
   out += ';';
 }
 
-void add(std::string& out, const std::optional<std::string>& s) {
+void add_optional(std::string& out, const std::optional<std::string>& s) {
   out += s ? "+" : "-";
   if (s) {
     add(out, *s);
@@ -84,7 +84,7 @@ std::string describe(const deep::ConfigDump& d) {
       for (const auto& n : c.http_filters) {
         add(out, n);
       }
-      add(out, c.stream_idle_timeout);
+      add_optional(out, c.stream_idle_timeout);
     }
   }
   for (const auto& [name, rc] : d.routes) {
@@ -110,8 +110,8 @@ std::string describe(const deep::ConfigDump& d) {
         out += r.header_content_type ? "t" : "-";
         out += r.direct_response ? "d" : "-";
         out += r.cors ? "c" : "-";
-        add(out, r.timeout);
-        add(out, r.idle_timeout);
+        add_optional(out, r.timeout);
+        add_optional(out, r.idle_timeout);
         out += r.retries ? std::to_string(*r.retries) : "none";
       }
     }
@@ -122,7 +122,7 @@ std::string describe(const deep::ConfigDump& d) {
     add(out, c.name);
     out += c.http2 ? "2" : "-";
     out += c.downstream_protocol ? "d" : "-";
-    add(out, c.idle_timeout);
+    add_optional(out, c.idle_timeout);
   }
   for (const auto& [name, s] : d.secrets) {
     out += "S";
