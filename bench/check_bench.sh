@@ -26,7 +26,9 @@
 # throwaway ones.
 #
 # Usage: bench/check_bench.sh [--runs N] [--build DIR] [--keep DIR] [--part static|deep|all]
-#   --keep DIR  also writes the snapshot's manifests to DIR (for profiling)
+#   --keep DIR  also writes the snapshot's manifests to DIR (for profiling);
+#               with the deep part, the config dump and syncz it measured too
+#               (DIR/deep-config_dump.json, DIR/deep-syncz.json)
 #   --part      only the static (10,000 objects) or the --deep measurements
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
     --build) build=$(cd "${2:?--build needs a directory}" && pwd); shift 2 ;;
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
     --part) part=${2:?--part needs static, deep or all}; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "check_bench: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -60,7 +62,7 @@ if [ -z "${GRPCMESH_SERVER:-}" ]; then
     # machinery here to authenticate it on the TLS one, so istiod serves its
     # debug types to unauthenticated callers (a default istiod refuses them).
     ENABLE_DEBUG_ENDPOINT_AUTH=false ISTIO_SIM_GATEWAY_PODS=1 "$root/tests/controlplane/controlplane.sh" exec --istio-sim --istiod --peers-env "$env_file" -- \
-      "$0" --part deep --runs "$runs" --build "$build"
+      "$0" --part deep --runs "$runs" --build "$build" ${keep:+--keep "$keep"}
   fi
   exit 0
 fi
@@ -158,6 +160,9 @@ PY2
   sleep 2  # istiod's debounce: let the last push be ACKed
   dump_bytes=$(stat -c %s "$tmp/dump.json")
   syncz_bytes=$(stat -c %s "$tmp/syncz.json")
+  if [ -n "$keep" ]; then
+    mkdir -p "$keep" && cp "$tmp/dump.json" "$keep/deep-config_dump.json" && cp "$tmp/syncz.json" "$keep/deep-syncz.json"
+  fi
 
   # The transfer floor: what check --deep reads from istiod, fetched raw.
   deep_transfer() {
