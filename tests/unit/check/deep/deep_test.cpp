@@ -21,7 +21,9 @@
 #include <sstream>
 #include <thread>
 
+#include "core/check/deep/expect.hpp"
 #include "core/check/file_loader.hpp"
+#include "core/check/mesh.hpp"
 #include "core/kube/encoding.hpp"
 #include "core/tls/self_signed.hpp"
 #include "core/util/error.hpp"
@@ -756,5 +758,63 @@ TEST_CASE("deep: a Fetch fails as inspect would, and a failed read ahead matters
     CHECK(*late == 0);
     std::lock_guard lock(istiod->m);
     CHECK(std::count(istiod->asked.begin(), istiod->asked.end(), kDumpPath) == 1);
+  }
+}
+
+TEST_CASE("deep: the VirtualServices of a host found through the index are those that name a matching host, in order") {
+  Snapshot snapshot;
+  std::istringstream in(R"(
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: exact, namespace: a}
+spec: {hosts: [a.example.com, a.example.com]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: wildcard, namespace: a}
+spec: {hosts: ["*.example.com"]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: any, namespace: b}
+spec: {hosts: ["*"]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: other, namespace: b}
+spec: {hosts: [b.example.com, a.example.com]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: elsewhere, namespace: b}
+spec: {hosts: [c.example.org]}
+)");
+  load_files(snapshot, {"-"}, in, "default");
+  const deep::VirtualServiceIndex index(snapshot);
+  auto names = [&](const std::string& host) {
+    std::vector<std::string> out;
+    for (const Resource* vs : index.serving(host)) {
+      out.push_back(vs->name);
+    }
+    return out;
+  };
+  CHECK(names("a.example.com") == std::vector<std::string>{"exact", "wildcard", "any", "other"});
+  CHECK(names("b.example.com") == std::vector<std::string>{"wildcard", "any", "other"});
+  CHECK(names("c.example.org") == std::vector<std::string>{"any", "elsewhere"});
+  CHECK(names("example.com") == std::vector<std::string>{"any"});
+  // A wildcard host is matched by the hosts it covers too (mesh::host_matches).
+  CHECK(names("*.example.com") == std::vector<std::string>{"exact", "wildcard", "any", "other"});
+  // The same as asking every VirtualService.
+  for (const std::string host : {"a.example.com", "b.example.com", "c.example.org", "x.y.example.com", "*.example.com"}) {
+    std::vector<std::string> scan;
+    for (const Resource& vs : snapshot.list(Kind::VirtualService)) {
+      for (const std::string& h : check::mesh::hosts(vs)) {
+        if (check::mesh::host_matches(h, host)) {
+          scan.push_back(vs.name);
+          break;
+        }
+      }
+    }
+    CHECK_MESSAGE(names(host) == scan, host);
   }
 }
