@@ -63,6 +63,21 @@ Found find_command(const std::string& command, const std::map<std::string, std::
   return {};
 }
 
+// A string field of the plugin's output: absent or null reads as "", as Go
+// decodes it; any other type is an error, as kubectl's decoding of the
+// ExecCredential fails on it (nlohmann's value() would throw type_error).
+std::string string_field(const json& object, const char* key, const std::string& plugin) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) {
+    return "";
+  }
+  if (!it->is_string()) {
+    throw Error(fmt::format("exec plugin \"{}\" printed an ExecCredential whose {} is a JSON {}, not a string", plugin,
+                            key, it->type_name()));
+  }
+  return it->get<std::string>();
+}
+
 std::string user_label(const RestConfig& config) {
   return config.user_name.empty() ? "the current user" : "user \"" + config.user_name + "\"";
 }
@@ -127,28 +142,28 @@ ExecCredential parse_exec_credential(const std::string& output, const std::strin
     throw Error(fmt::format("exec plugin \"{}\" did not print an ExecCredential as JSON; check that it supports {}",
                             plugin, api_version));
   }
-  if (!doc.is_object() || doc.value("kind", std::string{}) != "ExecCredential") {
+  if (!doc.is_object() || string_field(doc, "kind", plugin) != "ExecCredential") {
     throw Error(fmt::format("exec plugin \"{}\" printed JSON that is not an ExecCredential", plugin));
   }
-  if (doc.value("apiVersion", std::string{}) != api_version) {
+  if (string_field(doc, "apiVersion", plugin) != api_version) {
     throw Error(fmt::format("exec plugin \"{}\" is configured to use API version {}, plugin returned version {}",
-                            plugin, api_version, doc.value("apiVersion", std::string{})));
+                            plugin, api_version, string_field(doc, "apiVersion", plugin)));
   }
   if (!doc.contains("status") || !doc["status"].is_object()) {
     throw Error(fmt::format("exec plugin \"{}\" didn't return a status field", plugin));
   }
   const json& s = doc["status"];
   ExecCredential cred;
-  cred.token = s.value("token", std::string{});
-  cred.client_certificate_data = s.value("clientCertificateData", std::string{});
-  cred.client_key_data = s.value("clientKeyData", std::string{});
+  cred.token = string_field(s, "token", plugin);
+  cred.client_certificate_data = string_field(s, "clientCertificateData", plugin);
+  cred.client_key_data = string_field(s, "clientKeyData", plugin);
   if (cred.token.empty() && cred.client_certificate_data.empty()) {
     throw Error(fmt::format("exec plugin \"{}\" didn't return a token or cert/key pair", plugin));
   }
   if (cred.client_certificate_data.empty() != cred.client_key_data.empty()) {
     throw Error(fmt::format("exec plugin \"{}\" returned only one of clientCertificateData and clientKeyData", plugin));
   }
-  if (std::string exp = s.value("expirationTimestamp", std::string{}); !exp.empty()) {
+  if (std::string exp = string_field(s, "expirationTimestamp", plugin); !exp.empty()) {
     cred.expiration = parse_rfc3339(exp);
     if (!cred.expiration) {
       throw Error(fmt::format("exec plugin \"{}\" returned an invalid expirationTimestamp \"{}\"", plugin, exp));

@@ -79,6 +79,19 @@ TEST_CASE("exec credentials: parsing the plugin's output") {
       {"bad expiry",
        R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"soon"}})",
        "exec plugin \"p\" returned an invalid expirationTimestamp \"soon\""},
+      // A field of the wrong type is one error line (found by
+      // exec_credential_fuzz: nlohmann's value() threw type_error, which ended
+      // the process); null reads as absent, as Go decodes it.
+      {"kind not a string", R"({"apiVersion":"client.authentication.k8s.io/v1","kind":{"apiVersion":"x"}})",
+       "exec plugin \"p\" printed an ExecCredential whose kind is a JSON object, not a string"},
+      {"token not a string",
+       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":7}})",
+       "exec plugin \"p\" printed an ExecCredential whose token is a JSON number, not a string"},
+      {"expiry not a string",
+       R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t","expirationTimestamp":[]}})",
+       "exec plugin \"p\" printed an ExecCredential whose expirationTimestamp is a JSON array, not a string"},
+      {"null token", R"({"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":null}})",
+       "exec plugin \"p\" didn't return a token or cert/key pair"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
