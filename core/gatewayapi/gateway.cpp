@@ -1,6 +1,7 @@
 #include "core/gatewayapi/gateway.hpp"
 
 #include "core/manifest/names.hpp"
+#include "core/util/error.hpp"
 
 namespace grpcmesh::gatewayapi {
 
@@ -67,6 +68,19 @@ nlohmann::json gateway(const GatewayConfig& c) {
 std::string ref(const nlohmann::json& object) {
   return object.value("/metadata/namespace"_json_pointer, std::string()) + "/" +
          object.value("/metadata/name"_json_pointer, std::string());
+}
+
+GatewayRef gateway_from_flags(const std::string& gateway, const std::string& gateway_namespace,
+                              const std::string& host) {
+  if (!gateway.empty()) {
+    const auto slash = gateway.find('/');
+    return {gateway.substr(0, slash), gateway.substr(slash + 1)};
+  }
+  if (!gateway_namespace.empty()) {
+    return {gateway_namespace, manifest::host_object_name(host)};
+  }
+  throw UsageError("--dry-run=client cannot look up the host's Gateway; pass --gateway-namespace (e.g. "
+                   "istio-ingress) or --gateway NAMESPACE/NAME");
 }
 
 }  // namespace grpcmesh::gatewayapi

@@ -53,4 +53,14 @@ nlohmann::json gateway(const GatewayConfig& config);
 // "ns/name".
 std::string ref(const nlohmann::json& object);
 
+// The Gateway a command without a cluster (--dry-run=client) writes to:
+// --gateway NAMESPACE/NAME, else the host's own Gateway in
+// --gateway-namespace; with neither it is a usage error.
+struct GatewayRef {
+  std::string namespace_name;
+  std::string name;
+};
+GatewayRef gateway_from_flags(const std::string& gateway, const std::string& gateway_namespace,
+                              const std::string& host);
+
 }  // namespace grpcmesh::gatewayapi

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/gatewayapi/gateway.hpp"
 #include "core/manifest/names.hpp"
 #include "core/manifest/tls_secret.hpp"
 #include "core/util/error.hpp"
@@ -51,17 +52,9 @@ std::string secret_reference_grant_name(const std::string& secret, const std::st
 
 TlsFacts tls_facts_from_flags(const TlsOptions& o) {
   TlsFacts f;
-  if (!o.gateway.empty()) {
-    const auto slash = o.gateway.find('/');
-    f.gateway_namespace = o.gateway.substr(0, slash);
-    f.gateway_name = o.gateway.substr(slash + 1);
-  } else if (!o.gateway_namespace.empty()) {
-    f.gateway_namespace = o.gateway_namespace;
-    f.gateway_name = manifest::host_object_name(o.host);
-  } else {
-    throw UsageError("--dry-run=client cannot look up the host's Gateway; pass --gateway-namespace (e.g. "
-                     "istio-ingress) or --gateway NAMESPACE/NAME");
-  }
+  GatewayRef gateway = gateway_from_flags(o.gateway, o.gateway_namespace, o.host);
+  f.gateway_namespace = std::move(gateway.namespace_name);
+  f.gateway_name = std::move(gateway.name);
   return f;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/gatewayapi/gateway.hpp"
 #include "core/manifest/grpc_web_filter.hpp"
 #include "core/manifest/names.hpp"
 #include "core/stream/duration.hpp"
@@ -79,17 +80,9 @@ std::string cors_host(const nlohmann::json& filter) {
 
 WebFacts web_facts_from_flags(const WebOptions& o) {
   WebFacts f;
-  if (!o.gateway.empty()) {
-    const auto slash = o.gateway.find('/');
-    f.gateway_namespace = o.gateway.substr(0, slash);
-    f.gateway_name = o.gateway.substr(slash + 1);
-  } else if (!o.gateway_namespace.empty()) {
-    f.gateway_namespace = o.gateway_namespace;
-    f.gateway_name = manifest::host_object_name(o.host);
-  } else {
-    throw UsageError("--dry-run=client cannot look up the host's Gateway; pass --gateway-namespace (e.g. "
-                     "istio-ingress) or --gateway NAMESPACE/NAME");
-  }
+  GatewayRef gateway = gateway_from_flags(o.gateway, o.gateway_namespace, o.host);
+  f.gateway_namespace = std::move(gateway.namespace_name);
+  f.gateway_name = std::move(gateway.name);
   return f;
 }
 
