@@ -30,7 +30,7 @@ if [ "${1:-}" = --build ]; then
 fi
 seconds=${1:-15}
 shift || true
-all=(yaml_fuzz tree_fuzz check_fuzz config_dump_fuzz kubeconfig_fuzz exec_credential_fuzz certificate_fuzz wire_fuzz duration_fuzz
+all=(yaml_fuzz tree_fuzz check_fuzz config_dump_fuzz istiod_http_fuzz kubeconfig_fuzz exec_credential_fuzz certificate_fuzz wire_fuzz duration_fuzz
   protoset_fuzz kube_h2_fuzz grpc_h2_fuzz grpc_web_fuzz codec_fuzz)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
@@ -64,6 +64,7 @@ seed_dirs() {
     tree_fuzz) echo "$td/yaml-corpus $td/kube" ;;
     check_fuzz) echo "$td/check $td/mesh $td/yaml-corpus" ;;
     config_dump_fuzz) echo "$td/deep $td/fuzz/config-dump" ;;
+    istiod_http_fuzz) echo "$td/fuzz/istiod-http" ;;
     kubeconfig_fuzz) echo "$td/fuzz/kubeconfig" ;;
     exec_credential_fuzz) echo "$td/fuzz/exec-credential" ;;
     certificate_fuzz) echo "$td/tls $seeds/certificate $td/fuzz/certificate" ;;

@@ -1,6 +1,8 @@
 #include "core/check/deep/deep.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <exception>
@@ -281,6 +283,15 @@ DeepReport inspect_gathered(const Plan& plan, Gathered& g, std::vector<Message>&
 
 struct Fetch::State {
   Connect connect;
+  // start_cancellable: written to when the Fetch is given up on.
+  int cancel[2] = {-1, -1};
+  ~State() {
+    for (int fd : cancel) {
+      if (fd >= 0) {
+        ::close(fd);
+      }
+    }
+  }
   Gathered got;
   std::exception_ptr error;  // connecting or reading the sync state failed
   bool started = false;      // the sync state has been asked for (on the thread, or by inspect)
@@ -360,6 +371,20 @@ std::unique_ptr<Fetch> Fetch::start(Connect connect, Progress progress) {
   return f;
 }
 
+std::unique_ptr<Fetch> Fetch::start_cancellable(CancellableConnect connect, Progress progress) {
+  std::unique_ptr<Fetch> f(new Fetch());
+  f->state_ = std::make_shared<State>();
+  State& st = *f->state_;
+  if (::pipe2(st.cancel, O_CLOEXEC) != 0) {
+    st.cancel[0] = st.cancel[1] = -1;  // not cancellable then: left to end by itself
+  }
+  st.connect = [connect = std::move(connect), fd = st.cancel[0]] { return connect(fd); };
+  st.progress = std::move(progress);
+  st.started = true;
+  f->thread_ = std::thread([state = f->state_] { state->read(/*ahead=*/true); });
+  return f;
+}
+
 std::unique_ptr<Fetch> Fetch::later(Connect connect, Progress progress) {
   std::unique_ptr<Fetch> f(new Fetch());
   f->state_ = std::make_shared<State>();
@@ -371,12 +396,18 @@ std::unique_ptr<Fetch> Fetch::later(Connect connect, Progress progress) {
 Fetch::~Fetch() {
   if (thread_.joinable()) {
     // inspect() never came (the objects could not be read): the thread may
-    // still wait for istiod, bounded only by --request-timeout; it ends by
-    // itself, holding what it reads from, and reports no more progress.
+    // still wait for istiod. It reports no more progress; a cancellable one
+    // is cancelled and joined, so nothing of it outlives the Fetch; any
+    // other ends by itself (bounded only by --request-timeout), holding
+    // what it reads from.
     {
       std::lock_guard lock(state_->mutex);
       state_->abandoned = true;
       state_->progress = {};
+    }
+    if (state_->cancel[1] >= 0 && ::write(state_->cancel[1], "x", 1) == 1) {
+      thread_.join();  // its requests end at once, and whatever it reads next
+      return;
     }
     thread_.detach();
   }
@@ -390,6 +421,15 @@ std::string Fetch::take_log() {
 }
 
 std::unique_ptr<Fetch> fetch_istiod(kube::Client& client, const IstiodOptions& options, Progress progress) {
+  if (!options.address.empty()) {
+    return Fetch::start_cancellable(
+        [config = client.config(), options](int cancel_fd) {
+          IstiodOptions o = options;
+          o.cancel_fd = cancel_fd;
+          return connect_istiod_apart(config, o);
+        },
+        std::move(progress));
+  }
   if (can_connect_apart(client.config(), options)) {
     return Fetch::start([config = client.config(), options] { return connect_istiod_apart(config, options); },
                         std::move(progress));
@@ -424,49 +464,64 @@ DeepReport inspect(const Snapshot& snapshot, const std::vector<std::string>& hos
   return inspect_gathered(plan_hosts(snapshot, hosts), g, findings, progress);
 }
 
+// The report is built member by member, each value moved in: an
+// initializer list would copy every nested value once more (200 hosts' worth).
 nlohmann::ordered_json to_json(const DeepReport& report) {
-  nlohmann::ordered_json pods = nlohmann::ordered_json::array();
+  using J = nlohmann::ordered_json;
+  J pods = J::array();
   for (const PodFacts& p : report.pods) {
-    nlohmann::ordered_json sync = nlohmann::ordered_json::array();
+    J sync = J::array();
     for (const TypeSync& t : p.sync) {
-      nlohmann::ordered_json one = {{"type", short_type(t.type_url)}, {"state", t.state}};
+      J one = J::object();
+      one["type"] = short_type(t.type_url);
+      one["state"] = t.state;
       if (!t.error.empty()) {
         one["error"] = t.error;
       }
       sync.push_back(std::move(one));
     }
-    pods.push_back({{"pod", p.pod},
-                    {"proxy", p.proxy},
-                    {"connected", !p.istiod.empty()},
-                    {"istiod", p.istiod},
-                    {"istioVersion", p.istio_version},
-                    {"istiodVersion", p.istiod_version},
-                    {"sync", std::move(sync)}});
+    J pod = J::object();
+    pod["pod"] = p.pod;
+    pod["proxy"] = p.proxy;
+    pod["connected"] = !p.istiod.empty();
+    pod["istiod"] = p.istiod;
+    pod["istioVersion"] = p.istio_version;
+    pod["istiodVersion"] = p.istiod_version;
+    pod["sync"] = std::move(sync);
+    pods.push_back(std::move(pod));
   }
-  nlohmann::ordered_json hosts = nlohmann::ordered_json::array();
+  J hosts = J::array();
   for (const HostFacts& h : report.hosts) {
-    nlohmann::ordered_json routes = nlohmann::ordered_json::array();
+    J routes = J::array();
     for (const RouteFacts& r : h.routes) {
-      routes.push_back({{"match", r.match},
-                        {"route", r.route},
-                        {"cluster", r.cluster},
-                        {"timeout", r.timeout},
-                        {"http2", r.http2},
-                        {"idleTimeout", r.idle_timeout},
-                        {"preflightCors", r.preflight_cors}});
+      J route = J::object();
+      route["match"] = r.match;
+      route["route"] = r.route;
+      route["cluster"] = r.cluster;
+      route["timeout"] = r.timeout;
+      route["http2"] = r.http2;
+      route["idleTimeout"] = r.idle_timeout;
+      route["preflightCors"] = r.preflight_cors;
+      routes.push_back(std::move(route));
     }
-    hosts.push_back({{"host", h.host},
-                     {"pod", h.pod},
-                     {"listener", h.listener},
-                     {"port", h.port},
-                     {"serverNames", h.server_names},
-                     {"routeConfig", h.route_config},
-                     {"virtualHost", h.virtual_host},
-                     {"httpFilters", h.http_filters},
-                     {"routes", std::move(routes)},
-                     {"sdsSecrets", h.secrets}});
+    J host = J::object();
+    host["host"] = h.host;
+    host["pod"] = h.pod;
+    host["listener"] = h.listener;
+    host["port"] = h.port;
+    host["serverNames"] = h.server_names;
+    host["routeConfig"] = h.route_config;
+    host["virtualHost"] = h.virtual_host;
+    host["httpFilters"] = h.http_filters;
+    host["routes"] = std::move(routes);
+    host["sdsSecrets"] = h.secrets;
+    hosts.push_back(std::move(host));
   }
-  return {{"istiod", report.istiods}, {"pods", std::move(pods)}, {"hosts", std::move(hosts)}};
+  J out = J::object();
+  out["istiod"] = report.istiods;
+  out["pods"] = std::move(pods);
+  out["hosts"] = std::move(hosts);
+  return out;
 }
 
 void render_human(std::ostream& out, const DeepReport& report) {

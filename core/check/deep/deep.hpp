@@ -83,11 +83,19 @@ class Fetch {
   // Reads on a thread of its own, where `connect` runs too: the source must
   // not share a kube::Client with the caller (connect_istiod_apart).
   static std::unique_ptr<Fetch> start(Connect connect, Progress progress = {});
+  // The same for a source that ends its requests in flight once `cancel_fd`
+  // is readable (IstiodOptions::cancel_fd): a Fetch given up on before
+  // inspect() then cancels what its thread waits for and joins it.
+  using CancellableConnect = std::function<std::unique_ptr<IstiodSource>(int cancel_fd)>;
+  static std::unique_ptr<Fetch> start_cancellable(CancellableConnect connect, Progress progress = {});
   // Reads nothing until inspect(), then all of it on the caller's thread:
   // for a source on the caller's own client.
   static std::unique_ptr<Fetch> later(Connect connect, Progress progress = {});
   // A Fetch whose reading thread is still running (the check failed before
-  // inspect) leaves it to end by itself, telling it to report nothing more.
+  // inspect) tells it to report nothing more, then cancels and joins it
+  // (start_cancellable), or else leaves it to end by itself: a kube::Client
+  // cannot be cancelled, so that thread ends at --request-timeout at the
+  // latest, or with the process.
   ~Fetch();
   Fetch(const Fetch&) = delete;
   Fetch& operator=(const Fetch&) = delete;

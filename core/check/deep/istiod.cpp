@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <sstream>
 
+#include "core/check/deep/http.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::check::deep {
@@ -158,20 +160,19 @@ class PodProxySource final : public IstiodSource {
   std::vector<int> ports_;
 };
 
-// One istiod at HOST:PORT over plain HTTP (its monitoring or HTTP port).
+// One istiod at HOST:PORT over plain HTTP (its monitoring or HTTP port),
+// through the HTTP/1.0 client of http.hpp: not libcurl, whose ~30 shared
+// libraries took longer to load than istiod took to answer syncz.
 class AddressSource final : public IstiodSource {
  public:
-  AddressSource(const kube::RestConfig& base, const std::string& address) : address_(address) {
-    if (address.empty() || address.find(':') == std::string::npos || address.find('/') != std::string::npos) {
+  AddressSource(const kube::RestConfig& base, const std::string& address, int cancel_fd)
+      : address_(address), verbosity_(base.verbosity) {
+    std::string host, port;
+    if (address.find('/') != std::string::npos || !split_host_port(address, host, port)) {
       throw UsageError(fmt::format("invalid --istiod-address \"{}\": give HOST:PORT of istiod's debug port (15014)",
                                    address));
     }
-    kube::RestConfig config;
-    config.server = "http://" + address;
-    config.request_timeout = base.request_timeout;
-    config.verbosity = base.verbosity;
-    config.namespace_name = base.namespace_name;
-    client_ = std::make_unique<kube::Client>(std::move(config), sink_);
+    client_ = std::make_unique<HttpClient>(host, port, base.request_timeout, cancel_fd);
     names_.push_back(address);
   }
 
@@ -180,57 +181,59 @@ class AddressSource final : public IstiodSource {
   std::vector<kube::Response> get_all(const std::string& path) override { return {get(0, path)}; }
 
   kube::Response get(size_t, const std::string& path) override {
-    const kube::Request r = debug_request(path);
     kube::Response out;
-    try {
-      out = client_->send(r);
-    } catch (const Error& e) {
-      throw Error(fmt::format("--deep: cannot reach istiod at {}: {}", address_, e.what()));
-    }
-    check(r, out);
+    get_each({{0, path}}, [&](size_t, kube::Response&& r) { out = std::move(r); });
     return out;
   }
 
   void get_each(const std::vector<Get>& gets, const std::function<void(size_t, kube::Response&&)>& on_response) override {
-    std::vector<kube::Request> requests;
+    std::vector<std::string> paths;
     for (const Get& g : gets) {
-      requests.push_back(debug_request(g.path));
+      paths.push_back(g.path);
     }
-    // Only the transport's failures are reworded; what the callback throws
+    const auto start = std::chrono::steady_clock::now();
+    // Only the client's failures are reworded; what the callback throws
     // (a failure of its own, or check's) passes as it is.
-    bool in_callback = false;
     try {
-      client_->send_each(requests, [&](size_t i, kube::Response&& r) {
-        in_callback = true;
-        check(requests[i], r);
+      client_->get_each(paths, [&](size_t i, HttpResponse&& h) {
+        if (verbosity_ >= 6) {
+          log_ << fmt::format("GET http://{}{} {} in {} milliseconds\n", address_, paths[i], h.status,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+                                  .count());
+        }
+        kube::Response r;
+        r.status = h.status;
+        r.body = std::move(h.body);
+        r.content_type = std::move(h.content_type);
+        check(paths[i], r);
         on_response(i, std::move(r));
-        in_callback = false;
       });
-    } catch (const Error& e) {
-      if (in_callback) {
-        throw;
+    } catch (const HttpError& e) {
+      if (e.kind() == HttpError::Kind::kMalformed) {
+        throw Error(fmt::format("--deep: istiod at {} sent {}: is it istiod's debug port?", address_, e.what()));
       }
       throw Error(fmt::format("--deep: cannot reach istiod at {}: {}", address_, e.what()));
     }
   }
 
   std::string take_log() override {
-    std::string text = sink_.str();
-    sink_.str({});
+    std::string text = log_.str();
+    log_.str({});
     return text;
   }
 
  private:
-  void check(const kube::Request& r, const kube::Response& out) const {
+  void check(const std::string& path, const kube::Response& out) const {
     if (out.status >= 500 || out.status == 401 || out.status == 403) {
-      throw Error(fmt::format("--deep: istiod at {} answered {} to {}: {}", address_, out.status, r.path,
-                              first_line(out.body)));
+      throw Error(fmt::format("--deep: istiod at {} answered {} to {}: {}", address_, out.status,
+                              path.substr(0, path.find('?')), first_line(out.body)));
     }
   }
 
   std::string address_;
-  std::ostringstream sink_;
-  std::unique_ptr<kube::Client> client_;
+  int verbosity_ = 0;
+  std::ostringstream log_;
+  std::unique_ptr<HttpClient> client_;
   std::vector<std::string> names_;
 };
 
@@ -245,7 +248,7 @@ void IstiodSource::get_each(const std::vector<Get>& gets,
 
 std::unique_ptr<IstiodSource> connect_istiod(kube::Client& client, const IstiodOptions& options) {
   if (!options.address.empty()) {
-    return std::make_unique<AddressSource>(client.config(), options.address);
+    return std::make_unique<AddressSource>(client.config(), options.address, options.cancel_fd);
   }
   return std::make_unique<PodProxySource>(client, options);
 }
@@ -256,7 +259,7 @@ bool can_connect_apart(const kube::RestConfig& config, const IstiodOptions& opti
 
 std::unique_ptr<IstiodSource> connect_istiod_apart(const kube::RestConfig& config, const IstiodOptions& options) {
   if (!options.address.empty()) {
-    return std::make_unique<AddressSource>(config, options.address);
+    return std::make_unique<AddressSource>(config, options.address, options.cancel_fd);
   }
   if (!can_connect_apart(config, options)) {
     return nullptr;

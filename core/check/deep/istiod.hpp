@@ -19,6 +19,9 @@ struct IstiodOptions {
   std::string istio_namespace = "istio-system";  // --istio-namespace
   std::string revision;                          // --revision ("" = any)
   std::string address;                           // --istiod-address HOST:PORT ("" = through the API server)
+  // With `address`: a descriptor whose becoming readable ends the requests
+  // in flight (-1: none); what a Fetch given up on uses to end its thread.
+  int cancel_fd = -1;
 };
 
 class IstiodSource {
