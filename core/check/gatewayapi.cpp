@@ -263,4 +263,30 @@ void for_each_attachment(const Context& ctx, Attachment outcome, const Attachmen
   }
 }
 
+bool grpc_route_serves(const Snapshot& snapshot, std::string_view host) {
+  for (const Resource& route : snapshot.list(Kind::GRPCRoute)) {
+    const auto names = hostnames(route);
+    const bool takes = names.empty() || std::any_of(names.begin(), names.end(), [&](const std::string& h) {
+                         return hostnames_intersect(h, host);
+                       });
+    if (!takes) {
+      continue;
+    }
+    for (const ParentRef& ref : parent_refs(route)) {
+      const Resource* gw = ref.is_gateway() ? snapshot.find(Kind::KubeGateway, ref.namespace_name, ref.name) : nullptr;
+      if (gw == nullptr || attach(*gw, route, ref).result != Attachment::Attached) {
+        continue;
+      }
+      for (Node l : listeners_for(*gw, ref)) {
+        std::string_view lh = l["hostname"].is_string() ? l["hostname"].str() : std::string_view();
+        if (hostnames_intersect(lh, host) && route_hostnames_intersect(l, names) &&
+            namespace_allowed(l, *gw, route.namespace_name) && kind_allowed(l, "GRPCRoute")) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace grpcmesh::check::gatewayapi

@@ -96,4 +96,11 @@ using AttachmentVisitor = std::function<void(const Resource& route, const Parent
                                              const AttachmentResult& result)>;
 void for_each_attachment(const Context& ctx, Attachment outcome, const AttachmentVisitor& fn);
 
+// Whether a GRPCRoute attached to a Gateway of the snapshot serves `host` on
+// some listener: the route's hostnames (or, without any, every hostname)
+// and the hostname of a listener the route attaches to both take the host.
+// The Gateway API side of "does check draw a path for this host" (the
+// Istio side is paths.hpp); a host no route serves gets 404 (NR).
+bool grpc_route_serves(const Snapshot& snapshot, std::string_view host);
+
 }  // namespace grpcmesh::check::gatewayapi

@@ -46,5 +46,8 @@ std::unique_ptr<Analyzer> make_gatewayapi_backend_grant();
 std::unique_ptr<Analyzer> make_gatewayapi_parent_ref();
 std::unique_ptr<Analyzer> make_gatewayapi_allowed_routes();
 std::unique_ptr<Analyzer> make_gatewayapi_hostnames();
+std::unique_ptr<Analyzer> make_gatewayapi_listener_certificate();
+std::unique_ptr<Analyzer> make_gatewayapi_backend_found();
+std::unique_ptr<Analyzer> make_gatewayapi_listener_routes();
 
 }  // namespace grpcmesh::check::analyzers

@@ -609,6 +609,19 @@ case("gm0065-gatewayapi-hostname-mismatch", gwapi_base(route_yaml=[grpc_route(ho
 case("gm0066-gatewayapi-parent-not-found", gwapi_base(
     route_yaml=[grpc_route(parent={"name": "gw", "sectionName": "grpc"})]),
     ["GM0066 GRPCRoute apps/greeter"])
+case("gm0067-gatewayapi-certificate-missing", gwapi_base(secret_yaml=[tls_secret("other-cert", "apps", *GOOD_ORG)]),
+     ["GM0067 Gateway apps/gw"])
+case("gm0067-gatewayapi-certificate-unusable", gwapi_base(secret_yaml=[
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "api-cert", "namespace": "apps"},
+     "type": "kubernetes.io/tls", "data": {"tls.crt": base64.b64encode(b"not a certificate").decode(),
+                                           "tls.key": base64.b64encode(GOOD_ORG[1]).decode()}}]),
+    ["GM0067 Gateway apps/gw"])
+case("gm0068-gatewayapi-backend-not-found", gwapi_base(
+    route_yaml=[grpc_route(backend={"name": "greeter", "port": 50052})]),
+    ["GM0068 GRPCRoute apps/greeter"])
+case("gm0069-gatewayapi-listener-without-route", gwapi_base(
+    route_yaml=[grpc_route(parent={"name": "gw", "sectionName": "https"})]),
+    ["GM0069 Gateway apps/gw"])
 
 
 def to_yaml(objects):

@@ -1,0 +1,52 @@
+// GM0068: a route's backendRef to a Service, or a Service port, that does not
+// exist (Istio's generator: no cluster; tests/oracle/check_agreement_gateway_api_test.cpp).
+#include <doctest/doctest.h>
+
+#include "tests/unit/check/analyzers/gatewayapi_snapshot.hpp"
+
+namespace {
+
+std::set<std::string> gm0068(const std::string& extra) {
+  grpcmesh::check::Snapshot snapshot;
+  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + extra);
+  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
+  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  std::set<std::string> out;
+  for (const std::string& key : check_test::finding_keys(result)) {
+    if (key.starts_with("GM0068")) {
+      out.insert(key);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("gatewayapi_backend_found: the Service and port exist") {
+  CHECK(gm0068("").empty());
+}
+
+TEST_CASE("gatewayapi_backend_found: a port the Service does not have") {
+  CHECK(gm0068(check_test::grpc_route("apps", "[{name: gw}]", "[grpc.example.com]", "[{name: greeter, port: 50052}]")) ==
+        std::set<std::string>{"GM0068 GRPCRoute apps/greeter"});
+}
+
+TEST_CASE("gatewayapi_backend_found: a Service that does not exist, for HTTPRoutes too") {
+  const std::string route = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: preflight, namespace: apps}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [grpc.example.com]
+  rules:
+  - backendRefs: [{name: web, port: 8080}]
+)";
+  CHECK(gm0068(route) == std::set<std::string>{"GM0068 HTTPRoute apps/preflight"});
+}
+
+TEST_CASE("gatewayapi_backend_found: another namespace without a grant is GM0063's alone") {
+  CHECK(gm0068(check_test::grpc_route("apps", "[{name: gw}]", "[grpc.example.com]",
+                                      "[{name: greeter, namespace: backend, port: 50051}]"))
+            .empty());
+}
