@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/gatewayapi/address.hpp"
 #include "core/kube/client.hpp"
 #include "core/kube/environment.hpp"
 #include "core/kube/resource.hpp"
@@ -86,6 +88,89 @@ std::string last_line(const std::string& text) {
   return line;
 }
 
+int listener_rank(const gatewayapi::HostListener& l, bool prefer_plaintext) {
+  const bool tls = (l.protocol == "HTTPS" && l.tls_mode == "Terminate") || l.protocol == "TLS";
+  if (!tls && l.protocol != "HTTP") {
+    return 99;  // TCP, UDP, HTTPS without Terminate...: no gRPC here
+  }
+  int r = l.protocol == "HTTPS" ? 0 : l.protocol == "TLS" ? 1 : 3;
+  return prefer_plaintext && tls ? r + 10 : r;
+}
+
+// HOST through a Gateway API listener, or nullopt when no listener that can
+// carry gRPC covers HOST.
+std::optional<GatewayRoute> resolve_gateway_api(const std::string& host, const GatewayInputs& in,
+                                                bool prefer_plaintext, bool port_forward) {
+  std::vector<gatewayapi::HostListener> listeners = gatewayapi::listeners_for_host(in.kube_gateways, host);
+  std::stable_sort(listeners.begin(), listeners.end(), [&](const auto& a, const auto& b) {
+    return listener_rank(a, prefer_plaintext) < listener_rank(b, prefer_plaintext);
+  });
+  if (listeners.empty() || listener_rank(listeners.front(), prefer_plaintext) == 99) {
+    return std::nullopt;
+  }
+  const gatewayapi::HostListener& l = listeners.front();
+  GatewayRoute route;
+  route.authority = host;
+  route.plaintext = l.protocol == "HTTP";
+  route.servername = route.plaintext ? "" : host;
+  const std::string hostname = l.listener->value("hostname", "");
+  route.notes.push_back(fmt::format("host {}: Gateway API Gateway {} listener {} ({} port {}{}, hostname {})", host,
+                                    l.gateway_ref(), l.name, l.protocol, l.port,
+                                    l.tls_mode.empty() ? "" : ", TLS " + l.tls_mode,
+                                    hostname.empty() ? "any" : hostname));
+  std::vector<const json*> services;
+  for (const json& s : in.services) {
+    services.push_back(&s);
+  }
+  const json* service = gatewayapi::deployed_service(*l.gateway, services);
+  const json& md = l.gateway->value("metadata", json::object());
+  const std::string gw_ns = md.value("namespace", "");
+  if (service != nullptr) {
+    route.service_namespace = gw_ns;
+    route.service_name = service->value("metadata", json::object()).value("name", "");
+    route.service_port = l.port;  // istiod's Service has one port per listener port
+    route.notes.push_back(fmt::format("gateway Service {}/{} ({}), deployed for the Gateway", route.service_namespace,
+                                      route.service_name,
+                                      service->value("spec", json::object()).value("type", "ClusterIP")));
+  }
+  if (auto external = gatewayapi::external_address(*l.gateway, service)) {
+    route.address = join_host_port(external->host, l.port);
+    route.notes.push_back(fmt::format("address {} from {}", route.address, external->source));
+  } else if (service != nullptr) {
+    for (const json& p : service->value("spec", json::object()).value("ports", json::array())) {
+      if (p.value("port", 0) == l.port && p.value("nodePort", 0) > 0) {
+        if (auto node = node_address(in.nodes)) {
+          route.address = join_host_port(*node, p.value("nodePort", 0));
+          route.notes.push_back(fmt::format("address {}: no external address, so NodePort {} on a node",
+                                            route.address, p.value("nodePort", 0)));
+        }
+        break;
+      }
+    }
+  }
+  if (route.address.empty()) {
+    const auto internal = gatewayapi::status_addresses(*l.gateway);
+    const std::string status = internal.empty() ? std::string("none") : fmt::format("{}", fmt::join(internal, ", "));
+    if (service == nullptr) {
+      throw Error(fmt::format("Gateway API Gateway {} has no external address (status.addresses: {}) and no Service "
+                              "{}/{} deployed for it: check that its GatewayClass's controller is istiod and the "
+                              "Gateway is Programmed",
+                              l.gateway_ref(), status, gw_ns, gatewayapi::deployed_service_name(*l.gateway)));
+    }
+    if (!port_forward) {
+      throw Error(fmt::format("the Gateway API Gateway {} has no external address (status.addresses: {}; Service "
+                              "{}/{}: no load-balancer ingress, no reachable NodePort): add --port-forward to tunnel "
+                              "through kubectl port-forward",
+                              l.gateway_ref(), status, route.service_namespace, route.service_name));
+    }
+    route.notes.push_back(fmt::format("no external address: port-forwarding to Service {}/{} port {}",
+                                      route.service_namespace, route.service_name, route.service_port));
+  }
+  route.notes.push_back(route.plaintext ? fmt::format("h2c (plaintext) with :authority {}", host)
+                                        : fmt::format("TLS with SNI and :authority {}", host));
+  return route;
+}
+
 }  // namespace
 
 std::optional<std::string> forwarded_address(const std::string& output) {
@@ -110,9 +195,13 @@ GatewayRoute resolve_gateway(const std::string& host, const GatewayInputs& in, b
     return rank(a, prefer_plaintext) < rank(b, prefer_plaintext);
   });
   if (servers.empty() || rank(servers.front(), prefer_plaintext) == 99) {
+    if (auto route = resolve_gateway_api(host, in, prefer_plaintext, port_forward)) {
+      return *route;
+    }
     throw Error(fmt::format(
-        "no Istio Gateway serves host \"{}\" over HTTPS, HTTP2, GRPC or HTTP: create one with 'kubectl grpcmesh init "
-        "--host {}', or pass the address instead of --host",
+        "no Istio Gateway server (networking.istio.io) serves host \"{}\" over HTTPS, HTTP2, GRPC or HTTP, and no "
+        "Gateway API listener (gateway.networking.k8s.io) over HTTPS, TLS or HTTP: create one with 'kubectl grpcmesh "
+        "init --host {}', or pass the address instead of --host",
         host, host));
   }
   const mesh::ServerRef& server = servers.front();
@@ -193,6 +282,7 @@ GatewayInputs read_gateway_inputs(const kube::ConnectionOptions& connection, std
   GatewayInputs in;
   const std::string hint = "grpcurl --host needs to list Gateways, Pods, Services (and Nodes for NodePorts)";
   in.gateways = mesh::list_or_throw(client, kube::kinds::kIstioGateway, "", "", hint);
+  in.kube_gateways = mesh::list_or_empty(client, kube::kinds::kGatewayApiGateway, "");
   in.pods = mesh::list_or_throw(client, kube::kinds::kPod, "", "", hint);
   in.services = mesh::list_or_throw(client, kube::kinds::kService, "", "", hint);
   in.nodes = mesh::list_or_empty(client, kube::GroupKind{"", "Node"}, "");

@@ -29,13 +29,20 @@ struct GatewayInputs {
   std::vector<nlohmann::json> pods;      // pods that may be gateway workloads
   std::vector<nlohmann::json> services;  // Services in front of them
   std::vector<nlohmann::json> nodes;     // for NodePort addresses (may be empty)
+  std::vector<nlohmann::json> kube_gateways;  // gateway.networking.k8s.io Gateways (none when not served)
 };
 
 // Resolves HOST against the Gateways: picks the server (HTTPS, then TLS, then
 // GRPC/HTTP2/HTTP; plaintext servers first with -plaintext), its workload and
 // Service, and the address: status.loadBalancer.ingress (ip, else hostname),
 // else a NodePort on a node address, else (with `port_forward`) a Service to
-// tunnel to. Throws grpcmesh::Error saying what is missing and how to fix it.
+// tunnel to. When no Istio Gateway server serves HOST, the Gateway API
+// Gateways' listeners are searched the same way (HTTPS, then TLS, then HTTP;
+// the most specific hostname first): the address is the Gateway's external
+// status.addresses, else the load balancer, NodePort or port-forward of the
+// Service istiod deployed for it (core/gatewayapi/address.hpp); HTTPS
+// Terminate and TLS listeners mean TLS with SNI = HOST, HTTP h2c. Throws
+// grpcmesh::Error saying what is missing and how to fix it.
 GatewayRoute resolve_gateway(const std::string& host, const GatewayInputs& inputs, bool prefer_plaintext,
                              bool port_forward);
 

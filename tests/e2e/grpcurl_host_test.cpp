@@ -150,6 +150,6 @@ TEST_SUITE("grpcurl") {
     // A host no Gateway serves is a clear error, exit 1.
     Result none = e2e::plugin({"grpcurl", "--host", "nobody-" + host, "list"});
     CHECK(none.exit_code == 1);
-    CHECK(none.err.find("error: no Istio Gateway serves host \"nobody-" + host + "\"") == 0);
+    CHECK(none.err.find("error: no Istio Gateway server (networking.istio.io) serves host \"nobody-" + host + "\"") == 0);
   }
 }
