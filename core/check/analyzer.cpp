@@ -62,9 +62,12 @@ Result run(const Snapshot& snapshot, std::span<const std::unique_ptr<Analyzer>> 
   for (const auto& analyzer : analyzers) {
     const AnalyzerMeta& meta = analyzer->meta();
     std::vector<std::string> missing;
+    bool needs_istio = false;
+    bool gateway_api = false;
     for (Kind kind : meta.inputs) {
       if (!snapshot.readable(kind)) {
         missing.push_back(snapshot.unreadable_reason(kind));
+        needs_istio = needs_istio || kind == Kind::Gateway || kind == Kind::VirtualService;
       }
     }
     // Optional kinds may be absent from files, but a source refusing them
@@ -72,10 +75,24 @@ Result run(const Snapshot& snapshot, std::span<const std::unique_ptr<Analyzer>> 
     for (Kind kind : meta.optional_inputs) {
       if (snapshot.denied(kind)) {
         missing.push_back(snapshot.unreadable_reason(kind));
+        needs_istio = needs_istio || kind == Kind::Gateway || kind == Kind::VirtualService;
       }
     }
+    // An analyzer of the Gateway API's objects reads one of its kinds and
+    // needs none of Istio's (Gateway API kinds are optional inputs, as files
+    // may lack them).
+    for (const auto* kinds : {&meta.inputs, &meta.optional_inputs}) {
+      for (Kind kind : *kinds) {
+        gateway_api = gateway_api || gateway_api_kind(kind);
+      }
+    }
+    for (Kind kind : meta.inputs) {
+      gateway_api = gateway_api && kind != Kind::Gateway && kind != Kind::VirtualService;
+    }
     if (!missing.empty()) {
-      result.skipped.push_back({std::string(meta.name), fmt::format("{}", fmt::join(missing, "; ")), meta.hop});
+      result.skipped.push_back(
+          {std::string(meta.name), fmt::format("{}", fmt::join(missing, "; ")), meta.hop, needs_istio,
+           gateway_api});
       continue;
     }
     Context ctx(snapshot, meta, now, result.findings);

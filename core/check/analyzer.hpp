@@ -78,6 +78,13 @@ struct Skipped {
   std::string analyzer;
   std::string reason;
   Hop hop = Hop::None;  // the hop it would have checked
+  // Skipped (also) for lack of Istio's Gateways or VirtualServices: it has
+  // nothing to say about a host the Gateway API alone serves.
+  bool needs_istio = false;
+  // An analyzer of the Gateway API's objects (it reads one of its kinds and
+  // needs no Istio Gateway or VirtualService): it has nothing to say about a
+  // host Istio's API alone serves.
+  bool gateway_api = false;
 };
 
 struct Result {

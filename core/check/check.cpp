@@ -49,6 +49,7 @@ std::set<ResourceRef> related_to_host(const Snapshot& snapshot, const std::strin
       }
     }
   }
+  add_gateway_api_related(snapshot, host, out);
   return out;
 }
 
@@ -69,6 +70,11 @@ bool host_is_named(const Snapshot& snapshot, const std::string& host) {
           return true;
         }
       }
+    }
+  }
+  for (const std::string& h : gateway_api_hosts(snapshot, "")) {
+    if (mesh::host_matches(h, host)) {
+      return true;
     }
   }
   return false;
@@ -96,6 +102,11 @@ void apply_scope(Result& result, std::vector<HostPath>& paths, const Snapshot& s
         }
       }
     }
+    const std::vector<std::string> namespace_gateway_api_hosts = gateway_api_hosts(snapshot, options.namespace_name);
+    for (const std::string& h : namespace_gateway_api_hosts) {
+      auto more = related_to_host(snapshot, h);
+      related.insert(more.begin(), more.end());
+    }
     // A cluster-scoped object (from the files) is in no namespace: kept.
     std::erase_if(result.findings, [&](const Message& m) {
       return !m.resource.namespace_name.empty() && m.resource.namespace_name != options.namespace_name &&
@@ -108,6 +119,10 @@ void apply_scope(Result& result, std::vector<HostPath>& paths, const Snapshot& s
           hosts.insert(h);
         }
       }
+    }
+    // And the hosts of the namespace's Gateway API routes and listeners.
+    for (const std::string& h : namespace_gateway_api_hosts) {
+      hosts.insert(h);
     }
     // A Gateway of the namespace also draws the hosts no route serves.
     for (const Resource& gw : snapshot.list(Kind::Gateway)) {
@@ -166,9 +181,9 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams, 
   }
   auto analyzers = all_analyzers();
   Result result = run(snapshot, analyzers, options.now);
-  // Only the human report draws paths (--deep checks the hosts they draw).
+  // SARIF has no place for paths (--deep checks the hosts they draw).
   std::vector<HostPath> paths =
-      options.output == OutputFormat::Human || options.deep ? trace_paths(snapshot) : std::vector<HostPath>();
+      options.output != OutputFormat::Sarif || options.deep ? trace_paths(snapshot) : std::vector<HostPath>();
   apply_scope(result, paths, snapshot, options);
   std::optional<deep::DeepReport> deep_report;
   if (options.deep && inspector) {
@@ -185,7 +200,7 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams, 
   // nothing, and fail as a finding does.
   bool unserved = !options.host.empty() && !host_is_named(snapshot, options.host);
   if (unserved) {
-    streams.err << fmt::format("nothing serves host \"{}\": no Gateway server or VirtualService{} names it{}\n",
+    streams.err << fmt::format("nothing serves host \"{}\": no Gateway server, VirtualService, Gateway API listener or route{} names it{}\n",
                                options.host,
                                options.all_namespaces || !options.live ? "" : " in namespace " + options.namespace_name,
                                options.all_namespaces || !options.live ? "" : " (use -A to look in every namespace)");
@@ -196,7 +211,7 @@ int run_check(const Options& options, const LiveLoader& live, Streams& streams, 
   switch (options.output) {
     case OutputFormat::Json:
     case OutputFormat::Yaml: {
-      nlohmann::ordered_json out = to_json(result);
+      nlohmann::ordered_json out = to_json(result, paths);
       if (deep_report) {
         out["deep"] = deep::to_json(*deep_report);
       }

@@ -69,6 +69,50 @@ std::string qualified_name(const ResourceRef& r) {
                                   : fmt::format("{}/{}/{}", r.kind, r.namespace_name, r.name);
 }
 
+// A hop's status: BROKEN or WARN by its worst finding (infos do not count),
+// else UNCHECKED when an analyzer of the hop was skipped, else OK.
+enum class HopStatus { Ok, Warn, Broken, Unchecked };
+HopStatus hop_status(Hop hop, const std::vector<const Message*>& findings, bool skipped) {
+  bool any = false;
+  Level worst = Level::Info;
+  for (const Message* m : findings) {
+    if (m->hop == hop && m->level != Level::Info) {
+      any = true;
+      worst = std::max(worst, m->level);
+    }
+  }
+  if (any) {
+    return worst == Level::Error ? HopStatus::Broken : HopStatus::Warn;
+  }
+  return skipped ? HopStatus::Unchecked : HopStatus::Ok;
+}
+
+// The skipped analyzers drawn under a hop of a path: those of the hop, but
+// not those of an API that does not serve the host.
+std::vector<const Skipped*> skipped_on(const Result& result, const HostPath& path, Hop hop) {
+  std::vector<const Skipped*> out;
+  for (const Skipped& s : result.skipped) {
+    if (s.hop == hop && !(s.needs_istio && !path.istio) && !(s.gateway_api && !path.gateway_api)) {
+      out.push_back(&s);
+    }
+  }
+  return out;
+}
+
+std::string_view status_name(HopStatus s) {
+  switch (s) {
+    case HopStatus::Ok:
+      return "OK";
+    case HopStatus::Warn:
+      return "WARN";
+    case HopStatus::Broken:
+      return "BROKEN";
+    case HopStatus::Unchecked:
+      return "UNCHECKED";
+  }
+  return "OK";
+}
+
 void render_finding(std::ostream& out, const Message& m, const Palette& p, std::string_view indent) {
   out << fmt::format("{}{} {} {}: {}\n", indent, p.level(m.level), m.code, resource_text(m), m.text);
   out << fmt::format("{}  fix: {}\n", indent, m.fix);
@@ -91,6 +135,31 @@ nlohmann::ordered_json to_json(const Result& result) {
     skipped.push_back({{"analyzer", s.analyzer}, {"reason", s.reason}});
   }
   return {{"findings", std::move(findings)}, {"skipped", std::move(skipped)}};
+}
+
+nlohmann::ordered_json to_json(const Result& result, const std::vector<HostPath>& paths) {
+  nlohmann::ordered_json out = {{"schemaVersion", kJsonSchemaVersion}};
+  nlohmann::ordered_json base = to_json(result);
+  for (auto it = base.begin(); it != base.end(); ++it) {
+    out[it.key()] = std::move(it.value());
+  }
+  std::map<std::string, std::vector<const Message*>> by_host;
+  for (const Message& m : result.findings) {
+    by_host[m.host].push_back(&m);
+  }
+  nlohmann::ordered_json drawn = nlohmann::ordered_json::array();
+  for (const HostPath& path : paths) {
+    nlohmann::ordered_json hops = nlohmann::ordered_json::array();
+    for (const PathHop& hop : path.hops) {
+      hops.push_back({{"hop", hop_name(hop.hop)},
+                      {"label", hop.label},
+                      {"status", status_name(hop_status(hop.hop, by_host[path.host],
+                                                        !skipped_on(result, path, hop.hop).empty()))}});
+    }
+    drawn.push_back({{"host", path.host}, {"hops", std::move(hops)}});
+  }
+  out["paths"] = std::move(drawn);
+  return out;
 }
 
 nlohmann::json to_sarif(const Result& result, const std::string& tool_version) {
@@ -148,10 +217,6 @@ void render_human(std::ostream& out, const Result& result, const std::vector<Hos
   for (const Message& m : result.findings) {
     by_host[m.host].push_back(&m);
   }
-  std::map<Hop, std::vector<const Skipped*>> skipped_on;
-  for (const Skipped& s : result.skipped) {
-    skipped_on[s.hop].push_back(&s);
-  }
   std::set<std::string> drawn;
   auto draw_host = [&](const std::string& host, const HostPath* path) {
     drawn.insert(host);
@@ -161,18 +226,11 @@ void render_human(std::ostream& out, const Result& result, const std::vector<Hos
       out << "  client\n";
       std::string indent = "  ";
       for (const PathHop& hop : path->hops) {
-        Level worst = Level::Info;
-        bool any = false;
-        for (const Message* m : findings) {
-          if (m->hop == hop.hop && m->level != Level::Info) {
-            any = true;
-            worst = std::max(worst, m->level);
-          }
-        }
-        const auto& skipped = skipped_on[hop.hop];
-        std::string status = any                ? (worst == Level::Error ? p.red("BROKEN") : p.yellow("WARN"))
-                             : skipped.empty() ? p.green("OK")
-                                               : p.yellow("UNCHECKED");
+        const std::vector<const Skipped*> skipped = skipped_on(result, *path, hop.hop);
+        const HopStatus state = hop_status(hop.hop, findings, !skipped.empty());
+        std::string status = state == HopStatus::Broken ? p.red(status_name(state))
+                             : state == HopStatus::Ok   ? p.green(status_name(state))
+                                                        : p.yellow(status_name(state));
         out << fmt::format("{}└─ {}: {}  {}\n", indent, hop_name(hop.hop), hop.label, status);
         indent += "   ";
         for (const Skipped* s : skipped) {

@@ -15,6 +15,14 @@ namespace grpcmesh::check {
 // Keys keep that order (ordered_json).
 nlohmann::ordered_json to_json(const Result& result);
 
+// The document of -o json and -o yaml: {"schemaVersion": kJsonSchemaVersion,
+// "findings", "skipped" (as above), "paths": [{"host", "hops": [{"hop",
+// "label", "status"}]}]}, the paths as the default report draws them, each
+// hop's status OK, WARN, BROKEN or UNCHECKED. docs/check.md describes each
+// version.
+inline constexpr int kJsonSchemaVersion = 2;
+nlohmann::ordered_json to_json(const Result& result, const std::vector<HostPath>& paths);
+
 // SARIF 2.1.0: one run, the whole catalogue as rules, one result per finding
 // located at the file and line of its object when it came from a file.
 nlohmann::json to_sarif(const Result& result, const std::string& tool_version);

@@ -73,7 +73,7 @@ TEST_CASE("check invariant: HTTPS with a self-signed certificate, expose on an h
     auto nothing = e2e::plugin({"check", "--host", "nothing-" + host});
     CHECK_MESSAGE(nothing.exit_code == 3, nothing.describe());
     CHECK(nothing.out.empty());
-    CHECK(nothing.err == "nothing serves host \"nothing-" + host + "\": no Gateway server or VirtualService names it\n");
+    CHECK(nothing.err == "nothing serves host \"nothing-" + host + "\": no Gateway server, VirtualService, Gateway API listener or route names it\n");
 
     step({"expose", "catalog", "-n", shop, "--host", host, "--grpc-service", "shop.Catalog"}, owned, catalog_down);
     CHECK(mesh_e2e::get("service", shop, "catalog")["spec"]["ports"][0]["appProtocol"] == "grpc");

@@ -102,13 +102,13 @@ TEST_CASE("check: --host for a host nothing serves says so in one line and exits
   Run r = check_files({"ok-https"}, o);
   CHECK(r.code == grpcmesh::kExitFindings);
   CHECK(r.out.empty());
-  CHECK(r.err == "nothing serves host \"b.example.com\": no Gateway server or VirtualService names it\n");
+  CHECK(r.err == "nothing serves host \"b.example.com\": no Gateway server, VirtualService, Gateway API listener or route names it\n");
   // machine formats still print their document
   o.output = OutputFormat::Json;
   r = check_files({"ok-https"}, o);
   CHECK(r.code == grpcmesh::kExitFindings);
   CHECK(nlohmann::json::parse(r.out)["findings"].empty());
-  CHECK(r.err == "nothing serves host \"b.example.com\": no Gateway server or VirtualService names it\n");
+  CHECK(r.err == "nothing serves host \"b.example.com\": no Gateway server, VirtualService, Gateway API listener or route names it\n");
   // --fail-on none: said, but not a failure
   Options never;
   never.host = "b.example.com";
