@@ -3,6 +3,7 @@
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace grpcmesh::check::analyzers {
@@ -13,18 +14,30 @@ class GatewayWorkload final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    for (const Resource& gw : ctx.list(Kind::Gateway)) {
-      Node selector = gw.spec()["selector"];
-      ctx.list(Kind::Pod);  // (read through the label index below)
-      std::vector<const Resource*> pods = mesh::selected_pods(ctx, selector);
-      std::string selector_text = mesh::selector_string(selector);
+    ctx.list(Kind::Pod);  // (read through the label index below)
+    // Each Gateway's pods, found once: a Gateway without pods is asked about
+    // every other Gateway that has some.
+    const auto& gateways = ctx.list(Kind::Gateway);
+    std::vector<std::vector<const Resource*>> pods_of;
+    pods_of.reserve(gateways.size());
+    std::vector<const Resource*> with_pods;
+    for (const Resource& gw : gateways) {
+      pods_of.push_back(mesh::selected_pods(ctx, gw.spec()["selector"]));
+      if (!pods_of.back().empty()) {
+        with_pods.push_back(&gw);
+      }
+    }
+    size_t index = 0;
+    for (const Resource& gw : gateways) {
+      const std::vector<const Resource*>& pods = pods_of[index++];
+      std::string selector_text = mesh::selector_string(gw.spec()["selector"]);
       if (pods.empty()) {
         // Nothing serves this Gateway's hosts, unless another Gateway that
         // has pods serves them too.
         std::vector<std::string> orphaned;
         for (Node server : gw.spec()["servers"]) {
           for (const std::string& host : mesh::server_hosts(server)) {
-            if (!served_elsewhere(ctx, gw, host)) {
+            if (!served_elsewhere(with_pods, host)) {
               orphaned.push_back(host);
             }
           }
@@ -44,16 +57,11 @@ class GatewayWorkload final : public Analyzer {
   }
 
  private:
-  static bool served_elsewhere(const Context& ctx, const Resource& gw, const std::string& host) {
-    for (const Resource& other : ctx.list(Kind::Gateway)) {
-      if (&other == &gw || mesh::selected_pods(ctx, other.spec()["selector"]).empty()) {
-        continue;
-      }
-      if (!mesh::servers_for_host(other, host).empty()) {
-        return true;
-      }
-    }
-    return false;
+  // Whether one of the Gateways with pods (never the one asking: it has
+  // none) has a server for the host.
+  static bool served_elsewhere(const std::vector<const Resource*>& with_pods, const std::string& host) {
+    return std::any_of(with_pods.begin(), with_pods.end(),
+                       [&](const Resource* other) { return !mesh::servers_for_host(*other, host).empty(); });
   }
 
   // The Services that select one of the pods (in the pod's namespace).
