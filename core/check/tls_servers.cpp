@@ -1,6 +1,8 @@
 #include "core/check/tls_servers.hpp"
 
 #include "core/check/mesh.hpp"
+#include "core/check/messages.hpp"
+#include "core/tls/certificate.hpp"
 
 namespace grpcmesh::check {
 
@@ -36,6 +38,37 @@ void for_each_credential_lookup(
       for (const CredentialUse& use : uses) {
         visit(gw, ns, use);
       }
+    }
+  }
+}
+
+void report_certificate_facts(Context& ctx, const Resource& gateway, const std::string& secret,
+                              const tls::LeafFacts& cert, bool key_matches, const std::vector<std::string>& hosts) {
+  constexpr auto kSoon = std::chrono::hours(24 * 30);
+  const std::string first = hosts.empty() ? std::string() : hosts[0];
+  const auto now = ctx.now();
+  if (cert.not_after <= now) {
+    ctx.report(gateway, msg::CertificateExpired(secret, tls::format_time(cert.not_after)).for_host(first));
+  } else if (cert.not_after - now < kSoon) {
+    int days = static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(cert.not_after - now).count() / 24);
+    ctx.report(gateway, msg::CertificateExpiringSoon(secret, tls::format_time(cert.not_after), days).for_host(first));
+  }
+  if (cert.not_before > now) {
+    ctx.report(gateway, msg::CertificateNotYetValid(secret, tls::format_time(cert.not_before)).for_host(first));
+  }
+  if (!key_matches) {
+    ctx.report(gateway, msg::CertificateKeyMismatch(secret).for_host(first));
+  }
+  for (const std::string& h : hosts) {
+    if (h == "*" || h.empty()) {
+      continue;
+    }
+    bool covered = false;
+    for (const std::string& name : cert.dns_names) {
+      covered = covered || tls::dns_name_covers(name, h);
+    }
+    if (!covered) {
+      ctx.report(gateway, msg::CertificateHostMismatch(secret, h, NameList{cert.dns_names}).for_host(h));
     }
   }
 }

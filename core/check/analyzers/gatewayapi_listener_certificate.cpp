@@ -14,11 +14,10 @@
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/certificate.hpp"
 #include "core/check/gatewayapi.hpp"
+#include "core/check/tls_servers.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
-
-constexpr auto kSoon = std::chrono::hours(24 * 30);
 
 class GatewayApiListenerCertificate final : public Analyzer {
  public:
@@ -63,37 +62,10 @@ class GatewayApiListenerCertificate final : public Analyzer {
                                .for_host(host));
             continue;
           }
-          check_certificate(ctx, gw, fmt::format("{}/{}", ns, name), host, *credential.certificate, credential.key_matches);
+          report_certificate_facts(ctx, gw, fmt::format("{}/{}", ns, name), *credential.certificate,
+                                   credential.key_matches, host.empty() ? std::vector<std::string>() : std::vector{host});
         }
       }
-    }
-  }
-
- private:
-  static void check_certificate(Context& ctx, const Resource& gw, const std::string& secret, const std::string& host,
-                                const tls::LeafFacts& cert, bool key_matches) {
-    auto now = ctx.now();
-    if (cert.not_after <= now) {
-      ctx.report(gw, msg::CertificateExpired(secret, tls::format_time(cert.not_after)).for_host(host));
-    } else if (cert.not_after - now < kSoon) {
-      int days = static_cast<int>(std::chrono::duration_cast<std::chrono::hours>(cert.not_after - now).count() / 24);
-      ctx.report(gw, msg::CertificateExpiringSoon(secret, tls::format_time(cert.not_after), days).for_host(host));
-    }
-    if (cert.not_before > now) {
-      ctx.report(gw, msg::CertificateNotYetValid(secret, tls::format_time(cert.not_before)).for_host(host));
-    }
-    if (!key_matches) {
-      ctx.report(gw, msg::CertificateKeyMismatch(secret).for_host(host));
-    }
-    if (host.empty()) {
-      return;
-    }
-    bool covered = false;
-    for (const std::string& name : cert.dns_names) {
-      covered = covered || tls::dns_name_covers(name, host);
-    }
-    if (!covered) {
-      ctx.report(gw, msg::CertificateHostMismatch(secret, host, NameList{cert.dns_names}).for_host(host));
     }
   }
 
