@@ -39,12 +39,7 @@ class GatewayApiBackendFound final : public Analyzer {
             continue;
           }
           if (mesh::destination_port(*svc, *ref.port).is_null()) {
-            std::string ports;
-            for (Node p : svc->spec()["ports"]) {
-              if (p["port"].is_number_integer()) {
-                ports += fmt::format("{}{}", ports.empty() ? "" : ", ", p["port"].get<int>());
-              }
-            }
+            const std::string ports = mesh::port_list(*svc);
             ctx.report(route, msg::GatewayApiBackendNotFound(
                                   shown, service, *ref.port,
                                   fmt::format("a port the Service does not have (its ports: {})", ports.empty() ? "none" : ports))

@@ -27,8 +27,19 @@ TEST_CASE("gatewayapi_backend_found: the Service and port exist") {
 }
 
 TEST_CASE("gatewayapi_backend_found: a port the Service does not have") {
-  CHECK(gm0068(check_test::grpc_route("apps", "[{name: gw}]", "[grpc.example.com]", "[{name: greeter, port: 50052}]")) ==
-        std::set<std::string>{"GM0068 GRPCRoute apps/greeter"});
+  const std::string route =
+      check_test::grpc_route("apps", "[{name: gw}]", "[grpc.example.com]", "[{name: greeter, port: 50052}]");
+  CHECK(gm0068(route) == std::set<std::string>{"GM0068 GRPCRoute apps/greeter"});
+  // The message lists the ports the Service does have.
+  grpcmesh::check::Snapshot snapshot;
+  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + route);
+  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
+  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  bool listed = false;
+  for (const auto& m : result.findings) {
+    listed = listed || (m.code == "GM0068" && m.text.find("(its ports: 50051)") != std::string::npos);
+  }
+  CHECK(listed);
 }
 
 TEST_CASE("gatewayapi_backend_found: a Service that does not exist, for HTTPRoutes too") {
