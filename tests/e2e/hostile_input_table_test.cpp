@@ -392,6 +392,18 @@ std::vector<Case> table(const Material& m) {
   api("h2-oversized-frame", true, {"init", "--host", host}, "FRAME_SIZE_ERROR");
   api("h2-status-500-html", true, {"check", "-n", "default"}, "status code 500");
 
+  // istiod's debug port answered by the same faulty servers: check --deep
+  // reads --istiod-address with its own HTTP/1.0 client.
+  auto istiod = [&](const std::string& mode, const std::string& says) {
+    t.push_back({"istiod: " + mode,
+                 {"check", "-n", "{ns}", "--deep", "--istiod-address", "{addr}", "--request-timeout", "2s"},
+                 1, says, Report::kLine, mode, false, {}, 15s});
+  };
+  istiod("http1-oversized-headers", "headers are longer than 64 KiB");
+  istiod("http1-truncated-body", "the connection closed after");
+  istiod("http1-not-http", "is it istiod's debug port?");
+  istiod("http1-slow-bytes", "--request-timeout");
+
   // ---------------------------------------------------------------- gRPC servers
   auto grpc = [&](const std::string& mode, int code, const std::string& says, Report report = Report::kGrpcurl,
                   std::vector<std::string> wire = {}) {
