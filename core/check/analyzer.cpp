@@ -79,16 +79,16 @@ Result run(const Snapshot& snapshot, std::span<const std::unique_ptr<Analyzer>> 
       }
     }
     // An analyzer of the Gateway API's objects reads one of its kinds and
-    // needs none of Istio's (Gateway API kinds are optional inputs, as files
-    // may lack them).
+    // none of Istio's (Gateway API kinds are optional inputs, as files may
+    // lack them); one that reads both is about both APIs' paths.
+    bool istio = false;
     for (const auto* kinds : {&meta.inputs, &meta.optional_inputs}) {
       for (Kind kind : *kinds) {
         gateway_api = gateway_api || gateway_api_kind(kind);
+        istio = istio || kind == Kind::Gateway || kind == Kind::VirtualService;
       }
     }
-    for (Kind kind : meta.inputs) {
-      gateway_api = gateway_api && kind != Kind::Gateway && kind != Kind::VirtualService;
-    }
+    gateway_api = gateway_api && !istio;
     if (!missing.empty()) {
       result.skipped.push_back(
           {std::string(meta.name), fmt::format("{}", fmt::join(missing, "; ")), meta.hop, needs_istio,

@@ -71,3 +71,17 @@ TEST_CASE("check paths: --host picks a host only the Gateway API serves") {
   CHECK(none.err == "nothing serves host \"nobody.example.org\": no Gateway server, VirtualService, Gateway API "
                     "listener or route names it\n");
 }
+
+TEST_CASE("check paths: a Gateway API backend with no ready endpoint breaks the endpoints hop") {
+  e2e::RunOptions options;
+  options.clear_env = true;
+  options.cwd = source_dir();
+  options.env = {{"PATH", "/usr/bin:/bin"}, {"HOME", "/nonexistent"}, {"TERM", "dumb"}};
+  e2e::Result r = e2e::run({e2e::plugin_path().string(), "check", "--offline", "-f",
+                            "tests/testdata/check/gm0030-gatewayapi-no-ready-endpoints", "--host", "api.example.org"},
+                           options);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.empty());
+  CHECK_MESSAGE(r.out.find("endpoints: apps/greeter: 0 of 1 ready  BROKEN") != std::string::npos, r.out);
+  CHECK_MESSAGE(r.out.find("error GM0030 Service apps/greeter") != std::string::npos, r.out);
+}

@@ -619,6 +619,9 @@ case("gm0067-gatewayapi-certificate-unusable", gwapi_base(secret_yaml=[
 case("gm0068-gatewayapi-backend-not-found", gwapi_base(
     route_yaml=[grpc_route(backend={"name": "greeter", "port": 50052})]),
     ["GM0068 GRPCRoute apps/greeter"])
+case("gm0030-gatewayapi-no-ready-endpoints", gwapi_base(
+    backend_yaml=[service(ports=H2C_PORT, ns="apps"), slice_(ready=False, ns="apps")]),
+    ["GM0030 Service apps/greeter"])
 case("gm0069-gatewayapi-listener-without-route", gwapi_base(
     route_yaml=[grpc_route(parent={"name": "gw", "sectionName": "https"})]),
     ["GM0069 Gateway apps/gw"])
