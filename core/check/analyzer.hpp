@@ -48,6 +48,14 @@ class Context {
   std::vector<const Resource*> labelled(Kind kind, std::string_view key, std::string_view value,
                                         bool selector = false) const;
 
+  // Whether a declared kind could be read (an optional kind may be absent
+  // from files: then its analyzers are skipped, and no object of it missing
+  // is a finding of theirs).
+  bool readable(Kind kind) const {
+    require(kind);
+    return snapshot_.readable(kind);
+  }
+
   void report(const Resource& resource, Message message);
   std::chrono::system_clock::time_point now() const { return now_; }
   // The kinds actually read (meta-tests compare them with the declared ones).

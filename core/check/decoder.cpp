@@ -29,7 +29,7 @@ constexpr std::string_view kExportToAnnotation = "metadata.annotations.networkin
 Verdict naming(std::string_view path) {
   if (path == "apiVersion" || path == "kind" || path == "metadata.name" || path == "metadata.namespace" ||
       path == "metadata.labels" || path == kExportToAnnotation || path == "metadata.creationTimestamp" ||
-      path == "metadata.ownerReferences") {
+      path == "metadata.ownerReferences" || path == "metadata.generation") {
     return Verdict::Keep;
   }
   return path == "metadata" || path == "metadata.annotations" ? Verdict::Descend : Verdict::Drop;
@@ -53,7 +53,11 @@ Verdict kept(Kind kind, std::string_view path) {
     // A CertificateRequest names its Certificate as its owner.
     bool owned = kind == Kind::CertificateRequest &&
                  (path == "metadata.ownerReferences" || path == "metadata.creationTimestamp");
-    return path == "metadata" || (labelled && path == "metadata.labels") || exported || created || owned
+    // A Gateway API controller's status is current when its conditions'
+    // observedGeneration is the object's (gatewayapi_status.cpp).
+    bool generation = (kind == Kind::KubeGateway || kind == Kind::GRPCRoute || kind == Kind::HTTPRoute) &&
+                      path == "metadata.generation";
+    return path == "metadata" || (labelled && path == "metadata.labels") || exported || created || owned || generation
                ? naming(path)
                : Verdict::Drop;
   }

@@ -16,7 +16,8 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
                     make_cert_manager_dns_names, make_cert_manager_shared_secret, make_cert_manager_expiry,
                     make_gatewayapi_backend_protocol, make_gatewayapi_certificate_grant, make_gatewayapi_backend_grant,
                     make_gatewayapi_parent_ref, make_gatewayapi_allowed_routes, make_gatewayapi_hostnames,
-                    make_gatewayapi_listener_certificate, make_gatewayapi_backend_found, make_gatewayapi_listener_routes}) {
+                    make_gatewayapi_listener_certificate, make_gatewayapi_backend_found, make_gatewayapi_listener_routes,
+                    make_gatewayapi_status}) {
     out.push_back(make());
   }
   return out;

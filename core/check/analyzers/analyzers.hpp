@@ -49,5 +49,6 @@ std::unique_ptr<Analyzer> make_gatewayapi_hostnames();
 std::unique_ptr<Analyzer> make_gatewayapi_listener_certificate();
 std::unique_ptr<Analyzer> make_gatewayapi_backend_found();
 std::unique_ptr<Analyzer> make_gatewayapi_listener_routes();
+std::unique_ptr<Analyzer> make_gatewayapi_status();
 
 }  // namespace grpcmesh::check::analyzers

@@ -627,6 +627,57 @@ case("gm0069-gatewayapi-listener-without-route", gwapi_base(
     ["GM0069 Gateway apps/gw"])
 
 
+# --- the status a controller wrote (gatewayapi_status.cpp): written here in
+# the shape the real istiod writes it (tests/e2e/istiod/gateway_api_status_test.cpp).
+def cond(type_, status, reason, message, generation=1):
+    return {"type": type_, "status": status, "reason": reason, "message": message, "observedGeneration": generation}
+
+
+def with_status(obj, status, generation=1):
+    obj = copy.deepcopy(obj)
+    obj["metadata"]["generation"] = generation
+    obj["status"] = status
+    return obj
+
+
+def parent_status(parent, *conditions):
+    return {"parents": [{"parentRef": parent, "controllerName": "istio.io/gateway-controller",
+                         "conditions": list(conditions)}]}
+
+
+ROUTE_OK = cond("Accepted", "True", "Accepted", "Route was valid")
+REFS_OK = cond("ResolvedRefs", "True", "ResolvedRefs", "All references resolved")
+case("gm0070-gatewayapi-route-status-false", gwapi_base(route_yaml=[with_status(grpc_route(), parent_status(
+    {"name": "gw"}, ROUTE_OK, cond("ResolvedRefs", "False", "InvalidKind", "referencing unsupported backendRef")))]),
+    ["GM0070 GRPCRoute apps/greeter"])
+case("gm0071-gatewayapi-gateway-status-false", gwapi_base(gateway_yaml=[with_status(k8s_gateway(), {"listeners": [
+    {"name": "h2c", "attachedRoutes": 1, "conditions": [cond("Accepted", "True", "Accepted", "No errors found")]},
+    {"name": "https", "attachedRoutes": 1, "conditions": [
+        cond("Programmed", "False", "Invalid", "Bad TLS configuration"),
+        cond("ResolvedRefs", "False", "InvalidCertificateRef", "secret apps/api-cert not found")]}]})]),
+    ["GM0071 Gateway apps/gw"])
+case("gm0072-gatewayapi-gateway-not-programmed", gwapi_base(gateway_yaml=[with_status(k8s_gateway(), {"conditions": [
+    cond("Accepted", "True", "Accepted", "Resource accepted"),
+    cond("Programmed", "False", "AddressNotAssigned",
+         "Failed to assign to any requested addresses: no instances found for hostname \"gw-istio.apps.svc.cluster.local\"")]})]),
+    ["GM0072 Gateway apps/gw"])
+case("gm0073-gatewayapi-status-not-current", gwapi_base(route_yaml=[with_status(grpc_route(), parent_status(
+    {"name": "gw"}, cond("Accepted", "False", "NoMatchingParent", "sectionName \"grpc\" not found"), REFS_OK),
+    generation=2)]),
+    ["GM0073 GRPCRoute apps/greeter"])
+MISSING_ROUTE = with_status(grpc_route(backend={"name": "greeter", "port": 50052}), parent_status(
+    {"name": "gw"}, ROUTE_OK, cond("ResolvedRefs", "False", "BackendNotFound",
+                                   "backend(greeter.apps.svc.cluster.local) not found")))
+MISSING_ROUTE["metadata"]["name"] = "missing"
+case("gm0074-gatewayapi-status-confirmed", gwapi_base(route_yaml=[
+    with_status(grpc_route(backend={"name": "greeter", "namespace": "backend", "port": 50051}), parent_status(
+        {"name": "gw"}, ROUTE_OK, cond("ResolvedRefs", "False", "RefNotPermitted",
+                                       "backendRef greeter/backend not accessible to a GRPCRoute in namespace \"apps\""))),
+    MISSING_ROUTE]),
+    ["GM0063 GRPCRoute apps/greeter", "GM0074 GRPCRoute apps/greeter",
+     "GM0068 GRPCRoute apps/missing", "GM0074 GRPCRoute apps/missing"])
+
+
 def to_yaml(objects):
     # JSON is YAML; one document per object keeps line numbers meaningful.
     return "".join("---\n" + json.dumps(o, indent=2) + "\n" for o in objects)
