@@ -48,8 +48,11 @@ Verdict kept(Kind kind, std::string_view path) {
     bool labelled = kind == Kind::Pod || kind == Kind::EndpointSlice;
     bool exported = kind == Kind::Service && (path == "metadata.annotations" || path == kExportToAnnotation);
     // Istio merges Gateways oldest first: the older of two conflicting
-    // servers wins (gateway_conflict.cpp).
-    bool created = (kind == Kind::Gateway || kind == Kind::KubeGateway) && path == "metadata.creationTimestamp";
+    // servers wins (gateway_conflict.cpp); and the routes of one listener
+    // and host, oldest first (gatewayapi_route_overlap.cpp).
+    bool created = (kind == Kind::Gateway || kind == Kind::KubeGateway || kind == Kind::GRPCRoute ||
+                    kind == Kind::HTTPRoute) &&
+                   path == "metadata.creationTimestamp";
     // A CertificateRequest names its Certificate as its owner.
     bool owned = kind == Kind::CertificateRequest &&
                  (path == "metadata.ownerReferences" || path == "metadata.creationTimestamp");

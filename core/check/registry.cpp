@@ -17,6 +17,7 @@ std::vector<std::unique_ptr<Analyzer>> all_analyzers() {
                     make_gatewayapi_backend_protocol, make_gatewayapi_certificate_grant, make_gatewayapi_backend_grant,
                     make_gatewayapi_parent_ref, make_gatewayapi_allowed_routes, make_gatewayapi_hostnames,
                     make_gatewayapi_listener_certificate, make_gatewayapi_backend_found, make_gatewayapi_listener_routes,
+                    make_gatewayapi_route_overlap, make_gatewayapi_istio_gateway_clash,
                     make_gatewayapi_status}) {
     out.push_back(make());
   }

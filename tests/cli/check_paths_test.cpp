@@ -85,3 +85,41 @@ TEST_CASE("check paths: a Gateway API backend with no ready endpoint breaks the 
   CHECK_MESSAGE(r.out.find("endpoints: apps/greeter: 0 of 1 ready  BROKEN") != std::string::npos, r.out);
   CHECK_MESSAGE(r.out.find("error GM0030 Service apps/greeter") != std::string::npos, r.out);
 }
+
+// The clashes istiod resolves one way (GM0075 to GM0077), on the fixtures of
+// the check table, against goldens: where the finding is drawn and what it
+// says of the winner.
+namespace {
+
+e2e::Result check_fixture(const std::string& fixture) {
+  e2e::RunOptions options;
+  options.clear_env = true;
+  options.cwd = source_dir();
+  options.env = {{"PATH", "/usr/bin:/bin"}, {"HOME", "/nonexistent"}, {"TERM", "dumb"},
+                 {"KUBECTL_PATH", "/usr/bin/kubectl"}};
+  return e2e::run({e2e::plugin_path().string(), "check", "--offline", "-f", "tests/testdata/check/" + fixture}, options);
+}
+
+}  // namespace
+
+TEST_CASE("check paths: a GRPCRoute shadowed by an HTTPRoute on one host, as the golden shows") {
+  e2e::Result r = check_fixture("gm0075-gatewayapi-route-shadowed");
+  CHECK(r.exit_code == 0);  // a warning
+  CHECK(r.err.empty());
+  golden(r, "clash-route-shadowed.txt");
+  CHECK(r.out.find("warning GM0075 GRPCRoute apps/greeter") != std::string::npos);
+  CHECK(r.out.find("go to HTTPRoute apps/web rule 0, not to GRPCRoute apps/greeter rule 0") != std::string::npos);
+}
+
+TEST_CASE("check paths: an Istio Gateway on the pods of a Gateway API Gateway, as the goldens show") {
+  e2e::Result merged = check_fixture("gm0076-gatewayapi-istio-gateway-merged");
+  CHECK(merged.exit_code == 0);  // a warning
+  CHECK(merged.err.empty());
+  golden(merged, "clash-istio-gateway-merged.txt");
+  CHECK(merged.out.find("warning GM0076 Gateway apps/legacy") != std::string::npos);
+  e2e::Result tls = check_fixture("gm0077-gatewayapi-istio-gateway-tls-clash");
+  CHECK(tls.exit_code == 3);  // an error
+  CHECK(tls.err.empty());
+  golden(tls, "clash-istio-gateway-tls.txt");
+  CHECK(tls.out.find("error GM0077 Gateway apps/legacy") != std::string::npos);
+}

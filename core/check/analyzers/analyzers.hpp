@@ -49,6 +49,8 @@ std::unique_ptr<Analyzer> make_gatewayapi_hostnames();
 std::unique_ptr<Analyzer> make_gatewayapi_listener_certificate();
 std::unique_ptr<Analyzer> make_gatewayapi_backend_found();
 std::unique_ptr<Analyzer> make_gatewayapi_listener_routes();
+std::unique_ptr<Analyzer> make_gatewayapi_route_overlap();
+std::unique_ptr<Analyzer> make_gatewayapi_istio_gateway_clash();
 std::unique_ptr<Analyzer> make_gatewayapi_status();
 
 }  // namespace grpcmesh::check::analyzers

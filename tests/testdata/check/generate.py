@@ -678,6 +678,42 @@ case("gm0074-gatewayapi-status-confirmed", gwapi_base(route_yaml=[
      "GM0068 GRPCRoute apps/missing", "GM0074 GRPCRoute apps/missing"])
 
 
+
+# --- clashes istiod resolves one way (gatewayapi_route_overlap.cpp,
+# gatewayapi_istio_gateway_clash.cpp; tests/oracle/gateway_api_clash_test.cpp).
+def http_route(name="web", match=None, backend=None, created="2026-01-01T00:00:00Z"):
+    return {"apiVersion": GWAPI, "kind": "HTTPRoute",
+            "metadata": {"name": name, "namespace": "apps", "creationTimestamp": created},
+            "spec": {"parentRefs": [{"name": "gw"}], "hostnames": ["api.example.org"],
+                     "rules": [{"matches": [match or {"path": {"type": "Exact", "value": "/helloworld.Greeter/SayHello"}}],
+                                "backendRefs": [backend or {"name": "web", "port": 50051}]}]}}
+
+
+def deployed_service():
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gw-istio", "namespace": "apps"},
+            "spec": {"type": "LoadBalancer", "selector": {"gateway.networking.k8s.io/gateway-name": "gw"},
+                     "ports": [{"name": "h2c", "port": 80, "targetPort": 80}, {"name": "https", "port": 443, "targetPort": 443}]}}
+
+
+LEGACY_SELECTOR = {"gateway.networking.k8s.io/gateway-name": "gw"}
+HTTP_SERVER = {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["api.example.org"]}
+case("gm0075-gatewayapi-route-shadowed", gwapi_base(
+    backend_yaml=[service(ports=H2C_PORT, ns="apps"), slice_(ns="apps"),
+                  service("web", ports=H2C_PORT, ns="apps"), slice_("web", ns="apps")],
+    http_yaml=[http_route()]),
+    ["GM0075 GRPCRoute apps/greeter"])
+case("gm0076-gatewayapi-istio-gateway-merged", gwapi_base(
+    legacy_yaml=[deployed_service(),
+                 gateway("legacy", servers=[HTTP_SERVER], selector=LEGACY_SELECTOR, ns="apps"),
+                 vs("legacy", hosts=["api.example.org"], gateways=["legacy"], ns="apps")]),
+    ["GM0076 Gateway apps/legacy"])
+case("gm0077-gatewayapi-istio-gateway-tls-clash", gwapi_base(
+    legacy_yaml=[deployed_service(),
+                 gateway("legacy", servers=[https_server(["api.example.org"], "api-cert")], selector=LEGACY_SELECTOR,
+                         ns="apps"),
+                 vs("legacy", hosts=["api.example.org"], gateways=["legacy"], ns="apps")]),
+    ["GM0077 Gateway apps/legacy"])
+
 def to_yaml(objects):
     # JSON is YAML; one document per object keeps line numbers meaningful.
     return "".join("---\n" + json.dumps(o, indent=2) + "\n" for o in objects)
