@@ -14,6 +14,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/check/analyzer.hpp"
 #include "core/check/file_loader.hpp"
@@ -341,8 +342,9 @@ void allowed_routes_mutations(Generator& g, const Case& base) {
        {{"namespaces", {{"from", "All"}}}, {"kinds", json::array({{{"kind", "HTTPRoute"}}, {{"kind", "GRPCRoute"}}})}}},
       {"kinds HTTPRoute on https only", json()},
   };
-  for (const auto& [what, allowed] : variants) {
-    g.add(base, "allowedRoutes", what, [&](oracle::Docs& d) {
+  for (const auto& variant : variants) {
+    const json& allowed = variant.second;
+    g.add(base, "allowedRoutes", variant.first, [&](oracle::Docs& d) {
       for (auto& l : find(d, "Gateway")["spec"]["listeners"]) {
         if (allowed.is_null()) {
           if (l["protocol"] == "HTTPS") {
@@ -427,6 +429,74 @@ void certificate_mutations(Generator& g, const Case& base) {
   });
 }
 
+// An HTTPRoute next to the GRPCRoute on the same Gateway and host (to the
+// same backend): whichever takes a call, it reaches the HTTP/2 backend, and
+// GM0075 (a warning) does not change check's verdict.
+void route_overlap_mutations(Generator& g, const Case& base) {
+  const std::vector<std::pair<std::string, json>> matches = {
+      {"Exact /helloworld.Greeter/SayHello", {{"path", {{"type", "Exact"}, {"value", "/helloworld.Greeter/SayHello"}}}}},
+      {"PathPrefix /helloworld.Greeter", {{"path", {{"type", "PathPrefix"}, {"value", "/helloworld.Greeter"}}}}},
+      {"PathPrefix /", {{"path", {{"type", "PathPrefix"}, {"value", "/"}}}}},
+  };
+  for (const auto& m : matches) {
+    const json& match = m.second;
+    g.add(base, "GRPCRoute and HTTPRoute on one host", "HTTPRoute " + m.first, [&](oracle::Docs& d) {
+      json r = find(d, "GRPCRoute");
+      r["kind"] = "HTTPRoute";
+      r["metadata"]["name"] = "web";
+      r["spec"]["rules"][0]["matches"] = json::array({match});
+      d.push_back(r);
+    });
+  }
+}
+
+// An Istio Gateway selecting the pods istiod deploys for the Gateway API
+// Gateway (with that Service in the files, so both sides see the same pods)
+// and a VirtualService for the host: on the plaintext port the two merge and
+// the host is still routed (GM0076, a warning); with TLS on both for the host
+// the port gets two filter chains alike, and Istio's generator finds the TLS
+// call matching both (GM0077, an error).
+void istio_gateway_mutations(Generator& g, const Case& base) {
+  json deployed = {{"apiVersion", "v1"},
+                   {"kind", "Service"},
+                   {"metadata", {{"name", "gw-istio"}, {"namespace", "apps"}}},
+                   {"spec",
+                    {{"type", "LoadBalancer"},
+                     {"selector", {{"gateway.networking.k8s.io/gateway-name", "gw"}}},
+                     {"ports", json::array({{{"name", "h2c"}, {"port", 80}, {"targetPort", 80}},
+                                            {{"name", "https"}, {"port", 443}, {"targetPort", 443}}})}}}};
+  json http = {{"port", {{"number", 80}, {"name", "http"}, {"protocol", "HTTP"}}}, {"hosts", json::array({kHost})}};
+  json https = {{"port", {{"number", 443}, {"name", "https"}, {"protocol", "HTTPS"}}},
+                {"hosts", json::array({kHost})},
+                {"tls", {{"mode", "SIMPLE"}, {"credentialName", "api-cert"}}}};
+  json vs = {{"apiVersion", "networking.istio.io/v1"},
+             {"kind", "VirtualService"},
+             {"metadata", {{"name", "legacy"}, {"namespace", "apps"}}},
+             {"spec",
+              {{"hosts", json::array({kHost})},
+               {"gateways", json::array({"legacy"})},
+               {"http", json::array({{{"match", json::array({{{"uri", {{"prefix", "/helloworld.Greeter/"}}}}})},
+                                      {"route", json::array({{{"destination", {{"host", "greeter"}, {"port", {{"number", 50051}}}}}}})}}})}}}};
+  const std::vector<std::tuple<std::string, json, std::string>> variants = {
+      {"Istio Gateway older, plaintext server", json::array({http}), "2026-01-01T00:00:00Z"},
+      {"Istio Gateway newer, plaintext server", json::array({http}), "2027-01-01T00:00:00Z"},
+      {"TLS server", json::array({https}), "2026-01-01T00:00:00Z"},
+      {"plaintext and TLS servers", json::array({http, https}), "2027-01-01T00:00:00Z"},
+  };
+  for (const auto& v : variants) {
+    const json& servers = std::get<1>(v);
+    const std::string& created = std::get<2>(v);
+    g.add(base, "Istio Gateway on the same pods", std::get<0>(v), [&](oracle::Docs& d) {
+      d.push_back(deployed);
+      d.push_back({{"apiVersion", "networking.istio.io/v1"},
+                   {"kind", "Gateway"},
+                   {"metadata", {{"name", "legacy"}, {"namespace", "apps"}, {"creationTimestamp", created}}},
+                   {"spec", {{"selector", {{"gateway.networking.k8s.io/gateway-name", "gw"}}}, {"servers", servers}}}});
+      d.push_back(vs);
+    });
+  }
+}
+
 std::vector<Case> bases() { return {base_h2c(), base_https(), base_both(), base_cross_namespace(), base_shared()}; }
 
 std::vector<Case> mutations() {
@@ -445,6 +515,8 @@ std::vector<Case> mutations() {
   reference_grant_mutations(g, base_cross_namespace());
   certificate_mutations(g, base_https());
   certificate_mutations(g, base_both());
+  route_overlap_mutations(g, base_both());
+  istio_gateway_mutations(g, base_both());
   return g.out;
 }
 
