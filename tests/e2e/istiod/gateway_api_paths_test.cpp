@@ -23,6 +23,35 @@ namespace {
 
 void must(const e2e::Result& r) { REQUIRE_MESSAGE(r.ok(), r.describe()); }
 
+void openssl(const std::vector<std::string>& args, const e2e::TempDir& dir) {
+    std::vector<std::string> argv = {"openssl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    e2e::RunOptions options;
+    options.cwd = dir.path();
+    must(e2e::run(argv, options));
+}
+
+// A CA (ca.crt) and a certificate for HOST signed by it (tls.crt, tls.key)
+// in `pki`, like the ones `tls --self-signed` writes.
+void certificate_for(const std::string& host, const e2e::TempDir& pki) {
+    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1",
+             "-subj", "/CN=grpcmesh test CA"},
+            pki);
+    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=" + host},
+            pki);
+    pki.write("ext.cnf", "subjectAltName=DNS:" + host + "\n");
+    openssl({"x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+             "tls.crt", "-days", "1", "-extfile", "ext.cnf"},
+            pki);
+}
+
+// The JSON the test server echoes for a call (grpcurl -v prints it after
+// "Response contents:").
+json echoed_call(const std::string& out) {
+    const std::string body = out.substr(out.find("\nResponse contents:\n") + 20);
+    return json::parse(body.substr(0, body.find("\n}\n") + 2)).at("call");
+}
+
 // The values istiod wrote in the Gateway's status.addresses, once it wrote
 // `wanted` among them.
 std::optional<json> status_address(const std::string& ns, const std::string& gateway, const std::string& wanted) {
@@ -146,4 +175,81 @@ TEST_CASE("istiod Gateway API: grpcurl --host reaches the test server through th
                          ".invalid\" over HTTPS, HTTP2, GRPC or HTTP, and no Gateway API listener (gateway.networking.k8s.io)",
                          0) == 0);
     CHECK(std::count(none.err.begin(), none.err.end(), '\n') == 1);
+}
+
+TEST_CASE("istiod Gateway API: grpcurl --host over an HTTPS Terminate listener sends SNI and checks the certificate") {
+    const std::string ns = e2e::create_namespace("gwtls");
+    const std::string host = e2e::unique_name("gwtls") + ".example.com";
+    e2e::TempDir pki("grpcmesh-e2e-pki");
+    certificate_for(host, pki);
+    // The "gateway": a TLS test server on loopback, on the listener's port,
+    // serving the certificate the listener's Secret holds.
+    e2e::TestServer server({"--tls-cert", (pki.path() / "tls.crt").string(), "--tls-key",
+                            (pki.path() / "tls.key").string()});
+    const std::string port = std::to_string(server.port());
+    must(e2e::kubectl({"create", "secret", "tls", "api-cert", "-n", ns, "--cert", (pki.path() / "tls.crt").string(),
+                       "--key", (pki.path() / "tls.key").string()}));
+    must(e2e::apply_yaml("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: " +
+                         ns + "}\nspec:\n  gatewayClassName: istio\n  listeners:\n"
+                         "  - name: https\n    port: " + port + "\n    protocol: HTTPS\n    hostname: " + host +
+                         "\n    tls: {mode: Terminate, certificateRefs: [{name: api-cert}]}\n"));
+    gateway_endpoint(ns, "gw", "https", server.port());
+    load_balancer_on_loopback(ns, "gw");
+
+    e2e::Result r = e2e::plugin({"grpcurl", "-v", "--host", host, "-cacert", (pki.path() / "ca.crt").string(), "-d",
+                                 R"({"message": "through a Terminate listener"})", "grpcmesh.test.v1.TestService/Echo"});
+    REQUIRE_MESSAGE(r.ok(), r.describe());
+    CHECK(r.err.find("  host " + host + ": Gateway API Gateway " + ns + "/gw listener https (HTTPS port " + port +
+                     ", TLS Terminate, hostname " + host + ")\n") != std::string::npos);
+    CHECK(r.err.find("  address 127.0.0.1:" + port + " from status.addresses[0] (IPAddress)\n") != std::string::npos);
+    CHECK(r.err.find("  TLS with SNI and :authority " + host + "\n") != std::string::npos);
+    json call = echoed_call(r.out);
+    CHECK(call.at("sni") == host);
+    CHECK(call.at("authority") == host);
+
+    // Verified against the system's roots, not the test CA: refused, one line.
+    e2e::Result untrusted = e2e::plugin({"grpcurl", "--host", host, "list"});
+    CHECK(untrusted.exit_code != 0);
+    CHECK(untrusted.out.empty());
+    CHECK(std::count(untrusted.err.begin(), untrusted.err.end(), '\n') == 1);
+    CHECK_MESSAGE(untrusted.err.find("certificate") != std::string::npos, untrusted.err);
+}
+
+TEST_CASE("istiod Gateway API: grpcurl --host falls back to the NodePort of the Service istiod deployed") {
+    const std::string ns = e2e::create_namespace("gwnp");
+    const std::string host = e2e::unique_name("gwnp") + ".example.com";
+    must(e2e::apply_yaml("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: " +
+                         ns + "}\nspec:\n  gatewayClassName: istio\n  listeners:\n"
+                         "  - {name: h2c, port: 80, protocol: HTTP, hostname: " + host + "}\n"));
+    gateway_endpoint(ns, "gw", "h2c", 80);
+    // istiod's Service is a LoadBalancer; the API server gave its port a node
+    // port. No load-balancer controller runs, so there is no ingress address.
+    std::optional<json> found = eventually([&]() -> std::optional<json> {
+        e2e::Result np = e2e::kubectl({"get", "-n", ns, "service", "gw-istio", "-o",
+                                       "jsonpath={.spec.ports[?(@.port==80)].nodePort}"});
+        return np.ok() && !np.out.empty() ? std::optional<json>(np.out) : std::nullopt;
+    });
+    REQUIRE_MESSAGE(found.has_value(), "the Service istiod deployed has no node port for port 80");
+    const std::optional<std::string> node_port = found->get<std::string>();
+
+    // No Node has an address yet: one line that says what to do.
+    e2e::Result none = e2e::plugin({"grpcurl", "-plaintext", "--host", host, "list"});
+    CHECK(none.exit_code == 1);
+    CHECK(none.err == "error: the Gateway API Gateway " + ns + "/gw has no external address (status.addresses: none; "
+                      "Service " + ns + "/gw-istio: no load-balancer ingress, no reachable NodePort): add "
+                      "--port-forward to tunnel through kubectl port-forward\n");
+
+    e2e::TestServer server({"--port", *node_port});
+    const std::string node = e2e::unique_name("gwnp-node");
+    must(e2e::apply_yaml("apiVersion: v1\nkind: Node\nmetadata:\n  name: " + node + "\n"));
+    must(e2e::kubectl({"patch", "node", node, "--subresource=status", "--type=merge", "-p",
+                       R"({"status":{"addresses":[{"type":"InternalIP","address":"127.0.0.1"}]}})"}));
+    e2e::Result r = e2e::plugin({"grpcurl", "-v", "-plaintext", "--host", host, "-d", R"({"message": "via node port"})",
+                                 "grpcmesh.test.v1.TestService/Echo"});
+    e2e::kubectl({"delete", "node", node, "--wait=false"});
+    REQUIRE_MESSAGE(r.ok(), r.describe());
+    CHECK(r.err.find("  address 127.0.0.1:" + *node_port + ": no external address, so NodePort " + *node_port +
+                     " on a node\n") != std::string::npos);
+    CHECK(r.err.find("  h2c (plaintext) with :authority " + host + "\n") != std::string::npos);
+    CHECK(echoed_call(r.out).at("authority") == host);
 }
