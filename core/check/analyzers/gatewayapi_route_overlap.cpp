@@ -17,7 +17,8 @@
 // - a prefix is path-separated at the gateway (/S matches /S and /S/...), and
 //   the first unconditional catch-all ends the table (route.go
 //   BuildHTTPRoutesForVirtualService).
-// The first match takes a call. Istio's own generator (the oracle,
+// The first match takes a call; a catch-all that loses paths to a narrower
+// match is not reported (that is what it is for). Istio's own generator (the oracle,
 // tests/oracle/gateway_api_clash_test.cpp) routes the calls as this says.
 //
 // One index over the attachments (listener, hostname); only the keys that
@@ -383,6 +384,12 @@ class GatewayApiRouteOverlap final : public Analyzer {
         }
         const Paths both = overlap(paths_of(w), paths_of(l));
         if (both.kind == Paths::Empty) {
+          continue;
+        }
+        // A catch-all losing paths to a narrower match is what a catch-all
+        // is for (an HTTPRoute PathPrefix / next to GRPCRoutes of some
+        // services): not reported.
+        if (paths_of(l).kind == Paths::All && paths_of(w).kind != Paths::All) {
           continue;
         }
         // Taken by an earlier rule than the winner: neither gets them.
