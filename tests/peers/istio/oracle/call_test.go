@@ -12,6 +12,7 @@ import (
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	cors "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	hcm "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	httpopts "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	matcher "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/wellknown"
@@ -68,6 +69,15 @@ type callResult struct {
 	TCPKeepalive            bool   `json:"tcpKeepalive"`
 	HTTP2KeepaliveInterval  *int64 `json:"http2KeepaliveIntervalMs,omitempty"`
 	ClusterConnectTimeoutMs *int64 `json:"clusterConnectTimeoutMs,omitempty"`
+
+	// The TLS context of the filter chain the call matched: the SDS names
+	// of the server certificates, whether a client certificate is required
+	// (MUTUAL) and the SDS name of the CA client certificates are checked
+	// against (MUTUAL and OPTIONAL_MUTUAL). The simulation itself does not
+	// check client certificates on a gateway.
+	ServerCertificates       []string `json:"serverCertificates,omitempty"`
+	RequireClientCertificate bool     `json:"requireClientCertificate,omitempty"`
+	ClientCA                 string   `json:"clientCA,omitempty"`
 }
 
 type retryResult struct {
@@ -224,6 +234,7 @@ func (g *gatewaySim) run(c call) callResult {
 		return res
 	}
 	l := xdstest.ExtractListener(r.ListenerMatched, g.sim.Listeners)
+	describeTLS(&res, l, r.FilterChainMatched, sni)
 	h := chainHCM(l, r.RouteConfigMatched, sni)
 	if h != nil {
 		for _, f := range h.GetHttpFilters() {
@@ -329,6 +340,43 @@ func chainHCM(l *listener.Listener, routeConfig, sni string) *hcm.HttpConnection
 		}
 	}
 	return found
+}
+
+// describeTLS fills in the TLS context of the filter chain named `chain`
+// (the one serving `sni` when several have that name).
+func describeTLS(res *callResult, l *listener.Listener, chain, sni string) {
+	var found *listener.FilterChain
+	for _, fc := range l.GetFilterChains() {
+		if fc.GetName() != chain {
+			continue
+		}
+		if found == nil {
+			found = fc
+		}
+		for _, n := range fc.GetFilterChainMatch().GetServerNames() {
+			if n == sni {
+				found = fc
+			}
+		}
+	}
+	ts := found.GetTransportSocket()
+	if ts == nil {
+		return
+	}
+	ctx := &tlsv3.DownstreamTlsContext{}
+	if err := ts.GetTypedConfig().UnmarshalTo(ctx); err != nil {
+		return
+	}
+	common := ctx.GetCommonTlsContext()
+	for _, c := range common.GetTlsCertificateSdsSecretConfigs() {
+		res.ServerCertificates = append(res.ServerCertificates, c.GetName())
+	}
+	res.RequireClientCertificate = ctx.GetRequireClientCertificate().GetValue()
+	if v := common.GetCombinedValidationContext(); v != nil {
+		res.ClientCA = v.GetValidationContextSdsSecretConfig().GetName()
+	} else if v := common.GetValidationContextSdsSecretConfig(); v != nil {
+		res.ClientCA = v.GetName()
+	}
 }
 
 func hasFilter(filters []string, name string) bool {
