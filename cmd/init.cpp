@@ -31,7 +31,10 @@ constexpr const char* kLong =
     "Terminate, certificateRefs to the Secret in the Gateway's namespace) and/or an HTTP listener, which Istio\n"
     "serves as h2c, both admitting routes from the Gateway's namespace. --gateway NAMESPACE/NAME adds the\n"
     "host's listeners to an existing shared Gateway instead and leaves its other listeners alone. A port must be\n"
-    "free on the Gateway or already the host's. Without --api the command keeps the API the host uses; a new\n"
+    "free on the Gateway or already the host's. --client-ca sets the Gateway's spec.tls.frontend: the clients of\n"
+    "the HTTPS port must present a certificate signed by the CA, kept in ConfigMap HOST-client-ca (ca.crt) in\n"
+    "the Gateway's namespace (Istio serves the listener with tls mode MUTUAL); the Gateway API asks per port,\n"
+    "so the port must be the host's alone, on its own Gateway. Without --api the command keeps the API the host uses; a new\n"
     "host gets the Gateway API when the cluster serves it and runs no Istio ingress gateway pods (--selector).";
 constexpr const char* kExamples =
     "Examples:\n"
@@ -43,6 +46,9 @@ constexpr const char* kExamples =
     "  kubectl grpcmesh init --host grpc.example.com --client-ca ca.crt\n\n"
     "  # Serve the host from a Gateway API Gateway in namespace istio-ingress\n"
     "  kubectl grpcmesh init --host grpc.example.com --api gateway-api --gateway-namespace istio-ingress\n\n"
+    "  # The same, and require client certificates issued by ca.crt (spec.tls.frontend)\n"
+    "  kubectl grpcmesh init --host grpc.example.com --api gateway-api --gateway-namespace istio-ingress \\\n"
+    "      --client-ca ca.crt\n\n"
     "  # Add the host's listener to a shared Gateway API Gateway\n"
     "  kubectl grpcmesh init --host grpc.example.com --api gateway-api --gateway infra/shared\n\n"
     "  # Print the Gateway without a cluster\n"
@@ -123,8 +129,6 @@ void check_api_flags(const InitFlags& f, gatewayapi::Api api) {
       throw UsageError(fmt::format("{} names a Gateway API Gateway; pass --api gateway-api",
                                    f.gateway.empty() ? "--gateway-class" : "--gateway"));
     }
-  } else if (!f.client_ca.empty()) {
-    throw UsageError("--client-ca (tls mode MUTUAL) is for Istio's Gateway; pass --api istio, or drop it");
   }
 }
 
@@ -148,7 +152,8 @@ void register_init(CLI::App& root, Context& ctx) {
       ->check(CLI::Range(1, 65535));
   sub->add_option("--credential-name", flags->credential_name,
                   "Secret holding the certificate (default: as bound, else HOST-with-dashes-tls)");
-  sub->add_option("--client-ca", flags->client_ca, "PEM CA for client certificates: tls mode MUTUAL");
+  sub->add_option("--client-ca", flags->client_ca,
+                  "PEM CA for client certificates: tls mode MUTUAL (--api gateway-api: the Gateway's spec.tls.frontend)");
   sub->add_flag("--remove", flags->remove,
                 "Remove what init created (with --https or --plaintext: only that server)");
   bind_api_flag(*sub, flags->api);
@@ -168,6 +173,7 @@ void register_init(CLI::App& root, Context& ctx) {
     }
     auto options = std::make_shared<mesh::InitOptions>(to_options(*flags));
     auto gateway_options = std::make_shared<gatewayapi::InitOptions>(to_gateway_options(*flags));
+    gateway_options->client_ca_pem = options->client_ca_pem;
     command.plan = [&ctx, flags, options, gateway_options, api, local = command.local](mesh::ClusterState* state) {
       const gatewayapi::ApiChoice choice = mesh::choose_api(state, api, options->host, options->selector);
       check_api_flags(*flags, choice.api);

@@ -36,9 +36,11 @@ constexpr const char* kLong =
     "--show-secret-data is given.\n\n"
     "With --api gateway-api the Secret goes where the Gateway API looks for the HTTPS listener's\n"
     "certificateRefs: the Gateway's namespace, or --secret-namespace NS with a ReferenceGrant in NS that\n"
-    "admits Gateways of the Gateway's namespace (tls writes it), and the host's listener is pointed at it.\n"
-    "Istio's own Gateway reads credentialName from the gateway pods' namespace instead. Without --api the\n"
-    "command keeps the API the host uses.";
+    "admits Gateways of the Gateway's namespace (tls writes it), and the host's listener is pointed at it;\n"
+    "--issuer puts the cert-manager Certificate there. Istio's own Gateway reads credentialName from the\n"
+    "gateway pods' namespace instead. Client certificates on a Gateway API Gateway are its spec.tls.frontend,\n"
+    "which init --client-ca sets, so --ca is refused there. Without --api the command keeps the API the host\n"
+    "uses.";
 constexpr const char* kExamples =
     "Examples:\n"
     "  # Use a certificate issued for grpc.example.com (leaf first, then intermediates)\n"
@@ -54,6 +56,9 @@ constexpr const char* kExamples =
     "      --local -f deploy/\n\n"
     "  # The host is on a Gateway API Gateway; keep the Secret in namespace certs\n"
     "  kubectl grpcmesh tls --host grpc.example.com --api gateway-api --self-signed --secret-namespace certs\n\n"
+    "  # The same with a cert-manager Certificate; the issued Secret lands in namespace certs\n"
+    "  kubectl grpcmesh tls --host grpc.example.com --api gateway-api --issuer letsencrypt \\\n"
+    "      --issuer-kind ClusterIssuer --secret-namespace certs --wait\n\n"
     "  # Remove the Secret again\n"
     "  kubectl grpcmesh tls --host grpc.example.com --remove";
 
@@ -84,12 +89,11 @@ void check_api_flags(const TlsFlags& f, gatewayapi::Api api) {
                                    "(Istio's Gateway reads the Secret from the gateway pods' namespace)",
                                    f.gateway.empty() ? "--secret-namespace" : "--gateway"));
     }
-  } else if (!f.issuer.issuer.empty()) {
-    throw UsageError("--issuer writes a cert-manager Certificate for Istio's Gateway; with --api gateway-api pass "
-                     "--cert/--key or --self-signed");
   } else if (!f.ca.empty()) {
-    throw UsageError("--ca (client certificates) is for Istio's Gateway (tls mode MUTUAL); pass --api istio, or "
-                     "drop --ca");
+    throw UsageError(fmt::format("--ca: the Gateway API reads the client CA from the Gateway's spec.tls.frontend, "
+                                 "not from the listener's Secret; set it with kubectl grpcmesh init --host {} --api "
+                                 "gateway-api --client-ca FILE, and drop --ca here",
+                                 f.host));
   }
 }
 
@@ -157,7 +161,9 @@ void register_tls(CLI::App& root, Context& ctx) {
           !f.ca_key_out.empty()) {
         throw UsageError("--issuer lets cert-manager issue the certificate: drop --cert/--key/--self-signed/--ca");
       }
-      set_issuer_action(ctx, command, f.issuer, {f.host, f.secret_name, f.gateway_namespace, f.remove});
+      set_issuer_action(ctx, command, f.issuer,
+                        {f.host, f.secret_name, f.gateway_namespace, f.remove, api, f.secret_namespace, f.gateway,
+                         [flags](gatewayapi::Api chosen) { check_api_flags(*flags, chosen); }});
       return;
     }
     check_issuer_flags_unused(*sub);

@@ -4,7 +4,9 @@
 
 #include <memory>
 
+#include "core/gatewayapi/tls.hpp"
 #include "core/kube/apply.hpp"
+#include "core/mesh/gatewayapi_read.hpp"
 #include "core/mesh/tls_issuer.hpp"
 #include "core/stream/duration.hpp"
 #include "core/util/error.hpp"
@@ -14,7 +16,7 @@ namespace grpcmesh::cmd {
 
 void bind_issuer_flags(CLI::App& app, IssuerFlags& f) {
   app.add_option("--issuer", f.issuer, "Let this cert-manager Issuer (or ClusterIssuer) issue and renew the certificate");
-  app.add_option("--issuer-kind", f.issuer_kind, "Kind of --issuer: Issuer (in the gateway pods' namespace) or ClusterIssuer")
+  app.add_option("--issuer-kind", f.issuer_kind, "Kind of --issuer: Issuer (in the Secret's namespace) or ClusterIssuer")
       ->default_str("Issuer");
   app.add_option("--key-algorithm", f.key_algorithm, "With --issuer: private key algorithm, RSA, ECDSA or Ed25519")
       ->default_str("ECDSA");
@@ -55,11 +57,33 @@ void set_issuer_action(Context& ctx, ChangeCommand command, const IssuerFlags& f
   const bool wait = f.wait && command.apply.dry_run == kube::DryRun::None;
   // Where the Certificate went, for --wait.
   auto where = std::make_shared<std::pair<std::string, std::string>>();
-  command.plan = [options, where](mesh::ClusterState* state) {
-    const mesh::IssuerFacts facts =
-        state ? mesh::read_issuer_facts(*state, *options) : mesh::issuer_facts_from_flags(*options);
-    *where = {facts.workload_namespace, mesh::issuer_secret_name(*options, facts)};
-    return mesh::plan_tls_issuer(*options, facts);
+  auto g = std::make_shared<gatewayapi::TlsOptions>();
+  g->host = target.host;
+  g->secret_name = target.secret_name;
+  g->secret_namespace = target.secret_namespace;
+  g->gateway = target.gateway;
+  g->gateway_namespace = target.gateway_namespace;
+  g->remove = target.remove;
+  command.plan = [options, g, where, target](mesh::ClusterState* state) {
+    const gatewayapi::ApiChoice choice = mesh::choose_api(state, target.api, target.host, {{"istio", "ingressgateway"}});
+    if (target.check_api) target.check_api(choice.api);
+    mesh::ChangeSet cs;
+    if (choice.api == gatewayapi::Api::GatewayApi) {
+      const gatewayapi::TlsFacts tf =
+          state ? mesh::read_gateway_tls_facts(*state, *g) : gatewayapi::tls_facts_from_flags(*g);
+      mesh::IssuerFacts facts = gatewayapi::issuer_facts(*g, tf);
+      const std::string name = gatewayapi::tls_secret_ref(*g, tf).second;
+      if (state) mesh::read_cert_manager_facts(*state, *options, name, facts);
+      *where = {facts.workload_namespace, name};
+      cs = gatewayapi::plan_tls_issuer(*g, tf, *options, facts);
+    } else {
+      const mesh::IssuerFacts facts =
+          state ? mesh::read_issuer_facts(*state, *options) : mesh::issuer_facts_from_flags(*options);
+      *where = {facts.workload_namespace, mesh::issuer_secret_name(*options, facts)};
+      cs = mesh::plan_tls_issuer(*options, facts);
+    }
+    cs.notes.insert(cs.notes.begin(), gatewayapi::describe(choice));
+    return cs;
   };
   ctx.action = [&ctx, command, wait, timeout, where] {
     int rc = run_change_command(ctx, command);

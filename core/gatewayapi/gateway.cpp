@@ -62,12 +62,61 @@ nlohmann::json gateway(const GatewayConfig& c) {
   for (const Listener& l : c.listeners) {
     spec["listeners"].push_back(listener_json(l));
   }
+  if (!c.tls.is_null()) {
+    spec["tls"] = c.tls;
+  }
   return {{"apiVersion", kApiVersion}, {"kind", "Gateway"}, {"metadata", metadata}, {"spec", spec}};
 }
 
 std::string ref(const nlohmann::json& object) {
   return object.value("/metadata/namespace"_json_pointer, std::string()) + "/" +
          object.value("/metadata/name"_json_pointer, std::string());
+}
+
+std::string client_ca_config_map_name(const std::string& host) {
+  return manifest::host_object_name(host) + "-client-ca";
+}
+
+nlohmann::json client_ca_tls(int port, const std::string& config_map) {
+  const nlohmann::json validation = {
+      {"caCertificateRefs", nlohmann::json::array({{{"group", ""}, {"kind", "ConfigMap"}, {"name", config_map}}})}};
+  // `default` is required by the schema; left empty it asks nothing of the
+  // clients of other ports.
+  return {{"frontend",
+           {{"default", nlohmann::json::object()},
+            {"perPort", nlohmann::json::array({{{"port", port}, {"tls", {{"validation", validation}}}}})}}}};
+}
+
+std::string client_ca_of(const nlohmann::json& gateway, int port) {
+  const nlohmann::json frontend = gateway.value("/spec/tls/frontend"_json_pointer, nlohmann::json::object());
+  if (!frontend.is_object()) {
+    return "";
+  }
+  nlohmann::json validation = frontend.value("/default/validation"_json_pointer, nlohmann::json());
+  for (const auto& p : frontend.value("perPort", nlohmann::json::array())) {
+    if (p.is_object() && p.value("port", 0) == port) {
+      validation = p.value("/tls/validation"_json_pointer, nlohmann::json());
+    }
+  }
+  if (!validation.is_object()) {
+    return "";
+  }
+  for (const auto& r : validation.value("caCertificateRefs", nlohmann::json::array())) {
+    if (r.is_object() && r.value("kind", "") == "ConfigMap" && r.value("group", "") == "" && !r.contains("namespace")) {
+      return r.value("name", "");
+    }
+  }
+  return "";
+}
+
+nlohmann::json client_ca_config_map(const std::string& name, const std::string& ns, const std::string& ca_pem) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", ns},
+            {"labels", {{std::string(manifest::kManagedByLabel), std::string(manifest::kManagedByValue)}}}}},
+          {"data", {{"ca.crt", ca_pem}}}};
 }
 
 GatewayRef gateway_from_flags(const std::string& gateway, const std::string& gateway_namespace,

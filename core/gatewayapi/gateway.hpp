@@ -45,6 +45,10 @@ struct GatewayConfig {
   // gets only its listeners applied.
   std::optional<std::string> gateway_class;
   std::vector<Listener> listeners;
+  // spec.tls (client certificate validation, init --client-ca); null = none.
+  // Only on a Gateway of kubectl-grpcmesh's own, which re-applies it with
+  // every change (server-side apply would drop it otherwise).
+  nlohmann::json tls = nullptr;
 };
 
 // The apply configuration.
@@ -52,6 +56,30 @@ nlohmann::json gateway(const GatewayConfig& config);
 
 // "ns/name".
 std::string ref(const nlohmann::json& object);
+
+// Client certificates (init --client-ca). The Gateway API asks for them
+// Gateway-wide, not per listener: spec.tls.frontend validates the clients
+// of every HTTPS listener on a port (perPort) or on all ports (default)
+// against caCertificateRefs (a ConfigMap with ca.crt is the Core form).
+// Istio turns that into tls mode MUTUAL with the ConfigMap as the CA
+// (pilot/pkg/config/kube/gateway/conversion.go buildTLS); only one
+// caCertificateRef per port is supported there.
+//
+// The ConfigMap init writes the CA into: "<host-object-name>-client-ca".
+std::string client_ca_config_map_name(const std::string& host);
+
+// spec.tls asking the clients of the HTTPS listeners on `port` for a
+// certificate signed by the CA in ConfigMap `config_map` (ca.crt), in the
+// Gateway's namespace.
+nlohmann::json client_ca_tls(int port, const std::string& config_map);
+
+// The ConfigMap named by the Gateway's client validation for `port`
+// (perPort, else default), "" when none.
+std::string client_ca_of(const nlohmann::json& gateway, int port);
+
+// The ConfigMap holding the CA (data ca.crt), labelled as ours.
+nlohmann::json client_ca_config_map(const std::string& name, const std::string& namespace_name,
+                                    const std::string& ca_pem);
 
 // The Gateway a command without a cluster (--dry-run=client) writes to:
 // --gateway NAMESPACE/NAME, else the host's own Gateway in

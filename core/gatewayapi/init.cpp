@@ -59,6 +59,47 @@ std::vector<Listener> other_hosts(const std::vector<Listener>& all, const std::s
   return out;
 }
 
+// The client validation a Gateway of ours has for the host's HTTPS port
+// `was`, given again for port `port` (null when it has none).
+nlohmann::json carried_client_ca(const nlohmann::json& gateway, int was, int port) {
+  if (!manifest::managed_by_us(gateway)) {
+    return nullptr;
+  }
+  const std::string map = client_ca_of(gateway, was);
+  return map.empty() ? nlohmann::json(nullptr) : client_ca_tls(port, map);
+}
+
+void release_client_ca(const InitFacts& f, mesh::ChangeSet& cs) {
+  if (f.client_ca && manifest::managed_by_us(*f.client_ca)) {
+    cs.changes.push_back({mesh::Change::Kind::Release, *f.client_ca});
+  }
+}
+
+// --client-ca asks every client of the HTTPS port for a certificate (the
+// Gateway API validates per port, not per listener), so the port must be
+// the host's alone, on a Gateway of its own.
+void require_own_port(const InitOptions& o, const std::optional<Listener>& https, const std::vector<Listener>& all,
+                      const std::string& gateway_ref, bool shared) {
+  if (shared) {
+    throw Error(fmt::format("--client-ca cannot go on shared Gateway {}: the Gateway API asks for client certificates "
+                            "per Gateway port (spec.tls.frontend), from the clients of every HTTPS listener on it, "
+                            "other hosts' too; drop --gateway so {} gets a Gateway of its own",
+                            gateway_ref, o.host));
+  }
+  if (!https) {
+    throw UsageError("--client-ca asks the clients of the HTTPS listener for certificates, and the host has none; "
+                     "add --https");
+  }
+  for (const Listener& other : all) {
+    if (other.protocol == "HTTPS" && other.port == https->port && other.name != https->name) {
+      throw Error(fmt::format("listener {} of Gateway {} shares port {} with {}: the Gateway API asks for client "
+                              "certificates per port (spec.tls.frontend), so --client-ca would ask its clients too; "
+                              "move the host to another port with --https-port",
+                              other.name, gateway_ref, https->port, o.host));
+    }
+  }
+}
+
 }  // namespace
 
 std::pair<std::string, std::string> target_gateway(const InitOptions& o) {
@@ -89,6 +130,7 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
   const std::string h2c_name = listener_name(o.host, "HTTP");
   std::optional<Listener> https = find_listener(all, https_name);
   std::optional<Listener> h2c = find_listener(all, h2c_name);
+  const std::optional<Listener> https_before = https;
   const bool explicit_kind = o.https || o.plaintext;
   std::optional<std::string> gateway_class;
   if (!shared) {
@@ -110,6 +152,7 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
     }
     if (!https && !h2c && other_hosts(all, o.host).empty()) {
       cs.changes.push_back({mesh::Change::Kind::Release, *f.gateway});
+      release_client_ca(f, cs);
       cs.notes.push_back(shared ? fmt::format("Gateway {} no longer has listeners for {}", gw_ref, o.host)
                                 : fmt::format("{} no longer has a Gateway from kubectl-grpcmesh", o.host));
       return cs;
@@ -120,10 +163,16 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
         g.listeners.push_back(*l);
       }
     }
+    if (https && !shared) {
+      g.tls = carried_client_ca(*f.gateway, https->port, https->port);
+    }
     cs.changes.push_back({mesh::Change::Kind::Apply, gateway(g)});
     cs.notes.push_back(https || h2c ? fmt::format("Gateway {} keeps its {} listener for {}", gw_ref,
                                                   https ? "HTTPS" : "h2c", o.host)
                                     : fmt::format("Gateway {} no longer has listeners for {}", gw_ref, o.host));
+    if (!https) {
+      release_client_ca(f, cs);
+    }
     return cs;
   }
 
@@ -159,6 +208,23 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
       g.listeners.push_back(*l);
     }
   }
+  std::string client_ca_note;
+  if (!o.client_ca_pem.empty()) {
+    require_own_port(o, https, all, gw_ref, shared);
+    const std::string map = client_ca_config_map_name(o.host);
+    // The CA first: the Gateway never names a ConfigMap that is not there.
+    cs.changes.push_back({mesh::Change::Kind::Apply, client_ca_config_map(map, ns, o.client_ca_pem)});
+    g.tls = client_ca_tls(https->port, map);
+    client_ca_note = fmt::format("Gateway {} asks the clients of port {} for a certificate signed by the CA in "
+                                 "ConfigMap {}/{} (spec.tls.frontend; Istio serves the listener with tls mode MUTUAL)",
+                                 gw_ref, https->port, ns, map);
+  } else if (https && !shared && f.gateway) {
+    g.tls = carried_client_ca(*f.gateway, https_before ? https_before->port : https->port, https->port);
+    if (!g.tls.is_null()) {
+      client_ca_note = fmt::format("Gateway {} keeps asking the clients of port {} for a certificate (ConfigMap {}/{})",
+                                   gw_ref, https->port, ns, client_ca_of(*f.gateway, https_before ? https_before->port : https->port));
+    }
+  }
   cs.changes.push_back({mesh::Change::Kind::Apply, gateway(g)});
 
   for (const nlohmann::json& other : f.other_gateways) {
@@ -181,6 +247,9 @@ mesh::ChangeSet plan_init(const InitOptions& o, const InitFacts& f) {
     summary += fmt::format(", gatewayClassName {}", *gateway_class);
   }
   cs.notes.push_back(summary);
+  if (!client_ca_note.empty()) {
+    cs.notes.push_back(client_ca_note);
+  }
   if (https && https->secret_namespace.empty() && f.credential_exists.has_value() && !*f.credential_exists) {
     cs.warnings.push_back(fmt::format("Secret {}/{} does not exist yet, so the HTTPS listener has no certificate "
                                       "(ResolvedRefs False); create it with: kubectl grpcmesh tls --host {} "

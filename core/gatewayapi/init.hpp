@@ -24,6 +24,7 @@ struct InitOptions {
   std::optional<int> https_port;
   std::optional<int> plaintext_port;
   std::string credential_name;  // "" = as bound, else derived from the host
+  std::string client_ca_pem;    // --client-ca: the Gateway's spec.tls.frontend validation (gateway.hpp)
   bool remove = false;
 };
 
@@ -32,6 +33,7 @@ struct InitFacts {
   std::optional<nlohmann::json> gateway;   // the target Gateway as it is now
   std::vector<nlohmann::json> other_gateways;  // other Gateway API Gateways with a listener for the host
   std::optional<bool> credential_exists;   // nothing when unknown
+  std::optional<nlohmann::json> client_ca;  // the host's client CA ConfigMap as it is now
 };
 
 // The Gateway the host's listeners go on: {namespace, name}.

@@ -5,6 +5,7 @@
 #include "core/gatewayapi/gateway.hpp"
 #include "core/manifest/names.hpp"
 #include "core/manifest/tls_secret.hpp"
+#include "core/mesh/tls_issuer.hpp"
 #include "core/util/error.hpp"
 
 namespace grpcmesh::gatewayapi {
@@ -34,6 +35,11 @@ nlohmann::json rebind(const TlsFacts& f, const std::string& host, const std::str
   }
   for (Listener l : listeners_of(*f.gateway)) {
     if (l.name == listener_name(host, "HTTPS")) {
+      // init --client-ca's validation of the listener's clients stays.
+      const std::string ca = ours ? client_ca_of(*f.gateway, l.port) : "";
+      if (!ca.empty()) {
+        g.tls = client_ca_tls(l.port, ca);
+      }
       l.secret_name = name;
       l.secret_namespace = ns == f.gateway_namespace ? "" : ns;
       g.listeners.push_back(l);
@@ -76,42 +82,9 @@ std::pair<std::string, std::string> tls_secret_ref(const TlsOptions& o, const Tl
   return {ns, name};
 }
 
-mesh::ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
-  mesh::ChangeSet cs;
-  const auto [ns, name] = tls_secret_ref(o, f);
+void bind_listener(const TlsOptions& o, const TlsFacts& f, const std::string& ns, const std::string& name,
+                   mesh::ChangeSet& cs) {
   const std::string gw_ref = f.gateway_namespace + "/" + f.gateway_name;
-  if (f.known && !f.listener && !o.remove) {
-    throw Error(fmt::format("Gateway {} has no HTTPS listener for {}; run kubectl grpcmesh init --host {} --api "
-                            "gateway-api first",
-                            gw_ref, o.host, o.host));
-  }
-  if (o.remove) {
-    if (!f.secret) {
-      cs.notes.push_back(fmt::format("Secret {}/{} does not exist; nothing to remove", ns, name));
-    } else if (!manifest::managed_by_us(*f.secret)) {
-      throw Error(fmt::format("Secret {}/{} was not created by kubectl-grpcmesh; delete it yourself if you mean to "
-                              "(kubectl delete secret {} -n {})",
-                              ns, name, name, ns));
-    } else {
-      cs.changes.push_back({mesh::Change::Kind::Release, *f.secret});
-      cs.notes.push_back(fmt::format("Secret {}/{} removed: the HTTPS listener for {} has no certificate until tls "
-                                     "runs again",
-                                     ns, name, o.host));
-    }
-    if (f.reference_grant && manifest::managed_by_us(*f.reference_grant)) {
-      cs.changes.push_back({mesh::Change::Kind::Release, *f.reference_grant});
-    }
-    return cs;
-  }
-
-  const tls::Validation v = tls::validate(o.bundle, o.host, o.now);
-  cs.warnings = v.warnings;
-  if (!o.bundle.ca_pem.empty()) {
-    throw UsageError("--ca (client certificates) is for Istio's Gateway (tls mode MUTUAL); pass --api istio, or "
-                     "drop --ca");
-  }
-  cs.changes.push_back(
-      {mesh::Change::Kind::Apply, manifest::tls_secret({name, ns, o.bundle.cert_pem, o.bundle.key_pem, ""})});
   if (ns != f.gateway_namespace) {
     cs.changes.push_back({mesh::Change::Kind::Apply, secret_grant(name, ns, f.gateway_namespace)});
     cs.notes.push_back(fmt::format("ReferenceGrant {}/{} lets Gateways of namespace {} read Secret {}/{}", ns,
@@ -139,6 +112,78 @@ mesh::ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
                                    "Secret {}/{} (certificateRefs namespace {})",
                                    listener_name(o.host, "HTTPS"), gw_ref, ns, name, ns));
   }
+}
+
+namespace {
+
+void require_listener(const TlsOptions& o, const TlsFacts& f) {
+  if (f.known && !f.listener && !o.remove) {
+    throw Error(fmt::format("Gateway {}/{} has no HTTPS listener for {}; run kubectl grpcmesh init --host {} --api "
+                            "gateway-api first",
+                            f.gateway_namespace, f.gateway_name, o.host, o.host));
+  }
+}
+
+}  // namespace
+
+mesh::IssuerFacts issuer_facts(const TlsOptions& o, const TlsFacts& f) {
+  mesh::IssuerFacts out;
+  out.workload_namespace = tls_secret_ref(o, f).first;
+  out.secret = f.secret;
+  out.reader = fmt::format("listener {} of Gateway {}/{} reads",
+                           f.listener ? f.listener->name : listener_name(o.host, "HTTPS"), f.gateway_namespace,
+                           f.gateway_name);
+  return out;
+}
+
+mesh::ChangeSet plan_tls_issuer(const TlsOptions& o, const TlsFacts& f, const mesh::IssuerOptions& issuer,
+                                const mesh::IssuerFacts& cert_manager) {
+  require_listener(o, f);
+  mesh::ChangeSet cs;
+  const auto [ns, name] = tls_secret_ref(o, f);
+  // --remove takes only the Certificate: the Secret cert-manager wrote stays,
+  // and so does the ReferenceGrant that lets the listener read it.
+  mesh::plan_certificate(issuer, cert_manager, name, cs);
+  if (!o.remove) {
+    bind_listener(o, f, ns, name, cs);
+  }
+  return cs;
+}
+
+mesh::ChangeSet plan_tls(const TlsOptions& o, const TlsFacts& f) {
+  mesh::ChangeSet cs;
+  const auto [ns, name] = tls_secret_ref(o, f);
+  require_listener(o, f);
+  if (o.remove) {
+    if (!f.secret) {
+      cs.notes.push_back(fmt::format("Secret {}/{} does not exist; nothing to remove", ns, name));
+    } else if (!manifest::managed_by_us(*f.secret)) {
+      throw Error(fmt::format("Secret {}/{} was not created by kubectl-grpcmesh; delete it yourself if you mean to "
+                              "(kubectl delete secret {} -n {})",
+                              ns, name, name, ns));
+    } else {
+      cs.changes.push_back({mesh::Change::Kind::Release, *f.secret});
+      cs.notes.push_back(fmt::format("Secret {}/{} removed: the HTTPS listener for {} has no certificate until tls "
+                                     "runs again",
+                                     ns, name, o.host));
+    }
+    if (f.reference_grant && manifest::managed_by_us(*f.reference_grant)) {
+      cs.changes.push_back({mesh::Change::Kind::Release, *f.reference_grant});
+    }
+    return cs;
+  }
+
+  const tls::Validation v = tls::validate(o.bundle, o.host, o.now);
+  cs.warnings = v.warnings;
+  if (!o.bundle.ca_pem.empty()) {
+    throw UsageError(fmt::format("--ca: the Gateway API reads the client CA from the Gateway's spec.tls.frontend, "
+                                 "not from the listener's Secret; set it with kubectl grpcmesh init --host {} --api "
+                                 "gateway-api --client-ca FILE, and drop --ca here",
+                                 o.host));
+  }
+  cs.changes.push_back(
+      {mesh::Change::Kind::Apply, manifest::tls_secret({name, ns, o.bundle.cert_pem, o.bundle.key_pem, ""})});
+  bind_listener(o, f, ns, name, cs);
   const tls::CertificateInfo& leaf = v.chain.front();
   cs.notes.push_back(fmt::format("Secret {}/{} holds the certificate for {} ({}, {})", ns, name, o.host, leaf.subject,
                                  leaf.public_key));

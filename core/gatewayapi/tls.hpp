@@ -12,6 +12,7 @@
 
 #include "core/gatewayapi/gateway.hpp"
 #include "core/mesh/change_set.hpp"
+#include "core/mesh/tls_issuer.hpp"
 #include "core/tls/certificate.hpp"
 
 namespace grpcmesh::gatewayapi {
@@ -47,5 +48,21 @@ std::pair<std::string, std::string> tls_secret_ref(const TlsOptions& options, co
 std::string secret_reference_grant_name(const std::string& secret, const std::string& gateway_namespace);
 
 mesh::ChangeSet plan_tls(const TlsOptions& options, const TlsFacts& facts);
+
+// What makes the host's HTTPS listener read Secret `ns`/`name`, added to
+// `cs`: the ReferenceGrant when the Secret is not in the Gateway's
+// namespace, and the listener re-pointed when it names another Secret
+// (refused for a listener init did not make).
+// tls --issuer: a cert-manager Certificate whose Secret lands where the
+// listener reads it (tls_secret_ref), and the listener bound to it as for a
+// certificate from files. `issuer_facts` gives the cert-manager facts their
+// namespace (the Secret's) and the Secret; the cluster's Certificates and
+// issuer are read into them by mesh::read_cert_manager_facts.
+mesh::IssuerFacts issuer_facts(const TlsOptions& options, const TlsFacts& facts);
+mesh::ChangeSet plan_tls_issuer(const TlsOptions& options, const TlsFacts& facts, const mesh::IssuerOptions& issuer,
+                                const mesh::IssuerFacts& cert_manager);
+
+void bind_listener(const TlsOptions& options, const TlsFacts& facts, const std::string& ns, const std::string& name,
+                   mesh::ChangeSet& cs);
 
 }  // namespace grpcmesh::gatewayapi

@@ -161,6 +161,9 @@ gatewayapi::InitFacts read_gateway_init_facts(ClusterState& state, const gateway
       // Secrets not readable (RBAC): the missing-secret warning is skipped
     }
   }
+  if (o.gateway.empty() && state.knows(kube::kinds::kConfigMap)) {
+    f.client_ca = get_object(state, kube::kinds::kConfigMap, ns, gatewayapi::client_ca_config_map_name(o.host));
+  }
   return f;
 }
 

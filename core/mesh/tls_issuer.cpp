@@ -123,9 +123,7 @@ nlohmann::json certificate_manifest(const IssuerOptions& o, const std::string& n
   };
 }
 
-ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
-  ChangeSet cs;
-  const std::string name = issuer_secret_name(o, f);
+void plan_certificate(const IssuerOptions& o, const IssuerFacts& f, const std::string& name, ChangeSet& cs) {
   const std::string ns = f.workload_namespace;
   if (o.remove) {
     if (!f.certificate) {
@@ -142,7 +140,7 @@ ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
                                        "expires): kubectl delete secret {} -n {}", ns, name, name, ns));
       }
     }
-    return cs;
+    return;
   }
 
   if (f.checked) {
@@ -150,9 +148,9 @@ ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
       if (o.issuer_kind == "Issuer" && !f.issuer_elsewhere.empty()) {
         throw Error(fmt::format(
             "Issuer {} is in namespace {}, but a namespaced Issuer only signs Certificates in its own namespace and "
-            "this Certificate must be in {} (where the gateway pods read Secret {}); create the Issuer in {} or use "
+            "this Certificate must be in {} (where {} Secret {}); create the Issuer in {} or use "
             "a ClusterIssuer (--issuer-kind ClusterIssuer)",
-            o.issuer, fmt::join(f.issuer_elsewhere, ", "), ns, name, ns));
+            o.issuer, fmt::join(f.issuer_elsewhere, ", "), ns, f.reader, name, ns));
       }
       throw Error(fmt::format("{} does not exist; create it first, or name another with --issuer{}",
                               issuer_ref(o, ns), o.issuer_kind == "Issuer" ? " (or --issuer-kind ClusterIssuer)" : ""));
@@ -183,6 +181,16 @@ ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
   cs.notes.push_back(fmt::format("Certificate {}/{}: {} issues {} for {} into Secret {}/{}", ns, name,
                                  issuer_ref(o, ns), o.key_algorithm + (o.key_size ? " " + std::to_string(o.key_size) : ""),
                                  o.host, ns, name));
+}
+
+ChangeSet plan_tls_issuer(const IssuerOptions& o, const IssuerFacts& f) {
+  ChangeSet cs;
+  const std::string name = issuer_secret_name(o, f);
+  const std::string ns = f.workload_namespace;
+  plan_certificate(o, f, name, cs);
+  if (o.remove) {
+    return cs;
+  }
   if (f.server && f.server->credential_name != name) {
     if (!f.gateway || !manifest::managed_by_us(*f.gateway)) {
       throw Error(fmt::format("the HTTPS server of Gateway {} uses credentialName \"{}\", and that Gateway was not "

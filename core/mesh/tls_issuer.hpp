@@ -44,10 +44,20 @@ struct IssuerFacts {
   std::optional<nlohmann::json> certificate;   // the Certificate named like the Secret, as it is now
   std::vector<nlohmann::json> writers;     // other Certificates there whose secretName is the Secret
   std::optional<nlohmann::json> secret;    // the Secret as it is now
+  // Who reads the Secret, for messages ("the gateway pods read"; with
+  // --api gateway-api, the Gateway's HTTPS listener).
+  std::string reader = "the gateway pods read";
 };
 
 IssuerFacts read_issuer_facts(ClusterState& state, const IssuerOptions& options);
 IssuerFacts issuer_facts_from_flags(const IssuerOptions& options);
+
+// The cert-manager objects of Secret `name` in f.workload_namespace: the
+// Certificate of that name, other Certificates writing the Secret, and (but
+// for --remove) the issuer. Nothing is read when the cluster or the files do
+// not know Certificates.
+void read_cert_manager_facts(ClusterState& state, const IssuerOptions& options, const std::string& name,
+                             IssuerFacts& facts);
 
 // The Secret (and Certificate) name: --secret-name, else the server's
 // credentialName, else derived from the host.
@@ -62,6 +72,11 @@ nlohmann::json certificate_manifest(const IssuerOptions& options, const std::str
 // by kubectl-grpcmesh already writes the Secret; otherwise the Certificate,
 // and the Gateway rebound to the Secret when it named another one.
 ChangeSet plan_tls_issuer(const IssuerOptions& options, const IssuerFacts& facts);
+
+// The part of plan_tls_issuer that does not depend on which Gateway reads
+// the Secret: the refusals and the Certificate for Secret
+// f.workload_namespace/`name` (or its removal), added to `cs`.
+void plan_certificate(const IssuerOptions& options, const IssuerFacts& facts, const std::string& name, ChangeSet& cs);
 
 // A Certificate's progress as its status and its newest CertificateRequest
 // tell it.

@@ -22,10 +22,14 @@ IssuerFacts read_issuer_facts(ClusterState& state, const IssuerOptions& o) {
   f.server = tf.server;
   f.gateway = tf.gateway;
   f.secret = tf.secret;
-  const std::string name = issuer_secret_name(o, f);
+  read_cert_manager_facts(state, o, issuer_secret_name(o, f), f);
+  return f;
+}
+
+void read_cert_manager_facts(ClusterState& state, const IssuerOptions& o, const std::string& name, IssuerFacts& f) {
   const std::string ns = f.workload_namespace;
   if (!state.knows(kube::kinds::kCertificate)) {
-    return f;  // manifests without cert-manager objects: nothing to check against
+    return;  // manifests without cert-manager objects: nothing to check against
   }
   std::vector<nlohmann::json> certificates;
   try {
@@ -47,7 +51,7 @@ IssuerFacts read_issuer_facts(ClusterState& state, const IssuerOptions& o) {
     }
   }
   if (o.remove) {
-    return f;
+    return;
   }
   f.checked = true;
   if (o.issuer_kind == "ClusterIssuer") {
@@ -62,7 +66,6 @@ IssuerFacts read_issuer_facts(ClusterState& state, const IssuerOptions& o) {
       }
     }
   }
-  return f;
 }
 
 }  // namespace grpcmesh::mesh

@@ -33,6 +33,15 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& cases() {
       {"tls-secret-namespace.yaml",
        {"tls", "--host", "grpc.example.com", "--gateway-namespace", "istio-ingress", "--cert",
         tls_file("grpc.example.com.crt"), "--key", tls_file("grpc.example.com.key"), "--secret-namespace", "certs"}},
+      {"init-client-ca.yaml",
+       {"init", "--host", "grpc.example.com", "--gateway-namespace", "istio-ingress", "--client-ca",
+        tls_file("other.crt")}},
+      {"tls-issuer.yaml",
+       {"tls", "--host", "grpc.example.com", "--gateway-namespace", "istio-ingress", "--issuer", "letsencrypt",
+        "--issuer-kind", "ClusterIssuer"}},
+      {"tls-issuer-secret-namespace.yaml",
+       {"tls", "--host", "grpc.example.com", "--gateway-namespace", "istio-ingress", "--issuer", "letsencrypt",
+        "--issuer-kind", "ClusterIssuer", "--secret-namespace", "certs"}},
       {"expose.yaml",
        {"expose", "greeter", "-n", "apps", "--host", "grpc.example.com", "--port", "50051", "--grpc-service",
         "helloworld.Greeter", "--gateway-namespace", "istio-ingress"}},
@@ -96,6 +105,16 @@ TEST_CASE("dry-run gateway-api: the goldens hold what each variant is about") {
   CHECK(has("tls-cert-key.yaml", "namespace: istio-ingress"));
   CHECK(has("tls-secret-namespace.yaml", "kind: ReferenceGrant"));
   CHECK(has("tls-secret-namespace.yaml", "      kind: Secret\n      name: grpc-example-com-tls"));
+  CHECK(has("init-client-ca.yaml", "kind: ConfigMap"));
+  CHECK(has("init-client-ca.yaml", "    ca.crt: |\n      -----BEGIN CERTIFICATE-----"));
+  CHECK(has("init-client-ca.yaml", "        perPort:\n        - port: 443\n"));
+  CHECK(has("init-client-ca.yaml", "                kind: ConfigMap\n                name: grpc-example-com-client-ca"));
+  CHECK(has("tls-issuer.yaml", "kind: Certificate"));
+  CHECK(has("tls-issuer.yaml", "  namespace: istio-ingress\n"));
+  CHECK(has("tls-issuer.yaml", "  secretName: grpc-example-com-tls\n"));
+  CHECK_FALSE(has("tls-issuer.yaml", "ReferenceGrant"));
+  CHECK(has("tls-issuer-secret-namespace.yaml", "    namespace: certs\n"));
+  CHECK(has("tls-issuer-secret-namespace.yaml", "kind: ReferenceGrant"));
   CHECK(has("expose.yaml", "appProtocol: kubernetes.io/h2c"));
   CHECK(has("expose.yaml", "kind: GRPCRoute"));
   CHECK(has("expose.yaml", "kind: ReferenceGrant"));
@@ -145,7 +164,28 @@ TEST_CASE("dry-run gateway-api: flags of the other API are refused in one line")
   CHECK(error_of({"web", "--host", "grpc.example.com", "--api", "istio", "--allow-origin", "https://app.example.com",
                   "--gateway", "infra/shared", "--gateway-namespace", "istio-system", "--dry-run=client"}) ==
         "error: --gateway names a Gateway API Gateway; pass --api gateway-api");
+  // tls --ca: the Gateway API keeps the client CA on the Gateway, which init --client-ca sets.
+  CHECK(error_of({"tls", "--host", "grpc.example.com", "--api", "gateway-api", "--self-signed", "--ca",
+                  tls_file("other.crt"), "--gateway-namespace", "istio-ingress", "--dry-run=client"}) ==
+        "error: --ca: the Gateway API reads the client CA from the Gateway's spec.tls.frontend, not from the "
+        "listener's Secret; set it with kubectl grpcmesh init --host grpc.example.com --api gateway-api --client-ca "
+        "FILE, and drop --ca here");
+  CHECK(error_of({"tls", "--host", "grpc.example.com", "--api", "istio", "--issuer", "letsencrypt",
+                  "--secret-namespace", "certs", "--gateway-namespace", "istio-system", "--dry-run=client"}) ==
+        "error: --secret-namespace is for a Gateway API Gateway's certificateRefs; pass --api gateway-api (Istio's "
+        "Gateway reads the Secret from the gateway pods' namespace)");
   const std::string bad_value = error_of({"init", "--host", "grpc.example.com", "--api", "gateway", "--dry-run=client"});
   CHECK_MESSAGE(bad_value.find("--api") != std::string::npos, bad_value);
   CHECK_MESSAGE(bad_value.find("gateway-api") != std::string::npos, bad_value);
+}
+
+TEST_CASE("dry-run gateway-api: --client-ca on a shared Gateway is refused, the Gateway API validates per port") {
+  auto r = plugin({"init", "--host", "grpc.example.com", "--api", "gateway-api", "--gateway", "infra/shared",
+                   "--client-ca", tls_file("other.crt"), "--dry-run=client", "-o", "yaml"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK_MESSAGE(r.err.rfind("error: --client-ca cannot go on shared Gateway infra/shared: the Gateway API asks for "
+                            "client certificates per Gateway port (spec.tls.frontend)",
+                            0) == 0,
+                r.describe());
 }

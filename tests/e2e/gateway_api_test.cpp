@@ -50,7 +50,11 @@ TEST_CASE("gateway-api goldens: a server-side dry-run apply accepts every file")
     std::vector<std::filesystem::path> files;
     for (const auto& entry :
          std::filesystem::directory_iterator(e2e::source_dir() / "tests/testdata/dry-run-gateway-api")) {
-        files.push_back(entry.path());
+        // The Certificates of tls --issuer need cert-manager's CRDs:
+        // tests/e2e/cert-manager/tls_issuer_gateway_api_test.cpp applies them.
+        if (entry.path().filename().string().rfind("tls-issuer", 0) != 0) {
+            files.push_back(entry.path());
+        }
     }
     std::sort(files.begin(), files.end());
     REQUIRE(files.size() >= 7);

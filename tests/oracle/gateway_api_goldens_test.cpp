@@ -190,7 +190,9 @@ TEST_CASE("Gateway API goldens route gRPC as Istio builds them, as the Istio API
     }
     const json& https = gw["calls"][0];
     const json& h2c = gw["calls"][1];
-    for (const auto& [served, c] : {std::pair{p.https, &https}, std::pair{p.h2c, &h2c}}) {
+    for (const auto& served_call : {std::pair{p.https, &https}, std::pair{p.h2c, &h2c}}) {
+      const bool served = served_call.first;
+      const json* c = served_call.second;
       INFO(c->dump());
       if (!served) {
         CHECK(c->value("error", "") != "");
@@ -308,4 +310,50 @@ TEST_CASE("Gateway API goldens: a Terminate listener whose Secret Istio cannot p
   REQUIRE_MESSAGE(r.value("error", "").empty(), r.dump());
   CHECK_MESSAGE(r["calls"][0].value("error", "") == "no listener", r["calls"][0].dump());
   CHECK_MESSAGE(r["calls"][1].value("cluster", "") == kGreeter, r["calls"][1].dump());
+}
+
+TEST_CASE("Gateway API goldens: init --client-ca makes Istio require client certificates, as init-mutual does") {
+  oracle::TempDir dir;
+  const json https_call = json::array({call("grpc https", true)});
+  json no_config_map = gateway_api_files({"tls-cert-key", "expose"});
+  no_config_map.push_back(without_kind(dir, "init-client-ca", "ConfigMap").string());
+  const json results = oracle::run_batch(json::array(
+      {{{"name", "mutual (istio)"},
+        {"files", istio_files({"init-mutual", "tls-cert-key", "expose-appprotocol"})},
+        {"calls", https_call}},
+       {{"name", "client-ca (gateway-api)"},
+        {"files", gateway_api_files({"init-client-ca", "tls-cert-key", "expose"})},
+        {"calls", https_call}},
+       {{"name", "no client-ca (gateway-api)"},
+        {"files", gateway_api_files({"init-https", "tls-cert-key", "expose"})},
+        {"calls", https_call}},
+       {{"name", "client-ca without its ConfigMap (gateway-api)"}, {"files", no_config_map}, {"calls", https_call}}}));
+  for (const auto& r : results) {
+    INFO(r.value("name", ""));
+    REQUIRE_MESSAGE(r.value("error", "").empty(), r.dump());
+    CHECK_MESSAGE(r["invalid"].empty(), "Istio's validation rejects: " << r["invalid"].dump());
+  }
+  const json& istio = results[0]["calls"][0];
+  const json& mutual = results[1]["calls"][0];
+  const json& simple = results[2]["calls"][0];
+  const json& broken = results[3]["calls"][0];
+  INFO("istio: " << istio.dump());
+  INFO("gateway-api: " << mutual.dump());
+  INFO("gateway-api without --client-ca: " << simple.dump());
+  INFO("gateway-api without the ConfigMap: " << broken.dump());
+  // The same route, and the listener asks for a client certificate on both APIs.
+  CHECK(fate(istio) == fate(mutual));
+  CHECK(mutual.value("cluster", "") == kGreeter);
+  CHECK(istio.value("requireClientCertificate", false));
+  CHECK(mutual.value("requireClientCertificate", false));
+  // The CA comes from the ConfigMap init wrote, in the Gateway's namespace.
+  CHECK(mutual.value("clientCA", "") == "configmap://istio-ingress/grpc-example-com-client-ca-cacert");
+  CHECK(mutual["serverCertificates"] ==
+        json::array({"kubernetes-gateway://istio-ingress/grpc-example-com-tls"}));
+  // Without --client-ca the same listener asks for none.
+  CHECK(simple.value("error", "") == "");
+  CHECK_FALSE(simple.value("requireClientCertificate", false));
+  CHECK(simple.value("clientCA", "") == "");
+  // Without the ConfigMap Istio does not serve the port at all: the ConfigMap init writes is needed.
+  CHECK(broken.value("error", "") == "no listener");
 }

@@ -214,3 +214,73 @@ TEST_CASE("gateway-api init: warns about a missing Secret and about other Gatewa
         "pods and address, so clients reach one or the other: remove one of them");
   CHECK(cs.warnings[1].rfind("Secret istio-ingress/grpc-example-com-tls does not exist yet", 0) == 0);
 }
+
+TEST_CASE("gateway-api init --client-ca: a ConfigMap with the CA, then the Gateway validating port 443's clients") {
+  InitOptions o = host("grpc.example.com");
+  o.client_ca_pem = "-----BEGIN CERTIFICATE-----\n...\n";
+  ChangeSet cs = plan_init(o, live());
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(cs.changes[0].object == yaml(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: grpc-example-com-client-ca
+  namespace: istio-ingress
+  labels: {app.kubernetes.io/managed-by: kubectl-grpcmesh}
+data: {ca.crt: "-----BEGIN CERTIFICATE-----\n...\n"}
+)"));
+  CHECK(cs.changes[1].object["spec"]["tls"] == yaml(R"(
+frontend:
+  default: {}
+  perPort:
+  - port: 443
+    tls: {validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: grpc-example-com-client-ca}]}}
+)"));
+  CHECK(client_ca_of(cs.changes[1].object, 443) == "grpc-example-com-client-ca");
+  CHECK(client_ca_of(cs.changes[1].object, 8443) == "");
+
+  // Re-run without --client-ca (adding h2c): the validation stays, on the new HTTPS port too.
+  InitFacts f = live();
+  f.gateway = cs.changes[1].object;
+  InitOptions again = host("grpc.example.com");
+  again.plaintext = true;
+  again.https_port = 8443;
+  again.https = true;
+  ChangeSet kept = plan_init(again, f);
+  REQUIRE(kept.changes.size() == 1);
+  CHECK(client_ca_of(kept.changes[0].object, 8443) == "grpc-example-com-client-ca");
+
+  // --remove of the HTTPS listener drops the validation and the ConfigMap init wrote.
+  f.gateway = kept.changes[0].object;
+  f.client_ca = cs.changes[0].object;
+  InitOptions remove = host("grpc.example.com");
+  remove.remove = true;
+  remove.https = true;
+  ChangeSet removed = plan_init(remove, f);
+  REQUIRE(removed.changes.size() == 2);
+  CHECK_FALSE(removed.changes[0].object["spec"].contains("tls"));
+  CHECK(removed.changes[1].kind == Change::Kind::Release);
+  CHECK(removed.changes[1].object["kind"] == "ConfigMap");
+}
+
+TEST_CASE("gateway-api init --client-ca: refused where other hosts' clients would be asked for certificates") {
+  InitOptions shared = host("grpc.example.com");
+  shared.gateway = "infra/shared";
+  shared.client_ca_pem = "CA";
+  InitFacts f = live();
+  f.gateway = shared_gateway();
+  CHECK(error_of([&] { plan_init(shared, f); }).rfind("--client-ca cannot go on shared Gateway infra/shared", 0) == 0);
+
+  // The host's own Gateway with another host's HTTPS listener on the same port.
+  InitOptions other = host("api.example.com");
+  ChangeSet first = plan_init(other, live());
+  InitOptions both = host("grpc.example.com");
+  both.client_ca_pem = "CA";
+  InitFacts g = live();
+  g.gateway = first.changes[0].object;
+  g.gateway.value()["metadata"]["name"] = "grpc-example-com";
+  CHECK(error_of([&] { plan_init(both, g); }) ==
+        "listener api-example-com-https of Gateway istio-ingress/grpc-example-com shares port 443 with "
+        "grpc.example.com: the Gateway API asks for client certificates per port (spec.tls.frontend), so "
+        "--client-ca would ask its clients too; move the host to another port with --https-port");
+}

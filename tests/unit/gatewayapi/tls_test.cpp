@@ -126,3 +126,108 @@ TEST_CASE("gateway-api tls: --remove deletes the Secret and the ReferenceGrant i
   CHECK(error_of([&] { plan_tls(o, f); }).rfind("Secret istio-ingress/grpc-example-com-tls was not created by "
                                                "kubectl-grpcmesh", 0) == 0);
 }
+
+namespace {
+
+grpcmesh::mesh::IssuerOptions issuer() {
+  grpcmesh::mesh::IssuerOptions o;
+  o.host = "grpc.example.com";
+  o.issuer = "letsencrypt";
+  o.issuer_kind = "ClusterIssuer";
+  grpcmesh::mesh::validate_issuer_options(o);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("gateway-api tls --issuer: the Certificate writes the Secret the listener reads, in the Gateway's namespace") {
+  TlsOptions o = options();
+  const TlsFacts f = live();
+  const grpcmesh::mesh::IssuerFacts cm = issuer_facts(o, f);
+  CHECK(cm.workload_namespace == "istio-ingress");
+  ChangeSet cs = plan_tls_issuer(o, f, issuer(), cm);
+  REQUIRE(cs.changes.size() == 1);  // the listener already names the Secret
+  const auto& cert = cs.changes[0].object;
+  CHECK(cert["kind"] == "Certificate");
+  CHECK(cert["metadata"]["namespace"] == "istio-ingress");
+  CHECK(cert["metadata"]["name"] == "grpc-example-com-tls");
+  CHECK(cert["spec"]["secretName"] == "grpc-example-com-tls");
+  CHECK(cert["spec"]["dnsNames"] == nlohmann::json::array({"grpc.example.com"}));
+  CHECK(cert["spec"]["issuerRef"]["kind"] == "ClusterIssuer");
+}
+
+TEST_CASE("gateway-api tls --issuer --secret-namespace: Certificate, ReferenceGrant and the listener pointed there") {
+  TlsOptions o = options();
+  o.secret_namespace = "certs";
+  const TlsFacts f = live();
+  ChangeSet cs = plan_tls_issuer(o, f, issuer(), issuer_facts(o, f));
+  REQUIRE(cs.changes.size() == 3);
+  CHECK(cs.changes[0].object["kind"] == "Certificate");
+  CHECK(cs.changes[0].object["metadata"]["namespace"] == "certs");
+  CHECK(cs.changes[1].object["kind"] == "ReferenceGrant");
+  CHECK(cs.changes[1].object["spec"]["to"][0]["name"] == "grpc-example-com-tls");
+  const auto listeners = listeners_of(cs.changes[2].object);
+  REQUIRE(listeners.size() == 2);
+  CHECK(listeners[0].secret_namespace == "certs");
+  CHECK(listeners[0].secret_name == "grpc-example-com-tls");
+}
+
+TEST_CASE("gateway-api tls --issuer: a namespaced Issuer elsewhere is refused, naming the listener that reads") {
+  TlsOptions o = options();
+  o.secret_namespace = "certs";
+  const TlsFacts f = live();
+  grpcmesh::mesh::IssuerOptions io = issuer();
+  io.issuer_kind = "Issuer";
+  grpcmesh::mesh::IssuerFacts cm = issuer_facts(o, f);
+  cm.checked = true;
+  cm.issuer_elsewhere = {"istio-ingress"};
+  CHECK(error_of([&] { plan_tls_issuer(o, f, io, cm); }) ==
+        "Issuer letsencrypt is in namespace istio-ingress, but a namespaced Issuer only signs Certificates in its own "
+        "namespace and this Certificate must be in certs (where listener grpc-example-com-https of Gateway "
+        "istio-ingress/grpc-example-com reads Secret grpc-example-com-tls); create the Issuer in certs or use a "
+        "ClusterIssuer (--issuer-kind ClusterIssuer)");
+  // No listener for the host: init first, as for a certificate from files.
+  TlsFacts none = live();
+  none.listener.reset();
+  CHECK(error_of([&] { plan_tls_issuer(options(), none, issuer(), issuer_facts(options(), none)); })
+            .rfind("Gateway istio-ingress/grpc-example-com has no HTTPS listener for grpc.example.com", 0) == 0);
+}
+
+TEST_CASE("gateway-api tls --issuer --remove: only the Certificate goes, the Secret and ReferenceGrant stay") {
+  TlsOptions o = options();
+  o.remove = true;
+  TlsFacts f = live();
+  f.secret = nlohmann::json{{"kind", "Secret"}, {"metadata", {{"name", "grpc-example-com-tls"}}}};
+  grpcmesh::mesh::IssuerOptions io = issuer();
+  io.remove = true;
+  grpcmesh::mesh::IssuerFacts cm = issuer_facts(o, f);
+  cm.certificate = plan_tls_issuer(options(), live(), issuer(), issuer_facts(options(), live())).changes[0].object;
+  ChangeSet cs = plan_tls_issuer(o, f, io, cm);
+  REQUIRE(cs.changes.size() == 1);
+  CHECK(cs.changes[0].kind == Change::Kind::Release);
+  CHECK(cs.changes[0].object["kind"] == "Certificate");
+  CHECK(cs.notes.back().rfind("Secret istio-ingress/grpc-example-com-tls stays", 0) == 0);
+}
+
+TEST_CASE("gateway-api tls: rebinding the listener keeps init --client-ca's client validation") {
+  InitOptions init;
+  init.host = "grpc.example.com";
+  init.namespace_name = "istio-ingress";
+  init.https = true;
+  init.client_ca_pem = "CA";
+  InitFacts none;
+  none.known = true;
+  TlsFacts f = live();
+  f.gateway = plan_init(init, none).changes.at(1).object;
+  f.listener = listeners_of(*f.gateway).at(0);
+  TlsOptions o = options();
+  o.secret_name = "renamed";
+  ChangeSet cs = plan_tls(o, f);
+  REQUIRE(cs.changes.size() == 2);
+  CHECK(client_ca_of(cs.changes[1].object, 443) == "grpc-example-com-client-ca");
+  // --ca belongs on the Gateway (init --client-ca), not in the listener's Secret.
+  TlsOptions with_ca = options();
+  with_ca.bundle.ca_pem = fixture("other.crt");
+  CHECK(error_of([&] { plan_tls(with_ca, live()); }).rfind("--ca: the Gateway API reads the client CA from the "
+                                                           "Gateway's spec.tls.frontend", 0) == 0);
+}
