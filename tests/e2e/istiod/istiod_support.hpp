@@ -27,15 +27,15 @@ inline const std::string kRoute = "type.googleapis.com/envoy.config.route.v3.Rou
 inline const std::string kCluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 inline const std::string kSecret = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
 
-// The stand-in gateway: connects to istiod as POD (istio-system) and keeps the
-// dump file up to date until destroyed, which stops and reaps it (and it
-// stops by itself when this test program is gone). `secure`: over istiod's
+// The stand-in gateway: connects to istiod as POD (istio-system, or NS/POD)
+// and keeps the dump file up to date until destroyed, which stops and reaps
+// it (and it stops by itself when this test program is gone). `secure`: over istiod's
 // TLS xDS port with the pod's service account identity, so istiod serves it
 // its SDS secrets as it does a real gateway.
 struct Gateway {
     Gateway(const e2e::TempDir& dir, const std::string& pod, const std::vector<std::string>& extra = {},
             bool secure = false)
-        : dump(dir.path() / (pod + ".json")), proc(argv(pod, extra, secure)) {
+        : dump(dir.path() / (dump_name(pod) + ".json")), proc(argv(pod, extra, secure)) {
         proc.wait_for_line("synced ", 60s);
     }
     std::vector<std::string> argv(const std::string& pod, const std::vector<std::string>& extra, bool secure) const {
@@ -45,7 +45,7 @@ struct Gateway {
                                    "--kubeconfig",
                                    e2e::cluster("GRPCMESH_ADMIN_KUBECONFIG"),
                                    "--pod",
-                                   "istio-system/" + pod,
+                                   pod.find('/') == std::string::npos ? "istio-system/" + pod : pod,
                                    "--dump",
                                    dump.string()};
         if (secure) {
@@ -53,6 +53,10 @@ struct Gateway {
         }
         a.insert(a.end(), extra.begin(), extra.end());
         return a;
+    }
+    static std::string dump_name(std::string pod) {
+        std::replace(pod.begin(), pod.end(), '/', '.');
+        return pod;
     }
     json resources() const {
         std::string text;
