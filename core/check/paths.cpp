@@ -97,14 +97,16 @@ std::string gateway_api_load_balancer(const Snapshot& s, const Resource& gw) {
   const std::vector<std::string> addresses = ::grpcmesh::gatewayapi::status_addresses(g);
   std::string service;
   if (svc != nullptr) {
-    service = fmt::format("{}/{} {}", gw.namespace_name, (*svc)["metadata"].value("name", ""),
+    service = fmt::format("{}/{} {}", (*svc)["metadata"].value("namespace", ""), (*svc)["metadata"].value("name", ""),
                           svc->value("spec", nlohmann::json::object()).value("type", "ClusterIP"));
   }
+  // istiod deploys the Service, or (a manual deployment) spec.addresses names it.
+  const std::string missing = fmt::format(
+      "no Service {} {}", ::grpcmesh::gatewayapi::gateway_service_ref(g),
+      ::grpcmesh::gatewayapi::managed(g) ? "deployed" : "named by spec.addresses");
   if (!addresses.empty()) {
     return fmt::format("{}/{} status.addresses {}; {}", gw.namespace_name, gw.name, fmt::join(addresses, ", "),
-                       svc != nullptr ? "Service " + service
-                                      : fmt::format("no Service {}/{} deployed", gw.namespace_name,
-                                                    ::grpcmesh::gatewayapi::deployed_service_name(g)));
+                       svc != nullptr ? "Service " + service : missing);
   }
   if (svc != nullptr) {
     std::string address = "no external address";
@@ -113,8 +115,8 @@ std::string gateway_api_load_balancer(const Snapshot& s, const Resource& gw) {
     }
     return fmt::format("{} {} (Gateway {}/{} has no status.addresses)", service, address, gw.namespace_name, gw.name);
   }
-  return fmt::format("Gateway {}/{}: no status.addresses and no Service {}/{} deployed for it", gw.namespace_name,
-                     gw.name, gw.namespace_name, ::grpcmesh::gatewayapi::deployed_service_name(g));
+  return fmt::format("Gateway {}/{}: no status.addresses and {}{}", gw.namespace_name, gw.name, missing,
+                     ::grpcmesh::gatewayapi::managed(g) ? " for it" : "");
 }
 
 std::string listener_label(const Resource& gw, Node l) {

@@ -36,20 +36,63 @@ bool is_ip(std::string_view value) {
 
 }  // namespace
 
-std::string deployed_service_name(const json& gateway) {
-  const json& md = child(gateway, "metadata");
-  std::string override_name = text(child(md, "annotations"), "gateway.istio.io/name-override");
-  if (!override_name.empty()) {
-    return override_name;
+bool managed(const json& gateway) {
+  const json& addresses = child(child(gateway, "spec"), "addresses");
+  if (!addresses.is_array() || addresses.empty()) {
+    return true;
   }
-  return text(md, "name") + "-" + text(child(gateway, "spec"), "gatewayClassName");
+  if (addresses.size() > 1) {
+    return false;
+  }
+  const std::string type = text(addresses[0], "type");
+  return type.empty() || type == "IPAddress";
+}
+
+std::string gateway_service_ref(const json& gateway) {
+  const json& md = child(gateway, "metadata");
+  const std::string ns = text(md, "namespace");
+  if (managed(gateway)) {
+    std::string name = text(child(md, "annotations"), "gateway.istio.io/name-override");
+    if (name.empty()) {
+      name = text(md, "name") + "-" + text(child(gateway, "spec"), "gatewayClassName");
+    }
+    return ns + "/" + name;
+  }
+  for (const json& a : child(child(gateway, "spec"), "addresses")) {
+    const std::string type = text(a, "type");
+    if (!type.empty() && type != "Hostname") {
+      continue;  // istiod skips it (InvalidAddress)
+    }
+    const std::string value = text(a, "value");
+    const size_t dot = value.find('.');
+    if (dot == std::string::npos) {
+      return value.empty() ? std::string() : ns + "/" + value;
+    }
+    // <name>.<namespace>.svc[.<domain suffix>]
+    const size_t second = value.find('.', dot + 1);
+    if (second == std::string::npos || value.compare(second, 5, ".svc.") != 0 && value.substr(second) != ".svc") {
+      return "";
+    }
+    return value.substr(dot + 1, second - dot - 1) + "/" + value.substr(0, dot);
+  }
+  return "";
 }
 
 const json* deployed_service(const json& gateway, const std::vector<const json*>& services) {
   const json& md = child(gateway, "metadata");
   const std::string ns = text(md, "namespace");
   const std::string name = text(md, "name");
-  const std::string wanted = deployed_service_name(gateway);
+  const std::string ref = gateway_service_ref(gateway);
+  if (!managed(gateway)) {
+    for (const json* s : services) {
+      const json& smd = child(*s, "metadata");
+      if (!ref.empty() && text(smd, "namespace") + "/" + text(smd, "name") == ref) {
+        return s;
+      }
+    }
+    return nullptr;
+  }
+  const std::string wanted = ref.substr(ref.find('/') + 1);
   const json* labelled = nullptr;
   const json* named = nullptr;
   for (const json* s : services) {

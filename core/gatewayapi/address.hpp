@@ -28,14 +28,25 @@ namespace grpcmesh::gatewayapi {
 
 inline constexpr std::string_view kGatewayNameLabel = "gateway.networking.k8s.io/gateway-name";
 
-// The name istiod gives the Service it deploys for `gateway` (a Gateway API
-// Gateway object): the name-override annotation, else <name>-<gatewayClassName>.
-std::string deployed_service_name(const nlohmann::json& gateway);
+// Whether istiod deploys the Gateway itself (gatewaycommon IsManaged): no
+// spec.addresses, or a single one of type IPAddress (the default). Otherwise
+// it is a manual deployment: the Gateway binds to the existing Services its
+// Hostname addresses name (conversion.go extractGatewayServices), and istiod
+// deploys nothing.
+bool managed(const nlohmann::json& gateway);
 
-// The Service istiod deployed for `gateway` among `services` (any
-// namespaces): in the Gateway's namespace, labelled or selecting
-// gateway-name=<gateway>, the one of the deployed name first, else one of
-// that name. Null when there is none.
+// The Service of the Gateway as "namespace/name": for a managed Gateway the
+// one istiod deploys (the name-override annotation, else
+// <name>-<gatewayClassName>, in the Gateway's namespace); for a manual
+// deployment the first Hostname address, a short name taken in the Gateway's
+// namespace and `<name>.<namespace>.svc...` split. Empty when that address
+// names no Service of the cluster.
+std::string gateway_service_ref(const nlohmann::json& gateway);
+
+// The Service of `gateway` among `services` (any namespaces). Managed: in the
+// Gateway's namespace, labelled or selecting gateway-name=<gateway>, the one
+// of the deployed name first, else one of that name. Manual deployment: the
+// Service its address names. Null when there is none.
 const nlohmann::json* deployed_service(const nlohmann::json& gateway, const std::vector<const nlohmann::json*>& services);
 
 // Whether a status address is the cluster's own name of the Service: a

@@ -123,15 +123,14 @@ std::optional<GatewayRoute> resolve_gateway_api(const std::string& host, const G
     services.push_back(&s);
   }
   const json* service = gatewayapi::deployed_service(*l.gateway, services);
-  const json& md = l.gateway->value("metadata", json::object());
-  const std::string gw_ns = md.value("namespace", "");
   if (service != nullptr) {
-    route.service_namespace = gw_ns;
+    route.service_namespace = service->value("metadata", json::object()).value("namespace", "");
     route.service_name = service->value("metadata", json::object()).value("name", "");
     route.service_port = l.port;  // istiod's Service has one port per listener port
-    route.notes.push_back(fmt::format("gateway Service {}/{} ({}), deployed for the Gateway", route.service_namespace,
-                                      route.service_name,
-                                      service->value("spec", json::object()).value("type", "ClusterIP")));
+    route.notes.push_back(fmt::format("gateway Service {}/{} ({}), {}", route.service_namespace, route.service_name,
+                                      service->value("spec", json::object()).value("type", "ClusterIP"),
+                                      gatewayapi::managed(*l.gateway) ? "deployed for the Gateway"
+                                                                      : "named by its spec.addresses (manual deployment)"));
   }
   if (auto external = gatewayapi::external_address(*l.gateway, service)) {
     route.address = join_host_port(external->host, l.port);
@@ -151,11 +150,20 @@ std::optional<GatewayRoute> resolve_gateway_api(const std::string& host, const G
   if (route.address.empty()) {
     const auto internal = gatewayapi::status_addresses(*l.gateway);
     const std::string status = internal.empty() ? std::string("none") : fmt::format("{}", fmt::join(internal, ", "));
+    if (service == nullptr && !gatewayapi::managed(*l.gateway)) {
+      const std::string ref = gatewayapi::gateway_service_ref(*l.gateway);
+      throw Error(fmt::format("Gateway API Gateway {} has no external address (status.addresses: {}) and {}: create "
+                              "that Service in front of the gateway pods, or correct spec.addresses",
+                              l.gateway_ref(), status,
+                              ref.empty() ? std::string("its spec.addresses names no Service of the cluster (a manual "
+                                                        "deployment needs <service> or <service>.<namespace>.svc)")
+                                          : "no Service " + ref + ", which its spec.addresses names (a manual deployment)"));
+    }
     if (service == nullptr) {
       throw Error(fmt::format("Gateway API Gateway {} has no external address (status.addresses: {}) and no Service "
-                              "{}/{} deployed for it: check that its GatewayClass's controller is istiod and the "
+                              "{} deployed for it: check that its GatewayClass's controller is istiod and the "
                               "Gateway is Programmed",
-                              l.gateway_ref(), status, gw_ns, gatewayapi::deployed_service_name(*l.gateway)));
+                              l.gateway_ref(), status, gatewayapi::gateway_service_ref(*l.gateway)));
     }
     if (!port_forward) {
       throw Error(fmt::format("the Gateway API Gateway {} has no external address (status.addresses: {}; Service "

@@ -253,3 +253,43 @@ TEST_CASE("istiod Gateway API: grpcurl --host falls back to the NodePort of the 
     CHECK(r.err.find("  h2c (plaintext) with :authority " + host + "\n") != std::string::npos);
     CHECK(echoed_call(r.out).at("authority") == host);
 }
+
+TEST_CASE("istiod Gateway API: a manual deployment (spec.addresses names a Service) is reached through that Service") {
+    const std::string ns = e2e::create_namespace("gwmanual");
+    const std::string host = e2e::unique_name("gwmanual") + ".example.com";
+    e2e::TestServer server;
+    const std::string port = std::to_string(server.port());
+    // The existing gateway's Service, with a load-balancer address and a
+    // ready gateway pod behind the listener's port.
+    must(e2e::apply_yaml("apiVersion: v1\nkind: Service\nmetadata: {name: edge, namespace: " + ns +
+                         "}\nspec:\n  type: LoadBalancer\n  selector: {app: edge}\n  ports:\n  - {name: h2c, port: " +
+                         port + "}\n"));
+    must(e2e::kubectl({"patch", "-n", ns, "service", "edge", "--subresource=status", "--type=merge", "-p",
+                       R"({"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}})"}));
+    must(e2e::apply_yaml("apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: edge-e2e\n"
+                         "  namespace: " + ns + "\n  labels: {kubernetes.io/service-name: edge}\naddressType: IPv4\n"
+                         "ports:\n- {name: h2c, port: " + port + ", protocol: TCP}\nendpoints:\n"
+                         "- addresses: [10.244.0.19]\n  conditions: {ready: true}\n"));
+    must(e2e::apply_yaml("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: " +
+                         ns + "}\nspec:\n  gatewayClassName: istio\n  addresses: [{type: Hostname, value: edge}]\n"
+                         "  listeners:\n  - {name: h2c, port: " + port + ", protocol: HTTP, hostname: " + host + "}\n"));
+    // istiod binds the Gateway to edge: it writes edge's address into the
+    // Gateway's status, and deploys nothing of its own.
+    auto addresses = status_address(ns, "gw", "127.0.0.1");
+    REQUIRE_MESSAGE(addresses.has_value(), "istiod did not write edge's address in the status of Gateway " << ns << "/gw");
+    CHECK_FALSE(snapshot("service", ns, "gw-istio").has_value());
+
+    e2e::Result r = e2e::plugin({"grpcurl", "-v", "-plaintext", "--host", host, "-d", R"({"message": "manual"})",
+                                 "grpcmesh.test.v1.TestService/Echo"});
+    REQUIRE_MESSAGE(r.ok(), r.describe());
+    CHECK(r.err.find("  gateway Service " + ns + "/edge (LoadBalancer), named by its spec.addresses (manual "
+                     "deployment)\n") != std::string::npos);
+    CHECK(r.err.find("  address 127.0.0.1:" + port + " from status.addresses[0] (IPAddress)\n") != std::string::npos);
+    CHECK(echoed_call(r.out).at("authority") == host);
+
+    e2e::Result c = e2e::plugin({"check", "-n", ns, "--host", host, "--fail-on", "none"});
+    REQUIRE_MESSAGE(c.ok(), c.describe());
+    CHECK_MESSAGE(c.out.find("└─ load balancer: " + ns + "/gw status.addresses 127.0.0.1; Service " + ns +
+                             "/edge LoadBalancer  ") != std::string::npos,
+                  c.out);
+}

@@ -28,8 +28,46 @@ const json kOurs = {{"gateway.networking.k8s.io/gateway-name", "gw"}};
 }  // namespace
 
 TEST_CASE("gatewayapi address: istiod's Service is <gateway>-<class>, or the name-override annotation") {
-  CHECK(deployed_service_name(gateway(nullptr)) == "gw-istio");
-  CHECK(deployed_service_name(gateway(nullptr, {{"gateway.istio.io/name-override", "edge"}})) == "edge");
+  CHECK(managed(gateway(nullptr)));
+  CHECK(gateway_service_ref(gateway(nullptr)) == "apps/gw-istio");
+  CHECK(gateway_service_ref(gateway(nullptr, {{"gateway.istio.io/name-override", "edge"}})) == "apps/edge");
+}
+
+// A Gateway with spec.addresses.
+json with_addresses(const json& addresses) {
+  json g = gateway(nullptr);
+  g["spec"]["addresses"] = addresses;
+  return g;
+}
+
+TEST_CASE("gatewayapi address: a Hostname address, or several, is a manual deployment bound to the Service named") {
+  // One IP address (typed or not): istiod still deploys (IsManaged).
+  CHECK(managed(with_addresses(json::array({{{"value", "203.0.113.10"}}}))));
+  CHECK(managed(with_addresses(json::array({{{"type", "IPAddress"}, {"value", "203.0.113.10"}}}))));
+  json manual = with_addresses(json::array({{{"type", "Hostname"}, {"value", "istio-ingressgateway.istio-system.svc.cluster.local"}}}));
+  CHECK_FALSE(managed(manual));
+  CHECK(gateway_service_ref(manual) == "istio-system/istio-ingressgateway");
+  CHECK(gateway_service_ref(with_addresses(json::array({{{"type", "Hostname"}, {"value", "edge.infra.svc"}}}))) ==
+        "infra/edge");
+  // A short name is in the Gateway's namespace.
+  CHECK(gateway_service_ref(with_addresses(json::array({{{"type", "Hostname"}, {"value", "edge"}}}))) == "apps/edge");
+  // Several addresses: manual; istiod skips the non-Hostname ones.
+  json several = with_addresses(json::array({{{"type", "IPAddress"}, {"value", "203.0.113.10"}},
+                                             {{"type", "Hostname"}, {"value", "edge"}}}));
+  CHECK_FALSE(managed(several));
+  CHECK(gateway_service_ref(several) == "apps/edge");
+  // A DNS name outside the cluster names no Service.
+  CHECK(gateway_service_ref(with_addresses(json::array({{{"type", "Hostname"}, {"value", "lb.example.net"}}}))).empty());
+
+  json ingress = service("istio-system", "istio-ingressgateway", json::object(), {{"istio", "ingressgateway"}},
+                         json::array({{{"ip", "198.51.100.4"}}}));
+  json istiods = service("apps", "gw-istio", kOurs, kOurs);
+  CHECK(deployed_service(manual, {&istiods, &ingress}) == &ingress);
+  CHECK(deployed_service(manual, {&istiods}) == nullptr);
+  auto a = external_address(manual, &ingress);
+  REQUIRE(a);
+  CHECK(a->host == "198.51.100.4");
+  CHECK(a->source == "Service istio-system/istio-ingressgateway status.loadBalancer.ingress[0].ip");
 }
 
 TEST_CASE("gatewayapi address: the deployed Service is found by its gateway-name label or selector, in the Gateway's namespace") {
