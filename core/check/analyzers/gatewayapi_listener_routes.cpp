@@ -72,13 +72,30 @@ class GatewayApiListenerRoutes final : public Analyzer {
   const AnalyzerMeta& meta() const override { return meta_; }
 
   void analyze(Context& ctx) const override {
-    std::vector<const Resource*> routes;
+    // The routes naming each Gateway in a parentRef, indexed once: only
+    // those can attach to its listeners.
+    std::map<std::pair<std::string_view, std::string_view>, std::vector<const Resource*>> by_gateway;
     for (Kind kind : {Kind::GRPCRoute, Kind::HTTPRoute}) {
       for (const Resource& r : ctx.list(kind)) {
-        routes.push_back(&r);
+        for (const gatewayapi::ParentRef& ref : gatewayapi::parent_refs(r)) {
+          if (!ref.is_gateway()) {
+            continue;
+          }
+          auto gw = ctx.find(Kind::KubeGateway, ref.namespace_name, ref.name);
+          if (gw == nullptr) {
+            continue;
+          }
+          auto& list = by_gateway[{gw->namespace_name, gw->name}];
+          if (list.empty() || list.back() != &r) {
+            list.push_back(&r);
+          }
+        }
       }
     }
+    static const std::vector<const Resource*> kNone;
     for (const Resource& gw : ctx.list(Kind::KubeGateway)) {
+      auto found = by_gateway.find({gw.namespace_name, gw.name});
+      const std::vector<const Resource*>& routes = found == by_gateway.end() ? kNone : found->second;
       std::vector<Node> listeners;
       for (Node l : gw.spec()["listeners"]) {
         std::string_view protocol = l["protocol"].str();
@@ -131,7 +148,8 @@ class GatewayApiListenerRoutes final : public Analyzer {
               routed = true;
               break;
             }
-            elsewhere.push_back(fmt::format("{} {}/{} attaches to other listeners", kind_name(r->kind), r->namespace_name, r->name));
+            elsewhere.push_back(
+                fmt::format("{} {}/{} attaches to other listeners", kind_name(r->kind), r->namespace_name, r->name));
           }
           if (routed) {
             continue;
