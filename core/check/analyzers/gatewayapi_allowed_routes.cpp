@@ -4,7 +4,7 @@
 // for HTTP and HTTPS). istiod does not attach them (Accepted False,
 // NotAllowedByListeners).
 // Judged per parentRef as istiod judges it (gatewayapi.hpp attach); the real
-// istiod's status (tests/e2e/istiod/gateway_api_check_test.cpp) agrees.
+// istiod's status (tests/e2e/istiod/gateway_api_status_test.cpp) agrees.
 #include <fmt/format.h>
 
 #include "core/check/analyzers/analyzers.hpp"

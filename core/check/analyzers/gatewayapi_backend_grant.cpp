@@ -1,7 +1,7 @@
 // GRPCRoutes and HTTPRoutes whose backendRefs name a Service in another
 // namespace that no ReferenceGrant there opens to the route's namespace:
 // istiod does not route to it (ResolvedRefs False, RefNotPermitted; the real
-// istiod's status in tests/e2e/istiod/gateway_api_check_test.cpp).
+// istiod's status in tests/e2e/istiod/gateway_api_status_test.cpp).
 #include <fmt/format.h>
 
 #include "core/check/analyzers/analyzers.hpp"

@@ -2,7 +2,7 @@
 // namespace that no ReferenceGrant there opens to the Gateway's namespace:
 // istiod refuses the reference (ResolvedRefs False, RefNotPermitted) and the
 // listener is not programmed (Accepted False, NoValidCACertificate; the real
-// istiod's status in tests/e2e/istiod/gateway_api_check_test.cpp).
+// istiod's status in tests/e2e/istiod/gateway_api_status_test.cpp).
 #include <fmt/format.h>
 
 #include "core/check/analyzers/analyzers.hpp"

@@ -2,7 +2,7 @@
 // they could attach to: istiod does not attach them (Accepted False,
 // NoMatchingListenerHostname).
 // Judged per parentRef as istiod judges it (gatewayapi.hpp attach); the real
-// istiod's status (tests/e2e/istiod/gateway_api_check_test.cpp) agrees.
+// istiod's status (tests/e2e/istiod/gateway_api_status_test.cpp) agrees.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 

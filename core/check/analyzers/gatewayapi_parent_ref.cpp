@@ -2,7 +2,7 @@
 // listener of an existing Gateway: istiod does not attach them there
 // (Accepted False, NoMatchingParent).
 // Judged per parentRef as istiod judges it (gatewayapi.hpp attach); the real
-// istiod's status (tests/e2e/istiod/gateway_api_check_test.cpp) agrees.
+// istiod's status (tests/e2e/istiod/gateway_api_status_test.cpp) agrees.
 #include <fmt/format.h>
 
 #include "core/check/analyzers/analyzers.hpp"

@@ -321,7 +321,7 @@ class GatewayApiStatus final : public Analyzer {
       }
       codes.insert(code);
     }
-    return fmt::format("{}", fmt::join(codes, ", "));
+    return fmt::format("{}", fmt::join(codes, " and "));
   }
 
   static std::string backend_predicted(const Context& ctx, const Resource& route, std::string_view reason) {

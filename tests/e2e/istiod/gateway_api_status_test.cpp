@@ -5,8 +5,11 @@
 // listener whose certificateRefs Secret is missing (ResolvedRefs and
 // Programmed False), the Gateway istiod cannot give an address (no pod runs
 // here) and a Gateway of a class no controller serves (the CRD's Unknown
-// "Pending"). Every reason and message asserted is read from the objects
-// istiod wrote, then looked for in check's findings.
+// "Pending"); and the verdicts check's own analyzers predict: a backendRef
+// and a certificateRef to another namespace without a ReferenceGrant
+// (RefNotPermitted), a route hostname no listener takes
+// (NoMatchingListenerHostname). Every reason and message asserted is read
+// from the objects istiod wrote, then looked for in check's findings.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -191,7 +194,7 @@ TEST_CASE("istiod Gateway API status: check reports the reasons istiod wrote, wi
         INFO(codes_about(report, r));
         CHECK(reported(report, r, "GM0068", ""));
         CHECK(reported(report, r, "GM0074",
-                       source + false_conditions(*nobackend) + " for parentRef " + ns + "/gw/h2c, as GM0068 says"));
+                       source + false_conditions(*nobackend) + " for parentRef " + ns + "/gw/h2c: the problem found by GM0068"));
         CHECK_FALSE(reported(report, r, "GM0070", ""));
     }
     {
@@ -199,7 +202,7 @@ TEST_CASE("istiod Gateway API status: check reports the reasons istiod wrote, wi
         INFO(codes_about(report, r));
         CHECK(reported(report, r, "GM0066", ""));
         CHECK(reported(report, r, "GM0074",
-                       source + false_conditions(*nosection) + " for parentRef " + ns + "/gw/nope, as GM0066 says"));
+                       source + false_conditions(*nosection) + " for parentRef " + ns + "/gw/nope: the problem found by GM0066"));
     }
     std::string listener_conditions;
     for (const auto& l : gw_status["listeners"]) {
@@ -238,7 +241,7 @@ TEST_CASE("istiod Gateway API status: check reports the reasons istiod wrote, wi
         INFO(codes_about(other_report, r));
         CHECK(reported(other_report, r, "GM0064", ""));
         CHECK(reported(other_report, r, "GM0074",
-                       source + false_conditions(*foreign) + " for parentRef " + ns + "/gw/h2c, as GM0064 says"));
+                       source + false_conditions(*foreign) + " for parentRef " + ns + "/gw/h2c: the problem found by GM0064"));
         CHECK_FALSE(reported(other_report, r, "GM0070", ""));
     }
 }
@@ -269,5 +272,83 @@ TEST_CASE("istiod Gateway API status: a condition the objects do not explain is 
         if (f.value("code", "") == "GM0070") {
             CHECK(f.value("level", "") == "error");
         }
+    }
+}
+
+TEST_CASE("istiod Gateway API status: references without a ReferenceGrant and hostnames that miss, as istiod judges them") {
+    const std::string ns = e2e::create_namespace("gwrefs");
+    const std::string other = e2e::create_namespace("gwrefs-other");
+    const std::string host = e2e::unique_name("gwrefs") + ".example.com";
+    apply("apiVersion: v1\nkind: Service\nmetadata: {name: greeter, namespace: " + other +
+          "}\nspec:\n  ports:\n  - {name: api, port: 50051, appProtocol: kubernetes.io/h2c}\n");
+    // A TLS Secret of the other namespace, which no ReferenceGrant shares.
+    e2e::TempDir dir;
+    const auto [cert, key] = make_certificate(dir, host);
+    auto secret = e2e::kubectl({"create", "secret", "tls", "api-cert", "-n", other, "--cert", cert, "--key", key});
+    REQUIRE_MESSAGE(secret.ok(), secret.describe());
+    apply("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: " + ns +
+          "}\nspec:\n  gatewayClassName: istio\n  listeners:\n"
+          "  - {name: h2c, port: 80, protocol: HTTP, hostname: " + host + "}\n"
+          "  - name: https\n    port: 443\n    protocol: HTTPS\n    hostname: " + host +
+          "\n    tls: {mode: Terminate, certificateRefs: [{name: api-cert, namespace: " + other + "}]}\n");
+    auto route = [&](const std::string& name, const std::string& hostname, const std::string& backend) {
+        apply("apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: " + name +
+              ", namespace: " + ns + "}\nspec:\n  parentRefs: [{name: gw, sectionName: h2c}]\n  hostnames: [" +
+              hostname + "]\n  rules:\n  - matches: [{method: {service: helloworld.Greeter}}]\n    backendRefs: [" +
+              backend + "]\n");
+    };
+    route("ungranted", host, "{name: greeter, namespace: " + other + ", port: 50051}");
+    route("elsewhere", "other." + host, "{name: greeter, namespace: " + other + ", port: 50051}");
+
+    auto ungranted = eventually([&] { return route_conditions(ns, "ungranted", "ResolvedRefs"); });
+    auto elsewhere = eventually([&] { return route_conditions(ns, "elsewhere", "Accepted"); });
+    REQUIRE_MESSAGE(ungranted.has_value(), "istiod wrote no ResolvedRefs False on GRPCRoute " << ns << "/ungranted");
+    REQUIRE_MESSAGE(elsewhere.has_value(), "istiod wrote no Accepted False on GRPCRoute " << ns << "/elsewhere");
+    std::string listener_conditions;
+    auto gw = eventually([&]() -> std::optional<json> {
+        auto g = snapshot("gateway.gateway.networking.k8s.io", ns, "gw");
+        for (const auto& l : g ? (*g)["status"].value("listeners", json::array()) : json::array()) {
+            if (l.value("name", "") == "https" && !false_conditions(l.value("conditions", json::array())).empty()) {
+                listener_conditions = false_conditions(l["conditions"]);
+                return g;
+            }
+        }
+        return std::nullopt;
+    });
+    REQUIRE_MESSAGE(gw.has_value(), "istiod wrote no False condition on listener https of Gateway " << ns << "/gw");
+    MESSAGE("istiod's verdicts: ungranted: ", false_conditions(*ungranted), "; elsewhere: ",
+            false_conditions(*elsewhere), "; listener https: ", listener_conditions);
+
+    // istiod's reasons, which check's own analyzers predict:
+    CHECK(false_conditions(*ungranted).find("ResolvedRefs False (RefNotPermitted: ") == 0);
+    CHECK(false_conditions(*elsewhere).find("Accepted False (NoMatchingListenerHostname: ") == 0);
+    // the listener: RefNotPermitted, and Accepted False with istiod's reason NoValidCACertificate
+    CHECK(listener_conditions.find("ResolvedRefs False (RefNotPermitted: ") != std::string::npos);
+    CHECK(listener_conditions.find("Accepted False (NoValidCACertificate: ") != std::string::npos);
+
+    const json report = check(ns);
+    const std::string source = "controller istio.io/gateway-controller reports ";
+    {  // GM0063: the backend of another namespace without a grant
+        const std::string r = "GRPCRoute " + ns + "/ungranted";
+        INFO(codes_about(report, r));
+        CHECK(reported(report, r, "GM0063", ""));
+        CHECK(reported(report, r, "GM0074",
+                       source + false_conditions(*ungranted) + " for parentRef " + ns + "/gw/h2c: the problem found by GM0063"));
+        CHECK_FALSE(reported(report, r, "GM0070", ""));
+    }
+    {  // GM0065: the route's hostname misses the listener's
+        const std::string r = "GRPCRoute " + ns + "/elsewhere";
+        INFO(codes_about(report, r));
+        CHECK(reported(report, r, "GM0065", ""));
+        CHECK(reported(report, r, "GM0074",
+                       source + false_conditions(*elsewhere) + " for parentRef " + ns +
+                           "/gw/h2c: the problem found by GM0063 and GM0065"));
+    }
+    {  // GM0062: the listener's Secret in another namespace without a grant
+        const std::string r = "Gateway " + ns + "/gw";
+        INFO(codes_about(report, r));
+        CHECK(reported(report, r, "GM0062", ""));
+        CHECK((reported(report, r, "GM0071", source + listener_conditions + " for listener https of Gateway " + ns + "/gw") ||
+               reported(report, r, "GM0074", source + listener_conditions + " for listener https of Gateway " + ns + "/gw")));
     }
 }

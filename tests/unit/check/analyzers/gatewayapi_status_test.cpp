@@ -124,7 +124,7 @@ TEST_CASE("gatewayapi_status: a verdict the analyzers predict is one error and t
     REQUIRE(f.size() == 1);
     CHECK(f[0].level == "info");
     CHECK(has(f[0].text, "reports Accepted False (NoMatchingParent: \"sectionName \\\"nope\\\" not found\") for "
-                         "parentRef apps/gw/nope, as GM0066 says"));
+                         "parentRef apps/gw/nope: the problem found by GM0066"));
   }
   SUBCASE("BackendNotFound, as GM0068") {
     auto all = findings(route("[{name: gw}]", "missing",
@@ -135,7 +135,7 @@ TEST_CASE("gatewayapi_status: a verdict the analyzers predict is one error and t
     CHECK(of(all, "GM0070").empty());
     auto f = of(all, "GM0074");
     REQUIRE(f.size() == 1);
-    CHECK(has(f[0].text, ", as GM0068 says"));
+    CHECK(has(f[0].text, ": the problem found by GM0068"));
   }
   SUBCASE("a reason other than the one predicted stays GM0070") {
     auto all = findings(route("[{name: gw, sectionName: nope}]", "greeter",
@@ -223,7 +223,7 @@ TEST_CASE("gatewayapi_status: a listener's False conditions are GM0071 on the Ga
                      "found\") for listener https of Gateway apps/gw");
 }
 
-TEST_CASE("gatewayapi_status: a listener refused a Secret of another namespace, as GM0062 says, is GM0074") {
+TEST_CASE("gatewayapi_status: a listener refused a Secret of another namespace: the problem found by GM0062, is GM0074") {
   std::string gw = gateway(
       "  listeners:\n  - name: https\n    conditions:\n"
       "    - {type: ResolvedRefs, status: \"False\", reason: RefNotPermitted, message: not permitted}\n"
@@ -234,5 +234,5 @@ TEST_CASE("gatewayapi_status: a listener refused a Secret of another namespace, 
   CHECK(of(all, "GM0071").empty());
   auto f = of(all, "GM0074");
   REQUIRE(f.size() == 1);
-  CHECK(has(f[0].text, "for listener https of Gateway apps/gw, as GM0062 says"));
+  CHECK(has(f[0].text, "for listener https of Gateway apps/gw: the problem found by GM0062"));
 }
