@@ -23,28 +23,6 @@ namespace {
 
 void must(const e2e::Result& r) { REQUIRE_MESSAGE(r.ok(), r.describe()); }
 
-void openssl(const std::vector<std::string>& args, const e2e::TempDir& dir) {
-    std::vector<std::string> argv = {"openssl"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    e2e::RunOptions options;
-    options.cwd = dir.path();
-    must(e2e::run(argv, options));
-}
-
-// A CA (ca.crt) and a certificate for HOST signed by it (tls.crt, tls.key)
-// in `pki`, like the ones `tls --self-signed` writes.
-void certificate_for(const std::string& host, const e2e::TempDir& pki) {
-    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1",
-             "-subj", "/CN=grpcmesh test CA"},
-            pki);
-    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=" + host},
-            pki);
-    pki.write("ext.cnf", "subjectAltName=DNS:" + host + "\n");
-    openssl({"x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-             "tls.crt", "-days", "1", "-extfile", "ext.cnf"},
-            pki);
-}
-
 // The JSON the test server echoes for a call (grpcurl -v prints it after
 // "Response contents:").
 json echoed_call(const std::string& out) {
@@ -181,14 +159,12 @@ TEST_CASE("istiod Gateway API: grpcurl --host over an HTTPS Terminate listener s
     const std::string ns = e2e::create_namespace("gwtls");
     const std::string host = e2e::unique_name("gwtls") + ".example.com";
     e2e::TempDir pki("grpcmesh-e2e-pki");
-    certificate_for(host, pki);
+    const auto [cert, key] = make_certificate(pki, host);  // signed by pki/ca.crt
     // The "gateway": a TLS test server on loopback, on the listener's port,
     // serving the certificate the listener's Secret holds.
-    e2e::TestServer server({"--tls-cert", (pki.path() / "tls.crt").string(), "--tls-key",
-                            (pki.path() / "tls.key").string()});
+    e2e::TestServer server({"--tls-cert", cert, "--tls-key", key});
     const std::string port = std::to_string(server.port());
-    must(e2e::kubectl({"create", "secret", "tls", "api-cert", "-n", ns, "--cert", (pki.path() / "tls.crt").string(),
-                       "--key", (pki.path() / "tls.key").string()}));
+    must(e2e::kubectl({"create", "secret", "tls", "api-cert", "-n", ns, "--cert", cert, "--key", key}));
     must(e2e::apply_yaml("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: " +
                          ns + "}\nspec:\n  gatewayClassName: istio\n  listeners:\n"
                          "  - name: https\n    port: " + port + "\n    protocol: HTTPS\n    hostname: " + host +
