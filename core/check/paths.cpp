@@ -103,7 +103,7 @@ std::string gateway_api_load_balancer(const Snapshot& s, const Resource& gw) {
   // istiod deploys the Service, or (a manual deployment) spec.addresses names it.
   const std::string missing = fmt::format(
       "no Service {} {}", ::grpcmesh::gatewayapi::gateway_service_ref(g),
-      ::grpcmesh::gatewayapi::managed(g) ? "deployed" : "named by spec.addresses");
+      ::grpcmesh::gatewayapi::managed(g) ? "deployed" : "named by spec.addresses in the Gateway's namespace");
   if (!addresses.empty()) {
     return fmt::format("{}/{} status.addresses {}; {}", gw.namespace_name, gw.name, fmt::join(addresses, ", "),
                        svc != nullptr ? "Service " + service : missing);

@@ -84,9 +84,15 @@ const json* deployed_service(const json& gateway, const std::vector<const json*>
   const std::string name = text(md, "name");
   const std::string ref = gateway_service_ref(gateway);
   if (!managed(gateway)) {
+    // istiod looks the named Service up in the Gateway's namespace only
+    // (gatewaycommon ResolveGatewayInstances; push_context.go matches the
+    // gateway's pods through a Service of the Gateway's namespace).
+    if (ref.empty() || ref.substr(0, ref.find('/')) != ns) {
+      return nullptr;
+    }
     for (const json* s : services) {
       const json& smd = child(*s, "metadata");
-      if (!ref.empty() && text(smd, "namespace") + "/" + text(smd, "name") == ref) {
+      if (text(smd, "namespace") + "/" + text(smd, "name") == ref) {
         return s;
       }
     }

@@ -46,7 +46,8 @@ std::string gateway_service_ref(const nlohmann::json& gateway);
 // The Service of `gateway` among `services` (any namespaces). Managed: in the
 // Gateway's namespace, labelled or selecting gateway-name=<gateway>, the one
 // of the deployed name first, else one of that name. Manual deployment: the
-// Service its address names. Null when there is none.
+// Service its address names, which istiod looks for in the Gateway's
+// namespace only. Null when there is none.
 const nlohmann::json* deployed_service(const nlohmann::json& gateway, const std::vector<const nlohmann::json*>& services);
 
 // Whether a status address is the cluster's own name of the Service: a

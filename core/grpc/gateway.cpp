@@ -157,7 +157,11 @@ std::optional<GatewayRoute> resolve_gateway_api(const std::string& host, const G
                               l.gateway_ref(), status,
                               ref.empty() ? std::string("its spec.addresses names no Service of the cluster (a manual "
                                                         "deployment needs <service> or <service>.<namespace>.svc)")
-                                          : "no Service " + ref + ", which its spec.addresses names (a manual deployment)"));
+                              : ref.substr(0, ref.find('/')) != l.gateway_ref().substr(0, l.gateway_ref().find('/'))
+                                  ? "its spec.addresses names Service " + ref +
+                                        ", but istiod binds a manual deployment only to a Service of the Gateway's own "
+                                        "namespace"
+                                  : "no Service " + ref + ", which its spec.addresses names (a manual deployment)"));
     }
     if (service == nullptr) {
       throw Error(fmt::format("Gateway API Gateway {} has no external address (status.addresses: {}) and no Service "

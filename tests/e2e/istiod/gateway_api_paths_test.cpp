@@ -268,4 +268,23 @@ TEST_CASE("istiod Gateway API: a manual deployment (spec.addresses names a Servi
     CHECK_MESSAGE(c.out.find("└─ load balancer: " + ns + "/gw status.addresses 127.0.0.1; Service " + ns +
                              "/edge LoadBalancer  ") != std::string::npos,
                   c.out);
+
+    // A Service of another namespace: istiod looks for it in the Gateway's
+    // namespace only, and says so in the Gateway's status.
+    const std::string far = "far." + host;
+    must(e2e::apply_yaml("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: far, namespace: " +
+                         ns + "}\nspec:\n  gatewayClassName: istio\n  addresses: [{type: Hostname, value: "
+                         "istio-ingressgateway.istio-system.svc.cluster.local}]\n  listeners:\n"
+                         "  - {name: h2c, port: 80, protocol: HTTP, hostname: " + far + "}\n"));
+    auto refused = eventually([&]() -> std::optional<json> {
+        auto g = snapshot("gateway.gateway.networking.k8s.io", ns, "far");
+        const std::string status = g ? g->value("status", json::object()).dump() : "";
+        return status.find("not found in namespace") != std::string::npos ? g : std::nullopt;
+    });
+    REQUIRE_MESSAGE(refused.has_value(), "istiod did not report that the Service is not in namespace " << ns);
+    e2e::Result elsewhere = e2e::plugin({"grpcurl", "-plaintext", "--host", far, "list"});
+    CHECK(elsewhere.exit_code == 1);
+    CHECK(elsewhere.err.find("its spec.addresses names Service istio-system/istio-ingressgateway, but istiod binds a "
+                             "manual deployment only to a Service of the Gateway's own namespace") != std::string::npos);
+    CHECK(std::count(elsewhere.err.begin(), elsewhere.err.end(), '\n') == 1);
 }

@@ -59,15 +59,21 @@ TEST_CASE("gatewayapi address: a Hostname address, or several, is a manual deplo
   // A DNS name outside the cluster names no Service.
   CHECK(gateway_service_ref(with_addresses(json::array({{{"type", "Hostname"}, {"value", "lb.example.net"}}}))).empty());
 
+  // istiod looks the Service up in the Gateway's namespace only.
   json ingress = service("istio-system", "istio-ingressgateway", json::object(), {{"istio", "ingressgateway"}},
                          json::array({{{"ip", "198.51.100.4"}}}));
+  json edge = service("apps", "edge", json::object(), {{"app", "edge"}}, json::array({{{"ip", "198.51.100.5"}}}));
   json istiods = service("apps", "gw-istio", kOurs, kOurs);
-  CHECK(deployed_service(manual, {&istiods, &ingress}) == &ingress);
-  CHECK(deployed_service(manual, {&istiods}) == nullptr);
-  auto a = external_address(manual, &ingress);
+  CHECK(deployed_service(manual, {&istiods, &ingress}) == nullptr);
+  json own = with_addresses(json::array({{{"type", "Hostname"}, {"value", "edge.apps.svc.cluster.local"}}}));
+  CHECK(deployed_service(own, {&istiods, &ingress, &edge}) == &edge);
+  CHECK(deployed_service(with_addresses(json::array({{{"type", "Hostname"}, {"value", "edge"}}})), {&istiods, &edge}) ==
+        &edge);
+  CHECK(deployed_service(own, {&istiods}) == nullptr);
+  auto a = external_address(own, &edge);
   REQUIRE(a);
-  CHECK(a->host == "198.51.100.4");
-  CHECK(a->source == "Service istio-system/istio-ingressgateway status.loadBalancer.ingress[0].ip");
+  CHECK(a->host == "198.51.100.5");
+  CHECK(a->source == "Service apps/edge status.loadBalancer.ingress[0].ip");
 }
 
 TEST_CASE("gatewayapi address: the deployed Service is found by its gateway-name label or selector, in the Gateway's namespace") {
