@@ -70,7 +70,7 @@ std::string gateway_service_ref(const json& gateway) {
     }
     // <name>.<namespace>.svc[.<domain suffix>]
     const size_t second = value.find('.', dot + 1);
-    if (second == std::string::npos || value.compare(second, 5, ".svc.") != 0 && value.substr(second) != ".svc") {
+    if (second == std::string::npos || (value.compare(second, 5, ".svc.") != 0 && value.substr(second) != ".svc")) {
       return "";
     }
     return value.substr(dot + 1, second - dot - 1) + "/" + value.substr(0, dot);
