@@ -22,23 +22,14 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "istiod/istiod_support.hpp"
 #include "mesh_support.hpp"
 
 using namespace mesh_e2e;
+using istiod_e2e::eventually;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::optional<json> eventually(const std::function<std::optional<json>()>& probe) {
-    const auto deadline = std::chrono::steady_clock::now() + 90s;
-    for (;;) {
-        auto v = probe();
-        if (v || std::chrono::steady_clock::now() > deadline) {
-            return v;
-        }
-        std::this_thread::sleep_for(200ms);
-    }
-}
 
 void apply(const std::string& yaml) {
     auto r = e2e::apply_yaml(yaml);

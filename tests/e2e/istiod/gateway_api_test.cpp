@@ -14,24 +14,14 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "istiod/istiod_support.hpp"
 #include "mesh_support.hpp"
 
 using namespace mesh_e2e;
+using istiod_e2e::eventually;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Polls `probe` every 200 ms for up to 90 s; returns its last value.
-std::optional<json> eventually(const std::function<std::optional<json>()>& probe) {
-    const auto deadline = std::chrono::steady_clock::now() + 90s;
-    for (;;) {
-        auto v = probe();
-        if (v || std::chrono::steady_clock::now() > deadline) {
-            return v;
-        }
-        std::this_thread::sleep_for(200ms);
-    }
-}
 
 // The condition `type` of a conditions list, or an empty object.
 json condition(const json& conditions, const std::string& type) {
