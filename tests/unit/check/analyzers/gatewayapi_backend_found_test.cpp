@@ -7,10 +7,7 @@
 namespace {
 
 std::set<std::string> gm0068(const std::string& extra) {
-  grpcmesh::check::Snapshot snapshot;
-  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + extra);
-  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  auto result = check_test::gatewayapi_result(extra);
   std::set<std::string> out;
   for (const std::string& key : check_test::finding_keys(result)) {
     if (key.starts_with("GM0068")) {
@@ -31,10 +28,7 @@ TEST_CASE("gatewayapi_backend_found: a port the Service does not have") {
       check_test::grpc_route("apps", "[{name: gw}]", "[grpc.example.com]", "[{name: greeter, port: 50052}]");
   CHECK(gm0068(route) == std::set<std::string>{"GM0068 GRPCRoute apps/greeter"});
   // The message lists the ports the Service does have.
-  grpcmesh::check::Snapshot snapshot;
-  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + route);
-  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  auto result = check_test::gatewayapi_result(route);
   bool listed = false;
   for (const auto& m : result.findings) {
     listed = listed || (m.code == "GM0068" && m.text.find("(its ports: 50051)") != std::string::npos);

@@ -12,10 +12,7 @@ namespace {
 using grpcmesh::check::Message;
 
 std::vector<Message> clashes(const std::string& extra) {
-  grpcmesh::check::Snapshot snapshot;
-  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + extra);
-  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  auto result = check_test::gatewayapi_result(extra);
   std::vector<Message> out;
   for (const Message& m : result.findings) {
     if (m.code == "GM0076" || m.code == "GM0077") {

@@ -12,10 +12,7 @@ namespace {
 
 // The keys of the findings with codes in [from, to).
 std::set<std::string> findings(const std::string& extra, const std::string& from, const std::string& to) {
-  grpcmesh::check::Snapshot snapshot;
-  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + extra);
-  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  auto result = check_test::gatewayapi_result(extra);
   std::set<std::string> out;
   for (const std::string& key : check_test::finding_keys(result)) {
     if (key >= from && key < to) {

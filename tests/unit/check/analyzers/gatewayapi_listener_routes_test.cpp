@@ -10,10 +10,7 @@ using check_test::grpc_route;
 namespace {
 
 std::set<std::string> gm0069(const std::string& extra) {
-  grpcmesh::check::Snapshot snapshot;
-  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + extra);
-  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  auto result = check_test::gatewayapi_result(extra);
   std::set<std::string> out;
   for (const auto& f : result.findings) {
     if (f.code == "GM0069") {

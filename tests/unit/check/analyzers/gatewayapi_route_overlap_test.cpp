@@ -15,10 +15,7 @@ using grpcmesh::check::Message;
 // The base (GRPCRoute greeter: {service: helloworld.Greeter}) with `extra`,
 // and the GM0075 findings.
 std::vector<Message> overlaps(const std::string& extra) {
-  grpcmesh::check::Snapshot snapshot;
-  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + extra);
-  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  auto result = check_test::gatewayapi_result(extra);
   std::vector<Message> out;
   for (const Message& m : result.findings) {
     if (m.code == "GM0075") {

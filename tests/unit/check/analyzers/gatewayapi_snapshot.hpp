@@ -47,13 +47,18 @@ spec:
 )";
 
 // The base with `extra` (YAML documents) after it, analysed by every
-// analyzer; the keys ("CODE Kind ns/name") of the Gateway API findings
-// (GM0061 to GM0066).
-inline std::set<std::string> gatewayapi_findings(const std::string& extra) {
+// analyzer.
+inline grpcmesh::check::Result gatewayapi_result(const std::string& extra) {
   grpcmesh::check::Snapshot snapshot;
   std::istringstream in(kGatewayApiBase + "\n---\n" + extra);
   grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), fixture_now());
+  return grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), fixture_now());
+}
+
+// The keys ("CODE Kind ns/name") of the Gateway API findings (GM0061 to
+// GM0066) of gatewayapi_result(extra).
+inline std::set<std::string> gatewayapi_findings(const std::string& extra) {
+  auto result = gatewayapi_result(extra);
   std::set<std::string> out;
   for (const std::string& key : finding_keys(result)) {
     if (key >= "GM0061" && key < "GM0067") {

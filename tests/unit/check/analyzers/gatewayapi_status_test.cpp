@@ -21,10 +21,7 @@ struct Finding {
 
 // Every finding of the base with `extra` after it.
 std::vector<Finding> findings(const std::string& extra) {
-  grpcmesh::check::Snapshot snapshot;
-  std::istringstream in(check_test::kGatewayApiBase + "\n---\n" + extra);
-  grpcmesh::check::load_files(snapshot, {"-"}, in, "default");
-  auto result = grpcmesh::check::run(snapshot, grpcmesh::check::all_analyzers(), check_test::fixture_now());
+  auto result = check_test::gatewayapi_result(extra);
   std::vector<Finding> out;
   for (const auto& m : result.findings) {
     out.push_back({std::string(m.code), std::string(grpcmesh::check::level_name(m.level)),
