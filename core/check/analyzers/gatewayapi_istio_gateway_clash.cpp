@@ -35,6 +35,7 @@
 
 #include "core/check/analyzers/analyzers.hpp"
 #include "core/check/mesh.hpp"
+#include "core/gatewayapi/address.hpp"
 
 namespace grpcmesh::check::analyzers {
 namespace {
@@ -55,22 +56,17 @@ std::optional<Pods> pods_of(const Context& ctx, const Resource& gw) {
   Pods out;
   out.gateway = &gw;
   const Resource* service = nullptr;
-  bool manual = false;
-  for (Node a : gw.spec()["addresses"]) {
-    if (a["type"].str() != "Hostname" || !a["value"].is_string()) {
-      continue;
+  // A manual deployment (core/gatewayapi/address.hpp): the Service its
+  // address names, which istiod takes from the Gateway's namespace only.
+  const nlohmann::json g = {{"metadata", {{"namespace", gw.namespace_name}, {"name", gw.name}}},
+                            {"spec", {{"addresses", gw.spec()["addresses"].to_json()}}}};
+  const bool manual = !::grpcmesh::gatewayapi::managed(g);
+  if (manual) {
+    const std::string ref = ::grpcmesh::gatewayapi::gateway_service_ref(g);
+    const size_t slash = ref.find('/');
+    if (!ref.empty() && ref.substr(0, slash) == gw.namespace_name) {
+      service = ctx.find(Kind::Service, gw.namespace_name, ref.substr(slash + 1));
     }
-    manual = true;
-    // <service>.<namespace>.svc...: the Service must be in the Gateway's namespace
-    const std::string_view value = a["value"].str();
-    const auto dot = value.find('.');
-    const std::string_view name = value.substr(0, dot);
-    const std::string_view rest = dot == std::string_view::npos ? std::string_view() : value.substr(dot + 1);
-    const std::string_view ns = rest.substr(0, rest.find('.'));
-    if (ns == gw.namespace_name) {
-      service = ctx.find(Kind::Service, gw.namespace_name, name);
-    }
-    break;
   }
   if (manual && service == nullptr) {
     return std::nullopt;  // no pods of the snapshot to compare

@@ -97,6 +97,10 @@ TEST_CASE("gatewayapi_istio_gateway_clash: a Gateway API Gateway whose address i
   std::string elsewhere = manual;
   elsewhere.replace(elsewhere.find("istio-ingressgateway.istio-system"), 33, "istio-ingressgateway.other-ns.xx");
   CHECK(clashes(elsewhere + "---\n" + istio_gateway("{istio: ingressgateway}", kHttp)).empty());
+  // a short name is a Service of the Gateway's namespace (extractGatewayServices)
+  std::string short_name = manual;
+  short_name.replace(short_name.find("istio-ingressgateway.istio-system.svc.cluster.local"), 51, "istio-ingressgateway");
+  CHECK(clashes(short_name + "---\n" + istio_gateway("{istio: ingressgateway}", kHttp)).size() == 1);
 }
 
 TEST_CASE("gatewayapi_istio_gateway_clash: other pods, hosts, ports or protocols do not clash") {
