@@ -6,14 +6,16 @@
 // calls grpcmesh_grpcurl_run with the raw argument list, and shell completion
 // of `grpcurl` arguments calls grpcmesh_grpcurl_complete.
 //
-// The main binary carries its own libstdc++ (linked statically) while the
-// module uses libstdc++.so.6, which libprotobuf needs: two copies of the
-// library in one process. So what crosses this boundary is kept to what both
-// copies handle alike: plain data and std::string (the same layout, both
-// allocating with malloc), and the caller's streams, which the module only
-// reads and writes (their facets are cached in the stream objects; nothing
-// here imbues a locale or looks a facet up). Exceptions never cross: both
-// entry points catch everything.
+// The main binary carries its own C++ library (libstdc++ linked statically;
+// libc++ in the portable release) while the module has another copy
+// (libstdc++.so.6, which libprotobuf needs; its own static libc++ in the
+// portable release): two copies of the library in one process. So what
+// crosses this boundary is kept to what both copies handle alike: plain data
+// and std::string (the same layout, both allocating with malloc), and the
+// caller's stream buffers, which the module reads and writes through stream
+// objects of its own (entry.cpp says why: never the caller's stream objects,
+// whose locale the module's copy cannot look facets up in). Exceptions never
+// cross: both entry points catch everything.
 
 #include "core/kube/connection_options.hpp"
 #include "core/util/streams.hpp"
