@@ -9,7 +9,7 @@ pkgs=(
   libgrpc++-dev libprotobuf-dev libprotoc-dev protobuf-compiler protobuf-compiler-grpc
   openssl curl python3 iproute2 procps strace
   debootstrap zsh fish qemu-user-static
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev ccache
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -68,6 +68,27 @@ if [ $portable = 1 ]; then
   for f in LICENSE README.md krew/grpcmesh.yaml krew/kubectl_complete-grpcmesh; do
     [ -f "$root/$f" ] || { echo "release: $f is missing" >&2; exit 1; }
   done
+  # Compiled through ccache when it is installed (GRPCMESH_CCACHE=0: not),
+  # with its cache outside the repository like the dependencies: the release
+  # test rebuilds both archives on every run, and a tree this machine has
+  # compiled before (a fresh clone of a commit built in an earlier run)
+  # then compiles only what changed. The launcher carries the settings, so a
+  # later `cmake --build` by hand caches the same way:
+  # - CCACHE_BASEDIR: paths under the checkout are hashed relative to it, so
+  #   a clone in another directory hits the same entries (definitions are
+  #   hashed as written: nothing that embeds a path is shared);
+  # - CCACHE_NOHASHDIR: nor is the build directory (the binaries are
+  #   stripped, so no debug information names it);
+  # - CCACHE_DEPEND: the compiler's own dependency file (-MD, as Ninja asks)
+  #   decides what a result depends on; no second preprocessor run on a miss.
+  ccache_args=(-DCMAKE_CXX_COMPILER_LAUNCHER=)
+  if [ "${GRPCMESH_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null; then
+    case "$root$cache" in
+      *[[:space:]\;]*) echo "release: ccache not used: the checkout or cache path holds a space or ';'" >&2 ;;
+      *) mkdir -p "$cache/ccache"
+        ccache_args=("-DCMAKE_CXX_COMPILER_LAUNCHER=env;CCACHE_DIR=$cache/ccache;CCACHE_BASEDIR=$root;CCACHE_NOHASHDIR=1;CCACHE_DEPEND=1;CCACHE_MAXSIZE=5G;CCACHE_COMPRESS=1;$(command -v ccache)") ;;
+    esac
+  fi
   declare -A archive_of sha_of
   version=""
   for arch in amd64 arm64; do
@@ -78,7 +99,7 @@ if [ $portable = 1 ]; then
     if [ $do_build = 1 ]; then
       # Stripped at link time (the host's strip knows only its own machine).
       "${low[@]}" cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$deps/toolchain.cmake" \
-        -DCMAKE_BUILD_TYPE=Release -DGRPCMESH_BUILD_TESTS=OFF \
+        -DCMAKE_BUILD_TYPE=Release -DGRPCMESH_BUILD_TESTS=OFF "${ccache_args[@]}" \
         -DCMAKE_EXE_LINKER_FLAGS=-s -DCMAKE_MODULE_LINKER_FLAGS=-s >/dev/null
       "${low[@]}" cmake --build "$dir" -j 2 --target kubectl-grpcmesh grpcmesh-grpc
     fi

@@ -24,37 +24,11 @@ mapfile -t runtime < <(sed -n '/<!-- \(grpc-\)\{0,1\}runtime-packages -->/,/<!--
 [ ${#runtime[@]} -gt 0 ] || { echo "clean-root: no runtime packages found in docs/install.md" >&2; exit 1; }
 include=$(IFS=,; echo "${runtime[*]}")
 
-cache=${GRPCMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh}
-mirror=${GRPCMESH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+roots_prog=clean-root
+# shellcheck source=tests/release/roots.sh
+. "$root_dir/tests/release/roots.sh"
 key=$(printf '%s\n' bookworm minbase "$include" | sha256sum | cut -c1-12)
-chroot_dir="$cache/roots/bookworm-minbase-$key"
-
-if [ ! -f "$chroot_dir/.complete" ]; then
-  mkdir -p "$cache/roots"
-  exec 9>"$cache/roots/.lock"
-  flock 9
-  if [ ! -f "$chroot_dir/.complete" ]; then
-    host=$(echo "$mirror" | sed -E 's#^[a-z]+://([^/:]+).*#\1#')
-    port=$(echo "$mirror" | sed -nE 's#^[a-z]+://[^/:]+:([0-9]+).*#\1#p')
-    [ -n "$port" ] || case $mirror in https:*) port=443 ;; *) port=80 ;; esac
-    if ! timeout 20 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; then
-      echo "clean-root: the Debian mirror $mirror is unreachable; cannot build the minimal root (set GRPCMESH_DEBIAN_MIRROR)" >&2
-      exit 1
-    fi
-    rm -rf "$chroot_dir.tmp"
-    echo "clean-root: building a minimal bookworm root with: ${runtime[*]}" >&2
-    if ! debootstrap --variant=minbase --include="$include" bookworm "$chroot_dir.tmp" "$mirror" \
-         >"$cache/roots/debootstrap-$key.log" 2>&1; then
-      echo "clean-root: debootstrap failed, see $cache/roots/debootstrap-$key.log" >&2
-      tail -5 "$cache/roots/debootstrap-$key.log" >&2
-      exit 1
-    fi
-    rm -rf "$chroot_dir.tmp/var/cache/apt/archives/"*.deb
-    touch "$chroot_dir.tmp/.complete"
-    mv "$chroot_dir.tmp" "$chroot_dir"
-  fi
-  flock -u 9
-fi
+chroot_dir=$(debian_root "bookworm-minbase-$key" bookworm amd64 --include="$include")
 
 # The root must not have any of the build's development packages.
 dev=$(chroot "$chroot_dir" dpkg-query -W -f='${Package}\n' | grep -E -- '-dev$' || true)
@@ -63,25 +37,11 @@ if [ -n "$dev" ]; then
   exit 1
 fi
 
-# One run at a time per root: runs share its /proc mount.
-exec 8>"$cache/roots/.run-$key.lock"
-flock 8
-
-# A fresh directory inside the root per run, removed afterwards.
-work=$(mktemp -d "$chroot_dir/tmp/release.XXXXXX")
-# /proc as on any running system (the binary finds its module through /proc/self/exe).
-proc_mounted=0
-cleanup() {
-  [ $proc_mounted = 0 ] || umount "$chroot_dir/proc" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-if ! mountpoint -q "$chroot_dir/proc"; then
-  mount -t proc proc "$chroot_dir/proc" && proc_mounted=1 ||
-    { echo "clean-root: cannot mount /proc in the minimal root" >&2; exit 1; }
-fi
+enter_root "$chroot_dir"
+trap leave_root EXIT
+work="$chroot_dir/tmp/grpcmesh-release"
 tar -xzf "$archive" -C "$work"
-inner=/tmp/$(basename "$work")
+inner=/tmp/grpcmesh-release
 status=0
 out=$(chroot "$chroot_dir" /usr/bin/env -i PATH="$inner:/usr/bin:/bin" "$inner/kubectl-grpcmesh" version 2>&1) || status=$?
 if [ $status -ne 0 ]; then
