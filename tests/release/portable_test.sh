@@ -34,7 +34,6 @@ dev=${1:?usage: portable_test.sh DEV_BINARY WORK_DIR}
 work=${2:?usage: portable_test.sh DEV_BINARY WORK_DIR}
 root_dir=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${GRPCMESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-grpcmesh}
-mirror=${GRPCMESH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 deps_env="$cache/release/release-deps.env"
 
 skip() {

@@ -53,11 +53,12 @@ debian_root() {
 
 roots_entered=()
 roots_mounted=()
+roots_locks=()
 enter_root() {
-  local root=$1 lock
-  lock="$roots_cache/.run-$(basename "$root").lock"
-  exec {lock_fd}>"$lock"
+  local root=$1 lock_fd
+  exec {lock_fd}>"$roots_cache/.run-$(basename "$root").lock"
   flock "$lock_fd"
+  roots_locks+=("$lock_fd")
   roots_entered+=("$root")
   if ! mountpoint -q "$root/proc"; then
     mount -t proc proc "$root/proc" || { echo "$roots_prog: cannot mount /proc in $root" >&2; return 1; }
@@ -68,9 +69,11 @@ enter_root() {
 }
 
 leave_root() {
-  local root
+  local root fd
   for root in ${roots_mounted[@]+"${roots_mounted[@]}"}; do umount "$root/proc" 2>/dev/null || true; done
   for root in ${roots_entered[@]+"${roots_entered[@]}"}; do rm -rf "$root/tmp/grpcmesh-release"; done
+  for fd in ${roots_locks[@]+"${roots_locks[@]}"}; do exec {fd}>&-; done
   roots_mounted=()
   roots_entered=()
+  roots_locks=()
 }
