@@ -3,8 +3,8 @@
 #include "core/grpc/entry.hpp"
 
 #include <csignal>
-#include <istream>
 
+#include <istream>
 #include <ostream>
 #include <string>
 #include <vector>
