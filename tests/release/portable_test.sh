@@ -170,6 +170,32 @@ root_of[bookworm-arm64]=$(debian_root bookworm-arm64-minbase-foreign bookworm ar
 fixture="$root_dir/tests/testdata/check/gm0007-grpc-under-tcp"
 protoset="$root_dir/tests/testdata/grpc/shapes.protoset"
 inner=/tmp/grpcmesh-release
+# For the root the loop below is in ($r, $root, $w, $qemu):
+# in_root ARGS...: the archive's binary in the root (its working directory is
+# the root's /); on_dev ARGS...: the developer build, from the root's
+# directory on this machine, so that relative paths name the same files.
+in_root() {
+  env -i PATH=/usr/bin:/bin HOME=$inner KUBECONFIG=$inner/kubeconfig KUBECACHEDIR=$inner/kube-cache \
+    "$chroot" "$root" ${qemu[@]+"${qemu[@]}"} "$inner/kubectl-grpcmesh" "$@"
+}
+on_dev() {
+  (cd "$root" && env -i PATH=/usr/bin:/bin HOME="$w" KUBECONFIG="$w/kubeconfig" KUBECACHEDIR="$w/kube-cache-dev" \
+    "$dev" "$@")
+}
+# same LABEL ARGS...: the same output (stdout and stderr) and exit code.
+same() {
+  local label=$1 want got rc_want=0 rc_got=0
+  shift
+  want=$(on_dev "$@" 2>&1) || rc_want=$?
+  [ -n "$want" ] || fail "the developer build printed nothing for $label"
+  got=$(in_root "$@" 2>&1) || rc_got=$?
+  if [ "$got" != "$want" ] || [ $rc_got != $rc_want ]; then
+    diff <(echo "$want") <(echo "$got") | head -20 >&2 || true
+    fail "$r: '$label' differs from the developer build (exit $rc_got, want $rc_want)"
+  fi
+  echo "portable release: $r: $label (exit $rc_want)"
+}
+
 for r in "${roots[@]}"; do
   arch=${r#*-}
   root=${root_of[$r]}
@@ -185,31 +211,6 @@ for r in "${roots[@]}"; do
     cp "$(command -v qemu-aarch64-static)" "$w/qemu-aarch64-static"
     qemu=("$inner/qemu-aarch64-static")
   fi
-  # in_root ARGS...: the archive's binary in the root (its working directory
-  # is the root's /); on_dev ARGS...: the developer build, from the root's
-  # directory on this machine, so that relative paths name the same files.
-  in_root() {
-    env -i PATH=/usr/bin:/bin HOME=$inner KUBECONFIG=$inner/kubeconfig KUBECACHEDIR=$inner/kube-cache \
-      "$chroot" "$root" ${qemu[@]+"${qemu[@]}"} "$inner/kubectl-grpcmesh" "$@"
-  }
-  on_dev() {
-    (cd "$root" && env -i PATH=/usr/bin:/bin HOME="$w" KUBECONFIG="$w/kubeconfig" KUBECACHEDIR="$w/kube-cache-dev" \
-      "$dev" "$@")
-  }
-  # same LABEL ARGS...: the same output (stdout and stderr) and exit code.
-  same() {
-    local label=$1 want got rc_want=0 rc_got=0
-    shift
-    want=$(on_dev "$@" 2>&1) || rc_want=$?
-    [ -n "$want" ] || fail "the developer build printed nothing for $label"
-    got=$(in_root "$@" 2>&1) || rc_got=$?
-    if [ "$got" != "$want" ] || [ $rc_got != $rc_want ]; then
-      diff <(echo "$want") <(echo "$got") | head -20 >&2 || true
-      fail "$r: '$label' differs from the developer build (exit $rc_got, want $rc_want)"
-    fi
-    echo "portable release: $r: $label (exit $rc_want)"
-  }
-
   out=$(in_root version -o json 2>&1) || fail "$r: version failed: $out"
   grep -q "\"version\": \"$version\"" <<<"$out" || fail "$r: version does not report $version: $out"
   echo "portable release: $r: version reports $version"
