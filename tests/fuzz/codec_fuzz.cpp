@@ -3,6 +3,8 @@
 // (protobuf wire format, printed as JSON and as text format) and as -d
 // request data in JSON and in text format. Bad data is refused with one
 // grpcmesh::Error; nothing may crash.
+#include <google/protobuf/stubs/logging.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,6 +26,8 @@ struct Fixture {
       grpcmesh::grpc::proto_file_schema({"shapes/v1/shapes.proto"}, {GRPCMESH_TESTDATA_DIR "/grpc/protos"});
   std::vector<const google::protobuf::Descriptor*> types;
   Fixture() {
+    // As grpcurl below -vv: libprotobuf's own log lines are not the output.
+    google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
     for (const char* name : {"shapes.v1.Shape", "shapes.v1.GetRequest", "shapes.v1.Summary"}) {
       types.push_back(schema->find_message(name));
     }
