@@ -14,7 +14,10 @@
 #                                  build (target `sanitize`: the fuzz targets,
 #                                  the unit and command-line tests), no run
 #   GRPCMESH_SANITIZE_BUILD_DIR  the sanitizer build (default build-asan)
-#   GRPCMESH_FUZZ_FLAGS          more libFuzzer flags (e.g. -runs=N)
+#   GRPCMESH_FUZZ_FLAGS          more libFuzzer flags, after this script's
+#                                (a later flag wins): e.g. -runs=N, or
+#                                -max_len=4096 for long runs, or -fork=N to
+#                                run N workers (the summary then adds them up)
 #   GRPCMESH_FUZZ_SEED           a fixed libFuzzer seed: each target then starts
 #                                from its seeds alone (a fresh corpus, not
 #                                build-asan/corpus), so the same build tries
@@ -99,11 +102,23 @@ for t in "${targets[@]}"; do
     tail -40 "$log" >&2
     exit 1
   fi
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
+  # With -fork=N the parent prints no final stats; its last progress line
+  # ("#RUNS: cov: F ft: F .. exec/s N oom/timeout/crash: A/B/C ..") sums the
+  # workers; it counts features only (its "cov" repeats them).
+  forked=$(grep '^#[0-9]*: cov:' "$log" | tail -1 || true)
+  if [ -n "$forked" ]; then
+    runs=$(echo "$forked" | sed 's/^#\([0-9]*\):.*/\1/')
+    speed=$(echo "$forked" | grep -o 'exec/s [0-9]*' | grep -o '[0-9]*$' || echo "?")
+    faults=$(echo "$forked" | grep -o 'oom/timeout/crash: [0-9/]*' | grep -o '[0-9/]*$' || echo "?")
+    echo "fuzz: $t $((SECONDS - t_start))s: $runs executions ($speed/s) in forked workers, $ft features," \
+      "oom/timeout/crash $faults"
+    continue
+  fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo "?")
   echo "fuzz: $t $((SECONDS - t_start))s: $runs executions ($speed/s), coverage $cov edges, $ft features," \
     "peak RSS ${rss} MB, no crash"
 done
