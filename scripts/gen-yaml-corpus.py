@@ -58,6 +58,7 @@ TAGGED = [
     "!!binary \"###\"", "!!binary |\n    aGVs\n    bG8=", "!!timestamp 2001-12-14", "!!timestamp 12",
     "!foo 12", "! 12", "! yes", "!!map 12", "!!seq 12", "!<tag:yaml.org,2002:int> 0x10",
     "!<tag:yaml.org,2002:str> 1", "!!merge x", "!local {a: 1}", "!!set {a, b}", "!!omap [{a: 1}]",
+    "!!binary 8GVbsGa=", "!!binary wK8=", "!!binary 7aCA",
 ]
 
 STRUCTURES = {

@@ -384,6 +384,45 @@ Resolved resolve_go(std::string_view in, bool timestamps) {
 // An untagged plain scalar.
 Resolved resolve_plain(std::string_view s) { return resolve_go(s, true); }
 
+// The bytes as Go's encoding/json writes a string: each byte that does not
+// start a valid UTF-8 sequence (utf8.DecodeRuneInString's RuneError, width
+// 1: a stray continuation byte, an overlong form, a surrogate, a code point
+// past U+10FFFF, a cut sequence) becomes U+FFFD. kubectl's YAML-to-JSON
+// marshals a !!binary value this way; libyaml lets no other invalid UTF-8
+// through.
+std::string go_json_utf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  auto byte = [&](size_t k) { return k < in.size() ? static_cast<unsigned char>(in[k]) : 0u; };
+  auto cont = [](unsigned c) { return c >= 0x80 && c <= 0xBF; };
+  while (i < in.size()) {
+    unsigned c = byte(i);
+    size_t width = 0;
+    if (c < 0x80) {
+      width = 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      width = cont(byte(i + 1)) ? 2 : 0;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      unsigned lo = c == 0xE0 ? 0xA0 : 0x80;
+      unsigned hi = c == 0xED ? 0x9F : 0xBF;
+      width = byte(i + 1) >= lo && byte(i + 1) <= hi && cont(byte(i + 2)) ? 3 : 0;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      unsigned lo = c == 0xF0 ? 0x90 : 0x80;
+      unsigned hi = c == 0xF4 ? 0x8F : 0xBF;
+      width = byte(i + 1) >= lo && byte(i + 1) <= hi && cont(byte(i + 2)) && cont(byte(i + 3)) ? 4 : 0;
+    }
+    if (width == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(in.substr(i, width));
+      i += width;
+    }
+  }
+  return out;
+}
+
 // Go's encoding/base64 StdEncoding.DecodeString, which skips '\r' and '\n'.
 std::optional<std::string> go_base64_decode(std::string_view in) {
   std::string s;
@@ -1191,7 +1230,7 @@ class EventParser {
     if (!bytes) {
       fail_at(r.line, "!!binary value contains invalid base64 data; give standard, padded base64");
     }
-    return *bytes;
+    return go_json_utf8(*bytes);
   }
 
   // The value as kubectl holds it after its JSON round trip.

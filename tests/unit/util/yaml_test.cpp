@@ -360,6 +360,24 @@ TEST_CASE("yaml: tags are read as go-yaml reads them") {
   CHECK(error_of("a: !!binary aGVsbG8\n").find("invalid base64") != std::string::npos);
 }
 
+TEST_CASE("yaml: !!binary bytes that are not UTF-8 become U+FFFD, as Go's encoding/json writes them") {
+  // 8GVbsGa= is f0 65 5b b0 66 (a cut 4-byte sequence, then a stray
+  // continuation byte): nlohmann::json refused to print the raw bytes.
+  json v = parse("a: !!binary 8GVbsGa=\n");
+  CHECK(v["a"] == "\xEF\xBF\xBD" "e[" "\xEF\xBF\xBD" "f");
+  CHECK(v.dump() == "{\"a\":\"\xEF\xBF\xBD" "e[" "\xEF\xBF\xBD" "f\"}");
+  // Valid sequences of each width are kept; an overlong form (c0 af), a
+  // surrogate (ed a0 80) and a code point past U+10FFFF (f4 90 80 80) are
+  // replaced byte by byte.
+  CHECK(parse("a: !!binary w6nigqzwn5iA\n")["a"] == "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  CHECK(parse("a: !!binary wK8=\n")["a"] == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(parse("a: !!binary 7aCA\n")["a"] == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(parse("a: !!binary 9JCAgA==\n")["a"] ==
+        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  // As a key too.
+  CHECK(parse("? !!binary /w==\n: 1\n").contains("\xEF\xBF\xBD"));
+}
+
 TEST_CASE("yaml: mapping keys become strings as sigs.k8s.io/yaml makes them") {
   json v = parse("yes: 1\n0x10: 2\n1e3: 3\n1.0: 4\n0.1: 5\n123456789012345678901234: 6\n.inf: 7\n1e6: 8\n"
                  "'null': 9\n-0.00001: 10\nn: 11\n");
