@@ -136,6 +136,10 @@ std::optional<std::vector<Block>> blocks(std::string_view text) {
         ended = true;
       } else if (line.find(':') != std::string_view::npos) {
         block.plain = false;
+      } else if (line.find_first_not_of(" \t\f\v") == std::string_view::npos) {
+        // OpenSSL takes a blank line for the end of RFC 1421 headers: the
+        // lines before it are then headers, and another one is an error.
+        block.plain = false;
       } else {
         body += line;
       }

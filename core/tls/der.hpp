@@ -71,7 +71,7 @@ namespace grpcmesh::tls::pem {
 struct Block {
   std::string label;  // "CERTIFICATE", "PRIVATE KEY", ...
   std::string der;    // the decoded body
-  bool plain = true;  // false when it has RFC 1421 headers (e.g. an encrypted key) or bad base64
+  bool plain = true;  // false when it has RFC 1421 headers (e.g. an encrypted key), a blank line or bad base64
 };
 
 // The PEM blocks of `text`, in order, with any text around them skipped as

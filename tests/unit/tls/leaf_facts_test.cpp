@@ -312,3 +312,35 @@ TEST_CASE("leaf facts: a name whose strings OpenSSL cannot convert to UTF-8 is l
   CHECK_FALSE(oracle(pem, pem).parses);
   CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
 }
+
+TEST_CASE("leaf facts: a PEM body with a blank line is left to OpenSSL") {
+  // Found by certificate_fuzz: grpc.example.com's certificate and key, the
+  // key's base64 broken by blank lines. OpenSSL takes a blank line for the
+  // end of RFC 1421 headers and refuses the key; the fast path read it.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/key-blank-lines.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  REQUIRE(pem.find("BEGIN PRIVATE KEY") != std::string::npos);
+  CHECK_FALSE(oracle(pem, pem).parses);
+  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+
+  // A blank (or white-space) line after the first line of a body, before
+  // its end, or twice; in the certificate or in the key.
+  auto key = ec("P-256");
+  const std::string cert = certificate({key.get()});
+  const std::string key_pem = pkcs8(key.get());
+  REQUIRE(compared(cert, key_pem).has_value());
+  auto broken = [](const std::string& block, const std::string& blank, bool at_end) {
+    size_t at = at_end ? block.find("-----END") : block.find('\n', block.find('\n') + 1) + 1;
+    return block.substr(0, at) + blank + block.substr(at);
+  };
+  for (const std::string& blank : {std::string("\n"), std::string("  \n"), std::string("\n\n"), std::string("\r\n")}) {
+    for (bool at_end : {false, true}) {
+      CAPTURE(blank);
+      CAPTURE(at_end);
+      CHECK_FALSE(compared(broken(cert, blank, at_end), key_pem).has_value());
+      CHECK_FALSE(compared(cert, broken(key_pem, blank, at_end)).has_value());
+    }
+  }
+}
