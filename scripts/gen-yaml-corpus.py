@@ -203,6 +203,47 @@ FILES = {
     "json-with-comment": '# a comment\n{"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"}}',
 }
 
+# Files of bytes that are not all UTF-8. kubectl reads a file through x/text's
+# UTF-8 decoder, which turns each maximal subpart of an ill-formed sequence
+# into U+FFFD, unless the file starts with a byte order mark; then a JSON
+# string reads invalid bytes as Go's encoding/json does (each one U+FFFD) and
+# YAML refuses them. A \\u escape of an unpaired surrogate is U+FFFD in JSON
+# and an error in YAML.
+JSON_HEAD = b'{"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"}, "spec": '
+RAW_UTF8 = {
+    "cut-3": b"x\xe2\x82y",  # a cut sequence: one U+FFFD
+    "cut-4-end": b"\xf0\x9f\x98",  # cut by the closing quote
+    "cut-twice": b"\xe2\x82\xe2\x82",
+    "surrogate": b"a\xed\xa0\x80b",  # each byte: ED's second byte is 80..9F
+    "overlong-3": b"\xe0\x80\xaf",
+    "overlong-2": b"\xc0\xaf",
+    "past-max": b"\xf4\x90\x80\x80",
+    "stray": b"\x80\xbf",
+    "lead-only": b"\xc2z\xf5\xfe\xff",
+    "valid-edges": b"\xed\x9f\xbf\xf4\x8f\xbf\xbf\xf0\x90\x80\x80\xc2\x80",
+    "escaped-too": b"\\n\xe2\x82\\t",
+}
+JSON_BYTES = {"json-utf8-" + name: JSON_HEAD + b'{"v": "' + raw + b'"}}' for name, raw in RAW_UTF8.items()}
+JSON_BYTES.update({
+    "json-utf8-key": JSON_HEAD + b'{"k\xff": 1, "\xe2\x82": 2}}',
+    "json-surrogate-high": JSON_HEAD + b'{"v": "\\ud800"}}',
+    "json-surrogate-low": JSON_HEAD + b'{"v": "\\udc00x"}}',
+    "json-surrogate-then-escape": JSON_HEAD + b'{"v": "\\ud800\\u0041\\ud800\\n"}}',
+    "json-surrogate-then-pair": JSON_HEAD + b'{"v": "\\ud800\\ud800\\udc00"}}',
+    "json-surrogate-bad-hex": JSON_HEAD + b'{"v": "\\ud800\\u00zz"}}',
+    "json-surrogate-key": JSON_HEAD + b'{"\\udfff": 1}}',
+    "json-flow-utf8": b'{apiVersion: example.com/v1, kind: Thing, metadata: {name: t}, spec: {v: "\xff"}}',
+    "json-utf8-between-tokens": JSON_HEAD + b'{"a": 1,\xff "b": 2}}',
+    "json-bom-utf8": b"\xef\xbb\xbf" + JSON_HEAD + b'{"v": "x\xe2\x82y\xed\xa0\x80"}}',
+    "yaml-utf8": HEAD.encode() + b"spec:\n  v: \xe2\x82y\n",
+    "yaml-utf8-places": HEAD.encode() + b"spec:  # \xff\n  k\xc0: '\xf0\x9f\x98'\n  d: \"\xed\xa0\x80\"\n",
+    "yaml-bom-utf8": b"\xef\xbb\xbf" + HEAD.encode() + b"spec:\n  v: \xe2\x82y\n",
+    "yaml-surrogate-escape": HEAD.encode() + b'spec:\n  v: "\\ud800"\n',
+    # UTF-16 with a byte order mark: kubectl decodes it to UTF-8, libyaml reads it.
+    "yaml-utf16le": b"\xff\xfe" + (HEAD + 'spec:\n  v: "\u00e9"\n  w: yes\n').encode("utf-16-le"),
+    "json-utf16be": b"\xfe\xff" + (JSON_HEAD.decode() + '{"v": "\\u00e9\\/", "w": 1e3}}').encode("utf-16-be"),
+})
+
 
 def indent(text, by):
     return "".join(by + line if line.strip() else line for line in text.splitlines(True))
@@ -231,6 +272,10 @@ def main():
     for name, text in sorted(files.items()):
         with open(os.path.join(OUT, name + ".yaml"), "w", encoding="utf-8", newline="") as f:
             f.write(text)
+    for name, data in sorted(JSON_BYTES.items()):
+        with open(os.path.join(OUT, "file-" + name + ".yaml"), "wb") as f:
+            f.write(data)
+    files.update(JSON_BYTES)
     print("wrote %d files to %s" % (len(files), os.path.relpath(OUT, ROOT)), file=sys.stderr)
 
 

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
@@ -384,36 +385,62 @@ Resolved resolve_go(std::string_view in, bool timestamps) {
 // An untagged plain scalar.
 Resolved resolve_plain(std::string_view s) { return resolve_go(s, true); }
 
+// The UTF-8 sequence at in[i] (a byte >= 0x80), by Unicode's table of
+// well-formed byte sequences (no overlong form, surrogate or code point past
+// U+10FFFF): `width` is its length when it is well formed, else 0; `prefix`
+// is the length of its maximal subpart, the bytes that could still begin a
+// well-formed sequence (at least 1).
+struct Utf8Sequence {
+  size_t width;
+  size_t prefix;
+};
+Utf8Sequence utf8_sequence(std::string_view in, size_t i) {
+  auto byte = [&](size_t k) { return k < in.size() ? static_cast<unsigned char>(in[k]) : 0u; };
+  const unsigned c = byte(i);
+  size_t need = 0;
+  unsigned lo = 0x80;
+  unsigned hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    lo = c == 0xE0 ? 0xA0 : 0x80;
+    hi = c == 0xED ? 0x9F : 0xBF;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    lo = c == 0xF0 ? 0x90 : 0x80;
+    hi = c == 0xF4 ? 0x8F : 0xBF;
+  } else {
+    return {0, 1};
+  }
+  for (size_t k = 1; k <= need; ++k) {
+    const unsigned b = byte(i + k);  // 0 past the end: never a continuation byte
+    if (b < lo || b > hi) {
+      return {0, k};
+    }
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  return {need + 1, need + 1};
+}
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+constexpr std::uint64_t kHighBits = 0x8080808080808080;  // of eight bytes: one set is not ASCII
+
 // The bytes as Go's encoding/json writes a string: each byte that does not
-// start a valid UTF-8 sequence (utf8.DecodeRuneInString's RuneError, width
-// 1: a stray continuation byte, an overlong form, a surrogate, a code point
-// past U+10FFFF, a cut sequence) becomes U+FFFD. kubectl's YAML-to-JSON
-// marshals a !!binary value this way; libyaml lets no other invalid UTF-8
-// through.
+// start a well-formed UTF-8 sequence (utf8.DecodeRuneInString's RuneError,
+// width 1: a stray continuation byte, an overlong form, a surrogate, a code
+// point past U+10FFFF, each byte of a cut sequence) becomes U+FFFD. kubectl's
+// YAML-to-JSON marshals a !!binary value this way; libyaml lets no other
+// invalid UTF-8 through.
 std::string go_json_utf8(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   size_t i = 0;
-  auto byte = [&](size_t k) { return k < in.size() ? static_cast<unsigned char>(in[k]) : 0u; };
-  auto cont = [](unsigned c) { return c >= 0x80 && c <= 0xBF; };
   while (i < in.size()) {
-    unsigned c = byte(i);
-    size_t width = 0;
-    if (c < 0x80) {
-      width = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      width = cont(byte(i + 1)) ? 2 : 0;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      unsigned lo = c == 0xE0 ? 0xA0 : 0x80;
-      unsigned hi = c == 0xED ? 0x9F : 0xBF;
-      width = byte(i + 1) >= lo && byte(i + 1) <= hi && cont(byte(i + 2)) ? 3 : 0;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      unsigned lo = c == 0xF0 ? 0x90 : 0x80;
-      unsigned hi = c == 0xF4 ? 0x8F : 0xBF;
-      width = byte(i + 1) >= lo && byte(i + 1) <= hi && cont(byte(i + 2)) && cont(byte(i + 3)) ? 4 : 0;
-    }
+    const size_t width = static_cast<unsigned char>(in[i]) < 0x80 ? 1 : utf8_sequence(in, i).width;
     if (width == 0) {
-      out += "\xEF\xBF\xBD";
+      out += kReplacement;
       ++i;
     } else {
       out.append(in.substr(i, width));
@@ -817,9 +844,18 @@ class EventParser {
 
   [[noreturn]] void fail() {
     const yaml_mark_t& m = parser_.problem_mark;
+    size_t line = m.line;
+    size_t column = m.column;
+    if (parser_.error == YAML_READER_ERROR) {
+      // The reader (bad UTF-8, a control character) has no mark, only the byte.
+      const size_t at = std::min(parser_.problem_offset, text_.size());
+      const size_t nl = text_.rfind('\n', at == 0 ? 0 : at - 1);
+      line = static_cast<size_t>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+      column = nl == std::string_view::npos || at == 0 ? at : at - nl - 1;
+    }
     std::string context = parser_.context != nullptr ? fmt::format(" ({})", parser_.context) : "";
-    throw Error(fmt::format("{}:{}:{}: invalid YAML: {}{}", source_, m.line + 1 + line_offset_, m.column + 1,
-                            parser_.problem != nullptr ? parser_.problem : "unreadable input", context));
+    throw Error(fmt::format("{}:{}:{}: invalid YAML: {}{}", source_, line + 1 + static_cast<size_t>(line_offset_),
+                            column + 1, parser_.problem != nullptr ? parser_.problem : "unreadable input", context));
   }
 
   [[noreturn, gnu::cold, gnu::noinline]] void fail_at(int line, std::string_view what) const {
@@ -1318,10 +1354,21 @@ class EventParser {
 // it only checks that the text is exactly one JSON value with white space
 // around it. Files' documents are checked first, so that YAML which merely
 // starts like JSON ({a: b}) goes to the YAML parser before any event.
-// Strings without escapes are handed over in place.
+// Strings without escapes or invalid UTF-8 are handed over in place.
+//
+// Invalid UTF-8 in a string (raw bytes, or a \u escape of an unpaired
+// surrogate) is read as the reader it stands for reads it. Go's
+// encoding/json, kubectl's reader of JSON, reads each raw byte that does not
+// start a well-formed sequence as U+FFFD, and each unpaired surrogate as
+// U+FFFD, the next escape then read on its own. A YAML reader (go-yaml for a
+// kubeconfig or a mesh config, libyaml) refuses it: there the reader stops,
+// and the document goes to libyaml, which names the fault.
+enum class InvalidUtf8 { Refuse, Replace };
+
 class JsonReader {
  public:
-  JsonReader(std::string_view s, Handler* handler, int line) : s_(s), h_(handler), line_(line) {}
+  JsonReader(std::string_view s, Handler* handler, int line, InvalidUtf8 invalid)
+      : s_(s), h_(handler), line_(line), replace_(invalid == InvalidUtf8::Replace) {}
 
   // Throws nothing: false when the text is not JSON (error() says where).
   bool read() {
@@ -1445,31 +1492,22 @@ class JsonReader {
     }
     return true;
   }
-  // A UTF-8 sequence starting at i_ (a byte >= 0x80): well formed or not.
-  bool utf8() {
-    unsigned char c = static_cast<unsigned char>(s_[i_]);
-    int more = c >= 0xF0 && c <= 0xF4 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
-    if (more < 0 || i_ + static_cast<size_t>(more) >= s_.size() + 0) {
-      return fail("invalid UTF-8");
-    }
-    for (int k = 1; k <= more; ++k) {
-      if ((static_cast<unsigned char>(s_[i_ + k]) & 0xC0) != 0x80) {
-        return fail("invalid UTF-8");
-      }
-    }
-    i_ += static_cast<size_t>(more) + 1;
-    return true;
-  }
   // A string at i_ (on its opening quote); its text in `out` (a view of the
-  // input when it has no escapes, else decoded into buffer_).
+  // input when it is read as written, else decoded into buffer_).
   bool string(std::string_view& out) {
     size_t start = ++i_;
-    bool escaped = false;
+    bool decoded = false;
+    auto decode = [&] {
+      if (!decoded) {
+        buffer_.assign(s_.substr(start, i_ - start));
+        decoded = true;
+      }
+    };
     buffer_.clear();
     while (i_ < s_.size()) {
       unsigned char c = static_cast<unsigned char>(s_[i_]);
       if (c == '"') {
-        if (!escaped) {
+        if (!decoded) {
           out = s_.substr(start, i_ - start);
         } else {
           out = buffer_;
@@ -1481,10 +1519,7 @@ class JsonReader {
         return fail("a control character in a string");
       }
       if (c == '\\') {
-        if (!escaped) {
-          buffer_.assign(s_.substr(start, i_ - start));
-          escaped = true;
-        }
+        decode();
         if (++i_ >= s_.size()) {
           break;
         }
@@ -1503,14 +1538,17 @@ class JsonReader {
             if (!hex4(cp)) {
               return false;
             }
-            if (cp >= 0xD800 && cp < 0xDC00) {  // a surrogate pair
+            if (cp >= 0xD800 && cp < 0xE000) {
+              const size_t after = i_;
               std::uint32_t low = 0;
-              if (s_.substr(i_, 2) != "\\u" || (i_ += 2, !hex4(low)) || low < 0xDC00 || low > 0xDFFF) {
+              if (cp < 0xDC00 && s_.substr(i_, 2) == "\\u" && (i_ += 2, hex4(low)) && low >= 0xDC00 && low < 0xE000) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);  // a surrogate pair
+              } else if (replace_) {
+                i_ = after;
+                cp = 0xFFFD;
+              } else {
                 return fail("an unpaired surrogate in \\u escapes");
               }
-              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            } else if (cp >= 0xDC00 && cp < 0xE000) {
-              return fail("an unpaired surrogate in \\u escapes");
             }
             put_utf8(buffer_, cp);
             break;
@@ -1521,13 +1559,21 @@ class JsonReader {
       }
       size_t from = i_;
       if (c >= 0x80) {
-        if (!utf8()) {
-          return false;
+        const Utf8Sequence seq = utf8_sequence(s_, i_);
+        if (seq.width == 0) {
+          if (!replace_) {
+            return fail("invalid UTF-8");
+          }
+          decode();
+          buffer_ += kReplacement;
+          ++i_;
+          continue;
         }
+        i_ += seq.width;
       } else {
         ++i_;
       }
-      if (escaped) {
+      if (decoded) {
         buffer_.append(s_.substr(from, i_ - from));
       }
     }
@@ -1650,6 +1696,7 @@ class JsonReader {
   std::string_view s_;
   Handler* h_;
   int line_;
+  bool replace_;  // invalid UTF-8 reads as U+FFFD (else the reader stops)
   size_t i_ = 0;
   std::string buffer_;
   std::vector<char> open_;  // 1: an object
@@ -1909,11 +1956,9 @@ void emit(std::string& out, const nlohmann::json& v, int indent) {
   }
 }
 
-}  // namespace
-
-void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line) {
+void read_json(std::string_view text, const std::string& source, Handler& handler, int line, InvalidUtf8 invalid) {
   handler.begin_document(line);
-  JsonReader reader(text, &handler, line);
+  JsonReader reader(text, &handler, line, invalid);
   if (!reader.read()) {
     if (reader.too_deep()) {
       throw Error(fmt::format("{}:{}: {}", source, reader.line(), too_deep()));
@@ -1923,7 +1968,7 @@ void parse_json_events(std::string_view text, const std::string& source, Handler
   handler.end_document();
 }
 
-void parse_events(std::string_view text, const std::string& source, Handler& handler) {
+void read_stream(std::string_view text, const std::string& source, Handler& handler, InvalidUtf8 invalid) {
   // The stream is cut at its document markers. A document that is one JSON
   // object (as `kubectl get -o json` and most generators write them) goes to
   // the JSON parser, several times faster than libyaml and meaning the same
@@ -1975,7 +2020,7 @@ void parse_events(std::string_view text, const std::string& source, Handler& han
                                 : text.substr(json_start, json_end - json_start);
     bool is_json = false;
     if (candidate && !json.empty()) {
-      JsonReader check(json, nullptr, json_line);
+      JsonReader check(json, nullptr, json_line, invalid);
       is_json = check.read();
       if (!is_json && check.too_deep()) {
         // YAML would refuse it too, after a scan that grows with the square of the depth.
@@ -1984,7 +2029,7 @@ void parse_events(std::string_view text, const std::string& source, Handler& han
     }
     if (is_json) {
       flush_yaml(pos);
-      parse_json_events(json, source, handler, json_line);
+      read_json(json, source, handler, json_line, invalid);
     } else if (yaml_begin == std::string_view::npos) {
       yaml_begin = pos;
       yaml_line = line;
@@ -1995,6 +2040,59 @@ void parse_events(std::string_view text, const std::string& source, Handler& han
   flush_yaml(text.size());
 }
 
+}  // namespace
+
+void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line) {
+  read_json(text, source, handler, line, InvalidUtf8::Replace);
+}
+
+void parse_events(std::string_view text, const std::string& source, Handler& handler) {
+  // kubectl reads a file (or stdin) through x/text's BOM override: a UTF-8
+  // byte order mark is dropped and the rest read as it is; one of UTF-16
+  // decodes UTF-16 (libyaml does that here); else each maximal subpart of
+  // an ill-formed UTF-8 sequence becomes U+FFFD (W3C's way, not Go's: a cut
+  // sequence is one U+FFFD) before any YAML or JSON reader sees the text.
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (text.starts_with(kUtf8Bom)) {
+    read_stream(text.substr(kUtf8Bom.size()), source, handler, InvalidUtf8::Replace);
+    return;
+  }
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
+    read_stream(text, source, handler, InvalidUtf8::Replace);
+    return;
+  }
+  size_t i = 0;
+  while (i < text.size()) {  // the first ill-formed sequence, if any
+    std::uint64_t word = 0;
+    if (i + sizeof word <= text.size() && (std::memcpy(&word, text.data() + i, sizeof word), word & kHighBits) == 0) {
+      i += sizeof word;  // eight ASCII bytes
+    } else if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+    } else if (size_t width = utf8_sequence(text, i).width; width > 0) {
+      i += width;
+    } else {
+      break;
+    }
+  }
+  if (i == text.size()) {
+    read_stream(text, source, handler, InvalidUtf8::Replace);
+    return;
+  }
+  std::string valid(text.substr(0, i));
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      valid += text[i++];
+    } else if (const Utf8Sequence seq = utf8_sequence(text, i); seq.width > 0) {
+      valid.append(text.substr(i, seq.width));
+      i += seq.width;
+    } else {
+      valid += kReplacement;
+      i += seq.prefix;
+    }
+  }
+  read_stream(valid, source, handler, InvalidUtf8::Replace);
+}
+
 std::vector<Document> parse_all(std::string_view text, const std::string& source) {
   std::vector<Document> docs;
   JsonBuilder builder(docs);
@@ -2003,7 +2101,9 @@ std::vector<Document> parse_all(std::string_view text, const std::string& source
 }
 
 nlohmann::json parse(std::string_view text, const std::string& source) {
-  auto docs = parse_all(text, source);
+  std::vector<Document> docs;
+  JsonBuilder builder(docs);
+  read_stream(text, source, builder, InvalidUtf8::Refuse);
   if (docs.empty()) {
     return nlohmann::json::object();
   }

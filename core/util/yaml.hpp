@@ -41,12 +41,12 @@ class Handler {
 
 // Streams `text` into `handler` (anchors and aliases are expanded). An empty
 // document is reported as a null value. Throws grpcmesh::Error naming `source`
-// and the line on malformed input.
+// and the line on malformed input. Reads a manifest stream as parse_all does.
 void parse_events(std::string_view text, const std::string& source, Handler& handler);
 
 // Streams one JSON text (an API server's response) into `handler` as one
 // document starting on `line`. Throws grpcmesh::Error naming `source` when it
-// is not JSON.
+// is not JSON. Invalid UTF-8 in a string reads as Go's encoding/json reads it.
 void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line = 1);
 
 // Parses a YAML or JSON stream into JSON values the way kubectl does
@@ -55,10 +55,15 @@ void parse_json_events(std::string_view text, const std::string& source, Handler
 // strings; numbers as a JSON round trip leaves them). Empty documents are
 // dropped. Throws grpcmesh::Error naming `source` and the line on malformed
 // input and where kubectl fails: nesting deeper than 10,000 levels, excessive
-// alias expansion, values JSON cannot hold, keys it cannot name.
+// alias expansion, values JSON cannot hold, keys it cannot name. Invalid
+// UTF-8 reads as kubectl reads a file: each ill-formed sequence is U+FFFD
+// (after a UTF-8 byte order mark, where kubectl leaves the bytes alone, a
+// JSON string reads them as Go's encoding/json does and YAML refuses them).
 std::vector<Document> parse_all(std::string_view text, const std::string& source = "<input>");
 
-// Parses exactly one document (an empty input is an empty object).
+// Parses exactly one document (an empty input is an empty object), as
+// sigs.k8s.io/yaml reads a kubeconfig or a mesh config: as YAML, even where
+// it is JSON, so invalid UTF-8 is refused.
 nlohmann::json parse(std::string_view text, const std::string& source = "<input>");
 
 // Renders JSON as YAML in kubectl's style: keys in order, two-space indent,

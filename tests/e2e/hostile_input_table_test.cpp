@@ -168,7 +168,10 @@ std::vector<Case> table(const Material& m) {
   manifest("100,000 nested JSON arrays", "{\"kind\": \"ConfigMap\", \"data\": " + repeat("[", 100000),
            "nested more than 10000 levels deep");
   manifest("100,000 nested block sequences", repeat("- ", 100000), "nested more than 10000 levels deep");
-  manifest("invalid UTF-8", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n", "m.yaml:");
+  // kubectl reads invalid UTF-8 as U+FFFD, unless the file starts with a
+  // byte order mark: then YAML refuses it.
+  manifest("invalid UTF-8 after a byte order mark",
+           "\xEF\xBB\xBF" "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n", "m.yaml:4");
   manifest("binary bytes", std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), "m.yaml:");
   manifest("a tab for indentation", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n", "m.yaml:4");
   manifest("an unclosed quote", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"x\n", "m.yaml:");

@@ -405,3 +405,22 @@ TEST_CASE("kubeconfig: a value of the wrong type is an error, as kubectl decodes
   CHECK(text.ends_with("json: cannot unmarshal string into Go struct field Cluster.clusters.cluster."
                        "insecure-skip-tls-verify of type bool"));
 }
+
+TEST_CASE("kubeconfig: invalid UTF-8 is an error, even in a JSON kubeconfig, as in kubectl") {
+  // kubectl: error loading config file "kc": yaml: <the same fault>
+  TempDir dir;
+  struct Case {
+    std::string token;
+    std::string fault;
+  };
+  for (const Case& c :
+       {Case{"x\xE2\x82y", "invalid trailing UTF-8 octet"}, Case{"\xED\xA0\x80", "invalid Unicode character"}}) {
+    CAPTURE(c.fault);
+    std::string file = dir.write("kc", "{\"apiVersion\": \"v1\", \"kind\": \"Config\", \"users\": [{\"name\": \"u\", "
+                                       "\"user\": {\"token\": \"" + c.token + "\"}}]}\n");
+    std::string message = error_of([&] { load_kubeconfig(kubeconfig_sources(with_kubeconfig(file), env_with({}))); });
+    CAPTURE(message);
+    CHECK(message.starts_with("error loading config file \"" + file + "\": " + file + ":1:"));
+    CHECK(message.ends_with("invalid YAML: " + c.fault));
+  }
+}

@@ -378,6 +378,48 @@ TEST_CASE("yaml: !!binary bytes that are not UTF-8 become U+FFFD, as Go's encodi
   CHECK(parse("? !!binary /w==\n: 1\n").contains("\xEF\xBF\xBD"));
 }
 
+TEST_CASE("yaml: a manifest's invalid UTF-8 reads as kubectl reads a file") {
+  const std::string r = "\xEF\xBF\xBD";  // U+FFFD
+  auto one = [](const std::string& text) {
+    auto docs = parse_all(text, "f.yaml");
+    REQUIRE(docs.size() == 1);
+    return docs.front().value;
+  };
+  // x/text's UTF-8 decoder, before any reader: one U+FFFD for each maximal
+  // subpart (a cut sequence is one), in JSON and YAML alike, keys included.
+  // The JSON reader kept these bytes raw, and printing them threw.
+  json v = one("{\"a\": \"x\xE2\x82y\", \"b\": \"\xED\xA0\x80\", \"c\xFF\": \"\xF0\x9F\x98\"}");
+  CHECK(v == json{{"a", "x" + r + "y"}, {"b", r + r + r}, {"c" + r, r}});
+  CHECK_NOTHROW((void)v.dump());
+  CHECK(one("a: \xE0\x80\xAF\nb: '\xF4\x90\x80\x80'\n") == json{{"a", r + r + r}, {"b", r + r + r + r}});
+  // After a UTF-8 byte order mark kubectl leaves the bytes alone: a JSON
+  // string reads each one as Go's encoding/json does, YAML refuses them.
+  CHECK(one("\xEF\xBB\xBF{\"a\": \"x\xE2\x82y\"}") == json{{"a", "x" + r + r + "y"}});
+  // The error names the line and column of the byte (libyaml's reader gives only its offset).
+  CHECK(error_of("\xEF\xBB\xBF" "a: 1\nb: x\xE2\x82y\n") == "f.yaml:2:7: invalid YAML: invalid trailing UTF-8 octet");
+  // An unpaired surrogate escape: U+FFFD in JSON, the next escape read on its own.
+  CHECK(one(R"({"a": "\ud800\u0041", "b": "\udc00", "c": "\ud800\ud83d\ude00"})") ==
+        json{{"a", r + "A"}, {"b", r}, {"c", r + "\xF0\x9F\x98\x80"}});
+  CHECK(error_of("a: \"\\ud800\"\n").find("invalid Unicode character escape code") != std::string::npos);
+}
+
+TEST_CASE("yaml: parse reads as sigs.k8s.io/yaml does and refuses invalid UTF-8, even in JSON") {
+  // A kubeconfig or a mesh config: kubectl says
+  // `yaml: invalid trailing UTF-8 octet` for the first.
+  // The JSON reader took a surrogate's bytes (ed a0 80) as UTF-8.
+  for (const std::string& text : {std::string("{\"a\": \"x\xE2\x82y\"}"), std::string("{\"a\": \"\xED\xA0\x80\"}"),
+                                 std::string("a: \xFF\n"), std::string(R"({"a": "\ud800"})")}) {
+    CAPTURE(text);
+    std::string error;
+    try {
+      (void)parse(text, "kubeconfig");
+    } catch (const grpcmesh::Error& e) {
+      error = e.what();
+    }
+    CHECK(error.starts_with("kubeconfig:1:"));
+  }
+}
+
 TEST_CASE("yaml: mapping keys become strings as sigs.k8s.io/yaml makes them") {
   json v = parse("yes: 1\n0x10: 2\n1e3: 3\n1.0: 4\n0.1: 5\n123456789012345678901234: 6\n.inf: 7\n1e6: 8\n"
                  "'null': 9\n-0.00001: 10\nn: 11\n");
