@@ -18,6 +18,12 @@
 #                                (a later flag wins): e.g. -runs=N, or
 #                                -max_len=4096 for long runs, or -fork=N to
 #                                run N workers (the summary then adds them up)
+#   ASAN_OPTIONS                 read by the targets: for long runs
+#                                malloc_context_size=0, so AddressSanitizer
+#                                records no allocation stacks (its store of
+#                                them only grows; codec_fuzz slowed and swelled
+#                                with it); replay a crash without it to see
+#                                where the memory came from
 #   GRPCMESH_FUZZ_SEED           a fixed libFuzzer seed: each target then starts
 #                                from its seeds alone (a fresh corpus, not
 #                                build-asan/corpus), so the same build tries
