@@ -490,7 +490,10 @@ std::optional<LeafFacts> read_matching_leaf(std::string_view cert_pem, std::stri
       return std::nullopt;  // OpenSSL reads these too, differently
     }
     if (block.label != "CERTIFICATE") {
-      continue;  // skipped by OpenSSL as well
+      if (!block.plain) {
+        return std::nullopt;  // OpenSSL decodes each block it passes, and may refuse this one
+      }
+      continue;  // skipped by OpenSSL as well, once decoded
     }
     auto cert = block.plain ? certificate_of(block.der) : std::nullopt;
     if (!cert) {

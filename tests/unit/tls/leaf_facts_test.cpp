@@ -344,3 +344,28 @@ TEST_CASE("leaf facts: a PEM body with a blank line is left to OpenSSL") {
     }
   }
 }
+
+TEST_CASE("leaf facts: a damaged block of another kind on OpenSSL's way is left to OpenSSL") {
+  // Found by certificate_fuzz: certificates and keys, one key's base64
+  // damaged. OpenSSL decodes every PEM block it passes while it looks for
+  // the next certificate and stops at one it cannot decode; the fast path
+  // skipped blocks of other kinds unread.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/damaged-key-after-chain.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  REQUIRE(pem.find("BEGIN PRIVATE KEY") != std::string::npos);
+  CHECK_FALSE(oracle(pem, pem).parses);
+  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+
+  auto key = ec("P-256");
+  const std::string cert = certificate({key.get()});
+  const std::string key_pem = pkcs8(key.get());
+  const std::string damaged = "-----BEGIN EC PARAMETERS-----\nBggq*hkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
+  const std::string fine = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
+  CHECK_FALSE(compared(cert + damaged, key_pem).has_value());  // after the certificate
+  CHECK_FALSE(oracle(cert + damaged, key_pem).parses);
+  CHECK(compared(cert + fine, key_pem).has_value());  // decoded, then skipped
+  // OpenSSL's key reader (a decoder of OSSL_STORE) passes a damaged block.
+  CHECK(compared(cert, damaged + key_pem).has_value());
+}
