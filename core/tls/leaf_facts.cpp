@@ -496,8 +496,8 @@ std::optional<LeafFacts> read_matching_leaf(std::string_view cert_pem, std::stri
       continue;  // skipped by OpenSSL as well, once decoded
     }
     auto cert = block.plain ? certificate_of(block.der) : std::nullopt;
-    if (!cert) {
-      return std::nullopt;
+    if (!cert || !cert->key) {
+      return std::nullopt;  // OpenSSL decodes each certificate's public key too, and may refuse it
     }
     if (!leaf) {
       leaf = std::move(cert);

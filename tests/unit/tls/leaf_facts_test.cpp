@@ -369,3 +369,26 @@ TEST_CASE("leaf facts: a damaged block of another kind on OpenSSL's way is left 
   // OpenSSL's key reader (a decoder of OSSL_STORE) passes a damaged block.
   CHECK(compared(cert, damaged + key_pem).has_value());
 }
+
+TEST_CASE("leaf facts: a certificate of the chain whose public key is unreadable is left to OpenSSL") {
+  // Found by certificate_fuzz: the second certificate of a chain with its
+  // subjectPublicKey's BIT STRING tag (03) changed to 07. OpenSSL refuses
+  // the chain ("wrong tag"); the fast path read only the leaf's key.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/chain-key-wrong-tag.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  CHECK_FALSE(oracle(pem, pem).parses);
+  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+
+  auto key = ec("P-256");
+  auto other = ec("P-256");
+  const std::string cert = certificate({key.get()});
+  std::string second = der_of(certificate({other.get()}));
+  const size_t at = second.find(std::string("\x03\x42\x00\x04", 4));
+  REQUIRE(at != std::string::npos);
+  second[at] = '\x07';
+  const std::string chain = cert + pem_of("CERTIFICATE", second);
+  CHECK_FALSE(oracle(chain, pkcs8(key.get())).parses);
+  CHECK_FALSE(compared(chain, pkcs8(key.get())).has_value());
+}
