@@ -232,6 +232,42 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
+// The code units of a BMPString (2 bytes) or UniversalString (4 bytes), big endian.
+template <size_t Width>
+bool valid_units(std::string_view s) {
+  if (s.size() % Width != 0) {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); i += Width) {
+    uint32_t unit = 0;
+    for (size_t k = 0; k < Width; ++k) {
+      unit = (unit << 8) | static_cast<unsigned char>(s[i + k]);
+    }
+    if (unit > 0x10FFFF || (unit >= 0xD800 && unit <= 0xDFFF)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// An attribute value of a name as OpenSSL decodes it: a string type its
+// DirectoryString CHOICE takes (measured: an OBJECT IDENTIFIER, a
+// VisibleString or a UTCTime there make it refuse the certificate) whose
+// text it converts to UTF-8. The types read here are the ones certificates
+// use; any other leaves the certificate to OpenSSL.
+bool valid_name_value(uint8_t tag, std::string_view text) {
+  switch (tag) {
+    case 0x0C: return valid_utf8(text);           // UTF8String
+    case 0x12:                                    // NumericString
+    case 0x13:                                    // PrintableString
+    case 0x14:                                    // T61String
+    case 0x16: return true;                       // IA5String: bytes, as Latin-1
+    case 0x1C: return valid_units<4>(text);       // UniversalString
+    case 0x1E: return valid_units<2>(text);       // BMPString: no surrogates
+    default: return false;
+  }
+}
+
 // Name ::= SEQUENCE OF SET OF SEQUENCE { type OID, value ANY }. OpenSSL
 // converts each value to UTF-8 when it decodes the name, and refuses the
 // certificate when a UTF8String, BMPString or UniversalString cannot be.
@@ -251,8 +287,7 @@ bool valid_name(const std::optional<Element>& e) {
       if (attribute->tag != der::kSequence || !value || (value->tag & 0x20) || !a.at_end()) {
         return false;
       }
-      if ((value->tag == 0x0C && !valid_utf8(value->content)) || (value->tag == 0x1E && value->content.size() % 2) ||
-          (value->tag == 0x1C && value->content.size() % 4)) {
+      if (!valid_name_value(value->tag, value->content)) {
         return false;
       }
     }

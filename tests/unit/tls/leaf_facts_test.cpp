@@ -75,6 +75,7 @@ struct CertSpec {
   std::string san = "DNS:grpc.example.com,DNS:*.example.com";
   Clock::time_point not_before = kNow - 24h;
   Clock::time_point not_after = kNow + 24h * 90;
+  std::string common_name = "facts";
 };
 
 std::string certificate(const CertSpec& spec) {
@@ -84,7 +85,8 @@ std::string certificate(const CertSpec& spec) {
   ASN1_TIME_set(X509_getm_notBefore(cert.get()), Clock::to_time_t(spec.not_before));
   ASN1_TIME_set(X509_getm_notAfter(cert.get()), Clock::to_time_t(spec.not_after));
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("facts"), -1, -1, 0);
+  const auto* cn = reinterpret_cast<const unsigned char*>(spec.common_name.c_str());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, cn, -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   X509_set_pubkey(cert.get(), spec.key);
   X509V3_CTX ctx;
@@ -391,4 +393,49 @@ TEST_CASE("leaf facts: a certificate of the chain whose public key is unreadable
   const std::string chain = cert + pem_of("CERTIFICATE", second);
   CHECK_FALSE(oracle(chain, pkcs8(key.get())).parses);
   CHECK_FALSE(compared(chain, pkcs8(key.get())).has_value());
+}
+
+TEST_CASE("leaf facts: a name's value of a type OpenSSL refuses is left to OpenSSL") {
+  // Found by certificate_fuzz: a chain whose second certificate's subject
+  // common name is an OBJECT IDENTIFIER (tag 06) instead of a string.
+  // OpenSSL refuses it ("mstring wrong tag"); the fast path took any tag.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/chain-name-oid.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  CHECK_FALSE(oracle(pem, pem).parses);
+  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+
+  auto key = ec("P-256");
+  const std::string key_pem = pkcs8(key.get());
+  CertSpec spec{key.get()};
+  spec.common_name = "factor";  // six bytes: whole BMPString code units
+  const std::string der = der_of(certificate(spec));
+  const std::string cn("\x06\x03\x55\x04\x03", 5);
+  const size_t at = der.find(cn, der.find(cn) + 1) + cn.size();  // the subject's common name
+  REQUIRE(at > cn.size());
+  auto with = [&](std::uint8_t tag, const std::string& value) {
+    std::string d = der;
+    REQUIRE(value.size() == static_cast<unsigned char>(d[at + 1]));
+    d[at] = static_cast<char>(tag);
+    d.replace(at + 2, value.size(), value);
+    return pem_of("CERTIFICATE", d);
+  };
+  const size_t n = static_cast<unsigned char>(der[at + 1]);
+  REQUIRE(n % 2 == 0);  // a BMPString of whole code units
+  struct Case {
+    std::uint8_t tag;
+    std::string value;
+    bool openssl_reads;
+  };
+  for (const Case& c : {Case{0x13, std::string(n, 'a'), true}, Case{0x16, std::string(n, '\xff'), true},
+                        Case{0x06, std::string(n, 'a'), false}, Case{0x1A, std::string(n, 'a'), false},
+                        Case{0x17, std::string(n, 'a'), false},
+                        Case{0x1E, std::string("\x00" "a\x00" "b\x00" "c", 6), true},
+                        Case{0x1E, std::string("\xD8\x00" "\x00" "b\x00" "c", 6), false}}) {
+    CAPTURE(int(c.tag));
+    const std::string cert = with(c.tag, c.value);
+    CHECK(oracle(cert, key_pem).parses == c.openssl_reads);
+    CHECK(compared(cert, key_pem).has_value() == c.openssl_reads);
+  }
 }
