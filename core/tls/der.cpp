@@ -1,5 +1,7 @@
 #include "core/tls/der.hpp"
 
+#include <algorithm>
+
 #include "core/kube/encoding.hpp"
 
 namespace grpcmesh::tls::der {
@@ -148,7 +150,11 @@ std::optional<std::vector<Block>> blocks(std::string_view text) {
       return std::nullopt;
     }
     auto der = kube::base64_decode(body);
-    if (!der || der->empty()) {
+    // OpenSSL's decoder refuses a last group of fewer than four characters,
+    // which base64_decode reads as if padded.
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; };
+    const auto characters = body.size() - static_cast<size_t>(std::count_if(body.begin(), body.end(), blank));
+    if (!der || der->empty() || characters % 4 != 0) {
       block.plain = false;
     } else {
       block.der = std::move(*der);

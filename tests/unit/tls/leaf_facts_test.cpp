@@ -370,6 +370,16 @@ TEST_CASE("leaf facts: a damaged block of another kind on OpenSSL's way is left 
   CHECK(compared(cert + fine, key_pem).has_value());  // decoded, then skipped
   // OpenSSL's key reader (a decoder of OSSL_STORE) passes a damaged block.
   CHECK(compared(cert, damaged + key_pem).has_value());
+  // Found next: a block whose base64 ends in a group of fewer than four
+  // characters (no padding), which OpenSSL's decoder refuses.
+  const std::string unpadded = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw\n-----END EC PARAMETERS-----\n";
+  CHECK_FALSE(compared(cert + unpadded, key_pem).has_value());
+  CHECK_FALSE(oracle(cert + unpadded, key_pem).parses);
+  std::ifstream found(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/unpadded-key-after-chain.pem");
+  std::stringstream found_text;
+  found_text << found.rdbuf();
+  CHECK_FALSE(oracle(found_text.str(), found_text.str()).parses);
+  CHECK_FALSE(read_matching_leaf(found_text.str(), found_text.str()).has_value());
 }
 
 TEST_CASE("leaf facts: a certificate of the chain whose public key is unreadable is left to OpenSSL") {
