@@ -92,12 +92,14 @@ constexpr std::string_view kBegin = "-----BEGIN ";
 constexpr std::string_view kEnd = "-----END ";
 constexpr std::string_view kDashes = "-----";
 
-// The line starting at `pos` (without its line break) and where the next starts.
+// The line starting at `pos` and where the next starts. As OpenSSL reads a
+// PEM line, everything at its end up to a space (CR, tabs, control bytes,
+// NUL) is dropped, so "-----BEGIN CERTIFICATE-----\x1a" begins a block.
 std::string_view line_at(std::string_view text, size_t pos, size_t& next) {
   size_t end = text.find('\n', pos);
   next = end == std::string_view::npos ? text.size() : end + 1;
   std::string_view line = text.substr(pos, (end == std::string_view::npos ? text.size() : end) - pos);
-  if (!line.empty() && line.back() == '\r') {
+  while (!line.empty() && static_cast<unsigned char>(line.back()) <= ' ') {
     line.remove_suffix(1);
   }
   return line;

@@ -449,3 +449,26 @@ TEST_CASE("leaf facts: a name's value of a type OpenSSL refuses is left to OpenS
     CHECK(compared(cert, key_pem).has_value() == c.openssl_reads);
   }
 }
+
+TEST_CASE("leaf facts: PEM lines end where OpenSSL ends them") {
+  // Found by certificate_fuzz: a second "-----BEGIN CERTIFICATE-----"
+  // followed by the bytes 1a 00. OpenSSL drops everything at the end of a
+  // line up to a space, so the block begins there and its broken body
+  // fails the chain; the fast path did not see a block at all.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/begin-line-control-bytes.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  CHECK_FALSE(oracle(pem, pem).parses);
+  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+
+  // Trailing spaces, tabs and control bytes on the marker and body lines
+  // are read as OpenSSL reads them.
+  auto key = ec("P-256");
+  std::string cert;
+  for (char ch : certificate({key.get()})) {
+    cert += ch == '\n' ? std::string(" \t\x1a\r\n") : std::string(1, ch);
+  }
+  CHECK(oracle(cert, pkcs8(key.get())).parses);
+  CHECK(compared(cert, pkcs8(key.get())).has_value());
+}
