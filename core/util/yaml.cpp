@@ -2040,27 +2040,10 @@ void read_stream(std::string_view text, const std::string& source, Handler& hand
   flush_yaml(text.size());
 }
 
-}  // namespace
-
-void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line) {
-  read_json(text, source, handler, line, InvalidUtf8::Replace);
-}
-
-void parse_events(std::string_view text, const std::string& source, Handler& handler) {
-  // kubectl reads a file (or stdin) through x/text's BOM override: a UTF-8
-  // byte order mark is dropped and the rest read as it is; one of UTF-16
-  // decodes UTF-16 (libyaml does that here); else each maximal subpart of
-  // an ill-formed UTF-8 sequence becomes U+FFFD (W3C's way, not Go's: a cut
-  // sequence is one U+FFFD) before any YAML or JSON reader sees the text.
-  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-  if (text.starts_with(kUtf8Bom)) {
-    read_stream(text.substr(kUtf8Bom.size()), source, handler, InvalidUtf8::Replace);
-    return;
-  }
-  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
-    read_stream(text, source, handler, InvalidUtf8::Replace);
-    return;
-  }
+// The text with each maximal subpart of an ill-formed UTF-8 sequence
+// replaced by U+FFFD (W3C's way, not Go's: a cut sequence is one U+FFFD), as
+// x/text's UTF-8 decoder writes it; nullopt when it is well formed.
+std::optional<std::string> replace_ill_formed(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {  // the first ill-formed sequence, if any
     std::uint64_t word = 0;
@@ -2075,8 +2058,7 @@ void parse_events(std::string_view text, const std::string& source, Handler& han
     }
   }
   if (i == text.size()) {
-    read_stream(text, source, handler, InvalidUtf8::Replace);
-    return;
+    return std::nullopt;  // well formed: read in place
   }
   std::string valid(text.substr(0, i));
   while (i < text.size()) {
@@ -2090,7 +2072,34 @@ void parse_events(std::string_view text, const std::string& source, Handler& han
       i += seq.prefix;
     }
   }
-  read_stream(valid, source, handler, InvalidUtf8::Replace);
+  return valid;
+}
+
+}  // namespace
+
+void parse_json_events(std::string_view text, const std::string& source, Handler& handler, int line) {
+  read_json(text, source, handler, line, InvalidUtf8::Replace);
+}
+
+void parse_events(std::string_view text, const std::string& source, Handler& handler) {
+  // kubectl reads a file (or stdin) through x/text's BOM override: a UTF-8
+  // byte order mark is dropped and the rest read as it is; one of UTF-16
+  // decodes UTF-16 (libyaml does that here); else ill-formed UTF-8 becomes
+  // U+FFFD (replace_ill_formed) before any YAML or JSON reader sees the text.
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (text.starts_with(kUtf8Bom)) {
+    read_stream(text.substr(kUtf8Bom.size()), source, handler, InvalidUtf8::Replace);
+    return;
+  }
+  if (text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF")) {
+    read_stream(text, source, handler, InvalidUtf8::Replace);
+    return;
+  }
+  if (auto valid = replace_ill_formed(text)) {
+    read_stream(*valid, source, handler, InvalidUtf8::Replace);
+  } else {
+    read_stream(text, source, handler, InvalidUtf8::Replace);
+  }
 }
 
 std::vector<Document> parse_all(std::string_view text, const std::string& source) {

@@ -66,6 +66,20 @@ std::optional<LeafFacts> compared(const std::string& cert_pem, const std::string
   return quick;
 }
 
+// An input certificate_fuzz found (tests/testdata/fuzz/certificate), used
+// as the certificate and the key at once: OpenSSL refuses it, and so must
+// the fast path.
+void refused_by_both(const std::string& name, const std::string& holds = "") {
+  CAPTURE(name);
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string pem = text.str();
+  REQUIRE(pem.find(holds.empty() ? "-----BEGIN" : holds) != std::string::npos);
+  CHECK_FALSE(oracle(pem, pem).parses);
+  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+}
+
 ossl::PkeyPtr rsa() { return ossl::PkeyPtr(EVP_RSA_gen(2048)); }
 ossl::PkeyPtr ec(const char* curve) { return ossl::PkeyPtr(EVP_EC_gen(curve)); }
 
@@ -306,26 +320,14 @@ TEST_CASE("leaf facts: a name whose strings OpenSSL cannot convert to UTF-8 is l
   // Found by certificate_fuzz: grpc.example.com.crt with bytes of its
   // issuer's common name (a UTF8String) changed to ones that are not UTF-8,
   // followed by its key. OpenSSL refuses the certificate; the fast path read it.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/issuer-cn-not-utf8.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string pem = text.str();
-  REQUIRE(pem.find("BEGIN CERTIFICATE") != std::string::npos);
-  CHECK_FALSE(oracle(pem, pem).parses);
-  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+  refused_by_both("issuer-cn-not-utf8.pem", "BEGIN CERTIFICATE");
 }
 
 TEST_CASE("leaf facts: a PEM body with a blank line is left to OpenSSL") {
   // Found by certificate_fuzz: grpc.example.com's certificate and key, the
   // key's base64 broken by blank lines. OpenSSL takes a blank line for the
   // end of RFC 1421 headers and refuses the key; the fast path read it.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/key-blank-lines.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string pem = text.str();
-  REQUIRE(pem.find("BEGIN PRIVATE KEY") != std::string::npos);
-  CHECK_FALSE(oracle(pem, pem).parses);
-  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+  refused_by_both("key-blank-lines.pem", "BEGIN PRIVATE KEY");
 
   // A blank (or white-space) line after the first line of a body, before
   // its end, or twice; in the certificate or in the key.
@@ -352,13 +354,7 @@ TEST_CASE("leaf facts: a damaged block of another kind on OpenSSL's way is left 
   // damaged. OpenSSL decodes every PEM block it passes while it looks for
   // the next certificate and stops at one it cannot decode; the fast path
   // skipped blocks of other kinds unread.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/damaged-key-after-chain.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string pem = text.str();
-  REQUIRE(pem.find("BEGIN PRIVATE KEY") != std::string::npos);
-  CHECK_FALSE(oracle(pem, pem).parses);
-  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+  refused_by_both("damaged-key-after-chain.pem", "BEGIN PRIVATE KEY");
 
   auto key = ec("P-256");
   const std::string cert = certificate({key.get()});
@@ -375,23 +371,14 @@ TEST_CASE("leaf facts: a damaged block of another kind on OpenSSL's way is left 
   const std::string unpadded = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw\n-----END EC PARAMETERS-----\n";
   CHECK_FALSE(compared(cert + unpadded, key_pem).has_value());
   CHECK_FALSE(oracle(cert + unpadded, key_pem).parses);
-  std::ifstream found(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/unpadded-key-after-chain.pem");
-  std::stringstream found_text;
-  found_text << found.rdbuf();
-  CHECK_FALSE(oracle(found_text.str(), found_text.str()).parses);
-  CHECK_FALSE(read_matching_leaf(found_text.str(), found_text.str()).has_value());
+  refused_by_both("unpadded-key-after-chain.pem");
 }
 
 TEST_CASE("leaf facts: a certificate of the chain whose public key is unreadable is left to OpenSSL") {
   // Found by certificate_fuzz: the second certificate of a chain with its
   // subjectPublicKey's BIT STRING tag (03) changed to 07. OpenSSL refuses
   // the chain ("wrong tag"); the fast path read only the leaf's key.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/chain-key-wrong-tag.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string pem = text.str();
-  CHECK_FALSE(oracle(pem, pem).parses);
-  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+  refused_by_both("chain-key-wrong-tag.pem");
 
   auto key = ec("P-256");
   auto other = ec("P-256");
@@ -409,12 +396,7 @@ TEST_CASE("leaf facts: a name's value of a type OpenSSL refuses is left to OpenS
   // Found by certificate_fuzz: a chain whose second certificate's subject
   // common name is an OBJECT IDENTIFIER (tag 06) instead of a string.
   // OpenSSL refuses it ("mstring wrong tag"); the fast path took any tag.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/chain-name-oid.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string pem = text.str();
-  CHECK_FALSE(oracle(pem, pem).parses);
-  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+  refused_by_both("chain-name-oid.pem");
 
   auto key = ec("P-256");
   const std::string key_pem = pkcs8(key.get());
@@ -455,12 +437,7 @@ TEST_CASE("leaf facts: PEM lines end where OpenSSL ends them") {
   // followed by the bytes 1a 00. OpenSSL drops everything at the end of a
   // line up to a space, so the block begins there and its broken body
   // fails the chain; the fast path did not see a block at all.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/begin-line-control-bytes.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string pem = text.str();
-  CHECK_FALSE(oracle(pem, pem).parses);
-  CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
+  refused_by_both("begin-line-control-bytes.pem");
 
   // Trailing spaces, tabs and control bytes on the marker and body lines
   // are read as OpenSSL reads them.
