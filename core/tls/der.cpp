@@ -105,6 +105,29 @@ std::string_view line_at(std::string_view text, size_t pos, size_t& next) {
   return line;
 }
 
+// Whether OpenSSL may take `line` (as line_at returns it) for a marker line
+// where this reader does not. It drops a UTF-8 byte order mark at the start
+// of the first line it reads for a block (3.0 and later); and its test of a
+// line's end, `linebuf[len] <= ' '`, is on a plain char, so where char is
+// signed (x86-64, not arm64) it also drops bytes from 0x80 up there.
+bool marker_only_to_openssl(std::string_view line) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (line.substr(0, kBom.size()) == kBom) {
+    return line.substr(kBom.size(), kDashes.size()) == kDashes;
+  }
+  const auto dropped = [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= ' ' || byte >= 0x80;
+  };
+  if (line.empty() || static_cast<unsigned char>(line.back()) < 0x80) {
+    return false;
+  }
+  while (!line.empty() && dropped(line.back())) {
+    line.remove_suffix(1);
+  }
+  return line.substr(0, kDashes.size()) == kDashes;
+}
+
 // The label of a "-----BEGIN X-----" or "-----END X-----" line, if it is one.
 std::optional<std::string_view> label_of(std::string_view line, std::string_view prefix) {
   if (line.substr(0, prefix.size()) != prefix || line.size() < prefix.size() + kDashes.size() ||
@@ -121,7 +144,11 @@ std::optional<std::vector<Block>> blocks(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t next = 0;
-    auto label = label_of(line_at(text, pos, next), kBegin);
+    const std::string_view first = line_at(text, pos, next);
+    if (marker_only_to_openssl(first)) {
+      return std::nullopt;
+    }
+    auto label = label_of(first, kBegin);
     pos = next;
     if (!label) {
       continue;
@@ -133,6 +160,9 @@ std::optional<std::vector<Block>> blocks(std::string_view text) {
     while (pos < text.size() && !ended) {
       std::string_view line = line_at(text, pos, next);
       pos = next;
+      if (marker_only_to_openssl(line)) {
+        return std::nullopt;
+      }
       if (auto end = label_of(line, kEnd)) {
         if (*end != *label) {
           return std::nullopt;

@@ -75,7 +75,8 @@ struct Block {
 };
 
 // The PEM blocks of `text`, in order, with any text around them skipped as
-// OpenSSL does; nullopt when a block never ends.
+// OpenSSL does; nullopt when a block never ends, or when OpenSSL may read a
+// marker line where this reader sees none (see der.cpp).
 std::optional<std::vector<Block>> blocks(std::string_view text);
 
 }  // namespace grpcmesh::tls::pem

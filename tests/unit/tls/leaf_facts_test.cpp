@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/kube/encoding.hpp"
@@ -448,4 +449,43 @@ TEST_CASE("leaf facts: PEM lines end where OpenSSL ends them") {
   }
   CHECK(oracle(cert, pkcs8(key.get())).parses);
   CHECK(compared(cert, pkcs8(key.get())).has_value());
+}
+
+TEST_CASE("leaf facts: a marker line only OpenSSL may see is left to OpenSSL") {
+  // Found by certificate_fuzz: a chain whose first "-----BEGIN
+  // CERTIFICATE-----" line ends in ff bytes. On x86-64 OpenSSL drops them
+  // (it compares a signed char with ' ') and reads that certificate as the
+  // leaf; the fast path saw no marker there and took the next certificate.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/begin-line-high-bytes.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string found = text.str();
+  REQUIRE(found.find("-----BEGIN CERTIFICATE-----\xff") != std::string::npos);
+  CHECK_FALSE(compared(found, found).has_value());
+
+  // Another certificate before the leaf, its BEGIN line made a marker only
+  // to OpenSSL: by bytes from 0x80 up at its end (where char is signed), or
+  // by a UTF-8 byte order mark at its start (OpenSSL 3 drops one on the
+  // first line it reads for a block, so also right after an END line).
+  auto key = ec("P-256");
+  auto other = ec("P-256");
+  CertSpec spec{other.get()};
+  spec.san = "DNS:other.example.com";
+  const std::string first = certificate(spec);
+  const std::string leaf = certificate({key.get()});
+  const std::string key_pem = pkcs8(key.get());
+  const size_t eol = first.find('\n');
+  const std::string high = first.substr(0, eol) + "\xff\x80 \xc3" + first.substr(eol);
+  const std::string bom = "\xEF\xBB\xBF" + first;
+  for (const std::string& chain : {high + leaf, bom + leaf, leaf + bom, leaf + high}) {
+    CHECK_FALSE(compared(chain, key_pem).has_value());
+  }
+  if (std::is_signed_v<char>) {
+    CHECK(oracle(high + leaf, key_pem).leaf.dns_names == std::vector<std::string>{"other.example.com"});
+  }
+  CHECK(oracle(bom + leaf, key_pem).leaf.dns_names == std::vector<std::string>{"other.example.com"});
+  // Without them the leaf is read as before, and UTF-8 text around the
+  // blocks is skipped as OpenSSL skips it.
+  CHECK(compared(leaf + first, key_pem).has_value());
+  CHECK(compared("caf\xc3\xa9\n" + leaf + "\xEF\xBB\xBFnote\n", key_pem).has_value());
 }
