@@ -128,6 +128,25 @@ bool marker_only_to_openssl(std::string_view line) {
   return line.substr(0, kDashes.size()) == kDashes;
 }
 
+// OpenSSL reads PEM text in pieces of at most 254 bytes (BIO_gets with its
+// LINESIZE of 255), so to it the rest of a longer line is a line of its
+// own, which may be a marker.
+bool has_line_openssl_splits(std::string_view text) {
+  constexpr size_t kLongest = 253;  // and its '\n'
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) {
+      return text.size() - pos > kLongest + 1;
+    }
+    if (end - pos > kLongest) {
+      return true;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
 // The label of a "-----BEGIN X-----" or "-----END X-----" line, if it is one.
 std::optional<std::string_view> label_of(std::string_view line, std::string_view prefix) {
   if (line.substr(0, prefix.size()) != prefix || line.size() < prefix.size() + kDashes.size() ||
@@ -140,6 +159,9 @@ std::optional<std::string_view> label_of(std::string_view line, std::string_view
 }  // namespace
 
 std::optional<std::vector<Block>> blocks(std::string_view text) {
+  if (has_line_openssl_splits(text)) {
+    return std::nullopt;
+  }
   std::vector<Block> out;
   size_t pos = 0;
   while (pos < text.size()) {

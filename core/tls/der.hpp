@@ -76,7 +76,8 @@ struct Block {
 
 // The PEM blocks of `text`, in order, with any text around them skipped as
 // OpenSSL does; nullopt when a block never ends, or when OpenSSL may read a
-// marker line where this reader sees none (see der.cpp).
+// marker line where this reader sees none (a line it splits, a byte order
+// mark, high bytes at a line's end: see der.cpp).
 std::optional<std::vector<Block>> blocks(std::string_view text);
 
 }  // namespace grpcmesh::tls::pem

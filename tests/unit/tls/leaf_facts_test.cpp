@@ -163,8 +163,14 @@ std::string der_of(const std::string& pem) {
   size_t end = pem.find("-----END");
   return *grpcmesh::kube::base64_decode(pem.substr(begin, end - begin));
 }
+// PEM as OpenSSL writes it: lines of 64 base64 characters.
 std::string pem_of(const std::string& label, const std::string& der) {
-  return "-----BEGIN " + label + "-----\n" + grpcmesh::kube::base64_encode(der) + "\n-----END " + label + "-----\n";
+  const std::string base64 = grpcmesh::kube::base64_encode(der);
+  std::string out = "-----BEGIN " + label + "-----\n";
+  for (size_t at = 0; at < base64.size(); at += 64) {
+    out += base64.substr(at, 64) + "\n";
+  }
+  return out + "-----END " + label + "-----\n";
 }
 
 }  // namespace
@@ -488,4 +494,38 @@ TEST_CASE("leaf facts: a marker line only OpenSSL may see is left to OpenSSL") {
   // blocks is skipped as OpenSSL skips it.
   CHECK(compared(leaf + first, key_pem).has_value());
   CHECK(compared("caf\xc3\xa9\n" + leaf + "\xEF\xBB\xBFnote\n", key_pem).has_value());
+}
+
+TEST_CASE("leaf facts: a line OpenSSL reads in pieces is left to OpenSSL") {
+  // OpenSSL reads PEM text in pieces of at most 254 bytes, so a BEGIN line
+  // after 254 bytes of text on the same line begins a block to it. Here
+  // that block is another certificate, which OpenSSL takes for the leaf.
+  auto key = ec("P-256");
+  auto other = ec("P-256");
+  CertSpec spec{other.get()};
+  spec.san = "DNS:other.example.com";
+  const std::string first = certificate(spec);
+  const std::string leaf = certificate({key.get()});
+  const std::string key_pem = pkcs8(key.get());
+  const std::string split = std::string(254, 'x') + first + leaf;
+  CHECK(oracle(split, key_pem).leaf.dns_names == std::vector<std::string>{"other.example.com"});
+  CHECK_FALSE(compared(split, key_pem).has_value());
+  // Where the piece does not begin a marker OpenSSL skips the text, but any
+  // line it splits is left to it (here 253 bytes and "-": "----BEGIN" next).
+  const std::string skipped = std::string(253, 'x') + first + leaf;
+  CHECK(oracle(skipped, key_pem).leaf.dns_names == std::vector<std::string>{"grpc.example.com", "*.example.com"});
+  CHECK_FALSE(compared(skipped, key_pem).has_value());
+  CHECK_FALSE(compared(std::string(300, 'x') + "\n" + leaf, key_pem).has_value());
+  CHECK_FALSE(compared(leaf, key_pem + std::string(300, 'x')).has_value());
+  // The same as a seed of certificate_fuzz: other.crt after 254 bytes,
+  // then grpc.example.com's certificate and key.
+  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/begin-after-254-bytes.pem");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string seed = text.str();
+  REQUIRE(seed.find(std::string(254, 'x') + "-----BEGIN CERTIFICATE-----") == 0);
+  CHECK(oracle(seed, seed).parses);
+  CHECK_FALSE(compared(seed, seed).has_value());
+  // A line of 253 bytes is one piece with its end.
+  CHECK(compared(std::string(253, 'x') + "\n" + leaf + first, key_pem).has_value());
 }
