@@ -175,6 +175,9 @@ std::optional<std::vector<Block>> blocks(std::string_view text) {
     if (!label) {
       continue;
     }
+    if (label->find('\0') != std::string_view::npos) {
+      return std::nullopt;  // OpenSSL compares the label up to the NUL at BEGIN, but not at END
+    }
     Block block;
     block.label = std::string(*label);
     std::string body;
@@ -205,10 +208,13 @@ std::optional<std::vector<Block>> blocks(std::string_view text) {
     }
     auto der = kube::base64_decode(body);
     // OpenSSL's decoder refuses a last group of fewer than four characters,
-    // which base64_decode reads as if padded.
-    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v'; };
+    // which base64_decode reads as if padded. Neither counts the white
+    // space base64_decode skips (a CR inside a line too).
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
     const auto characters = body.size() - static_cast<size_t>(std::count_if(body.begin(), body.end(), blank));
-    if (!der || der->empty() || characters % 4 != 0) {
+    // It also refuses more than two '=' (its count of padding).
+    const auto padding = std::count(body.begin(), body.end(), '=');
+    if (!der || der->empty() || characters % 4 != 0 || padding > 2) {
       block.plain = false;
     } else {
       block.der = std::move(*der);
