@@ -24,6 +24,11 @@
 #                                them only grows; codec_fuzz slowed and swelled
 #                                with it); replay a crash without it to see
 #                                where the memory came from
+#   TMPDIR                       where targets write scratch files
+#                                (kubeconfig_fuzz writes each input to one);
+#                                default /dev/shm when it is writable: on a
+#                                disk file system mounted with discard, each
+#                                truncation waits for the device
 #   GRPCMESH_FUZZ_SEED           a fixed libFuzzer seed: each target then starts
 #                                from its seeds alone (a fresh corpus, not
 #                                build-asan/corpus), so the same build tries
@@ -86,6 +91,9 @@ seed_dirs() {
   esac
 }
 
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 mkdir -p "$build/artifacts"
 seed=()
 if [ -n "${GRPCMESH_FUZZ_SEED:-}" ]; then

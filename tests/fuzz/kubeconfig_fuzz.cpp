@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include "core/kube/kubeconfig.hpp"
 #include "core/kube/rest_config.hpp"
@@ -18,13 +19,24 @@
 
 namespace {
 
-const std::string& scratch() {
-  static const std::string dir = [] {
+// The directory of the input file, removed when the run ends (libFuzzer
+// ends a run that does not crash with exit()).
+struct Scratch {
+  std::string dir;
+  Scratch() {
     auto d = std::filesystem::temp_directory_path() / ("grpcmesh-kubeconfig-fuzz-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
-    return d.string();
-  }();
-  return dir;
+    dir = d.string();
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+const std::string& scratch() {
+  static const Scratch scratch;
+  return scratch.dir;
 }
 
 }  // namespace
