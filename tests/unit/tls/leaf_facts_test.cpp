@@ -72,12 +72,16 @@ std::optional<LeafFacts> compared(const std::string& cert_pem, const std::string
 // An input certificate_fuzz found (tests/testdata/fuzz/certificate), used
 // as the certificate and the key at once: OpenSSL refuses it, and so must
 // the fast path.
-void refused_by_both(const std::string& name, const std::string& holds = "") {
-  CAPTURE(name);
+std::string fuzz_seed(const std::string& name) {
   std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/" + name);
   std::stringstream text;
   text << in.rdbuf();
-  const std::string pem = text.str();
+  return text.str();
+}
+
+void refused_by_both(const std::string& name, const std::string& holds = "") {
+  CAPTURE(name);
+  const std::string pem = fuzz_seed(name);
   REQUIRE(pem.find(holds.empty() ? "-----BEGIN" : holds) != std::string::npos);
   CHECK_FALSE(oracle(pem, pem).parses);
   CHECK_FALSE(read_matching_leaf(pem, pem).has_value());
@@ -174,6 +178,20 @@ std::string pem_of(const std::string& label, const std::string& der) {
   }
   return out + "-----END " + label + "-----\n";
 }
+
+// A certificate and its key, and another certificate (named
+// other.example.com) to put before it.
+struct Pair {
+  ossl::PkeyPtr key = ec("P-256");
+  ossl::PkeyPtr other = ec("P-256");
+  std::string first = [this] {
+    CertSpec spec{other.get()};
+    spec.san = "DNS:other.example.com";
+    return certificate(spec);
+  }();
+  std::string leaf = certificate({key.get()});
+  std::string key_pem = pkcs8(key.get());
+};
 
 }  // namespace
 
@@ -464,10 +482,7 @@ TEST_CASE("leaf facts: a marker line only OpenSSL may see is left to OpenSSL") {
   // CERTIFICATE-----" line ends in ff bytes. On x86-64 OpenSSL drops them
   // (it compares a signed char with ' ') and reads that certificate as the
   // leaf; the fast path saw no marker there and took the next certificate.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/begin-line-high-bytes.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string found = text.str();
+  const std::string found = fuzz_seed("begin-line-high-bytes.pem");
   REQUIRE(found.find("-----BEGIN CERTIFICATE-----\xff") != std::string::npos);
   CHECK_FALSE(compared(found, found).has_value());
 
@@ -475,13 +490,10 @@ TEST_CASE("leaf facts: a marker line only OpenSSL may see is left to OpenSSL") {
   // to OpenSSL: by bytes from 0x80 up at its end (where char is signed), or
   // by a UTF-8 byte order mark at its start (OpenSSL 3 drops one on the
   // first line it reads for a block, so also right after an END line).
-  auto key = ec("P-256");
-  auto other = ec("P-256");
-  CertSpec spec{other.get()};
-  spec.san = "DNS:other.example.com";
-  const std::string first = certificate(spec);
-  const std::string leaf = certificate({key.get()});
-  const std::string key_pem = pkcs8(key.get());
+  const Pair pair;
+  const std::string& first = pair.first;
+  const std::string& leaf = pair.leaf;
+  const std::string& key_pem = pair.key_pem;
   const size_t eol = first.find('\n');
   const std::string high = first.substr(0, eol) + "\xff\x80 \xc3" + first.substr(eol);
   const std::string bom = "\xEF\xBB\xBF" + first;
@@ -502,13 +514,10 @@ TEST_CASE("leaf facts: a line OpenSSL reads in pieces is left to OpenSSL") {
   // OpenSSL reads PEM text in pieces of at most 254 bytes, so a BEGIN line
   // after 254 bytes of text on the same line begins a block to it. Here
   // that block is another certificate, which OpenSSL takes for the leaf.
-  auto key = ec("P-256");
-  auto other = ec("P-256");
-  CertSpec spec{other.get()};
-  spec.san = "DNS:other.example.com";
-  const std::string first = certificate(spec);
-  const std::string leaf = certificate({key.get()});
-  const std::string key_pem = pkcs8(key.get());
+  const Pair pair;
+  const std::string& first = pair.first;
+  const std::string& leaf = pair.leaf;
+  const std::string& key_pem = pair.key_pem;
   const std::string split = std::string(254, 'x') + first + leaf;
   CHECK(oracle(split, key_pem).leaf.dns_names == std::vector<std::string>{"other.example.com"});
   CHECK_FALSE(compared(split, key_pem).has_value());
@@ -521,10 +530,7 @@ TEST_CASE("leaf facts: a line OpenSSL reads in pieces is left to OpenSSL") {
   CHECK_FALSE(compared(leaf, key_pem + std::string(300, 'x')).has_value());
   // The same as a seed of certificate_fuzz: other.crt after 254 bytes,
   // then grpc.example.com's certificate and key.
-  std::ifstream in(std::string(GRPCMESH_TESTDATA_DIR) + "/fuzz/certificate/begin-after-254-bytes.pem");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string seed = text.str();
+  const std::string seed = fuzz_seed("begin-after-254-bytes.pem");
   REQUIRE(seed.find(std::string(254, 'x') + "-----BEGIN CERTIFICATE-----") == 0);
   CHECK(oracle(seed, seed).parses);
   CHECK_FALSE(compared(seed, seed).has_value());
